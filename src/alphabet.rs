@@ -1,0 +1,203 @@
+//! Suffix alphabets: the invisible symbols a suffix is spelled with.
+
+use std::fmt;
+
+/// An ordered set of symbols of one byte length. Digit value `v` of a candidate index is
+/// spelled as `symbols[v]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alphabet {
+    name: String,
+    symbols: Vec<Vec<u8>>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AlphabetError {
+    #[error("unknown alphabet '{0}': use whitespace, space-tab, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)")]
+    Unknown(String),
+    #[error("alphabet '{0}' needs at least two symbols")]
+    TooFew(String),
+    #[error("alphabet '{0}' repeats a symbol")]
+    Repeated(String),
+    #[error("alphabet '{0}': all symbols must have the same byte length, from 1 to 4")]
+    UnevenWidth(String),
+    #[error("alphabet '{0}': '{1}' is not a hex byte sequence (write each symbol as hex, e.g. 20 or e2808b)")]
+    BadHex(String, String),
+}
+
+/// The names `--alphabet` accepts, with what they hold; printed by `--help`.
+pub const NAMED: &[(&str, &str)] = &[
+    ("whitespace", "space, tab, LF, VT, FF (default; CR is left out: line-ending conversion would change the file)"),
+    ("space-tab", "space and tab only: kept by editors and git"),
+    ("zero-width", "U+200B, U+200C, U+200D, U+2060 in UTF-8 (3 bytes each): for HTML and Markdown"),
+];
+
+impl Alphabet {
+    pub fn whitespace() -> Self {
+        Self::from_bytes("whitespace", &[b" ", b"\t", b"\n", b"\x0b", b"\x0c"])
+    }
+
+    pub fn space_tab() -> Self {
+        Self::from_bytes("space-tab", &[b" ", b"\t"])
+    }
+
+    pub fn zero_width() -> Self {
+        Self::from_bytes(
+            "zero-width",
+            &[
+                "\u{200b}".as_bytes(),
+                "\u{200c}".as_bytes(),
+                "\u{200d}".as_bytes(),
+                "\u{2060}".as_bytes(),
+            ],
+        )
+    }
+
+    fn from_bytes(name: &str, symbols: &[&[u8]]) -> Self {
+        Alphabet {
+            name: name.to_string(),
+            symbols: symbols.iter().map(|s| s.to_vec()).collect(),
+        }
+    }
+
+    /// Builds a user-given alphabet, checking the rules every backend relies on.
+    pub fn custom(name: &str, symbols: Vec<Vec<u8>>) -> Result<Self, AlphabetError> {
+        if symbols.len() < 2 {
+            return Err(AlphabetError::TooFew(name.into()));
+        }
+        let width = symbols[0].len();
+        if !(1..=4).contains(&width) || symbols.iter().any(|s| s.len() != width) {
+            return Err(AlphabetError::UnevenWidth(name.into()));
+        }
+        let mut sorted = symbols.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() != symbols.len() {
+            return Err(AlphabetError::Repeated(name.into()));
+        }
+        Ok(Alphabet {
+            name: name.into(),
+            symbols,
+        })
+    }
+
+    /// Parses `--alphabet`: a name from [`NAMED`] or `bytes:HEX,HEX,...`.
+    pub fn parse(spec: &str) -> Result<Self, AlphabetError> {
+        match spec {
+            "whitespace" | "default" => return Ok(Self::whitespace()),
+            "space-tab" => return Ok(Self::space_tab()),
+            "zero-width" => return Ok(Self::zero_width()),
+            _ => {}
+        }
+        let Some(list) = spec.strip_prefix("bytes:") else {
+            return Err(AlphabetError::Unknown(spec.into()));
+        };
+        let symbols = list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|hex| {
+                parse_hex_bytes(hex).ok_or_else(|| AlphabetError::BadHex(spec.into(), hex.into()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::custom(spec, symbols)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of symbols, the base `k` of the candidate index.
+    pub fn radix(&self) -> u32 {
+        self.symbols.len() as u32
+    }
+
+    /// Bytes per symbol.
+    pub fn width(&self) -> usize {
+        self.symbols[0].len()
+    }
+
+    pub fn symbol(&self, digit: u32) -> &[u8] {
+        &self.symbols[digit as usize]
+    }
+
+    pub fn symbols(&self) -> &[Vec<u8>] {
+        &self.symbols
+    }
+
+    /// True when `bytes` is a whole number of this alphabet's symbols.
+    pub fn spells(&self, bytes: &[u8]) -> bool {
+        bytes.len() % self.width() == 0
+            && bytes
+                .chunks(self.width())
+                .all(|c| self.symbols.iter().any(|s| s == c))
+    }
+}
+
+impl fmt::Display for Alphabet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+fn parse_hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    let hex = hex.trim();
+    if hex.is_empty() || hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_alphabets() {
+        assert_eq!(Alphabet::parse("whitespace").unwrap().radix(), 5);
+        assert_eq!(
+            Alphabet::parse("space-tab").unwrap().symbols(),
+            &[b" ".to_vec(), b"\t".to_vec()]
+        );
+        let zw = Alphabet::parse("zero-width").unwrap();
+        assert_eq!((zw.radix(), zw.width()), (4, 3));
+        assert!(!Alphabet::whitespace().symbols().iter().any(|s| s == b"\r"));
+    }
+
+    #[test]
+    fn custom_alphabets_are_checked() {
+        assert_eq!(Alphabet::parse("bytes:20,09").unwrap().radix(), 2);
+        assert_eq!(
+            Alphabet::parse("bytes:"),
+            Err(AlphabetError::TooFew("bytes:".into()))
+        );
+        assert_eq!(
+            Alphabet::parse("bytes:20"),
+            Err(AlphabetError::TooFew("bytes:20".into()))
+        );
+        assert!(matches!(
+            Alphabet::parse("bytes:20,20"),
+            Err(AlphabetError::Repeated(_))
+        ));
+        assert!(matches!(
+            Alphabet::parse("bytes:20,0909"),
+            Err(AlphabetError::UnevenWidth(_))
+        ));
+        assert!(matches!(
+            Alphabet::parse("bytes:2g,09"),
+            Err(AlphabetError::BadHex(..))
+        ));
+        assert!(matches!(
+            Alphabet::parse("tabs"),
+            Err(AlphabetError::Unknown(_))
+        ));
+    }
+
+    #[test]
+    fn spells_checks_symbols() {
+        let a = Alphabet::whitespace();
+        assert!(a.spells(b" \t\n\x0b\x0c"));
+        assert!(!a.spells(b" \r"));
+    }
+}

@@ -1,0 +1,54 @@
+//! `ghostsum bench`: each backend's real search loop, measured side by side.
+
+use super::{BackendChoice, BenchArgs, BenchChoice, EngineArgs};
+use crate::backend::Control;
+use crate::engine::measure_rate;
+use crate::progress::human_count;
+
+pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
+    if !(args.seconds > 0.0 && args.seconds.is_finite()) {
+        anyhow::bail!("--seconds must be a positive number");
+    }
+    let choices: Vec<BackendChoice> = match args.backend {
+        BenchChoice::Cpu | BenchChoice::All => vec![BackendChoice::Cpu],
+    };
+    let mut rows = Vec::new();
+    for choice in choices {
+        let mut backend = super::make_backend(&EngineArgs {
+            backend: choice,
+            threads: args.threads,
+        })?;
+        let control = Control::default();
+        // Warm-up: thread start, caches, clocks, shader compilation.
+        measure_rate(backend.as_mut(), (args.seconds / 5.0).min(1.0), &control)?;
+        let (candidates, seconds) = measure_rate(backend.as_mut(), args.seconds, &control)?;
+        rows.push((
+            backend.kind(),
+            backend.device(),
+            backend.threads(),
+            candidates,
+            seconds,
+        ));
+    }
+    let fastest = rows.iter().map(|r| r.3 as f64 / r.4).fold(0.0, f64::max);
+    for (kind, device, threads, candidates, seconds) in &rows {
+        let rate = *candidates as f64 / seconds;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "backend": kind, "device": device, "threads": threads, "candidates": candidates,
+                    "seconds": seconds, "candidates_per_second": rate,
+                })
+            );
+        } else {
+            println!(
+                "{kind:4} {:>10}/s  {:>6.3}x of fastest  {device}  ({} candidates in {seconds:.2} s)",
+                human_count(rate),
+                rate / fastest,
+                human_count(*candidates as f64)
+            );
+        }
+    }
+    Ok(0)
+}

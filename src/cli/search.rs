@@ -1,0 +1,173 @@
+//! `ghostsum search`: one file, one prefix.
+
+use super::{make_backend, SearchArgs, EXIT_INTERRUPTED};
+use crate::alphabet::Alphabet;
+use crate::backend::{Backend, Control, SearchError};
+use crate::engine::{self, EngineError, EngineOptions, Found};
+use crate::input::Content;
+use crate::output::{write_output, Destination};
+use crate::progress::{human_count, human_duration, Progress};
+use crate::target::Prefix;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Searches expected to run longer than this are refused unless --force.
+const MAX_UNFORCED_SECONDS: f64 = 86400.0;
+/// Below this many target bits no backend could take a day, so no rate is measured.
+const ESTIMATE_FROM_BITS: u32 = 36;
+
+pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
+    let prefix = Prefix::parse(&args.prefix)?;
+    let alphabet = Alphabet::parse(&args.alphabet)?;
+    let destination = destination(&args)?;
+    destination.check_writable()?;
+    let content = Content::read(&args.input)?;
+    let mut backend = make_backend(&args.engine)?;
+    let say = |line: String| {
+        if !args.quiet {
+            eprintln!("{line}");
+        }
+    };
+    say(format!("ghostsum: searching on {}", backend.device()));
+    refuse_if_too_long(&prefix, backend.as_mut(), args.force)?;
+
+    let control = Arc::new(Control::default());
+    install_ctrl_c(control.clone());
+    let started = Instant::now();
+    let progress = Progress::start(control.clone(), prefix.bits(), args.quiet);
+    let result = engine::search(
+        &content,
+        &prefix,
+        &alphabet,
+        backend.as_mut(),
+        &EngineOptions::default(),
+        &control,
+        &mut |_| {},
+    );
+    drop(progress);
+    let seconds = started.elapsed().as_secs_f64();
+    let found = match result {
+        Ok(Some(found)) => found,
+        Ok(None) => unreachable!("an unsharded search grows its suffix until it finds a hit"),
+        Err(EngineError::Search(SearchError::Cancelled)) => {
+            eprintln!("ghostsum: interrupted; nothing was written");
+            return Ok(EXIT_INTERRUPTED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    write_output(&content, &found.suffix, &destination, &found.digest)?;
+    let tested = control.tested.load(Ordering::Relaxed);
+    say(format!(
+        "ghostsum: {}  {} (suffix of {} symbols, {} candidates in {})",
+        found.md5_hex(),
+        destination.describe(),
+        found.suffix_len,
+        human_count(tested as f64),
+        human_duration(seconds)
+    ));
+    if args.json {
+        let report = report_json(
+            &prefix,
+            &found,
+            tested,
+            seconds,
+            backend.as_ref(),
+            &destination,
+        );
+        if destination == Destination::Stdout {
+            eprintln!("{report}");
+        } else {
+            println!("{report}");
+        }
+    }
+    Ok(0)
+}
+
+fn destination(args: &SearchArgs) -> anyhow::Result<Destination> {
+    let stdin = args.input == Path::new("-");
+    if args.in_place {
+        if stdin {
+            anyhow::bail!(
+                "--in-place needs a file; standard input cannot be rewritten (use -o PATH or -o -)"
+            );
+        }
+        return Ok(Destination::File(args.input.clone()));
+    }
+    match &args.output {
+        Some(p) if p == Path::new("-") => Ok(Destination::Stdout),
+        Some(p) => {
+            if !stdin && same_file(p, &args.input) {
+                anyhow::bail!("-o {} is the input itself; pass --in-place to rewrite it", p.display());
+            }
+            Ok(Destination::File(p.clone()))
+        }
+        None => anyhow::bail!("say where the result goes: -o OUTPUT (or -o - for standard output), or --in-place to rewrite the input"),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Estimates the search's time from the target's bits and the backend's measured speed.
+fn refuse_if_too_long(
+    prefix: &Prefix,
+    backend: &mut dyn Backend,
+    force: bool,
+) -> anyhow::Result<()> {
+    if prefix.bits() < ESTIMATE_FROM_BITS {
+        return Ok(());
+    }
+    let (tested, seconds) = engine::measure_rate(backend, 0.3, &Control::default())?;
+    let rate = tested as f64 / seconds;
+    let expected = 2f64.powi(prefix.bits() as i32) / rate;
+    if expected > MAX_UNFORCED_SECONDS && !force {
+        anyhow::bail!(
+            "a {}-digit prefix takes about {} candidates on average: {} at {}/s on {}; shorten the prefix, or pass --force to search anyway",
+            prefix.hex().len(),
+            human_count(2f64.powi(prefix.bits() as i32)),
+            human_duration(expected),
+            human_count(rate),
+            backend.device()
+        );
+    }
+    Ok(())
+}
+
+/// First Ctrl-C asks the search to stop cleanly; a second one ends the process at once.
+pub fn install_ctrl_c(control: Arc<Control>) {
+    let _ = ctrlc::set_handler(move || {
+        if control.stop.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    });
+}
+
+fn report_json(
+    prefix: &Prefix,
+    found: &Found,
+    tested: u64,
+    seconds: f64,
+    backend: &dyn Backend,
+    destination: &Destination,
+) -> String {
+    serde_json::json!({
+        "prefix": prefix.hex(),
+        "md5": found.md5_hex(),
+        "index": found.index,
+        "suffix_len": found.suffix_len,
+        "suffix_bytes": found.suffix.len(),
+        "candidates_tested": tested,
+        "seconds": seconds,
+        "backend": backend.kind(),
+        "device": backend.device(),
+        "threads": backend.threads(),
+        "output": destination.describe(),
+    })
+    .to_string()
+}

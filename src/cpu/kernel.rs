@@ -1,0 +1,252 @@
+//! The CPU hot loop: every inner value of a range of mid values, `Lanes::WIDTH` candidates
+//! at a time, one partial MD5 compression each.
+//!
+//! Per mid value (amortised over the inner table, 625 candidates for whitespace): the mid
+//! digits are advanced like an odometer, steps before the first inner word run once in
+//! scalar code, and every constant message word is folded into its step constant.
+//! Per candidate: steps `FIRST..=60` only (49 for whitespace after a 40-byte tail), each
+//! an add of the folded constant, the round function (one vpternlogd on AVX-512), an add,
+//! a rotate and an add, plus one more add in the few steps that read an inner word.
+
+use crate::cpu::lanes::Lanes;
+use crate::layout::{Batch, Layout, MAX_INNER_WORDS};
+use crate::steps::{self, message_index, StepState, K, LAST_STEP_UPDATING_A, S};
+use std::ops::Range;
+
+/// What a kernel needs besides the mid range: prepared once per search and batch.
+pub struct KernelInput<'a> {
+    pub layout: &'a Layout,
+    pub batch: &'a Batch,
+    pub columns: &'a InnerColumns,
+    /// The target's bits in state word A.
+    pub a_mask: u32,
+    pub a_value: u32,
+}
+
+/// The inner table transposed, one column per inner word, padded to a multiple of 64
+/// so that every lane group loads whole vectors.
+pub struct InnerColumns {
+    pub columns: Vec<Vec<u32>>,
+    pub count: u32,
+}
+
+impl InnerColumns {
+    pub fn new(layout: &Layout) -> Self {
+        let count = layout.inner_count();
+        let padded = (count as usize).div_ceil(64) * 64;
+        let columns = (0..layout.inner_word_count)
+            .map(|j| {
+                (0..padded)
+                    .map(|v| layout.inner_table[v.min(count as usize - 1)][j])
+                    .collect()
+            })
+            .collect();
+        InnerColumns { columns, count }
+    }
+}
+
+/// A kernel reports each candidate whose A word matches through `on_match(mid, inner)`;
+/// returning true (a real hit) stops it. Returns the number of candidates it tested.
+pub type KernelFn = fn(&KernelInput, Range<u32>, &mut dyn FnMut(u32, u32) -> bool) -> u64;
+
+/// Walks mid values in order, updating only the words whose digits changed.
+struct MidOdometer<'a> {
+    layout: &'a Layout,
+    digits: Vec<u32>,
+    words: [u32; 16],
+}
+
+impl<'a> MidOdometer<'a> {
+    fn new(layout: &'a Layout, batch: &Batch, mid: u32) -> Self {
+        let k = layout.radix() as u32;
+        let digits = (0..layout.mid_digits)
+            .map(|j| (mid as u64 / (k as u64).pow(j as u32) % k as u64) as u32)
+            .collect();
+        MidOdometer {
+            layout,
+            digits,
+            words: layout.mid_words(batch, mid),
+        }
+    }
+
+    fn advance(&mut self) {
+        let k = self.layout.radix() as u32;
+        for (j, digit) in self.digits.iter_mut().enumerate() {
+            let table = &self.layout.mid_symbol_words[j];
+            let next = if *digit + 1 == k { 0 } else { *digit + 1 };
+            // Symbol bytes never overlap other bytes, so xor swaps one symbol for another.
+            for (&(word, old), &(_, new)) in
+                table[*digit as usize].iter().zip(&table[next as usize])
+            {
+                self.words[word] ^= old ^ new;
+            }
+            *digit = next;
+            if next != 0 {
+                return;
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct VState<V> {
+    a: V,
+    b: V,
+    c: V,
+    d: V,
+}
+
+#[inline(always)]
+unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V) {
+    let f = match i / 16 {
+        0 => V::f(s.b, s.c, s.d),
+        1 => V::g(s.b, s.c, s.d),
+        2 => V::h(s.b, s.c, s.d),
+        _ => V::i(s.b, s.c, s.d),
+    };
+    let new_b = s.b.add(s.a.add(x).add(f).rotl::<R>());
+    *s = VState {
+        a: s.d,
+        b: new_b,
+        c: s.b,
+        d: s.c,
+    };
+}
+
+/// The generic kernel. `FIRST` is the first step run per candidate (the first inner word
+/// rounded down to a multiple of 4, so four instantiations per lane type cover every layout).
+#[inline(always)]
+unsafe fn search_mids<V: Lanes, const FIRST: usize>(
+    input: &KernelInput,
+    mids: Range<u32>,
+    on_match: &mut dyn FnMut(u32, u32) -> bool,
+) -> u64 {
+    let layout = input.layout;
+    let first_word = layout.first_inner_word;
+    let inner_words = first_word..first_word + layout.inner_word_count;
+    // Which inner column each step adds, or none: the same for every candidate, so these
+    // branches are always predicted.
+    let inner_slot: [Option<usize>; 64] = std::array::from_fn(|i| {
+        let t = message_index(i);
+        inner_words.contains(&t).then(|| t - first_word)
+    });
+    let padded = input.columns.columns[0].len();
+    let mut odometer = MidOdometer::new(layout, input.batch, mids.start);
+    let mut tested = 0u64;
+    for mid in mids.clone() {
+        if mid != mids.start {
+            odometer.advance();
+        }
+        let words = &odometer.words;
+        let mut shared = StepState::from_state(input.batch.midstate);
+        steps::run_steps(&mut shared, words, 0..FIRST);
+        let folded: [u32; 64] = std::array::from_fn(|i| K[i].wrapping_add(words[message_index(i)]));
+        let start = VState {
+            a: V::splat(shared.a),
+            b: V::splat(shared.b),
+            c: V::splat(shared.c),
+            d: V::splat(shared.d),
+        };
+        let mut chunk = 0;
+        while chunk < padded {
+            let mut inner = [V::splat(0); MAX_INNER_WORDS];
+            for (j, column) in input.columns.columns.iter().enumerate() {
+                inner[j] = V::load(&column[chunk..]);
+            }
+            let mut s = start;
+            macro_rules! run {
+                ($($i:literal)*) => {$(
+                    if $i >= FIRST {
+                        let mut x = V::splat(folded[$i]);
+                        if let Some(slot) = inner_slot[$i] {
+                            x = x.add(inner[slot]);
+                        }
+                        step::<V, { S[$i] }>(&mut s, $i, x);
+                    }
+                )*};
+            }
+            run!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+                 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60);
+            const _: () = assert!(LAST_STEP_UPDATING_A == 60);
+            // After step 60 the register it wrote is `b` (see steps::a_after_step_60).
+            let a_out = s.b.add(V::splat(input.batch.midstate[0]));
+            let mut hits = a_out.match_mask(input.a_mask, input.a_value);
+            while hits != 0 {
+                let inner_value = (chunk + hits.trailing_zeros() as usize) as u32;
+                hits &= hits - 1;
+                if inner_value < input.columns.count && on_match(mid, inner_value) {
+                    return tested + inner_value as u64 + 1;
+                }
+            }
+            chunk += V::WIDTH;
+        }
+        tested += input.columns.count as u64;
+    }
+    tested
+}
+
+macro_rules! kernel_set {
+    ($name:ident, $lanes:ty, $($feature:literal)?) => {
+        mod $name {
+            use super::*;
+            $(#[target_feature(enable = $feature)])?
+            unsafe fn at<const FIRST: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                search_mids::<$lanes, FIRST>(input, mids, on_match)
+            }
+            pub fn for_first_word(first_word: usize) -> KernelFn {
+                // SAFETY (all four): the caller checked the CPU feature (`best_kernel`).
+                match first_word / 4 {
+                    0 => |i, m, f| unsafe { at::<0>(i, m, f) },
+                    1 => |i, m, f| unsafe { at::<4>(i, m, f) },
+                    2 => |i, m, f| unsafe { at::<8>(i, m, f) },
+                    _ => |i, m, f| unsafe { at::<12>(i, m, f) },
+                }
+            }
+        }
+    };
+}
+
+kernel_set!(
+    portable,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>,
+);
+#[cfg(target_arch = "x86_64")]
+kernel_set!(
+    avx2,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>,
+    "avx2"
+);
+#[cfg(target_arch = "x86_64")]
+kernel_set!(
+    avx512,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
+    "avx512f"
+);
+
+/// The kernels this CPU can run, best first: (name, kernel).
+pub fn available_kernels(layout: &Layout) -> Vec<(&'static str, KernelFn)> {
+    let w = layout.first_inner_word;
+    let mut kernels = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            kernels.push(("avx512", avx512::for_first_word(w)));
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            kernels.push(("avx2", avx2::for_first_word(w)));
+        }
+    }
+    kernels.push(("portable", portable::for_first_word(w)));
+    kernels
+}
+
+/// The fastest kernel this CPU supports, or the one `GHOSTSUM_CPU_KERNEL` names.
+pub fn best_kernel(layout: &Layout) -> (&'static str, KernelFn) {
+    let kernels = available_kernels(layout);
+    if let Ok(wanted) = std::env::var("GHOSTSUM_CPU_KERNEL") {
+        if let Some(k) = kernels.iter().find(|(n, _)| *n == wanted) {
+            return *k;
+        }
+    }
+    kernels[0]
+}

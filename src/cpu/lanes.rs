@@ -1,0 +1,253 @@
+//! SIMD lane types for the CPU kernel: AVX-512, AVX2 and a portable fallback, each with
+//! the handful of operations an MD5 step needs. [`Pair`] puts two independent lane groups
+//! in flight, so one group's dependency chain hides the other's latency.
+//!
+//! Methods are `unsafe` because the x86 ones need their CPU feature: callers check it at run
+//! time ([`super::kernel::best_kernel`]) before entering a kernel compiled with it.
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+pub trait Lanes: Copy {
+    /// Candidates per value.
+    const WIDTH: usize;
+    unsafe fn splat(x: u32) -> Self;
+    /// Loads `WIDTH` consecutive words.
+    unsafe fn load(words: &[u32]) -> Self;
+    unsafe fn add(self, other: Self) -> Self;
+    unsafe fn rotl<const R: u32>(self) -> Self;
+    /// `(b & c) | (!b & d)`
+    unsafe fn f(b: Self, c: Self, d: Self) -> Self;
+    /// `(b & d) | (c & !d)`
+    unsafe fn g(b: Self, c: Self, d: Self) -> Self;
+    /// `b ^ c ^ d`
+    unsafe fn h(b: Self, c: Self, d: Self) -> Self;
+    /// `c ^ (b | !d)`
+    unsafe fn i(b: Self, c: Self, d: Self) -> Self;
+    /// Bit `l` set when lane `l` satisfies `x & mask == value`.
+    unsafe fn match_mask(self, mask: u32, value: u32) -> u64;
+}
+
+/// Portable lanes: plain arrays the compiler vectorises for whatever the target has.
+#[derive(Clone, Copy)]
+pub struct Portable(pub [u32; 8]);
+
+impl Portable {
+    #[inline(always)]
+    fn map3(b: Self, c: Self, d: Self, f: impl Fn(u32, u32, u32) -> u32) -> Self {
+        Portable(std::array::from_fn(|l| f(b.0[l], c.0[l], d.0[l])))
+    }
+}
+
+impl Lanes for Portable {
+    const WIDTH: usize = 8;
+    #[inline(always)]
+    unsafe fn splat(x: u32) -> Self {
+        Portable([x; 8])
+    }
+    #[inline(always)]
+    unsafe fn load(words: &[u32]) -> Self {
+        Portable(words[..8].try_into().unwrap())
+    }
+    #[inline(always)]
+    unsafe fn add(self, o: Self) -> Self {
+        Portable(std::array::from_fn(|l| self.0[l].wrapping_add(o.0[l])))
+    }
+    #[inline(always)]
+    unsafe fn rotl<const R: u32>(self) -> Self {
+        Portable(self.0.map(|x| x.rotate_left(R)))
+    }
+    #[inline(always)]
+    unsafe fn f(b: Self, c: Self, d: Self) -> Self {
+        Self::map3(b, c, d, |b, c, d| d ^ (b & (c ^ d)))
+    }
+    #[inline(always)]
+    unsafe fn g(b: Self, c: Self, d: Self) -> Self {
+        Self::map3(b, c, d, |b, c, d| c ^ (d & (b ^ c)))
+    }
+    #[inline(always)]
+    unsafe fn h(b: Self, c: Self, d: Self) -> Self {
+        Self::map3(b, c, d, |b, c, d| b ^ c ^ d)
+    }
+    #[inline(always)]
+    unsafe fn i(b: Self, c: Self, d: Self) -> Self {
+        Self::map3(b, c, d, |b, c, d| c ^ (b | !d))
+    }
+    #[inline(always)]
+    unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
+        self.0
+            .iter()
+            .enumerate()
+            .fold(0, |m, (l, &x)| m | (((x & mask == value) as u64) << l))
+    }
+}
+
+/// Two independent lane groups, interleaved by the compiler.
+#[derive(Clone, Copy)]
+pub struct Pair<V>(V, V);
+
+impl<V: Lanes> Lanes for Pair<V> {
+    const WIDTH: usize = 2 * V::WIDTH;
+    #[inline(always)]
+    unsafe fn splat(x: u32) -> Self {
+        let v = V::splat(x);
+        Pair(v, v)
+    }
+    #[inline(always)]
+    unsafe fn load(words: &[u32]) -> Self {
+        Pair(V::load(words), V::load(&words[V::WIDTH..]))
+    }
+    #[inline(always)]
+    unsafe fn add(self, o: Self) -> Self {
+        Pair(self.0.add(o.0), self.1.add(o.1))
+    }
+    #[inline(always)]
+    unsafe fn rotl<const R: u32>(self) -> Self {
+        Pair(self.0.rotl::<R>(), self.1.rotl::<R>())
+    }
+    #[inline(always)]
+    unsafe fn f(b: Self, c: Self, d: Self) -> Self {
+        Pair(V::f(b.0, c.0, d.0), V::f(b.1, c.1, d.1))
+    }
+    #[inline(always)]
+    unsafe fn g(b: Self, c: Self, d: Self) -> Self {
+        Pair(V::g(b.0, c.0, d.0), V::g(b.1, c.1, d.1))
+    }
+    #[inline(always)]
+    unsafe fn h(b: Self, c: Self, d: Self) -> Self {
+        Pair(V::h(b.0, c.0, d.0), V::h(b.1, c.1, d.1))
+    }
+    #[inline(always)]
+    unsafe fn i(b: Self, c: Self, d: Self) -> Self {
+        Pair(V::i(b.0, c.0, d.0), V::i(b.1, c.1, d.1))
+    }
+    #[inline(always)]
+    unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
+        self.0.match_mask(mask, value) | (self.1.match_mask(mask, value) << V::WIDTH)
+    }
+}
+
+/// 16 lanes of AVX-512: one-instruction rotates and three-input logic.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub struct Avx512(__m512i);
+
+#[cfg(target_arch = "x86_64")]
+impl Lanes for Avx512 {
+    const WIDTH: usize = 16;
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn splat(x: u32) -> Self {
+        Avx512(_mm512_set1_epi32(x as i32))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load(words: &[u32]) -> Self {
+        assert!(words.len() >= 16);
+        Avx512(_mm512_loadu_si512(words.as_ptr().cast()))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn add(self, o: Self) -> Self {
+        Avx512(_mm512_add_epi32(self.0, o.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn rotl<const R: u32>(self) -> Self {
+        Avx512(_mm512_rolv_epi32(self.0, _mm512_set1_epi32(R as i32)))
+    }
+    // Truth tables for vpternlogd, inputs (b, c, d) as bits (4, 2, 1) of the index.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn f(b: Self, c: Self, d: Self) -> Self {
+        Avx512(_mm512_ternarylogic_epi32::<0xca>(b.0, c.0, d.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn g(b: Self, c: Self, d: Self) -> Self {
+        Avx512(_mm512_ternarylogic_epi32::<0xe4>(b.0, c.0, d.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn h(b: Self, c: Self, d: Self) -> Self {
+        Avx512(_mm512_ternarylogic_epi32::<0x96>(b.0, c.0, d.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn i(b: Self, c: Self, d: Self) -> Self {
+        Avx512(_mm512_ternarylogic_epi32::<0x39>(b.0, c.0, d.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
+        let masked = _mm512_and_si512(self.0, _mm512_set1_epi32(mask as i32));
+        _mm512_cmpeq_epi32_mask(masked, _mm512_set1_epi32(value as i32)) as u64
+    }
+}
+
+/// 8 lanes of AVX2: rotates as two shifts and an or.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub struct Avx2(__m256i);
+
+#[cfg(target_arch = "x86_64")]
+impl Lanes for Avx2 {
+    const WIDTH: usize = 8;
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn splat(x: u32) -> Self {
+        Avx2(_mm256_set1_epi32(x as i32))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn load(words: &[u32]) -> Self {
+        assert!(words.len() >= 8);
+        Avx2(_mm256_loadu_si256(words.as_ptr().cast()))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn add(self, o: Self) -> Self {
+        Avx2(_mm256_add_epi32(self.0, o.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn rotl<const R: u32>(self) -> Self {
+        let left = _mm256_sllv_epi32(self.0, _mm256_set1_epi32(R as i32));
+        let right = _mm256_srlv_epi32(self.0, _mm256_set1_epi32(32 - R as i32));
+        Avx2(_mm256_or_si256(left, right))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn f(b: Self, c: Self, d: Self) -> Self {
+        Avx2(_mm256_xor_si256(
+            d.0,
+            _mm256_and_si256(b.0, _mm256_xor_si256(c.0, d.0)),
+        ))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn g(b: Self, c: Self, d: Self) -> Self {
+        Avx2(_mm256_xor_si256(
+            c.0,
+            _mm256_and_si256(d.0, _mm256_xor_si256(b.0, c.0)),
+        ))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn h(b: Self, c: Self, d: Self) -> Self {
+        Avx2(_mm256_xor_si256(b.0, _mm256_xor_si256(c.0, d.0)))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn i(b: Self, c: Self, d: Self) -> Self {
+        let not_d = _mm256_xor_si256(d.0, _mm256_set1_epi32(-1));
+        Avx2(_mm256_xor_si256(c.0, _mm256_or_si256(b.0, not_d)))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
+        let masked = _mm256_and_si256(self.0, _mm256_set1_epi32(mask as i32));
+        let eq = _mm256_cmpeq_epi32(masked, _mm256_set1_epi32(value as i32));
+        _mm256_movemask_ps(_mm256_castsi256_ps(eq)) as u32 as u64
+    }
+}

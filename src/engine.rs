@@ -1,0 +1,220 @@
+//! The search plan in motion: walks the keyspace in index order, batch by batch, hands mid
+//! ranges to a backend, re-checks every hit with the md-5 crate, and grows the suffix if a
+//! keyspace is ever exhausted.
+
+use crate::alphabet::Alphabet;
+use crate::backend::{Backend, Control, Job, SearchError};
+use crate::input::Content;
+use crate::layout::{Batch, Layout, DEFAULT_MIN_BATCH_LOG2};
+use crate::target::{hex, Prefix};
+use crate::verify;
+use std::time::Instant;
+
+/// Part of the keyspace to search: shard `index` of `count` (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Index range of this shard, with boundaries on whole inner tables so that shards
+    /// split exactly as an unsharded search walks.
+    pub fn range(&self, layout: &Layout) -> (u128, u128) {
+        let unit = layout.inner_count() as u128;
+        let units = layout.keyspace() / unit;
+        let bound = |i: u64| mul_div(units, i as u128, self.count as u128) * unit;
+        (bound(self.index), bound(self.index + 1))
+    }
+}
+
+/// `a * b / c` without overflowing u128 for the sizes used here.
+fn mul_div(a: u128, b: u128, c: u128) -> u128 {
+    match a.checked_mul(b) {
+        Some(p) => p / c,
+        None => a / c * b + a % c * b / c,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub shard: Option<Shard>,
+    /// Resume at this candidate index for this suffix length (from a checkpoint).
+    pub resume: Option<(usize, u128)>,
+    pub min_batch_log2: u32,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            shard: None,
+            resume: None,
+            min_batch_log2: DEFAULT_MIN_BATCH_LOG2,
+        }
+    }
+}
+
+/// A verified result.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub index: u128,
+    pub suffix: Vec<u8>,
+    pub suffix_len: usize,
+    pub digest: [u8; 16],
+}
+
+impl Found {
+    pub fn md5_hex(&self) -> String {
+        hex(&self.digest)
+    }
+}
+
+/// Progress the engine reports after each backend call.
+pub enum Event<'a> {
+    /// A (new) layout is in use.
+    Planned(&'a Layout),
+    /// Every candidate below `next_index` (for this suffix length) has been searched.
+    Progress { suffix_len: usize, next_index: u128 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error("{0}")]
+    Layout(#[from] crate::layout::LayoutError),
+    #[error("internal error: the backend reported suffix index {index} but the md-5 crate's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
+    VerificationFailed {
+        index: u128,
+        md5: String,
+        prefix: String,
+    },
+}
+
+/// Runs the search; None only when a shard's part of the keyspace holds no hit.
+pub fn search(
+    content: &Content,
+    prefix: &Prefix,
+    alphabet: &Alphabet,
+    backend: &mut dyn Backend,
+    options: &EngineOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Option<Found>, EngineError> {
+    let mut layout = Layout::plan(content, alphabet, prefix.bits(), options.min_batch_log2)?;
+    if let Some((len, _)) = options.resume {
+        if len > layout.suffix_len {
+            layout = Layout::plan_from(content.len, alphabet, len, options.min_batch_log2)?;
+        }
+    }
+    loop {
+        on_event(Event::Planned(&layout));
+        let (mut next, end) = match options.shard {
+            Some(shard) => shard.range(&layout),
+            None => (0, layout.keyspace()),
+        };
+        if let Some((len, at)) = options.resume {
+            if len == layout.suffix_len {
+                next = next.max(at);
+            }
+        }
+        let mut batch: Option<Batch> = None;
+        while next < end {
+            let (batch_number, mid, _) = layout.split_index(next);
+            if batch
+                .as_ref()
+                .is_none_or(|b| b.index_base != batch_number * layout.batch_size())
+            {
+                batch = Some(layout.batch(content.midstate, &content.tail, batch_number));
+            }
+            let batch = batch.as_ref().unwrap();
+            let batch_end_mid = ((end - batch.index_base) / layout.inner_count() as u128)
+                .min(layout.mid_count() as u128) as u64;
+            let mid_end = (mid as u64 + backend.mids_per_call(&layout)).min(batch_end_mid);
+            let job = Job {
+                layout: &layout,
+                batch,
+                prefix,
+            };
+            if let Some((hit_mid, inner)) = backend.search(&job, mid as u64..mid_end, control)? {
+                let index = layout.index_of(batch, hit_mid, inner);
+                return verified(content, prefix, &layout, index).map(Some);
+            }
+            next = batch.index_base + mid_end as u128 * layout.inner_count() as u128;
+            on_event(Event::Progress {
+                suffix_len: layout.suffix_len,
+                next_index: next,
+            });
+        }
+        if options.shard.is_some() {
+            return Ok(None);
+        }
+        // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
+        // search must never give up: one more symbol, and on.
+        layout = Layout::plan_from(
+            content.len,
+            alphabet,
+            layout.suffix_len + 1,
+            options.min_batch_log2,
+        )?;
+    }
+}
+
+/// Rebuilds a hit's bytes and hashes them with the md-5 crate before anyone sees it.
+fn verified(
+    content: &Content,
+    prefix: &Prefix,
+    layout: &Layout,
+    index: u128,
+) -> Result<Found, EngineError> {
+    let suffix = layout.suffix(index);
+    let digest = verify::md5_with_suffix(&content.hasher, &suffix);
+    if !prefix.matches_digest(&digest) {
+        return Err(EngineError::VerificationFailed {
+            index,
+            md5: hex(&digest),
+            prefix: prefix.to_string(),
+        });
+    }
+    Ok(Found {
+        index,
+        suffix,
+        suffix_len: layout.suffix_len,
+        digest,
+    })
+}
+
+/// Measures a backend's real hot path for about `seconds`: a search for a 32-digit prefix,
+/// which (almost surely) never hits, over a plain 1 KiB content. Returns (candidates, seconds).
+pub fn measure_rate(
+    backend: &mut dyn Backend,
+    seconds: f64,
+    control: &Control,
+) -> Result<(u64, f64), SearchError> {
+    let content = Content::from_bytes(&[b'x'; 1000]);
+    let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
+    let layout = Layout::plan(
+        &content,
+        &Alphabet::whitespace(),
+        40,
+        DEFAULT_MIN_BATCH_LOG2,
+    )
+    .expect("bench layout");
+    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let job = Job {
+        layout: &layout,
+        batch: &batch,
+        prefix: &prefix,
+    };
+    let step = backend.mids_per_call(&layout);
+    let before = control.tested.load(std::sync::atomic::Ordering::Relaxed);
+    let started = Instant::now();
+    let mut mid = 0u64;
+    while started.elapsed().as_secs_f64() < seconds {
+        let end = (mid + step).min(layout.mid_count());
+        backend.search(&job, mid..end, control)?;
+        mid = if end == layout.mid_count() { 0 } else { end };
+    }
+    let tested = control.tested.load(std::sync::atomic::Ordering::Relaxed) - before;
+    Ok((tested, started.elapsed().as_secs_f64()))
+}

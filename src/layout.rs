@@ -1,0 +1,407 @@
+//! Where the suffix's symbols fall in the MD5 blocks, and how a candidate index maps to them.
+//!
+//! ```text
+//!  content (n bytes)                       suffix: L symbols of w bytes, most significant first
+//! |== complete blocks ==|== tail ==|[ high digits ... ][ top ][  mid (u32)  ][ inner ]|80 00..|len64|
+//!  folded once into       ^                            '---------- final block (64 bytes) --------'
+//!  Content::midstate      |                 e = end of data in the final block, e <= 55
+//!                         '- with the high digits, folded into Batch::midstate once per batch
+//! ```
+//!
+//! * `inner`: the lowest `g` digits, `k^g` values (for example 625 = four whitespace symbols,
+//!   exactly one 32-bit word). Kernels loop over a precomputed table of the message words
+//!   they touch: the innermost loop changes only these words.
+//! * `mid`: the next `m` digits, `k^m <= 2^32` values: one GPU invocation or one CPU step
+//!   per value. Steps before the first inner word depend only on (batch, mid): computed
+//!   once per mid value, not once per candidate.
+//! * `top` and `high`: fixed for a whole [`Batch`]; high digits lie in earlier blocks and
+//!   are folded into the batch midstate.
+//!
+//! `L` is the shortest length whose keyspace is far larger (2^6 times) than the 2^bits
+//! candidates a hit takes on average, lengthened by as few symbols as needed so that the
+//! final block holds enough low digits for batches of at least `2^min_batch_log2`.
+
+use crate::alphabet::Alphabet;
+use crate::input::Content;
+use crate::steps;
+
+/// Margin between the keyspace and the expected number of trials: the chance that a
+/// keyspace of `2^(bits + 6)` holds no hit is `e^-64`.
+pub const KEYSPACE_MARGIN_BITS: u32 = 6;
+/// Smallest batch (candidates sharing one midstate) the layout accepts, as log2.
+pub const DEFAULT_MIN_BATCH_LOG2: u32 = 34;
+/// Inner loops of fewer values than this leave SIMD lanes idle.
+const MIN_INNER_VALUES: u64 = 64;
+const MAX_INNER_VALUES: u64 = 4096;
+/// The most inner words a kernel handles: four 3-byte symbols span four words at worst.
+pub const MAX_INNER_WORDS: usize = 4;
+
+/// The static part of the search plan: the same for every batch of one search.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub alphabet: Alphabet,
+    pub content_len: u64,
+    /// Symbols in the suffix (L).
+    pub suffix_len: usize,
+    /// Offset of the final block in the message.
+    pub final_block_offset: u64,
+    /// End of the data in the final block (e); the 0x80 byte follows.
+    pub data_end: usize,
+    /// Lowest digits, inner (g).
+    pub inner_digits: usize,
+    /// Digits above the inner ones that one batch varies (m); `k^m <= 2^32`.
+    pub mid_digits: usize,
+    /// First message word an inner digit touches: steps before it run once per mid value.
+    pub first_inner_word: usize,
+    /// How many consecutive words the inner digits touch, from `first_inner_word`.
+    pub inner_word_count: usize,
+    /// For each inner value, its bytes as words `first_inner_word..`, zeros elsewhere.
+    pub inner_table: Vec<[u32; MAX_INNER_WORDS]>,
+    /// For each mid digit (lowest first) and symbol value: (word, bits) pairs it ORs in.
+    pub mid_symbol_words: Vec<Vec<[(usize, u32); 2]>>,
+}
+
+/// Batch = one value of the digits above `inner` and `mid`: one midstate, one set of
+/// constant words. Candidates in a batch: `mid_count * inner_count`.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// Index of the candidate with mid = inner = 0.
+    pub index_base: u128,
+    /// MD5 state entering the final block.
+    pub midstate: [u32; 4],
+    /// The final block's words with every constant byte in place and zeros where the mid
+    /// and inner digits go.
+    pub base_words: [u32; 16],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error("no suffix length up to {0} symbols fits the final MD5 block for this alphabet; try another alphabet")]
+    NoLength(usize),
+}
+
+impl Layout {
+    /// Plans a search for `bits` target bits after `content`.
+    pub fn plan(
+        content: &Content,
+        alphabet: &Alphabet,
+        bits: u32,
+        min_batch_log2: u32,
+    ) -> Result<Layout, LayoutError> {
+        let min_len = min_suffix_len(alphabet.radix(), bits);
+        Self::plan_from(content.len, alphabet, min_len, min_batch_log2)
+    }
+
+    /// Plans with a suffix of at least `min_len` symbols (grown searches start here).
+    pub fn plan_from(
+        content_len: u64,
+        alphabet: &Alphabet,
+        min_len: usize,
+        min_batch_log2: u32,
+    ) -> Result<Layout, LayoutError> {
+        let k = alphabet.radix() as f64;
+        let w = alphabet.width();
+        // Capped so that wide or two-symbol alphabets still fit whatever the content length.
+        let batch_digits = ((min_batch_log2 as f64 / k.log2()).ceil() as usize).min(48 / w);
+        let limit = min_len + 64 * 4;
+        for len in min_len.max(1)..limit {
+            let total = content_len + (len * w) as u64;
+            let e = (total % 64) as usize;
+            if e > 55 {
+                continue;
+            }
+            let suffix_start_in_block = content_len as i128 - (total - e as u64) as i128;
+            let final_digits = if suffix_start_in_block >= 0 {
+                len
+            } else {
+                e / w
+            };
+            if final_digits < batch_digits.min(len) {
+                continue;
+            }
+            return Ok(Self::with_length(
+                content_len,
+                alphabet,
+                len,
+                final_digits,
+                e,
+            ));
+        }
+        Err(LayoutError::NoLength(limit))
+    }
+
+    fn with_length(
+        content_len: u64,
+        alphabet: &Alphabet,
+        len: usize,
+        final_digits: usize,
+        e: usize,
+    ) -> Layout {
+        let k = alphabet.radix() as u64;
+        let w = alphabet.width();
+        let inner_digits = choose_inner_digits(k, w, e, final_digits);
+        let first_inner_word = (e - inner_digits * w) / 4;
+        let inner_word_count = (e - 1) / 4 + 1 - first_inner_word;
+        let mut mid_digits = 0;
+        while inner_digits + mid_digits < final_digits && k.pow(mid_digits as u32 + 1) < 1 << 32 {
+            mid_digits += 1;
+        }
+        let inner_table = (0..k.pow(inner_digits as u32))
+            .map(|v| {
+                let mut words = [0u32; 16];
+                for j in 0..inner_digits {
+                    let digit = (v / k.pow(j as u32) % k) as u32;
+                    or_symbol(&mut words, e - (j + 1) * w, alphabet.symbol(digit));
+                }
+                std::array::from_fn(|i| words.get(first_inner_word + i).copied().unwrap_or(0))
+            })
+            .collect();
+        let mid_symbol_words = (0..mid_digits)
+            .map(|j| {
+                let offset = e - (inner_digits + j + 1) * w;
+                (0..k as u32)
+                    .map(|d| {
+                        let mut words = [0u32; 16];
+                        or_symbol(&mut words, offset, alphabet.symbol(d));
+                        let first = offset / 4;
+                        let second = (first + 1).min(15);
+                        [
+                            (first, words[first]),
+                            (second, if second != first { words[second] } else { 0 }),
+                        ]
+                    })
+                    .collect()
+            })
+            .collect();
+        let total = content_len + (len * w) as u64;
+        Layout {
+            alphabet: alphabet.clone(),
+            content_len,
+            suffix_len: len,
+            final_block_offset: total - e as u64,
+            data_end: e,
+            inner_digits,
+            mid_digits,
+            first_inner_word,
+            inner_word_count,
+            inner_table,
+            mid_symbol_words,
+        }
+    }
+
+    pub fn radix(&self) -> u64 {
+        self.alphabet.radix() as u64
+    }
+
+    pub fn inner_count(&self) -> u32 {
+        self.inner_table.len() as u32
+    }
+
+    /// Mid values per batch, `k^m` (at most 2^32).
+    pub fn mid_count(&self) -> u64 {
+        self.radix().pow(self.mid_digits as u32)
+    }
+
+    /// Candidates per batch.
+    pub fn batch_size(&self) -> u128 {
+        self.mid_count() as u128 * self.inner_count() as u128
+    }
+
+    /// The whole keyspace, `k^L`, saturating at u128::MAX.
+    pub fn keyspace(&self) -> u128 {
+        (self.radix() as u128)
+            .checked_pow(self.suffix_len as u32)
+            .unwrap_or(u128::MAX)
+    }
+
+    /// Number of batches, saturating.
+    pub fn batch_count(&self) -> u128 {
+        self.keyspace().div_ceil(self.batch_size())
+    }
+
+    /// The suffix bytes of a candidate index: its base-k digits, most significant first.
+    pub fn suffix(&self, index: u128) -> Vec<u8> {
+        let k = self.radix() as u128;
+        let mut digits = vec![0u32; self.suffix_len];
+        let mut rest = index;
+        for d in digits.iter_mut().rev() {
+            *d = (rest % k) as u32;
+            rest /= k;
+        }
+        digits
+            .iter()
+            .flat_map(|&d| self.alphabet.symbol(d).iter().copied())
+            .collect()
+    }
+
+    /// Sets up batch `batch_number`: folds the blocks between the content's last complete
+    /// block and the final block, and lays out the constant words of the final block.
+    pub fn batch(
+        &self,
+        content_midstate: [u32; 4],
+        content_tail: &[u8],
+        batch_number: u128,
+    ) -> Batch {
+        let index_base = batch_number * self.batch_size();
+        let suffix = self.suffix(index_base);
+        let folded_start = self.content_len - content_tail.len() as u64;
+        let mut message: Vec<u8> = content_tail.iter().chain(suffix.iter()).copied().collect();
+        let final_start = (self.final_block_offset - folded_start) as usize;
+        let mut midstate = content_midstate;
+        let (blocks, _) = message[..final_start].as_chunks::<64>();
+        md5::block_api::compress(&mut midstate, blocks);
+        let varying = (self.inner_digits + self.mid_digits) * self.alphabet.width();
+        let data = &mut message[final_start..];
+        let e = self.data_end;
+        data[e - varying..e].fill(0);
+        let mut block = [0u8; 64];
+        block[..e].copy_from_slice(data);
+        block[e] = 0x80;
+        let bit_len =
+            (self.content_len + (self.suffix_len * self.alphabet.width()) as u64).wrapping_mul(8);
+        block[56..].copy_from_slice(&bit_len.to_le_bytes());
+        Batch {
+            index_base,
+            midstate,
+            base_words: steps::block_words(&block),
+        }
+    }
+
+    /// The final block's words for one mid value of a batch (inner words left zero).
+    pub fn mid_words(&self, batch: &Batch, mid: u32) -> [u32; 16] {
+        let mut words = batch.base_words;
+        let k = self.radix() as u32;
+        let mut rest = mid;
+        for table in &self.mid_symbol_words {
+            for &(word, bits) in &table[(rest % k) as usize] {
+                words[word] |= bits;
+            }
+            rest /= k;
+        }
+        words
+    }
+
+    /// Candidate index of (batch, mid, inner).
+    pub fn index_of(&self, batch: &Batch, mid: u32, inner: u32) -> u128 {
+        batch.index_base + mid as u128 * self.inner_count() as u128 + inner as u128
+    }
+
+    /// Splits an index into (batch number, mid, inner).
+    pub fn split_index(&self, index: u128) -> (u128, u32, u32) {
+        let inner = (index % self.inner_count() as u128) as u32;
+        let rest = index / self.inner_count() as u128;
+        (
+            (rest / self.mid_count() as u128),
+            (rest % self.mid_count() as u128) as u32,
+            inner,
+        )
+    }
+}
+
+/// Shortest suffix whose keyspace exceeds `2^(bits + margin)`.
+pub fn min_suffix_len(radix: u32, bits: u32) -> usize {
+    let needed = (bits + KEYSPACE_MARGIN_BITS) as f64;
+    (needed / (radix as f64).log2()).ceil().max(1.0) as usize
+}
+
+fn or_symbol(words: &mut [u32; 16], offset: usize, symbol: &[u8]) {
+    for (i, &b) in symbol.iter().enumerate() {
+        let pos = offset + i;
+        words[pos / 4] |= (b as u32) << (8 * (pos % 4));
+    }
+}
+
+/// Picks how many low digits form the inner table: enough values to fill SIMD lanes, few
+/// enough to stay in L1, and preferably starting on a word boundary so that the words the
+/// inner loop changes hold no mid-digit bytes.
+fn choose_inner_digits(k: u64, w: usize, e: usize, final_digits: usize) -> usize {
+    let fits = |g: usize| {
+        let values = k.saturating_pow(g as u32);
+        let span = (e - 1) / 4 + 1 - (e - g * w) / 4;
+        g <= final_digits && values <= MAX_INNER_VALUES && span <= MAX_INNER_WORDS
+    };
+    let candidates: Vec<usize> = (1..=final_digits).filter(|&g| fits(g)).collect();
+    let big_enough = |g: &&usize| k.saturating_pow(**g as u32) >= MIN_INNER_VALUES;
+    candidates
+        .iter()
+        .filter(big_enough)
+        .find(|&&g| (e - g * w) % 4 == 0)
+        .or_else(|| candidates.iter().find(big_enough))
+        .or_else(|| candidates.last())
+        .copied()
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_layout(content: &[u8], alphabet: &Alphabet, bits: u32, min_batch_log2: u32) {
+        let c = Content::from_bytes(content);
+        let layout = Layout::plan(&c, alphabet, bits, min_batch_log2).unwrap();
+        assert!(layout.data_end <= 55);
+        assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
+        let batches = layout.batch_count().min(3);
+        for batch_number in 0..batches {
+            let batch = layout.batch(c.midstate, &c.tail, batch_number);
+            let last_mid = layout.mid_count().min(1 << 20) as u32 - 1;
+            for (mid, inner) in [
+                (0u32, 0u32),
+                (1.min(last_mid), 2.min(layout.inner_count() - 1)),
+                (last_mid, layout.inner_count() - 1),
+            ] {
+                let index = layout.index_of(&batch, mid, inner);
+                assert_eq!(layout.split_index(index), (batch_number, mid, inner));
+                let mut words = layout.mid_words(&batch, mid);
+                for i in 0..layout.inner_word_count {
+                    words[layout.first_inner_word + i] |= layout.inner_table[inner as usize][i];
+                }
+                let mut state = batch.midstate;
+                steps::compress(&mut state, &bytemuck::cast(words));
+                let mut message = content.to_vec();
+                message.extend(layout.suffix(index));
+                assert_eq!(
+                    steps::digest_bytes(&state),
+                    crate::verify::md5_of(&message),
+                    "len {} index {index}",
+                    content.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_content_length_mod_64_and_alphabet() {
+        for alphabet in [
+            Alphabet::whitespace(),
+            Alphabet::space_tab(),
+            Alphabet::zero_width(),
+            Alphabet::parse("bytes:c2a0,2020").unwrap(),
+        ] {
+            for len in 0..130 {
+                let content: Vec<u8> = (0..len).map(|i| i as u8).collect();
+                check_layout(&content, &alphabet, 24, DEFAULT_MIN_BATCH_LOG2);
+                check_layout(&content, &alphabet, 8, 8);
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_inner_loop_is_one_aligned_word_when_possible() {
+        // 39 + 13 symbols end at byte 52: four symbols fill word 12 exactly.
+        let c = Content::from_bytes(&[b'x'; 39]);
+        let layout = Layout::plan(&c, &Alphabet::whitespace(), 24, DEFAULT_MIN_BATCH_LOG2).unwrap();
+        assert_eq!((layout.suffix_len, layout.data_end), (13, 52));
+        assert_eq!(layout.inner_count(), 625);
+        assert_eq!(layout.inner_word_count, 1);
+    }
+
+    #[test]
+    fn suffix_digits_are_most_significant_first() {
+        let c = Content::from_bytes(b"");
+        let layout = Layout::plan(&c, &Alphabet::whitespace(), 4, 8).unwrap();
+        let s = layout.suffix(7); // 7 = 1*5 + 2
+        assert_eq!(&s[s.len() - 2..], b"\t\n");
+        assert!(s[..s.len() - 2].iter().all(|&b| b == b' '));
+    }
+}

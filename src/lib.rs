@@ -1,0 +1,16 @@
+//! ghostsum: make a file's MD5 digest start with chosen hex digits by appending a short
+//! suffix of invisible symbols. See README.md for the user's view and src/layout.rs for
+//! the block layout the search is built on.
+
+pub mod alphabet;
+pub mod backend;
+pub mod cli;
+pub mod cpu;
+pub mod engine;
+pub mod input;
+pub mod layout;
+pub mod output;
+pub mod progress;
+pub mod steps;
+pub mod target;
+pub mod verify;

@@ -1,0 +1,127 @@
+//! Progress on stderr while a search runs: candidates, rate, and for an open-ended search
+//! the chance of a hit by now and when 50% and 99% are expected.
+
+use crate::backend::Control;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Chance that `tested` candidates hold at least one hit for a `bits`-bit target.
+pub fn chance_found(tested: f64, bits: u32) -> f64 {
+    1.0 - (-tested / 2f64.powi(bits as i32)).exp()
+}
+
+/// Candidates needed for a `p` chance of a hit.
+pub fn candidates_for_chance(p: f64, bits: u32) -> f64 {
+    -(1.0 - p).ln() * 2f64.powi(bits as i32)
+}
+
+pub fn human_count(x: f64) -> String {
+    let (v, unit) = match x {
+        x if x >= 1e12 => (x / 1e12, "T"),
+        x if x >= 1e9 => (x / 1e9, "G"),
+        x if x >= 1e6 => (x / 1e6, "M"),
+        x if x >= 1e3 => (x / 1e3, "k"),
+        _ => (x, ""),
+    };
+    format!("{v:.1}{unit}")
+}
+
+pub fn human_duration(seconds: f64) -> String {
+    match seconds {
+        s if !s.is_finite() => "forever".into(),
+        s if s < 1.0 => format!("{:.0} ms", s * 1e3),
+        s if s < 120.0 => format!("{s:.1} s"),
+        s if s < 7200.0 => format!("{:.1} min", s / 60.0),
+        s if s < 172800.0 => format!("{:.1} h", s / 3600.0),
+        s if s < 3.0 * 31557600.0 => format!("{:.1} days", s / 86400.0),
+        s => format!("{:.3e} years", s / 31557600.0),
+    }
+}
+
+/// A spinner that reads the shared counter; stops when dropped.
+pub struct Progress {
+    bar: ProgressBar,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    pub fn start(control: Arc<Control>, bits: u32, quiet: bool) -> Progress {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = (!quiet).then(|| {
+            let (bar, stop) = (bar.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(200));
+                    let tested = control.tested.load(Ordering::Relaxed) as f64;
+                    let elapsed = started.elapsed().as_secs_f64();
+                    bar.set_message(progress_line(tested, elapsed, bits));
+                    bar.tick();
+                }
+            })
+        });
+        Progress { bar, stop, thread }
+    }
+
+    /// Prints a line above the spinner (or plainly when it is hidden).
+    pub fn println(&self, line: impl AsRef<str>) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        self.bar.println(line);
+    }
+}
+
+pub fn progress_line(tested: f64, elapsed: f64, bits: u32) -> String {
+    let rate = if elapsed > 0.0 { tested / elapsed } else { 0.0 };
+    let eta = |p: f64| {
+        let needed = candidates_for_chance(p, bits);
+        if tested >= needed {
+            "passed".to_string()
+        } else if rate > 0.0 {
+            format!("in {}", human_duration((needed - tested) / rate))
+        } else {
+            "…".to_string()
+        }
+    };
+    format!(
+        "{} candidates · {}/s · {:.0}% chance of a hit by now · 50% {} · 99% {}",
+        human_count(tested),
+        human_count(rate),
+        100.0 * chance_found(tested, bits),
+        eta(0.5),
+        eta(0.99)
+    )
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chances() {
+        assert!((chance_found(candidates_for_chance(0.5, 24), 24) - 0.5).abs() < 1e-9);
+        assert!((candidates_for_chance(0.5, 4) - 16.0 * std::f64::consts::LN_2).abs() < 1e-9);
+        assert_eq!(human_duration(90.0), "90.0 s");
+        assert!(human_duration(1e12).ends_with("years"));
+    }
+}

@@ -1,0 +1,110 @@
+//! Every CPU kernel this machine can run, against a plain full compression of each
+//! candidate (itself tested against the md-5 crate in src/steps.rs).
+
+use ghostsum::alphabet::Alphabet;
+use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelInput};
+use ghostsum::input::Content;
+use ghostsum::layout::Layout;
+use ghostsum::steps;
+use ghostsum::target::Prefix;
+
+/// All (mid, inner) whose final A word matches, by full compression.
+fn reference_matches(
+    layout: &Layout,
+    content: &Content,
+    prefix: &Prefix,
+    mids: std::ops::Range<u32>,
+) -> Vec<(u32, u32)> {
+    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let mut out = Vec::new();
+    for mid in mids {
+        for inner in 0..layout.inner_count() {
+            let mut words = layout.mid_words(&batch, mid);
+            for j in 0..layout.inner_word_count {
+                words[layout.first_inner_word + j] |= layout.inner_table[inner as usize][j];
+            }
+            let mut block = [0u8; 64];
+            for (i, w) in words.iter().enumerate() {
+                block[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+            }
+            let mut state = batch.midstate;
+            steps::compress(&mut state, &block);
+            if state[0] & prefix.word_masks[0] == prefix.word_values[0] {
+                out.push((mid, inner));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn kernels_match_full_compression_for_every_layout_shape() {
+    let prefix = Prefix::parse("a5").unwrap();
+    let alphabets = [
+        Alphabet::whitespace(),
+        Alphabet::space_tab(),
+        Alphabet::zero_width(),
+        Alphabet::parse("bytes:c2a0,2020").unwrap(),
+    ];
+    let mut shapes_seen = std::collections::BTreeSet::new();
+    for alphabet in &alphabets {
+        for len in (0..64).step_by(3).chain([64, 100, 1000]) {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+            let content = Content::from_bytes(&bytes);
+            let layout = Layout::plan(&content, alphabet, 24, 34).unwrap();
+            shapes_seen.insert((layout.first_inner_word / 4, layout.inner_word_count));
+            let mids = 0..(layout.mid_count().min(6) as u32);
+            let expected = reference_matches(&layout, &content, &prefix, mids.clone());
+            let batch = layout.batch(content.midstate, &content.tail, 0);
+            let columns = InnerColumns::new(&layout);
+            let input = KernelInput {
+                layout: &layout,
+                batch: &batch,
+                columns: &columns,
+                a_mask: prefix.word_masks[0],
+                a_value: prefix.word_values[0],
+            };
+            for (name, kernel) in available_kernels(&layout) {
+                let mut got = Vec::new();
+                let tested = kernel(&input, mids.clone(), &mut |mid, inner| {
+                    got.push((mid, inner));
+                    false
+                });
+                assert_eq!(
+                    got, expected,
+                    "kernel {name}, alphabet {alphabet}, content {len} bytes"
+                );
+                assert_eq!(tested, mids.len() as u64 * layout.inner_count() as u64);
+            }
+        }
+    }
+    // The loop above must have reached every kernel instantiation and several inner widths.
+    let firsts: std::collections::BTreeSet<_> = shapes_seen.iter().map(|s| s.0).collect();
+    assert_eq!(firsts.len(), 4, "{shapes_seen:?}");
+    assert!(shapes_seen.iter().any(|s| s.1 > 1), "{shapes_seen:?}");
+}
+
+#[test]
+fn a_real_hit_stops_the_kernel_at_the_lowest_candidate() {
+    let content = Content::from_bytes(b"hello world\n");
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 34).unwrap();
+    let prefix = Prefix::parse("7").unwrap();
+    let expected = reference_matches(&layout, &content, &prefix, 0..2);
+    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let columns = InnerColumns::new(&layout);
+    let input = KernelInput {
+        layout: &layout,
+        batch: &batch,
+        columns: &columns,
+        a_mask: prefix.word_masks[0],
+        a_value: prefix.word_values[0],
+    };
+    for (name, kernel) in available_kernels(&layout) {
+        let mut got = Vec::new();
+        kernel(&input, 0..2, &mut |mid, inner| {
+            got.push((mid, inner));
+            got.len() == 3
+        });
+        assert_eq!(got, expected[..3], "{name}");
+    }
+}
