@@ -7,6 +7,7 @@ pub mod backend;
 pub mod cli;
 pub mod cpu;
 pub mod engine;
+pub mod gpu;
 pub mod input;
 pub mod layout;
 pub mod output;

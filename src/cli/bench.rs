@@ -10,14 +10,26 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         anyhow::bail!("--seconds must be a positive number");
     }
     let choices: Vec<BackendChoice> = match args.backend {
-        BenchChoice::Cpu | BenchChoice::All => vec![BackendChoice::Cpu],
+        BenchChoice::Cpu => vec![BackendChoice::Cpu],
+        BenchChoice::Gpu => vec![BackendChoice::Gpu],
+        BenchChoice::All => vec![BackendChoice::Cpu, BackendChoice::Gpu],
     };
     let mut rows = Vec::new();
     for choice in choices {
-        let mut backend = super::make_backend(&EngineArgs {
+        let engine = EngineArgs {
             backend: choice,
             threads: args.threads,
-        })?;
+            adapter: args.adapter.clone(),
+        };
+        let mut backend = match super::make_backend(&engine, false) {
+            Ok(b) => b,
+            // `all` measures what this machine has; naming one backend demands it.
+            Err(e) if args.backend == BenchChoice::All => {
+                eprintln!("ghostsum: skipping the GPU: {e:#}");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let control = Control::default();
         // Warm-up: thread start, caches, clocks, shader compilation.
         measure_rate(backend.as_mut(), (args.seconds / 5.0).min(1.0), &control)?;

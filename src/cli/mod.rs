@@ -39,6 +39,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Measure candidates per second of each backend's real search loop, side by side.
     Bench(BenchArgs),
+    /// List the GPU adapters wgpu finds.
+    Devices,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,6 +49,8 @@ pub enum BackendChoice {
     Auto,
     /// Every CPU core, SIMD lanes chosen at run time (AVX-512, AVX2 or portable).
     Cpu,
+    /// The best GPU adapter wgpu finds (a software one too), or the one --adapter names.
+    Gpu,
 }
 
 #[derive(Args, Debug)]
@@ -87,6 +91,9 @@ pub struct EngineArgs {
     /// CPU worker threads (default: all cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+    /// GPU adapter whose name contains this text (see `ghostsum devices`).
+    #[arg(long, value_name = "SUBSTRING")]
+    pub adapter: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +111,7 @@ pub struct VerifyArgs {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BenchChoice {
     Cpu,
+    Gpu,
     All,
 }
 
@@ -118,6 +126,9 @@ pub struct BenchArgs {
     /// CPU worker threads (default: all cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+    /// GPU adapter whose name contains this text.
+    #[arg(long, value_name = "SUBSTRING")]
+    pub adapter: Option<String>,
     /// One JSON object per backend on stdout.
     #[arg(long)]
     pub json: bool,
@@ -129,11 +140,15 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Search(args) => search::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Devices => devices(),
     }
 }
 
 /// The backend a user asked for, ready to run.
-pub fn make_backend(args: &EngineArgs) -> anyhow::Result<Box<dyn crate::backend::Backend>> {
+pub fn make_backend(
+    args: &EngineArgs,
+    quiet: bool,
+) -> anyhow::Result<Box<dyn crate::backend::Backend>> {
     let threads = match args.threads {
         Some(0) => anyhow::bail!("--threads must be at least 1"),
         Some(n) => Some(n),
@@ -145,7 +160,44 @@ pub fn make_backend(args: &EngineArgs) -> anyhow::Result<Box<dyn crate::backend:
             None => crate::cpu::CpuBackend::all_cores(),
         })
     };
+    let gpu = |real_gpu_only: bool| {
+        crate::gpu::GpuBackend::new(crate::gpu::GpuOptions {
+            adapter: args.adapter.clone(),
+            real_gpu_only,
+            ..Default::default()
+        })
+    };
     Ok(match args.backend {
-        BackendChoice::Auto | BackendChoice::Cpu => cpu(),
+        BackendChoice::Cpu => cpu(),
+        BackendChoice::Gpu => Box::new(gpu(false)?),
+        // auto takes a real GPU only; a software rasteriser is slower than the CPU kernel.
+        BackendChoice::Auto => match gpu(args.adapter.is_none()) {
+            Ok(g) => Box::new(g),
+            Err(e) => {
+                if !quiet {
+                    eprintln!("ghostsum: using the CPU: {e:#}");
+                }
+                cpu()
+            }
+        },
     })
+}
+
+fn devices() -> anyhow::Result<i32> {
+    let adapters = crate::gpu::device::adapters();
+    if adapters.is_empty() {
+        println!(
+            "no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)"
+        );
+    }
+    for a in adapters {
+        let info = a.get_info();
+        let kind = if crate::gpu::device::is_real_gpu(&info) {
+            "GPU"
+        } else {
+            "not a real GPU: --backend auto skips it"
+        };
+        println!("{}  [{kind}]", crate::gpu::device::describe(&info));
+    }
+    Ok(0)
 }

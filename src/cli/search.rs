@@ -24,7 +24,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let destination = destination(&args)?;
     destination.check_writable()?;
     let content = Content::read(&args.input)?;
-    let mut backend = make_backend(&args.engine)?;
+    let mut backend = make_backend(&args.engine, args.quiet)?;
     let say = |line: String| {
         if !args.quiet {
             eprintln!("{line}");

@@ -1,0 +1,92 @@
+// ghostsum's GPU search: one invocation per mid value, looping over every inner value.
+//
+// The host fills in the {{...}} parts for the search's layout (src/gpu/shader.rs): the
+// step code is generated from src/steps.rs, the one table of MD5 constants, rotations and
+// message order, with the layout's word positions as constants, so nothing in the inner
+// loop is indexed by a run-time word number.
+//
+// Per invocation: the mid digits are written into the final block's words, and the steps
+// before the first inner word run once. Per candidate: one inner-table read per inner word
+// and steps FIRST..=60 (the early exit: steps 61-63 cannot change state word A).
+
+// Mirrors gpu::buffers::Params (checked in a test).
+struct Params {
+    midstate: vec4<u32>,
+    base_words: array<vec4<u32>, 4>,
+    mid_start: u32,
+    mid_end: u32,
+    a_mask: u32,
+    a_value: u32,
+    row_width: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+// Mirrors gpu::buffers::HitsHeader, followed by the hit list.
+struct Hits {
+    count: atomic<u32>,
+    lowest_mid: atomic<u32>,
+    capacity: u32,
+    pad: u32,
+    items: array<vec2<u32>>,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+// INNER_COUNT entries of INNER_WORDS words each: the inner digits' bytes.
+@group(0) @binding(1) var<storage, read> inner_table: array<u32>;
+// One word per alphabet symbol, its bytes little-endian.
+@group(0) @binding(2) var<storage, read> symbols: array<u32>;
+@group(0) @binding(3) var<storage, read_write> hits: Hits;
+
+const INNER_COUNT: u32 = {{INNER_COUNT}}u;
+const INNER_WORDS: u32 = {{INNER_WORDS}}u;
+const RADIX: u32 = {{RADIX}}u;
+
+fn rotl(x: u32, s: u32) -> u32 {
+    return (x << s) | (x >> (32u - s));
+}
+
+fn f(b: u32, c: u32, d: u32) -> u32 { return d ^ (b & (c ^ d)); }
+fn g(b: u32, c: u32, d: u32) -> u32 { return c ^ (d & (b ^ c)); }
+fn h(b: u32, c: u32, d: u32) -> u32 { return b ^ c ^ d; }
+fn i(b: u32, c: u32, d: u32) -> u32 { return c ^ (b | ~d); }
+
+fn record_hit(mid: u32, inner: u32) {
+    let slot = atomicAdd(&hits.count, 1u);
+    if (slot < hits.capacity) {
+        hits.items[slot] = vec2<u32>(mid, inner);
+    }
+    atomicMin(&hits.lowest_mid, mid);
+}
+
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn search(@builtin(global_invocation_id) gid: vec3<u32>) {
+    // Dispatches are two-dimensional: 65,535 workgroups per dimension at most.
+    let offset = gid.y * params.row_width + gid.x;
+    if (offset >= params.mid_end - params.mid_start) {
+        return;
+    }
+    let mid = params.mid_start + offset;
+    var m0 = params.base_words[0].x; var m1 = params.base_words[0].y; var m2 = params.base_words[0].z; var m3 = params.base_words[0].w;
+    var m4 = params.base_words[1].x; var m5 = params.base_words[1].y; var m6 = params.base_words[1].z; var m7 = params.base_words[1].w;
+    var m8 = params.base_words[2].x; var m9 = params.base_words[2].y; var m10 = params.base_words[2].z; var m11 = params.base_words[2].w;
+    var m12 = params.base_words[3].x; var m13 = params.base_words[3].y; var m14 = params.base_words[3].z; var m15 = params.base_words[3].w;
+
+    // Mid digits, lowest first.
+    var rest = mid;
+{{MID_DIGITS}}
+
+    // Steps before the first inner word: the same for every candidate of this invocation.
+    var a = params.midstate.x; var b = params.midstate.y; var c = params.midstate.z; var d = params.midstate.w;
+{{SHARED_STEPS}}
+
+    for (var inner = 0u; inner < INNER_COUNT; inner++) {
+{{INNER_WORDS_LOAD}}
+        var sa = a; var sb = b; var sc = c; var sd = d;
+{{STEPS}}
+        if (((sa + params.midstate.x) & params.a_mask) == params.a_value) {
+            record_hit(mid, inner);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The structs shared with the shader: one Rust struct per buffer, mirrored by one WGSL
+//! struct in shaders/search.wgsl (their sizes and offsets are compared in a test).
+
+use bytemuck::{Pod, Zeroable};
+
+/// The per-dispatch uniform block (`Params` in WGSL).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct Params {
+    pub midstate: [u32; 4],
+    pub base_words: [u32; 16],
+    pub mid_start: u32,
+    pub mid_end: u32,
+    pub a_mask: u32,
+    pub a_value: u32,
+    /// Invocations per row of the two-dimensional dispatch.
+    pub row_width: u32,
+    pub pad: [u32; 3],
+}
+
+/// The head of the hits buffer (`Hits` in WGSL, before its `items`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct HitsHeader {
+    /// Every A-matching candidate adds one, even when `items` is full.
+    pub count: u32,
+    /// The lowest mid value with an A match: exact however many hits overflowed.
+    pub lowest_mid: u32,
+    /// How many (mid, inner) pairs `items` holds.
+    pub capacity: u32,
+    pub pad: u32,
+}
+
+impl HitsHeader {
+    pub fn empty(capacity: u32) -> Self {
+        HitsHeader {
+            count: 0,
+            lowest_mid: u32::MAX,
+            capacity,
+            pad: 0,
+        }
+    }
+}
+
+pub const HIT_SIZE: u64 = 8;
+
+/// The bindings of shaders/search.wgsl: params, inner_table, symbols, hits.
+pub fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("ghostsum search"),
+        entries: &[
+            entry(0, wgpu::BufferBindingType::Uniform),
+            entry(1, wgpu::BufferBindingType::Storage { read_only: true }),
+            entry(2, wgpu::BufferBindingType::Storage { read_only: true }),
+            entry(3, wgpu::BufferBindingType::Storage { read_only: false }),
+        ],
+    })
+}

@@ -1,0 +1,90 @@
+//! Finding a GPU: instance, adapters, device and queue, set up in one place.
+
+use std::time::Duration;
+
+/// Backends asked for: not GL, which prints XDG_RUNTIME_DIR noise on headless machines.
+pub fn backends() -> wgpu::Backends {
+    wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
+}
+
+pub fn instance() -> wgpu::Instance {
+    // Vulkan drivers' window-system code prints "XDG_RUNTIME_DIR is invalid" on headless
+    // machines; a compute-only tool has no use for it, so give them a harmless value.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: called before any worker thread exists (backends are made first).
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
+    }
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = backends();
+    wgpu::Instance::new(desc)
+}
+
+/// Every adapter wgpu finds, best first: discrete, integrated, virtual, then software.
+pub fn adapters() -> Vec<wgpu::Adapter> {
+    let mut list = pollster::block_on(instance().enumerate_adapters(backends()));
+    list.sort_by_key(|a| rank(a.get_info().device_type));
+    list
+}
+
+fn rank(t: wgpu::DeviceType) -> u8 {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    }
+}
+
+/// A real GPU, not a software rasteriser: what `--backend auto` may pick on its own.
+pub fn is_real_gpu(info: &wgpu::AdapterInfo) -> bool {
+    matches!(
+        info.device_type,
+        wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu
+    )
+}
+
+pub fn describe(info: &wgpu::AdapterInfo) -> String {
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+}
+
+/// Picks the adapter whose name contains `wanted` (case-insensitive), or the best one.
+pub fn choose_adapter(wanted: Option<&str>, real_gpu_only: bool) -> anyhow::Result<wgpu::Adapter> {
+    let all = adapters();
+    let names = || {
+        all.iter()
+            .map(|a| a.get_info().name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let found = match wanted {
+        Some(w) => {
+            let w = w.to_lowercase();
+            all.iter().find(|a| a.get_info().name.to_lowercase().contains(&w)).cloned().ok_or_else(|| {
+                anyhow::anyhow!("no GPU adapter matches '{w}'; adapters found: {}", if all.is_empty() { "none".into() } else { names() })
+            })?
+        }
+        None => all.iter().find(|a| !real_gpu_only || is_real_gpu(&a.get_info())).cloned().ok_or_else(|| {
+            if all.is_empty() {
+                anyhow::anyhow!("no GPU adapter found (no Vulkan driver?); on Debian install mesa-vulkan-drivers for the software one, or use --backend cpu")
+            } else {
+                anyhow::anyhow!("no real GPU found (only {}); use --backend gpu to run on it anyway, or --backend cpu", names())
+            }
+        })?,
+    };
+    Ok(found)
+}
+
+pub fn open_device(adapter: &wgpu::Adapter) -> anyhow::Result<(wgpu::Device, wgpu::Queue)> {
+    let desc = wgpu::DeviceDescriptor {
+        label: Some("ghostsum"),
+        required_limits: wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits()),
+        ..Default::default()
+    };
+    let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+        .map_err(|e| anyhow::anyhow!("cannot open GPU {}: {e}", adapter.get_info().name))?;
+    Ok((device, queue))
+}
+
+/// Longest a single dispatch may take before the GPU is declared hung.
+pub const DISPATCH_TIMEOUT: Duration = Duration::from_secs(20);
