@@ -6,35 +6,10 @@ use crate::alphabet::Alphabet;
 use crate::backend::{Backend, Control, Job, SearchError};
 use crate::input::Content;
 use crate::layout::{Batch, Layout, DEFAULT_MIN_BATCH_LOG2};
+use crate::shard::Shard;
 use crate::target::{hex, Prefix};
 use crate::verify;
 use std::time::Instant;
-
-/// Part of the keyspace to search: shard `index` of `count` (0-based).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u64,
-    pub count: u64,
-}
-
-impl Shard {
-    /// Index range of this shard, with boundaries on whole inner tables so that shards
-    /// split exactly as an unsharded search walks.
-    pub fn range(&self, layout: &Layout) -> (u128, u128) {
-        let unit = layout.inner_count() as u128;
-        let units = layout.keyspace() / unit;
-        let bound = |i: u64| mul_div(units, i as u128, self.count as u128) * unit;
-        (bound(self.index), bound(self.index + 1))
-    }
-}
-
-/// `a * b / c` without overflowing u128 for the sizes used here.
-fn mul_div(a: u128, b: u128, c: u128) -> u128 {
-    match a.checked_mul(b) {
-        Some(p) => p / c,
-        None => a / c * b + a % c * b / c,
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct EngineOptions {

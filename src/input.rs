@@ -24,6 +24,8 @@ pub enum ContentSource {
     File(PathBuf),
     /// Standard input, spooled to a temporary file while it was hashed.
     Spooled(tempfile::NamedTempFile),
+    /// Content held in memory (batch pages after their placeholders are filled in).
+    Memory(Vec<u8>),
 }
 
 impl Content {
@@ -56,7 +58,9 @@ impl Content {
 
     /// Content held in memory (tests, batch pages).
     pub fn from_bytes(bytes: &[u8]) -> Content {
-        Self::fold(bytes, None).expect("reading from memory cannot fail")
+        let mut content = Self::fold(bytes, None).expect("reading from memory cannot fail");
+        content.source = ContentSource::Memory(bytes.to_vec());
+        content
     }
 
     fn fold(mut reader: impl Read, mut copy_to: Option<&mut File>) -> io::Result<Content> {
@@ -85,7 +89,7 @@ impl Content {
             carried = filled - whole;
         }
         Ok(Content {
-            source: ContentSource::File(PathBuf::new()),
+            source: ContentSource::Memory(Vec::new()),
             len,
             midstate,
             tail: buf[..carried].to_vec(),
@@ -96,10 +100,8 @@ impl Content {
     /// Opens the content for copying into the output.
     pub fn reopen(&self) -> io::Result<Box<dyn Read>> {
         match &self.source {
-            ContentSource::File(p) if p.as_os_str().is_empty() => {
-                Err(io::Error::other("content has no source file"))
-            }
             ContentSource::File(p) => Ok(Box::new(File::open(p)?)),
+            ContentSource::Memory(bytes) => Ok(Box::new(io::Cursor::new(bytes.clone()))),
             ContentSource::Spooled(t) => Ok(Box::new(File::open(t.path())?)),
         }
     }

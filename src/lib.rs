@@ -4,6 +4,8 @@
 
 pub mod alphabet;
 pub mod backend;
+pub mod batch;
+pub mod checkpoint;
 pub mod cli;
 pub mod cpu;
 pub mod engine;
@@ -12,6 +14,7 @@ pub mod input;
 pub mod layout;
 pub mod output;
 pub mod progress;
+pub mod shard;
 pub mod steps;
 pub mod target;
 pub mod verify;

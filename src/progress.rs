@@ -61,7 +61,8 @@ impl Progress {
             std::thread::spawn(move || {
                 let started = Instant::now();
                 while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(200));
+                    // Parked, not slept: dropping the Progress wakes it at once.
+                    std::thread::park_timeout(Duration::from_millis(200));
                     let tested = control.tested.load(Ordering::Relaxed) as f64;
                     let elapsed = started.elapsed().as_secs_f64();
                     bar.set_message(progress_line(tested, elapsed, bits));
@@ -107,6 +108,7 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
         self.bar.finish_and_clear();

@@ -1,5 +1,6 @@
 //! The command line: arguments, and one module per subcommand.
 
+mod batch;
 mod bench;
 mod search;
 mod verify;
@@ -39,6 +40,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Measure candidates per second of each backend's real search loop, side by side.
     Bench(BenchArgs),
+    /// Build linked pages from a TOML manifest: each page's MD5 starts with its prefix, and
+    /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
+    Batch(BatchArgs),
     /// List the GPU adapters wgpu finds.
     Devices,
 }
@@ -81,6 +85,19 @@ pub struct SearchArgs {
     /// Search even when the estimate says it would take more than a day.
     #[arg(long)]
     pub force: bool,
+    /// Search only shard I of N of the keyspace (0-based), e.g. 3/16; or `env` to read it
+    /// from a Slurm job array or a Kubernetes indexed job. Exit 3: this shard held no hit.
+    #[arg(long, value_name = "I/N|env")]
+    pub shard: Option<String>,
+    /// The number of shards, for --shard env in a Kubernetes indexed job (its completions).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u64>,
+    /// Save progress to FILE and resume from it when the same command runs again.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Seconds between checkpoint saves.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub checkpoint_every: f64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -94,6 +111,26 @@ pub struct EngineArgs {
     /// GPU adapter whose name contains this text (see `ghostsum devices`).
     #[arg(long, value_name = "SUBSTRING")]
     pub adapter: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// The manifest (TOML): url, digits, seed, alphabet and [[page]] entries.
+    pub manifest: PathBuf,
+    /// Where the finished pages and ghostsum-report.json go.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Overrides the manifest's alphabet.
+    #[arg(short, long, value_name = "NAME")]
+    pub alphabet: Option<String>,
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the report as JSON on stdout instead of the summary table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -140,6 +177,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Search(args) => search::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Batch(args) => batch::run(args),
         Command::Devices => devices(),
     }
 }

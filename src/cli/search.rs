@@ -1,12 +1,14 @@
 //! `ghostsum search`: one file, one prefix.
 
-use super::{make_backend, SearchArgs, EXIT_INTERRUPTED};
+use super::{make_backend, SearchArgs, EXIT_INTERRUPTED, EXIT_SHARD_EMPTY};
 use crate::alphabet::Alphabet;
 use crate::backend::{Backend, Control, SearchError};
+use crate::checkpoint::CheckpointFile;
 use crate::engine::{self, EngineError, EngineOptions, Found};
 use crate::input::Content;
 use crate::output::{write_output, Destination};
 use crate::progress::{human_count, human_duration, Progress};
+use crate::shard::Shard;
 use crate::target::Prefix;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -33,31 +35,100 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     say(format!("ghostsum: searching on {}", backend.device()));
     refuse_if_too_long(&prefix, backend.as_mut(), args.force)?;
 
+    let shard = match &args.shard {
+        Some(spec) => Some(Shard::parse(spec, args.shard_count, &|name| {
+            std::env::var(name).ok()
+        })?),
+        None => None,
+    };
+    let checkpoint = args.checkpoint.as_ref().map(|path| {
+        let input_md5 = crate::target::hex(&crate::verify::md5_with_suffix(&content.hasher, b""));
+        CheckpointFile::new(
+            path,
+            input_md5,
+            content.len,
+            prefix.hex(),
+            alphabet.name(),
+            shard,
+        )
+    });
+    let resume = match &checkpoint {
+        Some(cp) => cp.load()?,
+        None => None,
+    };
+    if let Some((len, next)) = resume {
+        say(format!(
+            "ghostsum: resuming from the checkpoint at candidate {next} (suffix of {len} symbols)"
+        ));
+    }
+    let options = EngineOptions {
+        shard,
+        resume,
+        ..EngineOptions::default()
+    };
+
     let control = Arc::new(Control::default());
     install_ctrl_c(control.clone());
     let started = Instant::now();
     let progress = Progress::start(control.clone(), prefix.bits(), args.quiet);
+    let mut last_position = resume;
+    let mut last_save = Instant::now();
+    let mut save_error = None;
     let result = engine::search(
         &content,
         &prefix,
         &alphabet,
         backend.as_mut(),
-        &EngineOptions::default(),
+        &options,
         &control,
-        &mut |_| {},
+        &mut |event| {
+            if let engine::Event::Progress {
+                suffix_len,
+                next_index,
+            } = event
+            {
+                last_position = Some((suffix_len, next_index));
+                if let Some(cp) = &checkpoint {
+                    if last_save.elapsed().as_secs_f64() >= args.checkpoint_every {
+                        if let Err(e) = cp.save(suffix_len, next_index) {
+                            save_error = Some(e);
+                        }
+                        last_save = Instant::now();
+                    }
+                }
+            }
+        },
     );
     drop(progress);
+    if let Some(e) = save_error {
+        eprintln!("ghostsum: warning: {e:#}");
+    }
     let seconds = started.elapsed().as_secs_f64();
     let found = match result {
         Ok(Some(found)) => found,
-        Ok(None) => unreachable!("an unsharded search grows its suffix until it finds a hit"),
+        Ok(None) => {
+            if let Some(cp) = &checkpoint {
+                cp.remove();
+            }
+            say("ghostsum: this shard holds no hit; nothing was written".into());
+            return Ok(EXIT_SHARD_EMPTY);
+        }
         Err(EngineError::Search(SearchError::Cancelled)) => {
-            eprintln!("ghostsum: interrupted; nothing was written");
+            match (&checkpoint, last_position) {
+                (Some(cp), Some((len, next))) => {
+                    cp.save(len, next)?;
+                    eprintln!("ghostsum: interrupted; progress saved to {}, run the same command to resume", cp.path.display());
+                }
+                _ => eprintln!("ghostsum: interrupted; nothing was written"),
+            }
             return Ok(EXIT_INTERRUPTED);
         }
         Err(e) => return Err(e.into()),
     };
     write_output(&content, &found.suffix, &destination, &found.digest)?;
+    if let Some(cp) = &checkpoint {
+        cp.remove();
+    }
     let tested = control.tested.load(Ordering::Relaxed);
     say(format!(
         "ghostsum: {}  {} (suffix of {} symbols, {} candidates in {})",
@@ -75,6 +146,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
             seconds,
             backend.as_ref(),
             &destination,
+            shard,
         );
         if destination == Destination::Stdout {
             eprintln!("{report}");
@@ -155,6 +227,7 @@ fn report_json(
     seconds: f64,
     backend: &dyn Backend,
     destination: &Destination,
+    shard: Option<Shard>,
 ) -> String {
     serde_json::json!({
         "prefix": prefix.hex(),
@@ -168,6 +241,7 @@ fn report_json(
         "device": backend.device(),
         "threads": backend.threads(),
         "output": destination.describe(),
+        "shard": shard.map(|s| format!("{}/{}", s.index, s.count)),
     })
     .to_string()
 }

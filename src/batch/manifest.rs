@@ -1,0 +1,199 @@
+//! The batch manifest: pages, their prefixes and the address template, checked with errors
+//! that name the file and line.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    url: Spanned<String>,
+    #[serde(default = "default_digits")]
+    digits: Spanned<usize>,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    alphabet: Option<Spanned<String>>,
+    #[serde(default)]
+    page: Vec<RawPage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    name: Spanned<String>,
+    file: Spanned<String>,
+    #[serde(default)]
+    prefix: Option<Spanned<String>>,
+}
+
+fn default_digits() -> Spanned<usize> {
+    Spanned::new(0..0, 6)
+}
+
+/// A checked manifest, every page with its prefix.
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub path: PathBuf,
+    pub url: String,
+    pub alphabet: Option<String>,
+    pub pages: Vec<Page>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub name: String,
+    /// As written in the manifest: the output keeps this relative path under --out-dir.
+    pub file: PathBuf,
+    /// Where it is read from.
+    pub source: PathBuf,
+    pub prefix: String,
+    /// Whether the prefix was assigned (not written in the manifest).
+    pub assigned: bool,
+}
+
+impl Manifest {
+    pub fn load(path: &Path) -> anyhow::Result<Manifest> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read manifest {}: {}",
+                path.display(),
+                crate::input::io_reason(&e)
+            )
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Manifest> {
+        let at = |span: std::ops::Range<usize>| {
+            format!("{}:{}", path.display(), line_of(text, span.start))
+        };
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+        })?;
+        if !raw.url.get_ref().contains("{prefix}") {
+            anyhow::bail!(
+                "{}: url must contain {{prefix}}, where each page's prefix goes",
+                at(raw.url.span())
+            );
+        }
+        let digits = *raw.digits.get_ref();
+        if !(1..=32).contains(&digits) {
+            anyhow::bail!("{}: digits must be 1 to 32", at(raw.digits.span()));
+        }
+        if raw.page.is_empty() {
+            anyhow::bail!("{}: no [[page]] entries", path.display());
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut names = BTreeSet::new();
+        let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        for page in &raw.page {
+            let name = page.name.get_ref();
+            if name.is_empty() || name.contains(['{', '}', ':']) {
+                anyhow::bail!(
+                    "{}: page name '{name}' must be non-empty and free of {{, }} and :",
+                    at(page.name.span())
+                );
+            }
+            if !names.insert(name.clone()) {
+                anyhow::bail!("{}: a second page named '{name}'", at(page.name.span()));
+            }
+            let file = page.file.get_ref();
+            if !base.join(file).is_file() {
+                anyhow::bail!(
+                    "{}: page '{name}': file {} does not exist",
+                    at(page.file.span()),
+                    base.join(file).display()
+                );
+            }
+            if Path::new(file).is_absolute()
+                || Path::new(file)
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+            {
+                anyhow::bail!(
+                    "{}: page '{name}': file must be a relative path inside the manifest's folder",
+                    at(page.file.span())
+                );
+            }
+            if let Some(prefix) = &page.prefix {
+                let checked = crate::target::Prefix::parse(prefix.get_ref())
+                    .map_err(|e| anyhow::anyhow!("{}: page '{name}': {e}", at(prefix.span())))?;
+                if let Some(other) = taken.insert(checked.hex().to_string(), name.clone()) {
+                    anyhow::bail!(
+                        "{}: page '{name}' has the same prefix as page '{other}'",
+                        at(prefix.span())
+                    );
+                }
+            }
+        }
+        let mut rng = SplitMix64(raw.seed);
+        let pages = raw
+            .page
+            .iter()
+            .map(|page| {
+                let (prefix, assigned) = match &page.prefix {
+                    Some(p) => (p.get_ref().to_ascii_lowercase(), false),
+                    None => loop {
+                        let candidate = rng.hex_digits(digits);
+                        if !taken.contains_key(&candidate) {
+                            taken.insert(candidate.clone(), page.name.get_ref().clone());
+                            break (candidate, true);
+                        }
+                    },
+                };
+                Page {
+                    name: page.name.get_ref().clone(),
+                    file: PathBuf::from(page.file.get_ref()),
+                    source: base.join(page.file.get_ref()),
+                    prefix,
+                    assigned,
+                }
+            })
+            .collect();
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            url: raw.url.into_inner(),
+            alphabet: raw.alphabet.map(|a| a.into_inner()),
+            pages,
+        })
+    }
+
+    pub fn address(&self, page: &Page) -> String {
+        self.url.replace("{prefix}", &page.prefix)
+    }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A small reproducible generator for assigned prefixes: the same seed gives the same pages.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn hex_digits(&mut self, n: usize) -> String {
+        let mut s = String::new();
+        while s.len() < n {
+            s.push_str(&format!("{:016x}", self.next()));
+        }
+        s.truncate(n);
+        s
+    }
+}

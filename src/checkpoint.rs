@@ -1,0 +1,155 @@
+//! Resumable searches: how far a search got, saved atomically, and refused when it was made
+//! for another input, prefix, alphabet or shard.
+
+use crate::shard::Shard;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub format: u32,
+    /// What the search is: a checkpoint is only ever reused for the same of each.
+    pub input_md5: String,
+    pub input_len: u64,
+    pub prefix: String,
+    pub alphabet: String,
+    pub shard: Option<Shard>,
+    /// Every candidate below `next_index` for suffixes of `suffix_len` holds no hit.
+    pub suffix_len: usize,
+    /// A decimal string: JSON numbers lose precision past 2^53.
+    pub next_index: String,
+}
+
+const FORMAT: u32 = 1;
+
+pub struct CheckpointFile {
+    pub path: PathBuf,
+    identity: Checkpoint,
+}
+
+impl CheckpointFile {
+    /// Describes the search; `load` then says whether a saved one matches it.
+    pub fn new(
+        path: &Path,
+        input_md5: String,
+        input_len: u64,
+        prefix: &str,
+        alphabet: &str,
+        shard: Option<Shard>,
+    ) -> Self {
+        let identity = Checkpoint {
+            format: FORMAT,
+            input_md5,
+            input_len,
+            prefix: prefix.into(),
+            alphabet: alphabet.into(),
+            shard,
+            suffix_len: 0,
+            next_index: "0".into(),
+        };
+        CheckpointFile {
+            path: path.to_path_buf(),
+            identity,
+        }
+    }
+
+    /// The saved position to resume from, None for a fresh start, an error for a checkpoint
+    /// of another search.
+    pub fn load(&self) -> anyhow::Result<Option<(usize, u128)>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => anyhow::bail!(
+                "cannot read checkpoint {}: {}",
+                self.path.display(),
+                crate::input::io_reason(&e)
+            ),
+        };
+        let saved: Checkpoint = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("checkpoint {} is not a ghostsum checkpoint ({e}); delete it or choose another file", self.path.display()))?;
+        let id = &self.identity;
+        let differs = [
+            (saved.format != id.format, "format"),
+            (
+                saved.input_md5 != id.input_md5 || saved.input_len != id.input_len,
+                "input",
+            ),
+            (saved.prefix != id.prefix, "prefix"),
+            (saved.alphabet != id.alphabet, "alphabet"),
+            (saved.shard != id.shard, "shard"),
+        ];
+        if let Some((_, what)) = differs.iter().find(|(d, _)| *d) {
+            anyhow::bail!(
+                "checkpoint {} belongs to a search with a different {what}; delete it to start over, or choose another --checkpoint file",
+                self.path.display()
+            );
+        }
+        let next: u128 = saved.next_index.parse().map_err(|_| {
+            anyhow::anyhow!("checkpoint {} is damaged (next_index)", self.path.display())
+        })?;
+        Ok(Some((saved.suffix_len, next)))
+    }
+
+    /// Writes the position through a temporary file and a rename.
+    pub fn save(&self, suffix_len: usize, next_index: u128) -> anyhow::Result<()> {
+        let state = Checkpoint {
+            suffix_len,
+            next_index: next_index.to_string(),
+            ..self.identity.clone()
+        };
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut temp = tempfile::Builder::new()
+            .prefix(".ghostsum-checkpoint-")
+            .tempfile_in(dir)?;
+        temp.write_all(serde_json::to_string_pretty(&state)?.as_bytes())?;
+        temp.as_file().sync_all()?;
+        temp.persist(&self.path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot save checkpoint {}: {}",
+                self.path.display(),
+                e.error
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let cp = CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "whitespace", None);
+        assert_eq!(cp.load().unwrap(), None);
+        cp.save(13, u128::MAX - 5).unwrap();
+        assert_eq!(cp.load().unwrap(), Some((13, u128::MAX - 5)));
+        for other in [
+            CheckpointFile::new(&path, "cd".into(), 3, "c0ffee", "whitespace", None),
+            CheckpointFile::new(&path, "ab".into(), 3, "c0ffe", "whitespace", None),
+            CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "space-tab", None),
+            CheckpointFile::new(
+                &path,
+                "ab".into(),
+                3,
+                "c0ffee",
+                "whitespace",
+                Shard::new(0, 2),
+            ),
+        ] {
+            assert!(other.load().unwrap_err().to_string().contains("different"));
+        }
+        std::fs::write(&path, "garbage").unwrap();
+        assert!(cp.load().is_err());
+    }
+}

@@ -1,0 +1,169 @@
+//! Keyspace sharding: shard I of N searches one contiguous slice of the candidate indices,
+//! so schedulers (Slurm job arrays, Kubernetes indexed jobs, GNU parallel) can spread one
+//! search over many machines. The lowest hit over all shards is the unsharded answer.
+
+use crate::layout::Layout;
+
+/// Shard `index` of `count`, 0-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ShardError {
+    #[error("--shard '{0}' is not I/N with 0 <= I < N (for example --shard 0/8), or env")]
+    Malformed(String),
+    #[error("--shard env found no shard in the environment: set SLURM_ARRAY_TASK_ID (Slurm job array) or JOB_COMPLETION_INDEX with --shard-count N (Kubernetes indexed job)")]
+    NoEnvironment,
+    #[error("--shard env: {0}")]
+    BadEnvironment(String),
+}
+
+impl Shard {
+    pub fn new(index: u64, count: u64) -> Option<Shard> {
+        (count >= 1 && index < count).then_some(Shard { index, count })
+    }
+
+    /// Parses `I/N`, or `env` (with `count` for a Kubernetes indexed job).
+    pub fn parse(
+        spec: &str,
+        count: Option<u64>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Shard, ShardError> {
+        if spec == "env" {
+            return Self::from_env(count, env);
+        }
+        let malformed = || ShardError::Malformed(spec.into());
+        let (i, n) = spec.split_once('/').ok_or_else(malformed)?;
+        let (i, n) = (
+            i.trim().parse().map_err(|_| malformed())?,
+            n.trim().parse().map_err(|_| malformed())?,
+        );
+        Shard::new(i, n).ok_or_else(malformed)
+    }
+
+    fn from_env(
+        count: Option<u64>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Shard, ShardError> {
+        let number = |name: &str| -> Result<Option<u64>, ShardError> {
+            env(name)
+                .map(|v| {
+                    v.trim().parse::<u64>().map_err(|_| {
+                        ShardError::BadEnvironment(format!("{name}={v} is not a number"))
+                    })
+                })
+                .transpose()
+        };
+        if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
+            // Arrays may start anywhere (--array=1-8): count from the array's minimum.
+            let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let n = match count {
+                Some(n) => n,
+                None => number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
+                    ShardError::BadEnvironment(
+                        "SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into(),
+                    )
+                })?,
+            };
+            let index = id.checked_sub(min).ok_or_else(|| {
+                ShardError::BadEnvironment(
+                    "SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into(),
+                )
+            })?;
+            return Shard::new(index, n).ok_or_else(|| {
+                ShardError::BadEnvironment(format!("task {index} is not below the count {n}"))
+            });
+        }
+        if let Some(index) = number("JOB_COMPLETION_INDEX")? {
+            let n = count.ok_or_else(|| {
+                ShardError::BadEnvironment(
+                    "JOB_COMPLETION_INDEX needs --shard-count N (the Job's completions)".into(),
+                )
+            })?;
+            return Shard::new(index, n).ok_or_else(|| {
+                ShardError::BadEnvironment(format!("index {index} is not below --shard-count {n}"))
+            });
+        }
+        Err(ShardError::NoEnvironment)
+    }
+
+    /// Index range of this shard, with boundaries on whole inner tables so that shards
+    /// split exactly as an unsharded search walks.
+    pub fn range(&self, layout: &Layout) -> (u128, u128) {
+        let unit = layout.inner_count() as u128;
+        let units = layout.keyspace() / unit;
+        let bound = |i: u64| mul_div(units, i as u128, self.count as u128) * unit;
+        (bound(self.index), bound(self.index + 1))
+    }
+}
+
+/// `a * b / c` without overflowing u128 for the sizes used here.
+fn mul_div(a: u128, b: u128, c: u128) -> u128 {
+    match a.checked_mul(b) {
+        Some(p) => p / c,
+        None => a / c * b + a % c * b / c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + '_ {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn parses_plain_and_environment_shards() {
+        let none = env_of(&[]);
+        assert_eq!(
+            Shard::parse("2/8", None, &none),
+            Ok(Shard { index: 2, count: 8 })
+        );
+        assert!(Shard::parse("8/8", None, &none).is_err());
+        assert!(Shard::parse("x", None, &none).is_err());
+        assert_eq!(
+            Shard::parse("env", None, &none),
+            Err(ShardError::NoEnvironment)
+        );
+        let slurm = env_of(&[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ]);
+        assert_eq!(
+            Shard::parse("env", None, &slurm),
+            Ok(Shard { index: 4, count: 8 })
+        );
+        let k8s = env_of(&[("JOB_COMPLETION_INDEX", "3")]);
+        assert_eq!(
+            Shard::parse("env", Some(4), &k8s),
+            Ok(Shard { index: 3, count: 4 })
+        );
+        assert!(Shard::parse("env", None, &k8s).is_err());
+    }
+
+    #[test]
+    fn shards_tile_the_keyspace() {
+        let content = crate::input::Content::from_bytes(b"tiles");
+        let layout =
+            Layout::plan(&content, &crate::alphabet::Alphabet::whitespace(), 24, 34).unwrap();
+        for n in [1u64, 2, 3, 7, 64] {
+            let mut expected_start = 0;
+            for i in 0..n {
+                let (lo, hi) = Shard { index: i, count: n }.range(&layout);
+                assert_eq!(lo, expected_start);
+                assert_eq!(lo % layout.inner_count() as u128, 0);
+                expected_start = hi;
+            }
+            assert_eq!(expected_start, layout.keyspace());
+        }
+    }
+}
