@@ -12,7 +12,9 @@ pub struct Alphabet {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AlphabetError {
-    #[error("unknown alphabet '{0}': use whitespace, space-tab, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)")]
+    #[error(
+        "unknown alphabet '{0}': use whitespace, space-tab, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)"
+    )]
     Unknown(String),
     #[error("alphabet '{0}' needs at least two symbols")]
     TooFew(String),
@@ -43,20 +45,12 @@ impl Alphabet {
     pub fn zero_width() -> Self {
         Self::from_bytes(
             "zero-width",
-            &[
-                "\u{200b}".as_bytes(),
-                "\u{200c}".as_bytes(),
-                "\u{200d}".as_bytes(),
-                "\u{2060}".as_bytes(),
-            ],
+            &["\u{200b}".as_bytes(), "\u{200c}".as_bytes(), "\u{200d}".as_bytes(), "\u{2060}".as_bytes()],
         )
     }
 
     fn from_bytes(name: &str, symbols: &[&[u8]]) -> Self {
-        Alphabet {
-            name: name.to_string(),
-            symbols: symbols.iter().map(|s| s.to_vec()).collect(),
-        }
+        Alphabet { name: name.to_string(), symbols: symbols.iter().map(|s| s.to_vec()).collect() }
     }
 
     /// Builds a user-given alphabet, checking the rules every backend relies on.
@@ -74,10 +68,7 @@ impl Alphabet {
         if sorted.len() != symbols.len() {
             return Err(AlphabetError::Repeated(name.into()));
         }
-        Ok(Alphabet {
-            name: name.into(),
-            symbols,
-        })
+        Ok(Alphabet { name: name.into(), symbols })
     }
 
     /// Parses `--alphabet`: a name from [`NAMED`] or `bytes:HEX,HEX,...`.
@@ -94,9 +85,7 @@ impl Alphabet {
         let symbols = list
             .split(',')
             .filter(|s| !s.is_empty())
-            .map(|hex| {
-                parse_hex_bytes(hex).ok_or_else(|| AlphabetError::BadHex(spec.into(), hex.into()))
-            })
+            .map(|hex| parse_hex_bytes(hex).ok_or_else(|| AlphabetError::BadHex(spec.into(), hex.into())))
             .collect::<Result<Vec<_>, _>>()?;
         Self::custom(spec, symbols)
     }
@@ -125,10 +114,7 @@ impl Alphabet {
 
     /// True when `bytes` is a whole number of this alphabet's symbols.
     pub fn spells(&self, bytes: &[u8]) -> bool {
-        bytes.len() % self.width() == 0
-            && bytes
-                .chunks(self.width())
-                .all(|c| self.symbols.iter().any(|s| s == c))
+        bytes.len() % self.width() == 0 && bytes.chunks(self.width()).all(|c| self.symbols.iter().any(|s| s == c))
     }
 }
 
@@ -143,10 +129,7 @@ fn parse_hex_bytes(hex: &str) -> Option<Vec<u8>> {
     if hex.is_empty() || hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect()
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
 }
 
 #[cfg(test)]
@@ -156,10 +139,7 @@ mod tests {
     #[test]
     fn named_alphabets() {
         assert_eq!(Alphabet::parse("whitespace").unwrap().radix(), 5);
-        assert_eq!(
-            Alphabet::parse("space-tab").unwrap().symbols(),
-            &[b" ".to_vec(), b"\t".to_vec()]
-        );
+        assert_eq!(Alphabet::parse("space-tab").unwrap().symbols(), &[b" ".to_vec(), b"\t".to_vec()]);
         let zw = Alphabet::parse("zero-width").unwrap();
         assert_eq!((zw.radix(), zw.width()), (4, 3));
         assert!(!Alphabet::whitespace().symbols().iter().any(|s| s == b"\r"));
@@ -168,30 +148,12 @@ mod tests {
     #[test]
     fn custom_alphabets_are_checked() {
         assert_eq!(Alphabet::parse("bytes:20,09").unwrap().radix(), 2);
-        assert_eq!(
-            Alphabet::parse("bytes:"),
-            Err(AlphabetError::TooFew("bytes:".into()))
-        );
-        assert_eq!(
-            Alphabet::parse("bytes:20"),
-            Err(AlphabetError::TooFew("bytes:20".into()))
-        );
-        assert!(matches!(
-            Alphabet::parse("bytes:20,20"),
-            Err(AlphabetError::Repeated(_))
-        ));
-        assert!(matches!(
-            Alphabet::parse("bytes:20,0909"),
-            Err(AlphabetError::UnevenWidth(_))
-        ));
-        assert!(matches!(
-            Alphabet::parse("bytes:2g,09"),
-            Err(AlphabetError::BadHex(..))
-        ));
-        assert!(matches!(
-            Alphabet::parse("tabs"),
-            Err(AlphabetError::Unknown(_))
-        ));
+        assert_eq!(Alphabet::parse("bytes:"), Err(AlphabetError::TooFew("bytes:".into())));
+        assert_eq!(Alphabet::parse("bytes:20"), Err(AlphabetError::TooFew("bytes:20".into())));
+        assert!(matches!(Alphabet::parse("bytes:20,20"), Err(AlphabetError::Repeated(_))));
+        assert!(matches!(Alphabet::parse("bytes:20,0909"), Err(AlphabetError::UnevenWidth(_))));
+        assert!(matches!(Alphabet::parse("bytes:2g,09"), Err(AlphabetError::BadHex(..))));
+        assert!(matches!(Alphabet::parse("tabs"), Err(AlphabetError::Unknown(_))));
     }
 
     #[test]

@@ -20,11 +20,7 @@ impl Job<'_> {
     pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
         let mut words = self.layout.mid_words(self.batch, mid);
         let inner_words = &self.layout.inner_table[inner as usize];
-        for (j, w) in inner_words
-            .iter()
-            .take(self.layout.inner_word_count)
-            .enumerate()
-        {
+        for (j, w) in inner_words.iter().take(self.layout.inner_word_count).enumerate() {
             words[self.layout.first_inner_word + j] |= w;
         }
         let mut state = self.batch.midstate;
@@ -75,10 +71,5 @@ pub trait Backend {
     fn mids_per_call(&self, layout: &Layout) -> u64;
     /// Searches mid values `mids` of `job`'s batch in index order and returns the lowest
     /// (mid, inner) for which [`Job::is_real_hit`] holds, or None when there is none.
-    fn search(
-        &mut self,
-        job: &Job,
-        mids: Range<u64>,
-        control: &Control,
-    ) -> Result<Option<(u32, u32)>, SearchError>;
+    fn search(&mut self, job: &Job, mids: Range<u64>, control: &Control) -> Result<Option<(u32, u32)>, SearchError>;
 }

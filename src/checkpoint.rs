@@ -48,10 +48,7 @@ impl CheckpointFile {
             suffix_len: 0,
             next_index: "0".into(),
         };
-        CheckpointFile {
-            path: path.to_path_buf(),
-            identity,
-        }
+        CheckpointFile { path: path.to_path_buf(), identity }
     }
 
     /// The saved position to resume from, None for a fresh start, an error for a checkpoint
@@ -60,21 +57,18 @@ impl CheckpointFile {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => anyhow::bail!(
-                "cannot read checkpoint {}: {}",
-                self.path.display(),
-                crate::input::io_reason(&e)
-            ),
+            Err(e) => anyhow::bail!("cannot read checkpoint {}: {}", self.path.display(), crate::input::io_reason(&e)),
         };
-        let saved: Checkpoint = serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("checkpoint {} is not a ghostsum checkpoint ({e}); delete it or choose another file", self.path.display()))?;
+        let saved: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "checkpoint {} is not a ghostsum checkpoint ({e}); delete it or choose another file",
+                self.path.display()
+            )
+        })?;
         let id = &self.identity;
         let differs = [
             (saved.format != id.format, "format"),
-            (
-                saved.input_md5 != id.input_md5 || saved.input_len != id.input_len,
-                "input",
-            ),
+            (saved.input_md5 != id.input_md5 || saved.input_len != id.input_len, "input"),
             (saved.prefix != id.prefix, "prefix"),
             (saved.alphabet != id.alphabet, "alphabet"),
             (saved.shard != id.shard, "shard"),
@@ -85,35 +79,25 @@ impl CheckpointFile {
                 self.path.display()
             );
         }
-        let next: u128 = saved.next_index.parse().map_err(|_| {
-            anyhow::anyhow!("checkpoint {} is damaged (next_index)", self.path.display())
-        })?;
+        let next: u128 = saved
+            .next_index
+            .parse()
+            .map_err(|_| anyhow::anyhow!("checkpoint {} is damaged (next_index)", self.path.display()))?;
         Ok(Some((saved.suffix_len, next)))
     }
 
     /// Writes the position through a temporary file and a rename.
     pub fn save(&self, suffix_len: usize, next_index: u128) -> anyhow::Result<()> {
-        let state = Checkpoint {
-            suffix_len,
-            next_index: next_index.to_string(),
-            ..self.identity.clone()
-        };
+        let state = Checkpoint { suffix_len, next_index: next_index.to_string(), ..self.identity.clone() };
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let mut temp = tempfile::Builder::new()
-            .prefix(".ghostsum-checkpoint-")
-            .tempfile_in(dir)?;
+        let mut temp = tempfile::Builder::new().prefix(".ghostsum-checkpoint-").tempfile_in(dir)?;
         temp.write_all(serde_json::to_string_pretty(&state)?.as_bytes())?;
         temp.as_file().sync_all()?;
-        temp.persist(&self.path).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot save checkpoint {}: {}",
-                self.path.display(),
-                e.error
-            )
-        })?;
+        temp.persist(&self.path)
+            .map_err(|e| anyhow::anyhow!("cannot save checkpoint {}: {}", self.path.display(), e.error))?;
         Ok(())
     }
 
@@ -138,14 +122,7 @@ mod tests {
             CheckpointFile::new(&path, "cd".into(), 3, "c0ffee", "whitespace", None),
             CheckpointFile::new(&path, "ab".into(), 3, "c0ffe", "whitespace", None),
             CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "space-tab", None),
-            CheckpointFile::new(
-                &path,
-                "ab".into(),
-                3,
-                "c0ffee",
-                "whitespace",
-                Shard::new(0, 2),
-            ),
+            CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "whitespace", Shard::new(0, 2)),
         ] {
             assert!(other.load().unwrap_err().to_string().contains("different"));
         }

@@ -21,11 +21,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions {
-            shard: None,
-            resume: None,
-            min_batch_log2: DEFAULT_MIN_BATCH_LOG2,
-        }
+        EngineOptions { shard: None, resume: None, min_batch_log2: DEFAULT_MIN_BATCH_LOG2 }
     }
 }
 
@@ -59,11 +55,7 @@ pub enum EngineError {
     #[error("{0}")]
     Layout(#[from] crate::layout::LayoutError),
     #[error("internal error: the backend reported suffix index {index} but the md-5 crate's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
-    VerificationFailed {
-        index: u128,
-        md5: String,
-        prefix: String,
-    },
+    VerificationFailed { index: u128, md5: String, prefix: String },
 }
 
 /// Runs the search; None only when a shard's part of the keyspace holds no hit.
@@ -96,91 +88,48 @@ pub fn search(
         let mut batch: Option<Batch> = None;
         while next < end {
             let (batch_number, mid, _) = layout.split_index(next);
-            if batch
-                .as_ref()
-                .is_none_or(|b| b.index_base != batch_number * layout.batch_size())
-            {
+            if batch.as_ref().is_none_or(|b| b.index_base != batch_number * layout.batch_size()) {
                 batch = Some(layout.batch(content.midstate, &content.tail, batch_number));
             }
             let batch = batch.as_ref().unwrap();
-            let batch_end_mid = ((end - batch.index_base) / layout.inner_count() as u128)
-                .min(layout.mid_count() as u128) as u64;
+            let batch_end_mid =
+                ((end - batch.index_base) / layout.inner_count() as u128).min(layout.mid_count() as u128) as u64;
             let mid_end = (mid as u64 + backend.mids_per_call(&layout)).min(batch_end_mid);
-            let job = Job {
-                layout: &layout,
-                batch,
-                prefix,
-            };
+            let job = Job { layout: &layout, batch, prefix };
             if let Some((hit_mid, inner)) = backend.search(&job, mid as u64..mid_end, control)? {
                 let index = layout.index_of(batch, hit_mid, inner);
                 return verified(content, prefix, &layout, index).map(Some);
             }
             next = batch.index_base + mid_end as u128 * layout.inner_count() as u128;
-            on_event(Event::Progress {
-                suffix_len: layout.suffix_len,
-                next_index: next,
-            });
+            on_event(Event::Progress { suffix_len: layout.suffix_len, next_index: next });
         }
         if options.shard.is_some() {
             return Ok(None);
         }
         // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
         // search must never give up: one more symbol, and on.
-        layout = Layout::plan_from(
-            content.len,
-            alphabet,
-            layout.suffix_len + 1,
-            options.min_batch_log2,
-        )?;
+        layout = Layout::plan_from(content.len, alphabet, layout.suffix_len + 1, options.min_batch_log2)?;
     }
 }
 
 /// Rebuilds a hit's bytes and hashes them with the md-5 crate before anyone sees it.
-fn verified(
-    content: &Content,
-    prefix: &Prefix,
-    layout: &Layout,
-    index: u128,
-) -> Result<Found, EngineError> {
+fn verified(content: &Content, prefix: &Prefix, layout: &Layout, index: u128) -> Result<Found, EngineError> {
     let suffix = layout.suffix(index);
     let digest = verify::md5_with_suffix(&content.hasher, &suffix);
     if !prefix.matches_digest(&digest) {
-        return Err(EngineError::VerificationFailed {
-            index,
-            md5: hex(&digest),
-            prefix: prefix.to_string(),
-        });
+        return Err(EngineError::VerificationFailed { index, md5: hex(&digest), prefix: prefix.to_string() });
     }
-    Ok(Found {
-        index,
-        suffix,
-        suffix_len: layout.suffix_len,
-        digest,
-    })
+    Ok(Found { index, suffix, suffix_len: layout.suffix_len, digest })
 }
 
 /// Measures a backend's real hot path for about `seconds`: a search for a 32-digit prefix,
 /// which (almost surely) never hits, over a plain 1 KiB content. Returns (candidates, seconds).
-pub fn measure_rate(
-    backend: &mut dyn Backend,
-    seconds: f64,
-    control: &Control,
-) -> Result<(u64, f64), SearchError> {
+pub fn measure_rate(backend: &mut dyn Backend, seconds: f64, control: &Control) -> Result<(u64, f64), SearchError> {
     let content = Content::from_bytes(&[b'x'; 1000]);
     let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
-    let layout = Layout::plan(
-        &content,
-        &Alphabet::whitespace(),
-        40,
-        DEFAULT_MIN_BATCH_LOG2,
-    )
-    .expect("bench layout");
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 40, DEFAULT_MIN_BATCH_LOG2).expect("bench layout");
     let batch = layout.batch(content.midstate, &content.tail, 0);
-    let job = Job {
-        layout: &layout,
-        batch: &batch,
-        prefix: &prefix,
-    };
+    let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
     let step = backend.mids_per_call(&layout);
     let before = control.tested.load(std::sync::atomic::Ordering::Relaxed);
     let started = Instant::now();

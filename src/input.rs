@@ -32,9 +32,8 @@ impl Content {
     /// Reads a path, or standard input for `-`.
     pub fn read(input: &Path) -> anyhow::Result<Content> {
         if input == Path::new("-") {
-            let mut spool = tempfile::NamedTempFile::new().map_err(|e| {
-                anyhow::anyhow!("cannot create a temporary file to hold standard input: {e}")
-            })?;
+            let mut spool = tempfile::NamedTempFile::new()
+                .map_err(|e| anyhow::anyhow!("cannot create a temporary file to hold standard input: {e}"))?;
             let stdin = io::stdin();
             let mut content = Self::fold(stdin.lock(), Some(spool.as_file_mut()))
                 .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?;
@@ -42,15 +41,13 @@ impl Content {
             content.source = ContentSource::Spooled(spool);
             Ok(content)
         } else {
-            let file = File::open(input).map_err(|e| {
-                anyhow::anyhow!("cannot read {}: {}", input.display(), io_reason(&e))
-            })?;
+            let file =
+                File::open(input).map_err(|e| anyhow::anyhow!("cannot read {}: {}", input.display(), io_reason(&e)))?;
             if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
                 anyhow::bail!("cannot read {}: it is a directory", input.display());
             }
-            let mut content = Self::fold(file, None).map_err(|e| {
-                anyhow::anyhow!("cannot read {}: {}", input.display(), io_reason(&e))
-            })?;
+            let mut content = Self::fold(file, None)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {}", input.display(), io_reason(&e)))?;
             content.source = ContentSource::File(input.to_path_buf());
             Ok(content)
         }
@@ -88,13 +85,7 @@ impl Content {
             buf.copy_within(whole..filled, 0);
             carried = filled - whole;
         }
-        Ok(Content {
-            source: ContentSource::Memory(Vec::new()),
-            len,
-            midstate,
-            tail: buf[..carried].to_vec(),
-            hasher,
-        })
+        Ok(Content { source: ContentSource::Memory(Vec::new()), len, midstate, tail: buf[..carried].to_vec(), hasher })
     }
 
     /// Opens the content for copying into the output.

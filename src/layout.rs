@@ -82,12 +82,7 @@ pub enum LayoutError {
 
 impl Layout {
     /// Plans a search for `bits` target bits after `content`.
-    pub fn plan(
-        content: &Content,
-        alphabet: &Alphabet,
-        bits: u32,
-        min_batch_log2: u32,
-    ) -> Result<Layout, LayoutError> {
+    pub fn plan(content: &Content, alphabet: &Alphabet, bits: u32, min_batch_log2: u32) -> Result<Layout, LayoutError> {
         let min_len = min_suffix_len(alphabet.radix(), bits);
         Self::plan_from(content.len, alphabet, min_len, min_batch_log2)
     }
@@ -111,32 +106,16 @@ impl Layout {
                 continue;
             }
             let suffix_start_in_block = content_len as i128 - (total - e as u64) as i128;
-            let final_digits = if suffix_start_in_block >= 0 {
-                len
-            } else {
-                e / w
-            };
+            let final_digits = if suffix_start_in_block >= 0 { len } else { e / w };
             if final_digits < batch_digits.min(len) {
                 continue;
             }
-            return Ok(Self::with_length(
-                content_len,
-                alphabet,
-                len,
-                final_digits,
-                e,
-            ));
+            return Ok(Self::with_length(content_len, alphabet, len, final_digits, e));
         }
         Err(LayoutError::NoLength(limit))
     }
 
-    fn with_length(
-        content_len: u64,
-        alphabet: &Alphabet,
-        len: usize,
-        final_digits: usize,
-        e: usize,
-    ) -> Layout {
+    fn with_length(content_len: u64, alphabet: &Alphabet, len: usize, final_digits: usize, e: usize) -> Layout {
         let k = alphabet.radix() as u64;
         let w = alphabet.width();
         let inner_digits = choose_inner_digits(k, w, e, final_digits);
@@ -165,10 +144,7 @@ impl Layout {
                         or_symbol(&mut words, offset, alphabet.symbol(d));
                         let first = offset / 4;
                         let second = (first + 1).min(15);
-                        [
-                            (first, words[first]),
-                            (second, if second != first { words[second] } else { 0 }),
-                        ]
+                        [(first, words[first]), (second, if second != first { words[second] } else { 0 })]
                     })
                     .collect()
             })
@@ -209,9 +185,7 @@ impl Layout {
 
     /// The whole keyspace, `k^L`, saturating at u128::MAX.
     pub fn keyspace(&self) -> u128 {
-        (self.radix() as u128)
-            .checked_pow(self.suffix_len as u32)
-            .unwrap_or(u128::MAX)
+        (self.radix() as u128).checked_pow(self.suffix_len as u32).unwrap_or(u128::MAX)
     }
 
     /// Number of batches, saturating.
@@ -228,20 +202,12 @@ impl Layout {
             *d = (rest % k) as u32;
             rest /= k;
         }
-        digits
-            .iter()
-            .flat_map(|&d| self.alphabet.symbol(d).iter().copied())
-            .collect()
+        digits.iter().flat_map(|&d| self.alphabet.symbol(d).iter().copied()).collect()
     }
 
     /// Sets up batch `batch_number`: folds the blocks between the content's last complete
     /// block and the final block, and lays out the constant words of the final block.
-    pub fn batch(
-        &self,
-        content_midstate: [u32; 4],
-        content_tail: &[u8],
-        batch_number: u128,
-    ) -> Batch {
+    pub fn batch(&self, content_midstate: [u32; 4], content_tail: &[u8], batch_number: u128) -> Batch {
         let index_base = batch_number * self.batch_size();
         let suffix = self.suffix(index_base);
         let folded_start = self.content_len - content_tail.len() as u64;
@@ -257,14 +223,9 @@ impl Layout {
         let mut block = [0u8; 64];
         block[..e].copy_from_slice(data);
         block[e] = 0x80;
-        let bit_len =
-            (self.content_len + (self.suffix_len * self.alphabet.width()) as u64).wrapping_mul(8);
+        let bit_len = (self.content_len + (self.suffix_len * self.alphabet.width()) as u64).wrapping_mul(8);
         block[56..].copy_from_slice(&bit_len.to_le_bytes());
-        Batch {
-            index_base,
-            midstate,
-            base_words: steps::block_words(&block),
-        }
+        Batch { index_base, midstate, base_words: steps::block_words(&block) }
     }
 
     /// The final block's words for one mid value of a batch (inner words left zero).
@@ -290,11 +251,7 @@ impl Layout {
     pub fn split_index(&self, index: u128) -> (u128, u32, u32) {
         let inner = (index % self.inner_count() as u128) as u32;
         let rest = index / self.inner_count() as u128;
-        (
-            (rest / self.mid_count() as u128),
-            (rest % self.mid_count() as u128) as u32,
-            inner,
-        )
+        ((rest / self.mid_count() as u128), (rest % self.mid_count() as u128) as u32, inner)
     }
 }
 
@@ -345,11 +302,9 @@ mod tests {
         for batch_number in 0..batches {
             let batch = layout.batch(c.midstate, &c.tail, batch_number);
             let last_mid = layout.mid_count().min(1 << 20) as u32 - 1;
-            for (mid, inner) in [
-                (0u32, 0u32),
-                (1.min(last_mid), 2.min(layout.inner_count() - 1)),
-                (last_mid, layout.inner_count() - 1),
-            ] {
+            for (mid, inner) in
+                [(0u32, 0u32), (1.min(last_mid), 2.min(layout.inner_count() - 1)), (last_mid, layout.inner_count() - 1)]
+            {
                 let index = layout.index_of(&batch, mid, inner);
                 assert_eq!(layout.split_index(index), (batch_number, mid, inner));
                 let mut words = layout.mid_words(&batch, mid);

@@ -12,11 +12,7 @@ fn main() {
         }
         Err(e) => {
             let rendered = e.to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
+            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
             eprintln!("ghostsum: error: {first} (see ghostsum --help)");
             std::process::exit(2);
         }

@@ -25,21 +25,13 @@ impl Destination {
         if let Destination::File(path) = self {
             let dir = parent_dir(path);
             if !dir.is_dir() {
-                anyhow::bail!(
-                    "cannot write {}: the directory {} does not exist",
-                    path.display(),
-                    dir.display()
-                );
+                anyhow::bail!("cannot write {}: the directory {} does not exist", path.display(), dir.display());
             }
             if path.is_dir() {
-                anyhow::bail!(
-                    "cannot write {}: it is a directory; give a file name",
-                    path.display()
-                );
+                anyhow::bail!("cannot write {}: it is a directory; give a file name", path.display());
             }
-            tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-                anyhow::anyhow!("cannot write in {}: {}", dir.display(), io_reason(&e))
-            })?;
+            tempfile::NamedTempFile::new_in(dir)
+                .map_err(|e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), io_reason(&e)))?;
         }
         Ok(())
     }
@@ -60,9 +52,7 @@ pub fn write_output(
     destination: &Destination,
     expected_md5: &[u8; 16],
 ) -> anyhow::Result<()> {
-    let mut source = content
-        .reopen()
-        .map_err(|e| anyhow::anyhow!("cannot read the input again: {}", io_reason(&e)))?;
+    let mut source = content.reopen().map_err(|e| anyhow::anyhow!("cannot read the input again: {}", io_reason(&e)))?;
     match destination {
         Destination::Stdout => {
             let stdout = io::stdout();
@@ -76,9 +66,7 @@ pub fn write_output(
             let mut temp = tempfile::Builder::new()
                 .prefix(".ghostsum-")
                 .tempfile_in(dir)
-                .map_err(|e| {
-                    anyhow::anyhow!("cannot write in {}: {}", dir.display(), io_reason(&e))
-                })?;
+                .map_err(|e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), io_reason(&e)))?;
             let digest = copy_hashed(&mut source, temp.as_file_mut(), suffix)?;
             if &digest != expected_md5 {
                 anyhow::bail!("the input changed while ghostsum was searching; nothing was written, run it again");
@@ -88,19 +76,14 @@ pub fn write_output(
                 // Keep the permissions of a file we replace (--in-place, or -o over a file).
                 let _ = temp.as_file().set_permissions(meta.permissions());
             }
-            temp.persist(path).map_err(|e| {
-                anyhow::anyhow!("cannot write {}: {}", path.display(), io_reason(&e.error))
-            })?;
+            temp.persist(path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), io_reason(&e.error)))?;
             Ok(())
         }
     }
 }
 
-fn copy_hashed(
-    source: &mut dyn Read,
-    out: &mut dyn Write,
-    suffix: &[u8],
-) -> anyhow::Result<[u8; 16]> {
+fn copy_hashed(source: &mut dyn Read, out: &mut dyn Write, suffix: &[u8]) -> anyhow::Result<[u8; 16]> {
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {

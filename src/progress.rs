@@ -19,6 +19,7 @@ pub fn candidates_for_chance(p: f64, bits: u32) -> f64 {
 
 pub fn human_count(x: f64) -> String {
     let (v, unit) = match x {
+        x if x >= 1e15 => return format!("{x:.2e}"),
         x if x >= 1e12 => (x / 1e12, "T"),
         x if x >= 1e9 => (x / 1e9, "G"),
         x if x >= 1e6 => (x / 1e6, "M"),
@@ -36,7 +37,8 @@ pub fn human_duration(seconds: f64) -> String {
         s if s < 7200.0 => format!("{:.1} min", s / 60.0),
         s if s < 172800.0 => format!("{:.1} h", s / 3600.0),
         s if s < 3.0 * 31557600.0 => format!("{:.1} days", s / 86400.0),
-        s => format!("{:.3e} years", s / 31557600.0),
+        s if s < 1e6 * 31557600.0 => format!("{:.0} years", s / 31557600.0),
+        s => format!("{:.2e} years", s / 31557600.0),
     }
 }
 
@@ -49,11 +51,7 @@ pub struct Progress {
 
 impl Progress {
     pub fn start(control: Arc<Control>, bits: u32, quiet: bool) -> Progress {
-        let bar = if quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new_spinner()
-        };
+        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
         bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap());
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let thread = (!quiet).then(|| {

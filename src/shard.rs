@@ -27,33 +27,23 @@ impl Shard {
     }
 
     /// Parses `I/N`, or `env` (with `count` for a Kubernetes indexed job).
-    pub fn parse(
-        spec: &str,
-        count: Option<u64>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Shard, ShardError> {
+    pub fn parse(spec: &str, count: Option<u64>, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
         if spec == "env" {
             return Self::from_env(count, env);
         }
         let malformed = || ShardError::Malformed(spec.into());
         let (i, n) = spec.split_once('/').ok_or_else(malformed)?;
-        let (i, n) = (
-            i.trim().parse().map_err(|_| malformed())?,
-            n.trim().parse().map_err(|_| malformed())?,
-        );
+        let (i, n) = (i.trim().parse().map_err(|_| malformed())?, n.trim().parse().map_err(|_| malformed())?);
         Shard::new(i, n).ok_or_else(malformed)
     }
 
-    fn from_env(
-        count: Option<u64>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Shard, ShardError> {
+    fn from_env(count: Option<u64>, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
         let number = |name: &str| -> Result<Option<u64>, ShardError> {
             env(name)
                 .map(|v| {
-                    v.trim().parse::<u64>().map_err(|_| {
-                        ShardError::BadEnvironment(format!("{name}={v} is not a number"))
-                    })
+                    v.trim()
+                        .parse::<u64>()
+                        .map_err(|_| ShardError::BadEnvironment(format!("{name}={v} is not a number")))
                 })
                 .transpose()
         };
@@ -63,29 +53,21 @@ impl Shard {
             let n = match count {
                 Some(n) => n,
                 None => number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
-                    ShardError::BadEnvironment(
-                        "SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into(),
-                    )
+                    ShardError::BadEnvironment("SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into())
                 })?,
             };
             let index = id.checked_sub(min).ok_or_else(|| {
-                ShardError::BadEnvironment(
-                    "SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into(),
-                )
+                ShardError::BadEnvironment("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into())
             })?;
-            return Shard::new(index, n).ok_or_else(|| {
-                ShardError::BadEnvironment(format!("task {index} is not below the count {n}"))
-            });
+            return Shard::new(index, n)
+                .ok_or_else(|| ShardError::BadEnvironment(format!("task {index} is not below the count {n}")));
         }
         if let Some(index) = number("JOB_COMPLETION_INDEX")? {
             let n = count.ok_or_else(|| {
-                ShardError::BadEnvironment(
-                    "JOB_COMPLETION_INDEX needs --shard-count N (the Job's completions)".into(),
-                )
+                ShardError::BadEnvironment("JOB_COMPLETION_INDEX needs --shard-count N (the Job's completions)".into())
             })?;
-            return Shard::new(index, n).ok_or_else(|| {
-                ShardError::BadEnvironment(format!("index {index} is not below --shard-count {n}"))
-            });
+            return Shard::new(index, n)
+                .ok_or_else(|| ShardError::BadEnvironment(format!("index {index} is not below --shard-count {n}")));
         }
         Err(ShardError::NoEnvironment)
     }
@@ -112,49 +94,29 @@ fn mul_div(a: u128, b: u128, c: u128) -> u128 {
 mod tests {
     use super::*;
 
-    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + '_ {
-        move |k| {
-            vars.iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
+    fn env_of<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
     }
 
     #[test]
     fn parses_plain_and_environment_shards() {
         let none = env_of(&[]);
-        assert_eq!(
-            Shard::parse("2/8", None, &none),
-            Ok(Shard { index: 2, count: 8 })
-        );
+        assert_eq!(Shard::parse("2/8", None, &none), Ok(Shard { index: 2, count: 8 }));
         assert!(Shard::parse("8/8", None, &none).is_err());
         assert!(Shard::parse("x", None, &none).is_err());
-        assert_eq!(
-            Shard::parse("env", None, &none),
-            Err(ShardError::NoEnvironment)
-        );
-        let slurm = env_of(&[
-            ("SLURM_ARRAY_TASK_ID", "5"),
-            ("SLURM_ARRAY_TASK_MIN", "1"),
-            ("SLURM_ARRAY_TASK_COUNT", "8"),
-        ]);
-        assert_eq!(
-            Shard::parse("env", None, &slurm),
-            Ok(Shard { index: 4, count: 8 })
-        );
+        assert_eq!(Shard::parse("env", None, &none), Err(ShardError::NoEnvironment));
+        let slurm =
+            env_of(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "8")]);
+        assert_eq!(Shard::parse("env", None, &slurm), Ok(Shard { index: 4, count: 8 }));
         let k8s = env_of(&[("JOB_COMPLETION_INDEX", "3")]);
-        assert_eq!(
-            Shard::parse("env", Some(4), &k8s),
-            Ok(Shard { index: 3, count: 4 })
-        );
+        assert_eq!(Shard::parse("env", Some(4), &k8s), Ok(Shard { index: 3, count: 4 }));
         assert!(Shard::parse("env", None, &k8s).is_err());
     }
 
     #[test]
     fn shards_tile_the_keyspace() {
         let content = crate::input::Content::from_bytes(b"tiles");
-        let layout =
-            Layout::plan(&content, &crate::alphabet::Alphabet::whitespace(), 24, 34).unwrap();
+        let layout = Layout::plan(&content, &crate::alphabet::Alphabet::whitespace(), 24, 34).unwrap();
         for n in [1u64, 2, 3, 7, 64] {
             let mut expected_start = 0;
             for i in 0..n {

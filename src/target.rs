@@ -47,11 +47,7 @@ impl Prefix {
             word_masks[byte / 4] |= 0xf << shift;
             word_values[byte / 4] |= nibble << shift;
         }
-        Ok(Prefix {
-            digits,
-            word_masks,
-            word_values,
-        })
+        Ok(Prefix { digits, word_masks, word_values })
     }
 
     pub fn hex(&self) -> &str {
@@ -110,15 +106,10 @@ mod tests {
     #[test]
     fn state_and_digest_checks_agree() {
         let digest = crate::verify::md5_of(b"hello");
-        let state: [u32; 4] = std::array::from_fn(|i| {
-            u32::from_le_bytes(digest[4 * i..4 * i + 4].try_into().unwrap())
-        });
+        let state: [u32; 4] = std::array::from_fn(|i| u32::from_le_bytes(digest[4 * i..4 * i + 4].try_into().unwrap()));
         for len in 1..=32 {
             let p = Prefix::parse(&hex(&digest)[..len]).unwrap();
-            assert!(
-                p.matches_state(&state) && p.matches_digest(&digest),
-                "{len}"
-            );
+            assert!(p.matches_state(&state) && p.matches_digest(&digest), "{len}");
         }
         let wrong = Prefix::parse("0000000000").unwrap();
         assert!(!wrong.matches_state(&state));
@@ -128,10 +119,7 @@ mod tests {
     fn bad_prefixes() {
         assert_eq!(Prefix::parse(""), Err(PrefixError::Empty));
         assert_eq!(Prefix::parse("zz"), Err(PrefixError::NotHex("zz".into())));
-        assert!(matches!(
-            Prefix::parse(&"a".repeat(33)),
-            Err(PrefixError::TooLong(_, 33))
-        ));
+        assert!(matches!(Prefix::parse(&"a".repeat(33)), Err(PrefixError::TooLong(_, 33))));
         assert_eq!(Prefix::parse("C0FFEE").unwrap().hex(), "c0ffee");
     }
 }

@@ -10,26 +10,14 @@ fn ghostsum() -> Command {
 }
 
 fn md5sum(path: &Path) -> String {
-    let out = std::process::Command::new("md5sum")
-        .arg(path)
-        .output()
-        .expect("md5sum is installed");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    let out = std::process::Command::new("md5sum").arg(path).output().expect("md5sum is installed");
+    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
 }
 
 fn hashlib(path: &Path) -> String {
-    let script =
-        "import hashlib,sys; print(hashlib.md5(open(sys.argv[1],'rb').read()).hexdigest())";
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .expect("python3 is installed");
+    let script = "import hashlib,sys; print(hashlib.md5(open(sys.argv[1],'rb').read()).hexdigest())";
+    let out =
+        std::process::Command::new("python3").args(["-c", script]).arg(path).output().expect("python3 is installed");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -44,16 +32,7 @@ fn search_writes_output_that_md5sum_and_hashlib_confirm() {
     std::fs::write(&input, "Meet me at the old oak tree at noon.\n").unwrap();
     let output = dir.path().join("notes.out.txt");
     let assert = ghostsum()
-        .args([
-            "search",
-            input.to_str().unwrap(),
-            "--prefix",
-            "C0FFEE",
-            "-o",
-            output.to_str().unwrap(),
-            "--json",
-            "-q",
-        ])
+        .args(["search", input.to_str().unwrap(), "--prefix", "C0FFEE", "-o", output.to_str().unwrap(), "--json", "-q"])
         .assert()
         .success();
     let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
@@ -61,16 +40,7 @@ fn search_writes_output_that_md5sum_and_hashlib_confirm() {
     assert!(from_md5sum.starts_with("c0ffee"), "{from_md5sum}");
     assert_eq!(hashlib(&output), from_md5sum);
     assert_eq!(report["md5"], from_md5sum);
-    for key in [
-        "prefix",
-        "md5",
-        "index",
-        "suffix_len",
-        "candidates_tested",
-        "seconds",
-        "backend",
-        "threads",
-    ] {
+    for key in ["prefix", "md5", "index", "suffix_len", "candidates_tested", "seconds", "backend", "threads"] {
         assert!(report.get(key).is_some(), "--json lacks {key}: {report}");
     }
     // The input is untouched and is a prefix of the output.
@@ -78,17 +48,9 @@ fn search_writes_output_that_md5sum_and_hashlib_confirm() {
     assert_eq!(original, b"Meet me at the old oak tree at noon.\n");
     let written = std::fs::read(&output).unwrap();
     assert!(written.starts_with(&original));
-    assert!(written[original.len()..]
-        .iter()
-        .all(|b| b" \t\n\x0b\x0c".contains(b)));
-    ghostsum()
-        .args(["verify", output.to_str().unwrap(), "--prefix", "c0ffee"])
-        .assert()
-        .success();
-    ghostsum()
-        .args(["verify", input.to_str().unwrap(), "--prefix", "c0ffee"])
-        .assert()
-        .code(1);
+    assert!(written[original.len()..].iter().all(|b| b" \t\n\x0b\x0c".contains(b)));
+    ghostsum().args(["verify", output.to_str().unwrap(), "--prefix", "c0ffee"]).assert().success();
+    ghostsum().args(["verify", input.to_str().unwrap(), "--prefix", "c0ffee"]).assert().code(1);
 }
 
 #[test]
@@ -106,11 +68,8 @@ fn unix_filter_stdin_to_stdout() {
     std::fs::write(&path, &out).unwrap();
     assert!(md5sum(&path).starts_with("abcd"));
     // --json goes to stderr when the file goes to stdout.
-    let assert = ghostsum()
-        .args(["search", "-", "-p", "ab", "-o", "-", "-q", "--json"])
-        .write_stdin(input)
-        .assert()
-        .success();
+    let assert =
+        ghostsum().args(["search", "-", "-p", "ab", "-o", "-", "-q", "--json"]).write_stdin(input).assert().success();
     let report: serde_json::Value = serde_json::from_str(stderr_line(&assert).trim()).unwrap();
     assert!(report["md5"].as_str().unwrap().starts_with("ab"));
 }
@@ -121,16 +80,7 @@ fn in_place_rewrites_the_input() {
     let input = dir.path().join("page.html");
     std::fs::write(&input, "<p>hello</p>").unwrap();
     ghostsum()
-        .args([
-            "search",
-            input.to_str().unwrap(),
-            "-p",
-            "beef",
-            "--in-place",
-            "-q",
-            "--alphabet",
-            "space-tab",
-        ])
+        .args(["search", input.to_str().unwrap(), "-p", "beef", "--in-place", "-q", "--alphabet", "space-tab"])
         .assert()
         .success();
     assert!(md5sum(&input).starts_with("beef"));
@@ -178,39 +128,19 @@ fn killed_in_place_search_leaves_the_input_intact() {
         let bin = assert_cmd::cargo::cargo_bin("ghostsum");
         // 16 digits: a search that cannot finish while the test waits.
         let child = std::process::Command::new(bin)
-            .args([
-                "search",
-                input.to_str().unwrap(),
-                "-p",
-                "0123456789abcdef",
-                "--in-place",
-                "--force",
-                "-q",
-            ])
+            .args(["search", input.to_str().unwrap(), "-p", "0123456789abcdef", "--in-place", "--force", "-q"])
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
+        std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
         let status = child.wait_with_output().unwrap();
         if signal == "-INT" {
-            assert_eq!(
-                status.status.code(),
-                Some(130),
-                "{}",
-                String::from_utf8_lossy(&status.stderr)
-            );
+            assert_eq!(status.status.code(), Some(130), "{}", String::from_utf8_lossy(&status.stderr));
             assert!(String::from_utf8_lossy(&status.stderr).contains("interrupted"));
         }
         assert_eq!(std::fs::read(&input).unwrap(), b"do not lose me\n");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "stray files after {signal}"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "stray files after {signal}");
     }
 }
 
@@ -224,68 +154,28 @@ fn bad_input_gets_one_line_and_a_nonzero_exit() {
     let o = out.to_str().unwrap();
     let missing_dir = dir.path().join("no/such/dir/out.txt");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (
-            vec!["search", "missing.txt", "-p", "00", "-o", o],
-            "cannot read missing.txt",
-        ),
+        (vec!["search", "missing.txt", "-p", "00", "-o", o], "cannot read missing.txt"),
         (vec!["search", i, "-p", "zz", "-o", o], "not hex"),
-        (
-            vec![
-                "search",
-                i,
-                "-p",
-                "0123456789abcdef0123456789abcdef0",
-                "-o",
-                o,
-            ],
-            "33 digits",
-        ),
+        (vec!["search", i, "-p", "0123456789abcdef0123456789abcdef0", "-o", o], "33 digits"),
         (vec!["search", i, "-p", "", "-o", o], "empty"),
-        (
-            vec!["search", i, "-p", "00", "-o", o, "--alphabet", "tabs"],
-            "unknown alphabet",
-        ),
-        (
-            vec!["search", i, "-p", "00", "-o", o, "--alphabet", "bytes:"],
-            "at least two symbols",
-        ),
-        (
-            vec!["search", i, "-p", "00", "-o", o, "--threads", "0"],
-            "--threads",
-        ),
+        (vec!["search", i, "-p", "00", "-o", o, "--alphabet", "tabs"], "unknown alphabet"),
+        (vec!["search", i, "-p", "00", "-o", o, "--alphabet", "bytes:"], "at least two symbols"),
+        (vec!["search", i, "-p", "00", "-o", o, "--threads", "0"], "--threads"),
         (vec!["search", i, "-p", "00"], "-o OUTPUT"),
         (vec!["search", i, "-p", "00", "-o", i], "--in-place"),
-        (
-            vec!["search", "-", "-p", "00", "--in-place"],
-            "standard input",
-        ),
-        (
-            vec!["search", i, "-p", "00", "-o", missing_dir.to_str().unwrap()],
-            "does not exist",
-        ),
-        (
-            vec!["search", i, "-p", "0123456789abcdef", "-o", o],
-            "--force",
-        ),
+        (vec!["search", "-", "-p", "00", "--in-place"], "standard input"),
+        (vec!["search", i, "-p", "00", "-o", missing_dir.to_str().unwrap()], "does not exist"),
+        (vec!["search", i, "-p", "0123456789abcdef", "-o", o], "--force"),
         (vec!["verify", "missing.txt", "-p", "00"], "cannot read"),
         (vec!["search", i, "--prefix"], "--prefix"),
     ];
     for (args, expected) in cases {
         let assert = ghostsum().args(&args).write_stdin("").assert().failure();
         let err = stderr_line(&assert);
-        let lines: Vec<&str> = err
-            .lines()
-            .filter(|l| !l.starts_with("ghostsum: searching"))
-            .collect();
+        let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("ghostsum: searching")).collect();
         assert_eq!(lines.len(), 1, "{args:?}: expected one line, got {err:?}");
-        assert!(
-            lines[0].contains(expected),
-            "{args:?}: {err:?} lacks {expected:?}"
-        );
-        assert!(
-            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-            "{args:?}: {err}"
-        );
+        assert!(lines[0].contains(expected), "{args:?}: {err:?} lacks {expected:?}");
+        assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{args:?}: {err}");
         assert_eq!(assert.get_output().status.code(), Some(2), "{args:?}");
     }
     assert!(!out.exists());

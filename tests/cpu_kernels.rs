@@ -70,10 +70,7 @@ fn kernels_match_full_compression_for_every_layout_shape() {
                     got.push((mid, inner));
                     false
                 });
-                assert_eq!(
-                    got, expected,
-                    "kernel {name}, alphabet {alphabet}, content {len} bytes"
-                );
+                assert_eq!(got, expected, "kernel {name}, alphabet {alphabet}, content {len} bytes");
                 assert_eq!(tested, mids.len() as u64 * layout.inner_count() as u64);
             }
         }

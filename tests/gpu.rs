@@ -23,12 +23,7 @@ fn gpu(options: GpuOptions) -> Option<GpuBackend> {
     }
 }
 
-fn run(
-    backend: &mut dyn ghostsum::backend::Backend,
-    bytes: &[u8],
-    prefix: &str,
-    alphabet: &Alphabet,
-) -> Found {
+fn run(backend: &mut dyn ghostsum::backend::Backend, bytes: &[u8], prefix: &str, alphabet: &Alphabet) -> Found {
     let content = Content::from_bytes(bytes);
     search(
         &content,
@@ -93,14 +88,8 @@ fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
         label: None,
         layout: &pipeline.get_bind_group_layout(0),
         entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: input_buf.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: output.as_entire_binding(),
-            },
+            wgpu::BindGroupEntry { binding: 0, resource: input_buf.as_entire_binding() },
+            wgpu::BindGroupEntry { binding: 1, resource: output.as_entire_binding() },
         ],
     });
     let mut encoder = dev.create_command_encoder(&Default::default());
@@ -161,34 +150,21 @@ fn hits_across_dispatch_boundaries_and_hit_buffer_overflow() {
     let bytes = b"dispatch boundaries".to_vec();
     let mut cpu = CpuBackend::new(2);
     // One workgroup per dispatch: a 5-digit hit lies many dispatches in.
-    let Some(mut small) = gpu(GpuOptions {
-        fixed_mids_per_dispatch: Some(64),
-        ..Default::default()
-    }) else {
+    let Some(mut small) = gpu(GpuOptions { fixed_mids_per_dispatch: Some(64), ..Default::default() }) else {
         return;
     };
     let expected = run(&mut cpu, &bytes, "c0ffe", &Alphabet::whitespace());
-    assert!(
-        expected.index > 64 * 625,
-        "the hit should lie past the first dispatch"
-    );
+    assert!(expected.index > 64 * 625, "the hit should lie past the first dispatch");
     let got = run(&mut small, &bytes, "c0ffe", &Alphabet::whitespace());
     assert_eq!(got.index, expected.index);
     // A 1-digit prefix hits about 1 in 16 candidates: thousands per dispatch, into a
     // buffer of 4; the lowest must still win.
-    let Some(mut tiny) = gpu(GpuOptions {
-        hit_capacity: 4,
-        ..Default::default()
-    }) else {
+    let Some(mut tiny) = gpu(GpuOptions { hit_capacity: 4, ..Default::default() }) else {
         return;
     };
     for prefix in ["0", "f", "7"] {
         let expected = run(&mut cpu, &bytes, prefix, &Alphabet::whitespace());
-        assert_eq!(
-            run(&mut tiny, &bytes, prefix, &Alphabet::whitespace()).index,
-            expected.index,
-            "{prefix}"
-        );
+        assert_eq!(run(&mut tiny, &bytes, prefix, &Alphabet::whitespace()).index, expected.index, "{prefix}");
     }
 }
 
@@ -200,20 +176,13 @@ fn gpu_long_prefix_is_finished_on_the_host() {
     };
     let bytes = b"twelve digits on the gpu";
     let content = Content::from_bytes(bytes);
-    let layout = ghostsum::layout::Layout::plan(
-        &content,
-        &Alphabet::whitespace(),
-        48,
-        ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
-    )
-    .unwrap();
+    let layout =
+        ghostsum::layout::Layout::plan(&content, &Alphabet::whitespace(), 48, ghostsum::layout::DEFAULT_MIN_BATCH_LOG2)
+            .unwrap();
     let mut out = bytes.to_vec();
     out.extend(layout.suffix(700));
     let digest = hex(&Md5::digest(&out));
-    assert_eq!(
-        run(&mut gpu, bytes, &digest[..12], &Alphabet::whitespace()).index,
-        700
-    );
+    assert_eq!(run(&mut gpu, bytes, &digest[..12], &Alphabet::whitespace()).index, 700);
 }
 
 #[test]
@@ -224,28 +193,14 @@ fn params_struct_matches_the_wgsl_struct() {
     let mut layouter = naga::proc::Layouter::default();
     layouter.update(module.to_ctx()).unwrap();
     let size_of = |name: &str| {
-        let (handle, _) = module
-            .types
-            .iter()
-            .find(|(_, t)| t.name.as_deref() == Some(name))
-            .unwrap();
+        let (handle, _) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some(name)).unwrap();
         layouter[handle].size
     };
-    assert_eq!(
-        size_of("Params") as usize,
-        std::mem::size_of::<ghostsum::gpu::buffers::Params>()
-    );
+    assert_eq!(size_of("Params") as usize, std::mem::size_of::<ghostsum::gpu::buffers::Params>());
     // Hits = header + runtime array: the header is the array's offset.
-    let (_, ty) = module
-        .types
-        .iter()
-        .find(|(_, t)| t.name.as_deref() == Some("Hits"))
-        .unwrap();
+    let (_, ty) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some("Hits")).unwrap();
     if let naga::TypeInner::Struct { members, .. } = &ty.inner {
-        assert_eq!(
-            members.last().unwrap().offset as usize,
-            std::mem::size_of::<ghostsum::gpu::buffers::HitsHeader>()
-        );
+        assert_eq!(members.last().unwrap().offset as usize, std::mem::size_of::<ghostsum::gpu::buffers::HitsHeader>());
     } else {
         panic!("Hits is a struct");
     }

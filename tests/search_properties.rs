@@ -14,44 +14,24 @@ fn run(bytes: &[u8], prefix: &str, alphabet: &Alphabet, threads: usize) -> Found
     let content = Content::from_bytes(bytes);
     let prefix = Prefix::parse(prefix).unwrap();
     let mut backend = CpuBackend::new(threads);
-    search(
-        &content,
-        &prefix,
-        alphabet,
-        &mut backend,
-        &EngineOptions::default(),
-        &Control::default(),
-        &mut |_| {},
-    )
-    .unwrap()
-    .expect("an unsharded search always finds a hit")
+    search(&content, &prefix, alphabet, &mut backend, &EngineOptions::default(), &Control::default(), &mut |_| {})
+        .unwrap()
+        .expect("an unsharded search always finds a hit")
 }
 
 fn check(bytes: &[u8], prefix: &str, alphabet: &Alphabet, found: &Found) {
-    assert!(
-        alphabet.spells(&found.suffix),
-        "suffix {:?} is not spelled in {alphabet}",
-        found.suffix
-    );
+    assert!(alphabet.spells(&found.suffix), "suffix {:?} is not spelled in {alphabet}", found.suffix);
     assert_eq!(found.suffix.len(), found.suffix_len * alphabet.width());
     let mut output = bytes.to_vec();
     output.extend_from_slice(&found.suffix);
     let digest = hex(&Md5::digest(&output));
-    assert!(
-        digest.starts_with(prefix),
-        "md5 {digest} of {} bytes does not start with {prefix}",
-        output.len()
-    );
+    assert!(digest.starts_with(prefix), "md5 {digest} of {} bytes does not start with {prefix}", output.len());
     assert_eq!(digest, found.md5_hex());
 }
 
 #[test]
 fn every_length_mod_64_up_to_300() {
-    let alphabets = [
-        Alphabet::whitespace(),
-        Alphabet::space_tab(),
-        Alphabet::zero_width(),
-    ];
+    let alphabets = [Alphabet::whitespace(), Alphabet::space_tab(), Alphabet::zero_width()];
     for len in 0..=300usize {
         let bytes: Vec<u8> = (0..len).map(|i| (i * 131 + len) as u8).collect();
         let alphabet = &alphabets[len % 3];
@@ -94,11 +74,7 @@ fn same_output_for_any_thread_count() {
         let bytes = vec![b'x'; 17 + 29 * i];
         let one = run(&bytes, prefix, &Alphabet::whitespace(), 1);
         let four = run(&bytes, prefix, &Alphabet::whitespace(), 4);
-        assert_eq!(
-            (one.index, &one.suffix),
-            (four.index, &four.suffix),
-            "prefix {prefix}"
-        );
+        assert_eq!((one.index, &one.suffix), (four.index, &four.suffix), "prefix {prefix}");
     }
 }
 
@@ -109,13 +85,8 @@ fn long_prefixes_check_every_state_word() {
     let bytes = b"twelve digits, found at index five";
     let content = Content::from_bytes(bytes);
     let alphabet = Alphabet::whitespace();
-    let layout = ghostsum::layout::Layout::plan(
-        &content,
-        &alphabet,
-        48,
-        ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
-    )
-    .unwrap();
+    let layout =
+        ghostsum::layout::Layout::plan(&content, &alphabet, 48, ghostsum::layout::DEFAULT_MIN_BATCH_LOG2).unwrap();
     let mut out = bytes.to_vec();
     out.extend(layout.suffix(5));
     let digest = hex(&Md5::digest(&out));
@@ -124,22 +95,10 @@ fn long_prefixes_check_every_state_word() {
     check(bytes, &digest[..12], &alphabet, &found);
 
     let batch = layout.batch(content.midstate, &content.tail, 0);
-    let wrong_ninth = format!(
-        "{}{:x}",
-        &digest[..8],
-        (u8::from_str_radix(&digest[8..9], 16).unwrap() + 1) % 16
-    );
-    for (prefix, expected) in [
-        (&digest[..9], true),
-        (&wrong_ninth[..], false),
-        (&digest[..8], true),
-    ] {
+    let wrong_ninth = format!("{}{:x}", &digest[..8], (u8::from_str_radix(&digest[8..9], 16).unwrap() + 1) % 16);
+    for (prefix, expected) in [(&digest[..9], true), (&wrong_ninth[..], false), (&digest[..8], true)] {
         let prefix = Prefix::parse(prefix).unwrap();
-        let job = ghostsum::backend::Job {
-            layout: &layout,
-            batch: &batch,
-            prefix: &prefix,
-        };
+        let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
         assert_eq!(job.is_real_hit(0, 5), expected, "{prefix}");
     }
 }

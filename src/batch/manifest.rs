@@ -56,29 +56,19 @@ pub struct Page {
 
 impl Manifest {
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot read manifest {}: {}",
-                path.display(),
-                crate::input::io_reason(&e)
-            )
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read manifest {}: {}", path.display(), crate::input::io_reason(&e)))?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Manifest> {
-        let at = |span: std::ops::Range<usize>| {
-            format!("{}:{}", path.display(), line_of(text, span.start))
-        };
+        let at = |span: std::ops::Range<usize>| format!("{}:{}", path.display(), line_of(text, span.start));
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
         })?;
         if !raw.url.get_ref().contains("{prefix}") {
-            anyhow::bail!(
-                "{}: url must contain {{prefix}}, where each page's prefix goes",
-                at(raw.url.span())
-            );
+            anyhow::bail!("{}: url must contain {{prefix}}, where each page's prefix goes", at(raw.url.span()));
         }
         let digits = *raw.digits.get_ref();
         if !(1..=32).contains(&digits) {
@@ -110,9 +100,7 @@ impl Manifest {
                 );
             }
             if Path::new(file).is_absolute()
-                || Path::new(file)
-                    .components()
-                    .any(|c| c == std::path::Component::ParentDir)
+                || Path::new(file).components().any(|c| c == std::path::Component::ParentDir)
             {
                 anyhow::bail!(
                     "{}: page '{name}': file must be a relative path inside the manifest's folder",
@@ -123,10 +111,7 @@ impl Manifest {
                 let checked = crate::target::Prefix::parse(prefix.get_ref())
                     .map_err(|e| anyhow::anyhow!("{}: page '{name}': {e}", at(prefix.span())))?;
                 if let Some(other) = taken.insert(checked.hex().to_string(), name.clone()) {
-                    anyhow::bail!(
-                        "{}: page '{name}' has the same prefix as page '{other}'",
-                        at(prefix.span())
-                    );
+                    anyhow::bail!("{}: page '{name}' has the same prefix as page '{other}'", at(prefix.span()));
                 }
             }
         }
@@ -169,11 +154,7 @@ impl Manifest {
 
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 /// A small reproducible generator for assigned prefixes: the same seed gives the same pages.

@@ -11,16 +11,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The page text with `{{url:NAME}}` and `{{prefix:NAME}}` replaced.
-pub fn resolve_placeholders(
-    manifest: &Manifest,
-    page: &Page,
-    text: &[u8],
-) -> anyhow::Result<Vec<u8>> {
-    let by_name: BTreeMap<&str, &Page> = manifest
-        .pages
-        .iter()
-        .map(|p| (p.name.as_str(), p))
-        .collect();
+pub fn resolve_placeholders(manifest: &Manifest, page: &Page, text: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let by_name: BTreeMap<&str, &Page> = manifest.pages.iter().map(|p| (p.name.as_str(), p)).collect();
     let mut out = Vec::with_capacity(text.len());
     let mut rest = text;
     let mut consumed = 0usize;
@@ -32,9 +24,7 @@ pub fn resolve_placeholders(
             return Ok(out);
         };
         let inner = String::from_utf8_lossy(&after[..end]);
-        let placeholder = inner
-            .split_once(':')
-            .filter(|(kind, _)| *kind == "url" || *kind == "prefix");
+        let placeholder = inner.split_once(':').filter(|(kind, _)| *kind == "url" || *kind == "prefix");
         let Some((kind, name)) = placeholder else {
             // Not ours ({{ in the text itself): kept as it is.
             out.extend_from_slice(&rest[start..start + 2]);
@@ -50,11 +40,7 @@ pub fn resolve_placeholders(
                 manifest.path.display()
             )
         })?;
-        let value = if kind == "url" {
-            manifest.address(target)
-        } else {
-            target.prefix.clone()
-        };
+        let value = if kind == "url" { manifest.address(target) } else { target.prefix.clone() };
         out.extend_from_slice(value.as_bytes());
         consumed += start + 2 + end + 2;
         rest = &after[end + 2..];

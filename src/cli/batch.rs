@@ -18,45 +18,28 @@ pub const REPORT_NAME: &str = "ghostsum-report.json";
 
 pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
     let manifest = Manifest::load(&args.manifest)?;
-    let alphabet = Alphabet::parse(
-        args.alphabet
-            .as_deref()
-            .or(manifest.alphabet.as_deref())
-            .unwrap_or("whitespace"),
-    )?;
+    let alphabet = Alphabet::parse(args.alphabet.as_deref().or(manifest.alphabet.as_deref()).unwrap_or("whitespace"))?;
     // Resolve every page before searching any: a bad placeholder fails in seconds, not hours.
     let resolved: Vec<Vec<u8>> = manifest
         .pages
         .iter()
         .map(|page| {
             let text = std::fs::read(&page.source).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot read {}: {}",
-                    page.source.display(),
-                    crate::input::io_reason(&e)
-                )
+                anyhow::anyhow!("cannot read {}: {}", page.source.display(), crate::input::io_reason(&e))
             })?;
             resolve_placeholders(&manifest, page, &text)
         })
         .collect::<anyhow::Result<_>>()?;
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot create {}: {}",
-            args.out_dir.display(),
-            crate::input::io_reason(&e)
-        )
-    })?;
-    let mut backend = make_backend(&args.engine, args.quiet)?;
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {}", args.out_dir.display(), crate::input::io_reason(&e)))?;
+    let (mut backend, note) = make_backend(&args.engine)?;
+    let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
     let say = |line: String| {
         if !args.quiet {
             eprintln!("{line}");
         }
     };
-    say(format!(
-        "ghostsum: {} pages on {}",
-        manifest.pages.len(),
-        backend.device()
-    ));
+    say(format!("ghostsum: {} pages on {}{note}", manifest.pages.len(), backend.device()));
     let control = Arc::new(Control::default());
     super::search::install_ctrl_c(control.clone());
     let mut report = Vec::new();
@@ -68,24 +51,12 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
             std::fs::create_dir_all(dir)?;
         }
         let started = Instant::now();
-        let (md5, suffix_len, candidates, skipped) = if already_done(
-            &output, bytes, &prefix, &alphabet,
-        ) {
+        let (md5, suffix_len, candidates, skipped) = if already_done(&output, bytes, &prefix, &alphabet) {
             let existing = std::fs::read(&output)?;
             say(format!("[{}/{total}] {}: already done", n + 1, page.name));
-            (
-                hex(&crate::verify::md5_of(&existing)),
-                (existing.len() - bytes.len()) / alphabet.width(),
-                0,
-                true,
-            )
+            (hex(&crate::verify::md5_of(&existing)), (existing.len() - bytes.len()) / alphabet.width(), 0, true)
         } else {
-            say(format!(
-                "[{}/{total}] {} -> {}",
-                n + 1,
-                page.name,
-                manifest.address(page)
-            ));
+            say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
             let content = Content::from_bytes(bytes);
             let before = control.tested.load(Ordering::Relaxed);
             let progress = Progress::start(control.clone(), prefix.bits(), args.quiet);
@@ -107,18 +78,8 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            write_output(
-                &content,
-                &found.suffix,
-                &Destination::File(output.clone()),
-                &found.digest,
-            )?;
-            (
-                found.md5_hex(),
-                found.suffix_len,
-                control.tested.load(Ordering::Relaxed) - before,
-                false,
-            )
+            write_output(&content, &found.suffix, &Destination::File(output.clone()), &found.digest)?;
+            (found.md5_hex(), found.suffix_len, control.tested.load(Ordering::Relaxed) - before, false)
         };
         report.push(serde_json::json!({
             "name": page.name,

@@ -16,13 +16,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     };
     let mut rows = Vec::new();
     for choice in choices {
-        let engine = EngineArgs {
-            backend: choice,
-            threads: args.threads,
-            adapter: args.adapter.clone(),
-        };
-        let mut backend = match super::make_backend(&engine, false) {
-            Ok(b) => b,
+        let engine = EngineArgs { backend: choice, threads: args.threads, adapter: args.adapter.clone() };
+        let mut backend = match super::make_backend(&engine) {
+            Ok((b, _)) => b,
             // `all` measures what this machine has; naming one backend demands it.
             Err(e) if args.backend == BenchChoice::All => {
                 eprintln!("ghostsum: skipping the GPU: {e:#}");
@@ -34,13 +30,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         // Warm-up: thread start, caches, clocks, shader compilation.
         measure_rate(backend.as_mut(), (args.seconds / 5.0).min(1.0), &control)?;
         let (candidates, seconds) = measure_rate(backend.as_mut(), args.seconds, &control)?;
-        rows.push((
-            backend.kind(),
-            backend.device(),
-            backend.threads(),
-            candidates,
-            seconds,
-        ));
+        rows.push((backend.kind(), backend.device(), backend.threads(), candidates, seconds));
     }
     let fastest = rows.iter().map(|r| r.3 as f64 / r.4).fold(0.0, f64::max);
     for (kind, device, threads, candidates, seconds) in &rows {

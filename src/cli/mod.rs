@@ -182,11 +182,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     }
 }
 
-/// The backend a user asked for, ready to run.
-pub fn make_backend(
-    args: &EngineArgs,
-    quiet: bool,
-) -> anyhow::Result<Box<dyn crate::backend::Backend>> {
+/// The backend a user asked for, ready to run, with a note on why `auto` chose the CPU.
+pub fn make_backend(args: &EngineArgs) -> anyhow::Result<(Box<dyn crate::backend::Backend>, Option<String>)> {
     let threads = match args.threads {
         Some(0) => anyhow::bail!("--threads must be at least 1"),
         Some(n) => Some(n),
@@ -206,17 +203,12 @@ pub fn make_backend(
         })
     };
     Ok(match args.backend {
-        BackendChoice::Cpu => cpu(),
-        BackendChoice::Gpu => Box::new(gpu(false)?),
+        BackendChoice::Cpu => (cpu(), None),
+        BackendChoice::Gpu => (Box::new(gpu(false)?) as Box<dyn crate::backend::Backend>, None),
         // auto takes a real GPU only; a software rasteriser is slower than the CPU kernel.
         BackendChoice::Auto => match gpu(args.adapter.is_none()) {
-            Ok(g) => Box::new(g),
-            Err(e) => {
-                if !quiet {
-                    eprintln!("ghostsum: using the CPU: {e:#}");
-                }
-                cpu()
-            }
+            Ok(g) => (Box::new(g), None),
+            Err(e) => (cpu(), Some(format!("auto chose the CPU: {e:#}"))),
         },
     })
 }
@@ -224,17 +216,12 @@ pub fn make_backend(
 fn devices() -> anyhow::Result<i32> {
     let adapters = crate::gpu::device::adapters();
     if adapters.is_empty() {
-        println!(
-            "no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)"
-        );
+        println!("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)");
     }
     for a in adapters {
         let info = a.get_info();
-        let kind = if crate::gpu::device::is_real_gpu(&info) {
-            "GPU"
-        } else {
-            "not a real GPU: --backend auto skips it"
-        };
+        let kind =
+            if crate::gpu::device::is_real_gpu(&info) { "GPU" } else { "not a real GPU: --backend auto skips it" };
         println!("{}  [{kind}]", crate::gpu::device::describe(&info));
     }
     Ok(0)

@@ -26,46 +26,32 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let destination = destination(&args)?;
     destination.check_writable()?;
     let content = Content::read(&args.input)?;
-    let mut backend = make_backend(&args.engine, args.quiet)?;
+    let (mut backend, note) = make_backend(&args.engine)?;
+    let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
     let say = |line: String| {
         if !args.quiet {
             eprintln!("{line}");
         }
     };
-    say(format!("ghostsum: searching on {}", backend.device()));
+    say(format!("ghostsum: searching on {}{note}", backend.device()));
     refuse_if_too_long(&prefix, backend.as_mut(), args.force)?;
 
     let shard = match &args.shard {
-        Some(spec) => Some(Shard::parse(spec, args.shard_count, &|name| {
-            std::env::var(name).ok()
-        })?),
+        Some(spec) => Some(Shard::parse(spec, args.shard_count, &|name| std::env::var(name).ok())?),
         None => None,
     };
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         let input_md5 = crate::target::hex(&crate::verify::md5_with_suffix(&content.hasher, b""));
-        CheckpointFile::new(
-            path,
-            input_md5,
-            content.len,
-            prefix.hex(),
-            alphabet.name(),
-            shard,
-        )
+        CheckpointFile::new(path, input_md5, content.len, prefix.hex(), alphabet.name(), shard)
     });
     let resume = match &checkpoint {
         Some(cp) => cp.load()?,
         None => None,
     };
     if let Some((len, next)) = resume {
-        say(format!(
-            "ghostsum: resuming from the checkpoint at candidate {next} (suffix of {len} symbols)"
-        ));
+        say(format!("ghostsum: resuming from the checkpoint at candidate {next} (suffix of {len} symbols)"));
     }
-    let options = EngineOptions {
-        shard,
-        resume,
-        ..EngineOptions::default()
-    };
+    let options = EngineOptions { shard, resume, ..EngineOptions::default() };
 
     let control = Arc::new(Control::default());
     install_ctrl_c(control.clone());
@@ -74,31 +60,19 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let mut last_position = resume;
     let mut last_save = Instant::now();
     let mut save_error = None;
-    let result = engine::search(
-        &content,
-        &prefix,
-        &alphabet,
-        backend.as_mut(),
-        &options,
-        &control,
-        &mut |event| {
-            if let engine::Event::Progress {
-                suffix_len,
-                next_index,
-            } = event
-            {
-                last_position = Some((suffix_len, next_index));
-                if let Some(cp) = &checkpoint {
-                    if last_save.elapsed().as_secs_f64() >= args.checkpoint_every {
-                        if let Err(e) = cp.save(suffix_len, next_index) {
-                            save_error = Some(e);
-                        }
-                        last_save = Instant::now();
+    let result = engine::search(&content, &prefix, &alphabet, backend.as_mut(), &options, &control, &mut |event| {
+        if let engine::Event::Progress { suffix_len, next_index } = event {
+            last_position = Some((suffix_len, next_index));
+            if let Some(cp) = &checkpoint {
+                if last_save.elapsed().as_secs_f64() >= args.checkpoint_every {
+                    if let Err(e) = cp.save(suffix_len, next_index) {
+                        save_error = Some(e);
                     }
+                    last_save = Instant::now();
                 }
             }
-        },
-    );
+        }
+    });
     drop(progress);
     if let Some(e) = save_error {
         eprintln!("ghostsum: warning: {e:#}");
@@ -117,7 +91,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
             match (&checkpoint, last_position) {
                 (Some(cp), Some((len, next))) => {
                     cp.save(len, next)?;
-                    eprintln!("ghostsum: interrupted; progress saved to {}, run the same command to resume", cp.path.display());
+                    eprintln!(
+                        "ghostsum: interrupted; progress saved to {}, run the same command to resume",
+                        cp.path.display()
+                    );
                 }
                 _ => eprintln!("ghostsum: interrupted; nothing was written"),
             }
@@ -139,15 +116,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         human_duration(seconds)
     ));
     if args.json {
-        let report = report_json(
-            &prefix,
-            &found,
-            tested,
-            seconds,
-            backend.as_ref(),
-            &destination,
-            shard,
-        );
+        let report = report_json(&prefix, &found, tested, seconds, backend.as_ref(), &destination, shard);
         if destination == Destination::Stdout {
             eprintln!("{report}");
         } else {
@@ -161,9 +130,7 @@ fn destination(args: &SearchArgs) -> anyhow::Result<Destination> {
     let stdin = args.input == Path::new("-");
     if args.in_place {
         if stdin {
-            anyhow::bail!(
-                "--in-place needs a file; standard input cannot be rewritten (use -o PATH or -o -)"
-            );
+            anyhow::bail!("--in-place needs a file; standard input cannot be rewritten (use -o PATH or -o -)");
         }
         return Ok(Destination::File(args.input.clone()));
     }
@@ -175,7 +142,9 @@ fn destination(args: &SearchArgs) -> anyhow::Result<Destination> {
             }
             Ok(Destination::File(p.clone()))
         }
-        None => anyhow::bail!("say where the result goes: -o OUTPUT (or -o - for standard output), or --in-place to rewrite the input"),
+        None => anyhow::bail!(
+            "say where the result goes: -o OUTPUT (or -o - for standard output), or --in-place to rewrite the input"
+        ),
     }
 }
 
@@ -187,11 +156,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Estimates the search's time from the target's bits and the backend's measured speed.
-fn refuse_if_too_long(
-    prefix: &Prefix,
-    backend: &mut dyn Backend,
-    force: bool,
-) -> anyhow::Result<()> {
+fn refuse_if_too_long(prefix: &Prefix, backend: &mut dyn Backend, force: bool) -> anyhow::Result<()> {
     if prefix.bits() < ESTIMATE_FROM_BITS {
         return Ok(());
     }

@@ -17,12 +17,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     if !args.quiet {
         // md5sum's line, then the verdict, as `md5sum -c` words it.
         println!("{}  {}", hex(&digest), args.file.display());
-        println!(
-            "{}: {} (prefix {})",
-            args.file.display(),
-            if ok { "OK" } else { "FAILED" },
-            prefix
-        );
+        println!("{}: {} (prefix {})", args.file.display(), if ok { "OK" } else { "FAILED" }, prefix);
     }
     Ok(if ok { 0 } else { 1 })
 }

@@ -35,11 +35,7 @@ impl InnerColumns {
         let count = layout.inner_count();
         let padded = (count as usize).div_ceil(64) * 64;
         let columns = (0..layout.inner_word_count)
-            .map(|j| {
-                (0..padded)
-                    .map(|v| layout.inner_table[v.min(count as usize - 1)][j])
-                    .collect()
-            })
+            .map(|j| (0..padded).map(|v| layout.inner_table[v.min(count as usize - 1)][j]).collect())
             .collect();
         InnerColumns { columns, count }
     }
@@ -59,14 +55,9 @@ struct MidOdometer<'a> {
 impl<'a> MidOdometer<'a> {
     fn new(layout: &'a Layout, batch: &Batch, mid: u32) -> Self {
         let k = layout.radix() as u32;
-        let digits = (0..layout.mid_digits)
-            .map(|j| (mid as u64 / (k as u64).pow(j as u32) % k as u64) as u32)
-            .collect();
-        MidOdometer {
-            layout,
-            digits,
-            words: layout.mid_words(batch, mid),
-        }
+        let digits =
+            (0..layout.mid_digits).map(|j| (mid as u64 / (k as u64).pow(j as u32) % k as u64) as u32).collect();
+        MidOdometer { layout, digits, words: layout.mid_words(batch, mid) }
     }
 
     fn advance(&mut self) {
@@ -75,9 +66,7 @@ impl<'a> MidOdometer<'a> {
             let table = &self.layout.mid_symbol_words[j];
             let next = if *digit + 1 == k { 0 } else { *digit + 1 };
             // Symbol bytes never overlap other bytes, so xor swaps one symbol for another.
-            for (&(word, old), &(_, new)) in
-                table[*digit as usize].iter().zip(&table[next as usize])
-            {
+            for (&(word, old), &(_, new)) in table[*digit as usize].iter().zip(&table[next as usize]) {
                 self.words[word] ^= old ^ new;
             }
             *digit = next;
@@ -105,12 +94,7 @@ unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V) {
         _ => V::i(s.b, s.c, s.d),
     };
     let new_b = s.b.add(s.a.add(x).add(f).rotl::<R>());
-    *s = VState {
-        a: s.d,
-        b: new_b,
-        c: s.b,
-        d: s.c,
-    };
+    *s = VState { a: s.d, b: new_b, c: s.b, d: s.c };
 }
 
 /// The generic kernel. `FIRST` is the first step run per candidate (the first inner word
@@ -141,12 +125,8 @@ unsafe fn search_mids<V: Lanes, const FIRST: usize>(
         let mut shared = StepState::from_state(input.batch.midstate);
         steps::run_steps(&mut shared, words, 0..FIRST);
         let folded: [u32; 64] = std::array::from_fn(|i| K[i].wrapping_add(words[message_index(i)]));
-        let start = VState {
-            a: V::splat(shared.a),
-            b: V::splat(shared.b),
-            c: V::splat(shared.c),
-            d: V::splat(shared.d),
-        };
+        let start =
+            VState { a: V::splat(shared.a), b: V::splat(shared.b), c: V::splat(shared.c), d: V::splat(shared.d) };
         let mut chunk = 0;
         while chunk < padded {
             let mut inner = [V::splat(0); MAX_INNER_WORDS];
@@ -206,22 +186,11 @@ macro_rules! kernel_set {
     };
 }
 
-kernel_set!(
-    portable,
-    crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>,
-);
+kernel_set!(portable, crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>,);
 #[cfg(target_arch = "x86_64")]
-kernel_set!(
-    avx2,
-    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>,
-    "avx2"
-);
+kernel_set!(avx2, crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>, "avx2");
 #[cfg(target_arch = "x86_64")]
-kernel_set!(
-    avx512,
-    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
-    "avx512f"
-);
+kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>, "avx512f");
 
 /// The kernels this CPU can run, best first: (name, kernel).
 pub fn available_kernels(layout: &Layout) -> Vec<(&'static str, KernelFn)> {

@@ -75,10 +75,7 @@ impl Lanes for Portable {
     }
     #[inline(always)]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
-        self.0
-            .iter()
-            .enumerate()
-            .fold(0, |m, (l, &x)| m | (((x & mask == value) as u64) << l))
+        self.0.iter().enumerate().fold(0, |m, (l, &x)| m | (((x & mask == value) as u64) << l))
     }
 }
 
@@ -219,18 +216,12 @@ impl Lanes for Avx2 {
     #[inline]
     #[target_feature(enable = "avx2")]
     unsafe fn f(b: Self, c: Self, d: Self) -> Self {
-        Avx2(_mm256_xor_si256(
-            d.0,
-            _mm256_and_si256(b.0, _mm256_xor_si256(c.0, d.0)),
-        ))
+        Avx2(_mm256_xor_si256(d.0, _mm256_and_si256(b.0, _mm256_xor_si256(c.0, d.0))))
     }
     #[inline]
     #[target_feature(enable = "avx2")]
     unsafe fn g(b: Self, c: Self, d: Self) -> Self {
-        Avx2(_mm256_xor_si256(
-            c.0,
-            _mm256_and_si256(d.0, _mm256_xor_si256(b.0, c.0)),
-        ))
+        Avx2(_mm256_xor_si256(c.0, _mm256_and_si256(d.0, _mm256_xor_si256(b.0, c.0))))
     }
     #[inline]
     #[target_feature(enable = "avx2")]

@@ -22,18 +22,11 @@ pub struct CpuBackend {
 
 impl CpuBackend {
     pub fn new(threads: usize) -> Self {
-        CpuBackend {
-            threads: threads.max(1),
-            columns: None,
-        }
+        CpuBackend { threads: threads.max(1), columns: None }
     }
 
     pub fn all_cores() -> Self {
-        Self::new(
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-        )
+        Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
     }
 
     fn columns(&mut self, layout: &Layout) -> &InnerColumns {
@@ -51,8 +44,7 @@ impl Backend for CpuBackend {
     }
 
     fn device(&self) -> String {
-        let probe = Layout::plan_from(0, &crate::alphabet::Alphabet::whitespace(), 16, 8)
-            .expect("a plain layout");
+        let probe = Layout::plan_from(0, &crate::alphabet::Alphabet::whitespace(), 16, 8).expect("a plain layout");
         let (name, _) = kernel::best_kernel(&probe);
         format!("cpu ({name}, {} threads)", self.threads)
     }
@@ -66,12 +58,7 @@ impl Backend for CpuBackend {
         (CANDIDATES_PER_CHUNK * 50 * self.threads as u64 / layout.inner_count() as u64).max(1)
     }
 
-    fn search(
-        &mut self,
-        job: &Job,
-        mids: Range<u64>,
-        control: &Control,
-    ) -> Result<Option<(u32, u32)>, SearchError> {
+    fn search(&mut self, job: &Job, mids: Range<u64>, control: &Control) -> Result<Option<(u32, u32)>, SearchError> {
         let threads = self.threads;
         let (_, kernel_fn) = kernel::best_kernel(job.layout);
         let columns = self.columns(job.layout);

@@ -33,12 +33,7 @@ pub struct HitsHeader {
 
 impl HitsHeader {
     pub fn empty(capacity: u32) -> Self {
-        HitsHeader {
-            count: 0,
-            lowest_mid: u32::MAX,
-            capacity,
-            pad: 0,
-        }
+        HitsHeader { count: 0, lowest_mid: u32::MAX, capacity, pad: 0 }
     }
 }
 
@@ -49,11 +44,7 @@ pub fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
     let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
+        ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: false, min_binding_size: None },
         count: None,
     };
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {

@@ -38,10 +38,7 @@ fn rank(t: wgpu::DeviceType) -> u8 {
 
 /// A real GPU, not a software rasteriser: what `--backend auto` may pick on its own.
 pub fn is_real_gpu(info: &wgpu::AdapterInfo) -> bool {
-    matches!(
-        info.device_type,
-        wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu
-    )
+    matches!(info.device_type, wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu)
 }
 
 pub fn describe(info: &wgpu::AdapterInfo) -> String {
@@ -51,12 +48,7 @@ pub fn describe(info: &wgpu::AdapterInfo) -> String {
 /// Picks the adapter whose name contains `wanted` (case-insensitive), or the best one.
 pub fn choose_adapter(wanted: Option<&str>, real_gpu_only: bool) -> anyhow::Result<wgpu::Adapter> {
     let all = adapters();
-    let names = || {
-        all.iter()
-            .map(|a| a.get_info().name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = || all.iter().map(|a| a.get_info().name).collect::<Vec<_>>().join(", ");
     let found = match wanted {
         Some(w) => {
             let w = w.to_lowercase();

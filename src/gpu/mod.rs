@@ -82,25 +82,16 @@ impl GpuBackend {
         }));
         let lost = errors.clone();
         device.set_device_lost_callback(move |_reason, message| {
-            lost.lock()
-                .unwrap()
-                .get_or_insert(format!("the GPU device was lost: {message}"));
+            lost.lock().unwrap().get_or_insert(format!("the GPU device was lost: {message}"));
         });
         let limits = device.limits();
         let workgroup_size = options
             .workgroup_size
             .min(limits.max_compute_workgroup_size_x)
             .min(limits.max_compute_invocations_per_workgroup);
-        let options = GpuOptions {
-            workgroup_size,
-            ..options
-        };
-        let slots = (0..2)
-            .map(|n| make_slot(&device, options.hit_capacity, n))
-            .collect();
-        let mids_per_dispatch = options
-            .fixed_mids_per_dispatch
-            .unwrap_or(64 * workgroup_size);
+        let options = GpuOptions { workgroup_size, ..options };
+        let slots = (0..2).map(|n| make_slot(&device, options.hit_capacity, n)).collect();
+        let mids_per_dispatch = options.fixed_mids_per_dispatch.unwrap_or(64 * workgroup_size);
         Ok(GpuBackend {
             info,
             device,
@@ -120,51 +111,38 @@ impl GpuBackend {
 
     fn check_errors(&self) -> Result<(), SearchError> {
         match self.errors.lock().unwrap().take() {
-            Some(e) => Err(SearchError::Backend(format!(
-                "GPU error on {}: {e}",
-                self.info.name
-            ))),
+            Some(e) => Err(SearchError::Backend(format!("GPU error on {}: {e}", self.info.name))),
             None => Ok(()),
         }
     }
 
     fn prepare(&mut self, layout: &Layout) -> Result<(), SearchError> {
         let shape = ShaderShape::of(layout, self.options.workgroup_size);
-        if self
-            .prepared
-            .as_ref()
-            .is_some_and(|p| p.shape == shape && p.alphabet == layout.alphabet)
-        {
+        if self.prepared.as_ref().is_some_and(|p| p.shape == shape && p.alphabet == layout.alphabet) {
             return Ok(());
         }
         let source = shader::generate(&shape);
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = self
-            .device
-            .create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("ghostsum search"),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
-            });
+        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("ghostsum search"),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
         // Explicit, so a binding the generated code happens not to use (no mid digits, say)
         // stays in the layout.
         let bind_layout = buffers::bind_group_layout(&self.device);
-        let pipeline_layout = self
-            .device
-            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("ghostsum search"),
-                bind_group_layouts: &[Some(&bind_layout)],
-                immediate_size: 0,
-            });
-        let pipeline = self
-            .device
-            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some("ghostsum search"),
-                layout: Some(&pipeline_layout),
-                module: &module,
-                entry_point: Some("search"),
-                compilation_options: Default::default(),
-                cache: None,
-            });
+        let pipeline_layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("ghostsum search"),
+            bind_group_layouts: &[Some(&bind_layout)],
+            immediate_size: 0,
+        });
+        let pipeline = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("ghostsum search"),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some("search"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(SearchError::Backend(format!(
                 "the search shader failed to compile on {}: {e}",
@@ -172,35 +150,24 @@ impl GpuBackend {
             )));
         }
         use wgpu::util::DeviceExt;
-        let inner: Vec<u32> = layout
-            .inner_table
-            .iter()
-            .flat_map(|e| e[..layout.inner_word_count].iter().copied())
-            .collect();
-        let inner_buffer = self
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("inner_table"),
-                contents: bytemuck::cast_slice(&inner),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+        let inner: Vec<u32> =
+            layout.inner_table.iter().flat_map(|e| e[..layout.inner_word_count].iter().copied()).collect();
+        let inner_buffer = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("inner_table"),
+            contents: bytemuck::cast_slice(&inner),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
         let symbols: Vec<u32> = layout
             .alphabet
             .symbols()
             .iter()
-            .map(|s| {
-                s.iter()
-                    .enumerate()
-                    .fold(0u32, |w, (i, &b)| w | (b as u32) << (8 * i))
-            })
+            .map(|s| s.iter().enumerate().fold(0u32, |w, (i, &b)| w | (b as u32) << (8 * i)))
             .collect();
-        let symbol_buffer = self
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("symbols"),
-                contents: bytemuck::cast_slice(&symbols),
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+        let symbol_buffer = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("symbols"),
+            contents: bytemuck::cast_slice(&symbols),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
         let bind_groups = self
             .slots
             .iter()
@@ -209,32 +176,15 @@ impl GpuBackend {
                     label: Some("ghostsum search"),
                     layout: &bind_layout,
                     entries: &[
-                        wgpu::BindGroupEntry {
-                            binding: 0,
-                            resource: slot.params.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 1,
-                            resource: inner_buffer.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 2,
-                            resource: symbol_buffer.as_entire_binding(),
-                        },
-                        wgpu::BindGroupEntry {
-                            binding: 3,
-                            resource: slot.hits.as_entire_binding(),
-                        },
+                        wgpu::BindGroupEntry { binding: 0, resource: slot.params.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 1, resource: inner_buffer.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 2, resource: symbol_buffer.as_entire_binding() },
+                        wgpu::BindGroupEntry { binding: 3, resource: slot.hits.as_entire_binding() },
                     ],
                 })
             })
             .collect();
-        self.prepared = Some(Prepared {
-            shape,
-            alphabet: layout.alphabet.clone(),
-            pipeline,
-            bind_groups,
-        });
+        self.prepared = Some(Prepared { shape, alphabet: layout.alphabet.clone(), pipeline, bind_groups });
         self.check_errors()
     }
 
@@ -257,13 +207,8 @@ impl GpuBackend {
             pad: [0; 3],
         };
         let s = &self.slots[slot];
-        self.queue
-            .write_buffer(&s.params, 0, bytemuck::bytes_of(&params));
-        self.queue.write_buffer(
-            &s.hits,
-            0,
-            bytemuck::bytes_of(&HitsHeader::empty(self.options.hit_capacity)),
-        );
+        self.queue.write_buffer(&s.params, 0, bytemuck::bytes_of(&params));
+        self.queue.write_buffer(&s.hits, 0, bytemuck::bytes_of(&HitsHeader::empty(self.options.hit_capacity)));
         let mut encoder = self.device.create_command_encoder(&Default::default());
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
@@ -283,10 +228,7 @@ impl GpuBackend {
         slot: usize,
         submission: wgpu::SubmissionIndex,
     ) -> Result<(HitsHeader, Vec<[u32; 2]>), SearchError> {
-        let wait = wgpu::PollType::Wait {
-            submission_index: Some(submission),
-            timeout: Some(device::DISPATCH_TIMEOUT),
-        };
+        let wait = wgpu::PollType::Wait { submission_index: Some(submission), timeout: Some(device::DISPATCH_TIMEOUT) };
         if let Err(e) = self.device.poll(wait) {
             self.check_errors()?;
             return Err(SearchError::Backend(format!(
@@ -298,14 +240,14 @@ impl GpuBackend {
         self.check_errors()?;
         let s = &self.slots[slot];
         let (header, items) = {
-            let data =
-                s.readback.slice(..).get_mapped_range().map_err(|e| {
-                    SearchError::Backend(format!("cannot read GPU results back: {e}"))
-                })?;
+            let data = s
+                .readback
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| SearchError::Backend(format!("cannot read GPU results back: {e}")))?;
             let header: HitsHeader = *bytemuck::from_bytes(&data[..16]);
             let stored = header.count.min(header.capacity) as usize;
-            let items: Vec<[u32; 2]> =
-                bytemuck::cast_slice(&data[16..16 + stored * HIT_SIZE as usize]).to_vec();
+            let items: Vec<[u32; 2]> = bytemuck::cast_slice(&data[16..16 + stored * HIT_SIZE as usize]).to_vec();
             (header, items)
         };
         s.readback.unmap();
@@ -316,8 +258,7 @@ impl GpuBackend {
         if self.options.fixed_mids_per_dispatch.is_some() || elapsed.is_zero() {
             return;
         }
-        let wanted =
-            mids as f64 * self.options.target_dispatch.as_secs_f64() / elapsed.as_secs_f64();
+        let wanted = mids as f64 * self.options.target_dispatch.as_secs_f64() / elapsed.as_secs_f64();
         let grown = wanted.clamp(mids as f64 / 4.0, mids as f64 * 4.0);
         let most = self.max_workgroups_per_dim as f64 * self.options.workgroup_size as f64 * 64.0;
         self.mids_per_dispatch = grown.clamp(self.options.workgroup_size as f64, most) as u32;
@@ -327,12 +268,7 @@ impl GpuBackend {
 fn make_slot(device: &wgpu::Device, capacity: u32, n: usize) -> Slot {
     let hits_size = 16 + capacity as u64 * HIT_SIZE;
     let buffer = |label: &str, size: u64, usage| {
-        device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
-            size,
-            usage,
-            mapped_at_creation: false,
-        })
+        device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation: false })
     };
     let _ = n;
     Slot {
@@ -344,15 +280,9 @@ fn make_slot(device: &wgpu::Device, capacity: u32, n: usize) -> Slot {
         hits: buffer(
             "hits",
             hits_size,
-            wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_DST
-                | wgpu::BufferUsages::COPY_SRC,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
         ),
-        readback: buffer(
-            "hits readback",
-            hits_size,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        ),
+        readback: buffer("hits readback", hits_size, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST),
     }
 }
 
@@ -374,12 +304,7 @@ impl Backend for GpuBackend {
         self.mids_per_dispatch as u64 * 8
     }
 
-    fn search(
-        &mut self,
-        job: &Job,
-        mids: Range<u64>,
-        control: &Control,
-    ) -> Result<Option<(u32, u32)>, SearchError> {
+    fn search(&mut self, job: &Job, mids: Range<u64>, control: &Control) -> Result<Option<(u32, u32)>, SearchError> {
         self.prepare(job.layout)?;
         let inner_count = job.layout.inner_count() as u64;
         let end = mids.end as u32;
@@ -396,11 +321,7 @@ impl Backend for GpuBackend {
                 in_flight.push_back((slot, range, index));
             }
             let Some((slot, range, index)) = in_flight.pop_front() else {
-                return if control.stopped() {
-                    Err(SearchError::Cancelled)
-                } else {
-                    Ok(None)
-                };
+                return if control.stopped() { Err(SearchError::Cancelled) } else { Ok(None) };
             };
             let (header, items) = self.collect(slot, index)?;
             let now = Instant::now();
@@ -410,18 +331,13 @@ impl Backend for GpuBackend {
                 control.add_tested((range.end - range.start) as u64 * inner_count);
                 continue;
             }
-            if header.count <= header.capacity
-                && items.iter().map(|h| h[0]).min() != Some(header.lowest_mid)
-            {
-                return Err(SearchError::Backend(
-                    "internal error: the GPU's hit list and lowest hit disagree".into(),
-                ));
+            if header.count <= header.capacity && items.iter().map(|h| h[0]).min() != Some(header.lowest_mid) {
+                return Err(SearchError::Backend("internal error: the GPU's hit list and lowest hit disagree".into()));
             }
             let mid = header.lowest_mid;
             control.add_tested((mid - range.start) as u64 * inner_count);
             // The kernel matched state word A; the full check (and the lowest inner) is here.
-            if let Some(inner) = (0..inner_count as u32).find(|&inner| job.is_real_hit(mid, inner))
-            {
+            if let Some(inner) = (0..inner_count as u32).find(|&inner| job.is_real_hit(mid, inner)) {
                 for (slot, _, index) in in_flight.drain(..) {
                     self.collect(slot, index)?;
                 }

@@ -49,24 +49,11 @@ pub fn generate(shape: &ShaderShape) -> String {
         .replace("{{RADIX}}", &shape.radix.to_string())
         .replace("{{WORKGROUP_SIZE}}", &shape.workgroup_size.to_string())
         .replace("{{MID_DIGITS}}", &mid_digits(shape))
-        .replace(
-            "{{SHARED_STEPS}}",
-            &steps_code(
-                shape,
-                0..shape.first_inner_word,
-                ["a", "b", "c", "d"],
-                "    ",
-            ),
-        )
+        .replace("{{SHARED_STEPS}}", &steps_code(shape, 0..shape.first_inner_word, ["a", "b", "c", "d"], "    "))
         .replace("{{INNER_WORDS_LOAD}}", &inner_loads(shape))
         .replace(
             "{{STEPS}}",
-            &steps_code(
-                shape,
-                shape.first_inner_word..LAST_STEP_UPDATING_A + 1,
-                ["sa", "sb", "sc", "sd"],
-                "        ",
-            ),
+            &steps_code(shape, shape.first_inner_word..LAST_STEP_UPDATING_A + 1, ["sa", "sb", "sc", "sd"], "        "),
         )
 }
 
@@ -84,9 +71,7 @@ pub fn compress_test_shader() -> String {
         inner_count: 0,
         workgroup_size: 64,
     };
-    let words: String = (0..16)
-        .map(|t| format!("    let m{t} = input[base + 4u + {t}u];\n"))
-        .collect();
+    let words: String = (0..16).map(|t| format!("    let m{t} = input[base + 4u + {t}u];\n")).collect();
     format!(
         "@group(0) @binding(0) var<storage, read> input: array<u32>;\n\
          @group(0) @binding(1) var<storage, read_write> output: array<vec4<u32>>;\n\
@@ -109,19 +94,10 @@ fn mid_digits(shape: &ShaderShape) -> String {
     let mut code = String::new();
     for j in 0..shape.mid_digits {
         let offset = shape.data_end - (shape.inner_digits + j + 1) * shape.width;
-        let _ = writeln!(
-            code,
-            "    {{ let symbol = symbols[rest % RADIX]; rest = rest / RADIX;"
-        );
+        let _ = writeln!(code, "    {{ let symbol = symbols[rest % RADIX]; rest = rest / RADIX;");
         for byte in 0..shape.width {
             let pos = offset + byte;
-            let _ = writeln!(
-                code,
-                "      m{} |= ((symbol >> {}u) & 0xffu) << {}u;",
-                pos / 4,
-                8 * byte,
-                8 * (pos % 4)
-            );
+            let _ = writeln!(code, "      m{} |= ((symbol >> {}u) & 0xffu) << {}u;", pos / 4, 8 * byte, 8 * (pos % 4));
         }
         let _ = writeln!(code, "    }}");
     }
@@ -133,31 +109,19 @@ fn inner_loads(shape: &ShaderShape) -> String {
     for j in 0..shape.inner_word_count {
         let t = shape.first_inner_word + j;
         // Or-ed with the word's constant bytes (mid digits or padding sharing the word).
-        let _ = writeln!(
-            code,
-            "        let x{t} = inner_table[inner * INNER_WORDS + {j}u] | m{t};"
-        );
+        let _ = writeln!(code, "        let x{t} = inner_table[inner * INNER_WORDS + {j}u] | m{t};");
     }
     code
 }
 
 /// Steps `range` as straight-line WGSL on registers named `names` (a, b, c, d).
-fn steps_code(
-    shape: &ShaderShape,
-    range: std::ops::Range<usize>,
-    names: [&str; 4],
-    indent: &str,
-) -> String {
+fn steps_code(shape: &ShaderShape, range: std::ops::Range<usize>, names: [&str; 4], indent: &str) -> String {
     let mut code = String::new();
     for i in range {
         // Step i updates a, d, c, b in turn: its roles (A, B, C, D) are names rotated by i.
         let role = |j: usize| names[(j + 4 - i % 4) % 4];
         let t = message_index(i);
-        let word = if shape.is_inner_word(t) {
-            format!("x{t}")
-        } else {
-            format!("m{t}")
-        };
+        let word = if shape.is_inner_word(t) { format!("x{t}") } else { format!("m{t}") };
         let f = match round_function(i) {
             RoundFunction::F => "f",
             RoundFunction::G => "g",

@@ -1,0 +1,227 @@
+//! Sharding against the unsharded search, and checkpoints that survive kill -9 and Ctrl-C.
+
+use assert_cmd::Command;
+use ghostsum::alphabet::Alphabet;
+use ghostsum::backend::Control;
+use ghostsum::cpu::CpuBackend;
+use ghostsum::engine::{search, EngineOptions};
+use ghostsum::input::Content;
+use ghostsum::layout::{Layout, DEFAULT_MIN_BATCH_LOG2};
+use ghostsum::shard::Shard;
+use ghostsum::target::{hex, Prefix};
+use md5::{Digest, Md5};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const SWEEP_CONTENT: &[u8] = b"shard sweep";
+
+/// A 2-digit prefix whose lowest hit lies as deep in the (small) keyspace as possible.
+fn deep_prefix() -> (String, u128, Layout) {
+    let content = Content::from_bytes(SWEEP_CONTENT);
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 8, DEFAULT_MIN_BATCH_LOG2).unwrap();
+    let mut first: std::collections::BTreeMap<String, u128> = Default::default();
+    for index in 0..layout.keyspace() {
+        let mut bytes = SWEEP_CONTENT.to_vec();
+        bytes.extend(layout.suffix(index));
+        first.entry(hex(&Md5::digest(&bytes))[..2].to_string()).or_insert(index);
+    }
+    let (prefix, index) = first.into_iter().max_by_key(|(_, i)| *i).unwrap();
+    (prefix, index, layout)
+}
+
+#[test]
+fn shards_together_give_the_unsharded_answer() {
+    let (prefix, deepest, layout) = deep_prefix();
+    let shard_count = (layout.keyspace() / layout.inner_count() as u128) as u64;
+    assert!(deepest >= layout.inner_count() as u128, "the hit should lie beyond shard 0");
+    let content = Content::from_bytes(SWEEP_CONTENT);
+    let prefix = Prefix::parse(&prefix).unwrap();
+    let mut cpu = CpuBackend::new(2);
+    let mut run = |shard| {
+        let options = EngineOptions { shard, ..Default::default() };
+        search(&content, &prefix, &Alphabet::whitespace(), &mut cpu, &options, &Control::default(), &mut |_| {})
+            .unwrap()
+    };
+    let unsharded = run(None).unwrap();
+    assert_eq!(unsharded.index, deepest);
+    let mut lowest = None;
+    for i in 0..shard_count {
+        let found = run(Some(Shard { index: i, count: shard_count }));
+        let (lo, hi) = Shard { index: i, count: shard_count }.range(&layout);
+        match &found {
+            Some(f) => assert!((lo..hi).contains(&f.index)),
+            None => assert!(!(lo..hi).contains(&deepest) && hi <= deepest || lo > deepest, "shard {i} missed the hit"),
+        }
+        if let (None, Some(f)) = (&lowest, found) {
+            lowest = Some(f.index);
+        }
+    }
+    assert_eq!(lowest, Some(unsharded.index));
+}
+
+#[test]
+fn shard_exit_codes_and_environment() {
+    let (prefix, deepest, layout) = deep_prefix();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::write(&input, SWEEP_CONTENT).unwrap();
+    let count = layout.keyspace() / layout.inner_count() as u128;
+    let hit_shard = deepest / layout.inner_count() as u128;
+    let out = dir.path().join("out");
+    let run = |shard: &str, envs: &[(&str, &str)]| {
+        let mut cmd = Command::cargo_bin("ghostsum").unwrap();
+        cmd.args([
+            "search",
+            input.to_str().unwrap(),
+            "-p",
+            &prefix,
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+            "--json",
+            "-b",
+            "cpu",
+            "--shard",
+            shard,
+        ]);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.assert()
+    };
+    // Shard 0 holds no hit: exit 3, nothing written.
+    run(&format!("0/{count}"), &[]).code(3);
+    assert!(!out.exists());
+    let assert = run(&format!("{hit_shard}/{count}"), &[]).success();
+    let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(report["index"].as_u64(), Some(deepest as u64));
+    // The same shard from a Slurm array (1-based) and a Kubernetes indexed job.
+    let id = (hit_shard + 1).to_string();
+    let n = count.to_string();
+    run("env", &[("SLURM_ARRAY_TASK_ID", &id), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", &n)])
+        .success();
+    let mut cmd = Command::cargo_bin("ghostsum").unwrap();
+    cmd.args([
+        "search",
+        input.to_str().unwrap(),
+        "-p",
+        &prefix,
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+        "-b",
+        "cpu",
+        "--shard",
+        "env",
+        "--shard-count",
+        &n,
+    ]);
+    cmd.env("JOB_COMPLETION_INDEX", hit_shard.to_string()).assert().success();
+    Command::cargo_bin("ghostsum")
+        .unwrap()
+        .args(["search", input.to_str().unwrap(), "-p", "00", "-o", "x", "--shard", "env"])
+        .assert()
+        .code(2);
+}
+
+/// Content whose 8-digit target (from the candidate at index 600M) lies deep enough that a
+/// single-threaded run saves several checkpoints first.
+const DEEP_CONTENT: &[u8] = b"a resumable search\n";
+
+fn deep_target() -> String {
+    let content = Content::from_bytes(DEEP_CONTENT);
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_BATCH_LOG2).unwrap();
+    let mut bytes = DEEP_CONTENT.to_vec();
+    bytes.extend(layout.suffix(600_000_000));
+    hex(&Md5::digest(&bytes))[..8].to_string()
+}
+
+fn search_args<'a>(input: &'a Path, prefix: &'a str, out: &'a Path) -> Vec<&'a str> {
+    vec!["search", input.to_str().unwrap(), "-p", prefix, "-o", out.to_str().unwrap(), "-q", "-b", "cpu"]
+}
+
+fn wait_for(path: &Path, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if path.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn kill_and_resume_gives_the_uninterrupted_output() {
+    let prefix = deep_target();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, DEEP_CONTENT).unwrap();
+    let expected_out = dir.path().join("expected.txt");
+    Command::cargo_bin("ghostsum").unwrap().args(search_args(&input, &prefix, &expected_out)).assert().success();
+
+    let out = dir.path().join("out.txt");
+    let checkpoint = dir.path().join("cp.json");
+    let mut args = search_args(&input, &prefix, &out);
+    args.extend(["--json", "--checkpoint", checkpoint.to_str().unwrap(), "--checkpoint-every", "0.05"]);
+    for signal in ["-KILL", "-INT"] {
+        let _ = std::fs::remove_file(&checkpoint);
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
+            .args(&args)
+            .args(["--threads", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert!(wait_for(&checkpoint, Duration::from_secs(20)), "no checkpoint was saved");
+        std::thread::sleep(Duration::from_millis(200));
+        std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "the search finished before it was stopped; make DEEP_CONTENT's target deeper");
+        assert!(!out.exists());
+        let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+        let resumed_at: u128 = saved["next_index"].as_str().unwrap().parse().unwrap();
+        assert!(resumed_at > 0);
+
+        let assert = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().success();
+        let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+        let index = report["index"].as_u64().unwrap() as u128;
+        eprintln!("{signal}: resumed at candidate {resumed_at}, hit at {index}");
+        // It resumed: it tested about what lay between the checkpoint and the hit, not all of it.
+        assert!(report["candidates_tested"].as_u64().unwrap() as u128 <= index - resumed_at + (1 << 24), "{report}");
+        assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&expected_out).unwrap(), "after {signal}");
+        assert!(!checkpoint.exists(), "a finished search removes its checkpoint");
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
+#[test]
+fn a_checkpoint_of_another_search_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, DEEP_CONTENT).unwrap();
+    let checkpoint = dir.path().join("cp.json");
+    let out = dir.path().join("out.txt");
+    let cp = ghostsum::checkpoint::CheckpointFile::new(
+        &checkpoint,
+        hex(&Md5::digest(DEEP_CONTENT)),
+        DEEP_CONTENT.len() as u64,
+        "abcd",
+        "whitespace",
+        None,
+    );
+    cp.save(15, 1000).unwrap();
+    for (prefix, alphabet, what) in [("abce", "whitespace", "prefix"), ("abcd", "space-tab", "alphabet")] {
+        let mut args = search_args(&input, prefix, &out);
+        args.extend(["--alphabet", alphabet, "--checkpoint", checkpoint.to_str().unwrap()]);
+        let assert = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().code(2);
+        let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(err.contains(&format!("different {what}")), "{err}");
+    }
+    std::fs::write(&input, b"other content").unwrap();
+    let mut args = search_args(&input, "abcd", &out);
+    args.extend(["--checkpoint", checkpoint.to_str().unwrap()]);
+    let assert = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().code(2);
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("different input"));
+}
