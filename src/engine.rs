@@ -17,11 +17,13 @@ pub struct EngineOptions {
     /// Resume at this candidate index for this suffix length (from a checkpoint).
     pub resume: Option<(usize, u128)>,
     pub min_batch_log2: u32,
+    /// Trade a longer suffix for fewer MD5 steps per candidate ([`Layout::plan_fast`]).
+    pub fast_layout: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { shard: None, resume: None, min_batch_log2: DEFAULT_MIN_BATCH_LOG2 }
+        EngineOptions { shard: None, resume: None, min_batch_log2: DEFAULT_MIN_BATCH_LOG2, fast_layout: false }
     }
 }
 
@@ -68,7 +70,11 @@ pub fn search(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Option<Found>, EngineError> {
-    let mut layout = Layout::plan(content, alphabet, prefix.bits(), options.min_batch_log2)?;
+    let mut layout = if options.fast_layout {
+        Layout::plan_fast(content, alphabet, prefix.bits(), options.min_batch_log2)?
+    } else {
+        Layout::plan(content, alphabet, prefix.bits(), options.min_batch_log2)?
+    };
     if let Some((len, _)) = options.resume {
         if len > layout.suffix_len {
             layout = Layout::plan_from(content.len, alphabet, len, options.min_batch_log2)?;
@@ -122,12 +128,40 @@ fn verified(content: &Content, prefix: &Prefix, layout: &Layout, index: u128) ->
     Ok(Found { index, suffix, suffix_len: layout.suffix_len, digest })
 }
 
+/// What `measure_rate` measures: the layout of a `bits`-bit search after `content_len`
+/// bytes. The speed depends on it: the later the first inner word, the fewer steps.
+#[derive(Clone, Copy, Debug)]
+pub struct RateProbe {
+    pub content_len: usize,
+    pub bits: u32,
+    pub fast_layout: bool,
+}
+
+impl RateProbe {
+    pub fn layout(&self) -> Layout {
+        let content = Content::from_bytes(&vec![b'x'; self.content_len]);
+        let alphabet = Alphabet::whitespace();
+        if self.fast_layout {
+            Layout::plan_fast(&content, &alphabet, self.bits, DEFAULT_MIN_BATCH_LOG2)
+                .expect("whitespace always has a layout")
+        } else {
+            Layout::plan(&content, &alphabet, self.bits, DEFAULT_MIN_BATCH_LOG2)
+                .expect("whitespace always has a layout")
+        }
+    }
+}
+
 /// Measures a backend's real hot path for about `seconds`: a search for a 32-digit prefix,
-/// which (almost surely) never hits, over a plain 1 KiB content. Returns (candidates, seconds).
-pub fn measure_rate(backend: &mut dyn Backend, seconds: f64, control: &Control) -> Result<(u64, f64), SearchError> {
-    let content = Content::from_bytes(&[b'x'; 1000]);
+/// which (almost surely) never hits, laid out as `probe` says. Returns (candidates, seconds).
+pub fn measure_rate(
+    backend: &mut dyn Backend,
+    probe: RateProbe,
+    seconds: f64,
+    control: &Control,
+) -> Result<(u64, f64), SearchError> {
+    let content = Content::from_bytes(&vec![b'x'; probe.content_len]);
     let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 40, DEFAULT_MIN_BATCH_LOG2).expect("bench layout");
+    let layout = probe.layout();
     let batch = layout.batch(content.midstate, &content.tail, 0);
     let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
     let step = backend.mids_per_call(&layout);

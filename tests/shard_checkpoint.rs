@@ -16,15 +16,15 @@ use std::time::{Duration, Instant};
 
 const SWEEP_CONTENT: &[u8] = b"shard sweep";
 
-/// A 2-digit prefix whose lowest hit lies as deep in the (small) keyspace as possible.
+/// A 3-digit prefix whose lowest hit lies as deep in the (small) keyspace as possible.
 fn deep_prefix() -> (String, u128, Layout) {
     let content = Content::from_bytes(SWEEP_CONTENT);
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 8, DEFAULT_MIN_BATCH_LOG2).unwrap();
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 12, DEFAULT_MIN_BATCH_LOG2).unwrap();
     let mut first: std::collections::BTreeMap<String, u128> = Default::default();
     for index in 0..layout.keyspace() {
         let mut bytes = SWEEP_CONTENT.to_vec();
         bytes.extend(layout.suffix(index));
-        first.entry(hex(&Md5::digest(&bytes))[..2].to_string()).or_insert(index);
+        first.entry(hex(&Md5::digest(&bytes))[..3].to_string()).or_insert(index);
     }
     let (prefix, index) = first.into_iter().max_by_key(|(_, i)| *i).unwrap();
     (prefix, index, layout)

@@ -65,7 +65,7 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
                 &prefix,
                 &alphabet,
                 backend.as_mut(),
-                &EngineOptions::default(),
+                &EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() },
                 &control,
                 &mut |_| {},
             );

@@ -2,7 +2,7 @@
 
 use super::{BackendChoice, BenchArgs, BenchChoice, EngineArgs};
 use crate::backend::Control;
-use crate::engine::measure_rate;
+use crate::engine::{measure_rate, RateProbe};
 use crate::progress::human_count;
 
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
@@ -14,9 +14,24 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         BenchChoice::Gpu => vec![BackendChoice::Gpu],
         BenchChoice::All => vec![BackendChoice::Cpu, BackendChoice::Gpu],
     };
+    let probe = RateProbe { content_len: args.content_bytes, bits: 32, fast_layout: args.fast_layout };
+    let layout = probe.layout();
+    if !args.json {
+        println!(
+            "layout: {} bytes of content + {} whitespace symbols; {} MD5 steps per candidate (a full MD5 is 64)",
+            args.content_bytes,
+            layout.suffix_len,
+            layout.steps_per_candidate()
+        );
+    }
     let mut rows = Vec::new();
     for choice in choices {
-        let engine = EngineArgs { backend: choice, threads: args.threads, adapter: args.adapter.clone() };
+        let engine = EngineArgs {
+            backend: choice,
+            threads: args.threads,
+            adapter: args.adapter.clone(),
+            fast_layout: args.fast_layout,
+        };
         let mut backend = match super::make_backend(&engine) {
             Ok((b, _)) => b,
             // `all` measures what this machine has; naming one backend demands it.
@@ -28,8 +43,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         };
         let control = Control::default();
         // Warm-up: thread start, caches, clocks, shader compilation.
-        measure_rate(backend.as_mut(), (args.seconds / 5.0).min(1.0), &control)?;
-        let (candidates, seconds) = measure_rate(backend.as_mut(), args.seconds, &control)?;
+        measure_rate(backend.as_mut(), probe, (args.seconds / 5.0).min(1.0), &control)?;
+        let (candidates, seconds) = measure_rate(backend.as_mut(), probe, args.seconds, &control)?;
         rows.push((backend.kind(), backend.device(), backend.threads(), candidates, seconds));
     }
     let fastest = rows.iter().map(|r| r.3 as f64 / r.4).fold(0.0, f64::max);
@@ -41,6 +56,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
                 serde_json::json!({
                     "backend": kind, "device": device, "threads": threads, "candidates": candidates,
                     "seconds": seconds, "candidates_per_second": rate,
+                    "content_bytes": args.content_bytes, "steps_per_candidate": layout.steps_per_candidate(),
                 })
             );
         } else {

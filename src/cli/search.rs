@@ -34,7 +34,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         }
     };
     say(format!("ghostsum: searching on {}{note}", backend.device()));
-    refuse_if_too_long(&prefix, backend.as_mut(), args.force)?;
+    refuse_if_too_long(&prefix, content.len, args.engine.fast_layout, backend.as_mut(), args.force)?;
 
     let shard = match &args.shard {
         Some(spec) => Some(Shard::parse(spec, args.shard_count, &|name| std::env::var(name).ok())?),
@@ -51,7 +51,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     if let Some((len, next)) = resume {
         say(format!("ghostsum: resuming from the checkpoint at candidate {next} (suffix of {len} symbols)"));
     }
-    let options = EngineOptions { shard, resume, ..EngineOptions::default() };
+    let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
 
     let control = Arc::new(Control::default());
     install_ctrl_c(control.clone());
@@ -156,11 +156,19 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Estimates the search's time from the target's bits and the backend's measured speed.
-fn refuse_if_too_long(prefix: &Prefix, backend: &mut dyn Backend, force: bool) -> anyhow::Result<()> {
+fn refuse_if_too_long(
+    prefix: &Prefix,
+    content_len: u64,
+    fast_layout: bool,
+    backend: &mut dyn Backend,
+    force: bool,
+) -> anyhow::Result<()> {
     if prefix.bits() < ESTIMATE_FROM_BITS {
         return Ok(());
     }
-    let (tested, seconds) = engine::measure_rate(backend, 0.3, &Control::default())?;
+    // Measured on this search's own layout (its speed depends on where the suffix falls).
+    let probe = engine::RateProbe { content_len: (content_len % 64) as usize + 64, bits: prefix.bits(), fast_layout };
+    let (tested, seconds) = engine::measure_rate(backend, probe, 0.3, &Control::default())?;
     let rate = tested as f64 / seconds;
     let expected = 2f64.powi(prefix.bits() as i32) / rate;
     if expected > MAX_UNFORCED_SECONDS && !force {

@@ -97,24 +97,26 @@ unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V) {
     *s = VState { a: s.d, b: new_b, c: s.b, d: s.c };
 }
 
-/// The generic kernel. `FIRST` is the first step run per candidate (the first inner word
-/// rounded down to a multiple of 4, so four instantiations per lane type cover every layout).
+/// The generic kernel, specialised on the layout's inner words: `W` is the first word an
+/// inner digit touches (steps before it run once per mid value) and `C` how many words
+/// they touch, so which steps add an inner word is known at compile time.
+/// `C == 0` is the one-size-fits-all form (the portable fallback's, to keep compile times
+/// down): every step runs, and which steps add an inner word is looked up at run time.
 #[inline(always)]
-unsafe fn search_mids<V: Lanes, const FIRST: usize>(
+unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     input: &KernelInput,
     mids: Range<u32>,
     on_match: &mut dyn FnMut(u32, u32) -> bool,
 ) -> u64 {
     let layout = input.layout;
+    debug_assert!(C == 0 || (layout.first_inner_word, layout.inner_word_count) == (W, C));
     let first_word = layout.first_inner_word;
-    let inner_words = first_word..first_word + layout.inner_word_count;
-    // Which inner column each step adds, or none: the same for every candidate, so these
-    // branches are always predicted.
-    let inner_slot: [Option<usize>; 64] = std::array::from_fn(|i| {
+    let dynamic_slots: [Option<usize>; 64] = std::array::from_fn(|i| {
         let t = message_index(i);
-        inner_words.contains(&t).then(|| t - first_word)
+        (first_word..first_word + layout.inner_word_count).contains(&t).then(|| t - first_word)
     });
-    let padded = input.columns.columns[0].len();
+    let columns = &input.columns.columns;
+    let padded = columns[0].len();
     let mut odometer = MidOdometer::new(layout, input.batch, mids.start);
     let mut tested = 0u64;
     for mid in mids.clone() {
@@ -123,22 +125,23 @@ unsafe fn search_mids<V: Lanes, const FIRST: usize>(
         }
         let words = &odometer.words;
         let mut shared = StepState::from_state(input.batch.midstate);
-        steps::run_steps(&mut shared, words, 0..FIRST);
+        steps::run_steps(&mut shared, words, 0..W);
         let folded: [u32; 64] = std::array::from_fn(|i| K[i].wrapping_add(words[message_index(i)]));
         let start =
             VState { a: V::splat(shared.a), b: V::splat(shared.b), c: V::splat(shared.c), d: V::splat(shared.d) };
         let mut chunk = 0;
         while chunk < padded {
-            let mut inner = [V::splat(0); MAX_INNER_WORDS];
-            for (j, column) in input.columns.columns.iter().enumerate() {
-                inner[j] = V::load(&column[chunk..]);
-            }
+            let used = if C == 0 { columns.len() } else { C };
+            let inner: [V; MAX_INNER_WORDS] =
+                std::array::from_fn(|j| if j < used { V::load(&columns[j][chunk..]) } else { V::splat(0) });
             let mut s = start;
             macro_rules! run {
                 ($($i:literal)*) => {$(
-                    if $i >= FIRST {
+                    if $i >= W {
+                        let t = message_index($i);
+                        let slot = if C == 0 { dynamic_slots[$i] } else { (t >= W && t < W + C).then(|| t - W) };
                         let mut x = V::splat(folded[$i]);
-                        if let Some(slot) = inner_slot[$i] {
+                        if let Some(slot) = slot {
                             x = x.add(inner[slot]);
                         }
                         step::<V, { S[$i] }>(&mut s, $i, x);
@@ -165,28 +168,44 @@ unsafe fn search_mids<V: Lanes, const FIRST: usize>(
     tested
 }
 
+/// One match arm per (first inner word, inner word count) a layout can have.
+macro_rules! layout_table {
+    ($at:ident, $first:expr, $count:expr; $($w:literal)*) => {
+        match ($first, $count) {
+            // SAFETY (every arm): the caller checked the CPU feature (`best_kernel`).
+            $(
+                ($w, 1) => |i, m, f| unsafe { $at::<$w, 1>(i, m, f) },
+                ($w, 2) => |i, m, f| unsafe { $at::<$w, 2>(i, m, f) },
+                ($w, 3) => |i, m, f| unsafe { $at::<$w, 3>(i, m, f) },
+                ($w, 4) => |i, m, f| unsafe { $at::<$w, 4>(i, m, f) },
+            )*
+            _ => unreachable!("layouts keep inner words within 0..14, at most 4 of them"),
+        }
+    };
+}
+
 macro_rules! kernel_set {
     ($name:ident, $lanes:ty, $($feature:literal)?) => {
         mod $name {
             use super::*;
             $(#[target_feature(enable = $feature)])?
-            unsafe fn at<const FIRST: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                search_mids::<$lanes, FIRST>(input, mids, on_match)
+            unsafe fn at<const W: usize, const C: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                search_mids::<$lanes, W, C>(input, mids, on_match)
             }
-            pub fn for_first_word(first_word: usize) -> KernelFn {
-                // SAFETY (all four): the caller checked the CPU feature (`best_kernel`).
-                match first_word / 4 {
-                    0 => |i, m, f| unsafe { at::<0>(i, m, f) },
-                    1 => |i, m, f| unsafe { at::<4>(i, m, f) },
-                    2 => |i, m, f| unsafe { at::<8>(i, m, f) },
-                    _ => |i, m, f| unsafe { at::<12>(i, m, f) },
-                }
+            /// The instantiation for a layout's (first inner word, inner word count).
+            pub fn for_layout(first_word: usize, word_count: usize) -> KernelFn {
+                layout_table!(at, first_word, word_count; 0 1 2 3 4 5 6 7 8 9 10 11 12 13)
             }
         }
     };
 }
 
-kernel_set!(portable, crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>,);
+mod portable {
+    use super::*;
+    pub fn for_layout(_first_word: usize, _word_count: usize) -> KernelFn {
+        |i, m, f| unsafe { search_mids::<crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>, 0, 0>(i, m, f) }
+    }
+}
 #[cfg(target_arch = "x86_64")]
 kernel_set!(avx2, crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>, "avx2");
 #[cfg(target_arch = "x86_64")]
@@ -194,18 +213,18 @@ kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>, "avx512f
 
 /// The kernels this CPU can run, best first: (name, kernel).
 pub fn available_kernels(layout: &Layout) -> Vec<(&'static str, KernelFn)> {
-    let w = layout.first_inner_word;
+    let (w, c) = (layout.first_inner_word, layout.inner_word_count);
     let mut kernels = Vec::new();
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
-            kernels.push(("avx512", avx512::for_first_word(w)));
+            kernels.push(("avx512", avx512::for_layout(w, c)));
         }
         if std::arch::is_x86_feature_detected!("avx2") {
-            kernels.push(("avx2", avx2::for_first_word(w)));
+            kernels.push(("avx2", avx2::for_layout(w, c)));
         }
     }
-    kernels.push(("portable", portable::for_first_word(w)));
+    kernels.push(("portable", portable::for_layout(w, c)));
     kernels
 }
 

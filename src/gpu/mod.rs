@@ -306,6 +306,11 @@ impl Backend for GpuBackend {
 
     fn search(&mut self, job: &Job, mids: Range<u64>, control: &Control) -> Result<Option<(u32, u32)>, SearchError> {
         self.prepare(job.layout)?;
+        if mids.start == 0 && self.options.fixed_mids_per_dispatch.is_none() {
+            // A new search: start small and let measured times grow the dispatches, so an
+            // easy target is not held up by one huge first dispatch.
+            self.mids_per_dispatch = self.options.workgroup_size;
+        }
         let inner_count = job.layout.inner_count() as u64;
         let end = mids.end as u32;
         let mut next = mids.start as u32;
