@@ -43,10 +43,6 @@ const INNER_COUNT: u32 = {{INNER_COUNT}}u;
 const INNER_WORDS: u32 = {{INNER_WORDS}}u;
 const RADIX: u32 = {{RADIX}}u;
 
-fn rotl(x: u32, s: u32) -> u32 {
-    return (x << s) | (x >> (32u - s));
-}
-
 fn f(b: u32, c: u32, d: u32) -> u32 { return d ^ (b & (c ^ d)); }
 fn g(b: u32, c: u32, d: u32) -> u32 { return c ^ (d & (b ^ c)); }
 fn h(b: u32, c: u32, d: u32) -> u32 { return b ^ c ^ d; }
@@ -81,6 +77,8 @@ fn search(@builtin(global_invocation_id) gid: vec3<u32>) {
     var a = params.midstate.x; var b = params.midstate.y; var c = params.midstate.z; var d = params.midstate.w;
 {{SHARED_STEPS}}
 
+    // Constant plus message word of every loop step whose word does not change in the loop.
+{{HOISTED_CONSTANTS}}
     for (var inner = 0u; inner < INNER_COUNT; inner++) {
 {{INNER_WORDS_LOAD}}
         var sa = a; var sb = b; var sc = c; var sd = d;

@@ -205,3 +205,17 @@ fn params_struct_matches_the_wgsl_struct() {
         panic!("Hits is a struct");
     }
 }
+
+#[test]
+fn kernel_spends_well_under_a_full_md5_per_candidate() {
+    // Counted from naga's IR of the generated WGSL: no GPU needed.
+    let content = Content::from_bytes(&[b'x'; 1059]);
+    let layout =
+        ghostsum::layout::Layout::plan(&content, &Alphabet::whitespace(), 32, ghostsum::layout::DEFAULT_MIN_BATCH_LOG2)
+            .unwrap();
+    let shape = shader::ShaderShape::of(&layout, 64);
+    let (per_candidate, full) = shader::ops_per_candidate(&shape).unwrap();
+    eprintln!("{per_candidate} integer ops per candidate; a full MD5 compression: {full}");
+    assert!(full > 64 * 7, "a full MD5 has at least 7 ops a step: {full}");
+    assert!((per_candidate as f64) < 0.85 * full as f64, "{per_candidate} vs {full}");
+}

@@ -47,6 +47,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         let (candidates, seconds) = measure_rate(backend.as_mut(), probe, args.seconds, &control)?;
         rows.push((backend.kind(), backend.device(), backend.threads(), candidates, seconds));
     }
+    if !args.json && rows.iter().any(|r| r.0 == "gpu") {
+        let shape = crate::gpu::shader::ShaderShape::of(&layout, 64);
+        if let Ok((per_candidate, full)) = crate::gpu::shader::ops_per_candidate(&shape) {
+            println!(
+                "gpu kernel: {per_candidate} integer ops per candidate in naga's IR (a full MD5 compression: {full})"
+            );
+        }
+    }
     let fastest = rows.iter().map(|r| r.3 as f64 / r.4).fold(0.0, f64::max);
     for (kind, device, threads, candidates, seconds) in &rows {
         let rate = *candidates as f64 / seconds;

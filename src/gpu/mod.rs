@@ -27,6 +27,10 @@ pub struct GpuOptions {
     pub fixed_mids_per_dispatch: Option<u32>,
     /// Aim for dispatches of about this long: short enough for progress and Ctrl-C.
     pub target_dispatch: Duration,
+    /// Keep wgpu's bounds checks and loop bounding in the shader. Every index the shader
+    /// uses is in range by construction (inner < INNER_COUNT, digit < RADIX, hit slot <
+    /// capacity), so they only cost time; BENCHMARKS.md has the measured difference.
+    pub runtime_checks: bool,
 }
 
 impl Default for GpuOptions {
@@ -38,6 +42,7 @@ impl Default for GpuOptions {
             hit_capacity: 1024,
             fixed_mids_per_dispatch: None,
             target_dispatch: Duration::from_millis(150),
+            runtime_checks: std::env::var("GHOSTSUM_GPU_RUNTIME_CHECKS").is_ok_and(|v| v == "1"),
         }
     }
 }
@@ -123,10 +128,17 @@ impl GpuBackend {
         }
         let source = shader::generate(&shape);
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        let descriptor = wgpu::ShaderModuleDescriptor {
             label: Some("ghostsum search"),
             source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
+        };
+        let module = if self.options.runtime_checks {
+            self.device.create_shader_module(descriptor)
+        } else {
+            // SAFETY: the generated shader indexes only within its buffers (see
+            // GpuOptions::runtime_checks), and its one loop runs INNER_COUNT times.
+            unsafe { self.device.create_shader_module_trusted(descriptor, wgpu::ShaderRuntimeChecks::unchecked()) }
+        };
         // Explicit, so a binding the generated code happens not to use (no mid digits, say)
         // stays in the layout.
         let bind_layout = buffers::bind_group_layout(&self.device);

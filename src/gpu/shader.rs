@@ -49,11 +49,21 @@ pub fn generate(shape: &ShaderShape) -> String {
         .replace("{{RADIX}}", &shape.radix.to_string())
         .replace("{{WORKGROUP_SIZE}}", &shape.workgroup_size.to_string())
         .replace("{{MID_DIGITS}}", &mid_digits(shape))
-        .replace("{{SHARED_STEPS}}", &steps_code(shape, 0..shape.first_inner_word, ["a", "b", "c", "d"], "    "))
+        .replace(
+            "{{SHARED_STEPS}}",
+            &steps_code(shape, 0..shape.first_inner_word, ["a", "b", "c", "d"], "    ", Addend::Inline),
+        )
+        .replace("{{HOISTED_CONSTANTS}}", &hoisted_constants(shape))
         .replace("{{INNER_WORDS_LOAD}}", &inner_loads(shape))
         .replace(
             "{{STEPS}}",
-            &steps_code(shape, shape.first_inner_word..LAST_STEP_UPDATING_A + 1, ["sa", "sb", "sc", "sd"], "        "),
+            &steps_code(
+                shape,
+                shape.first_inner_word..LAST_STEP_UPDATING_A + 1,
+                ["sa", "sb", "sc", "sd"],
+                "        ",
+                Addend::Hoisted,
+            ),
         )
 }
 
@@ -75,7 +85,6 @@ pub fn compress_test_shader() -> String {
     format!(
         "@group(0) @binding(0) var<storage, read> input: array<u32>;\n\
          @group(0) @binding(1) var<storage, read_write> output: array<vec4<u32>>;\n\
-         fn rotl(x: u32, s: u32) -> u32 {{ return (x << s) | (x >> (32u - s)); }}\n\
          fn f(b: u32, c: u32, d: u32) -> u32 {{ return d ^ (b & (c ^ d)); }}\n\
          fn g(b: u32, c: u32, d: u32) -> u32 {{ return c ^ (d & (b ^ c)); }}\n\
          fn h(b: u32, c: u32, d: u32) -> u32 {{ return b ^ c ^ d; }}\n\
@@ -86,7 +95,7 @@ pub fn compress_test_shader() -> String {
          let base = n * 20u;\n{words}\
          var a = input[base]; var b = input[base + 1u]; var c = input[base + 2u]; var d = input[base + 3u];\n{steps}\
          output[n] = vec4<u32>(input[base] + a, input[base + 1u] + b, input[base + 2u] + c, input[base + 3u] + d);\n}}\n",
-        steps = steps_code(&shape, 0..64, ["a", "b", "c", "d"], "    ")
+        steps = steps_code(&shape, 0..64, ["a", "b", "c", "d"], "    ", Addend::Inline)
     )
 }
 
@@ -114,30 +123,111 @@ fn inner_loads(shape: &ShaderShape) -> String {
     code
 }
 
+/// How a step's constant plus message word is written.
+#[derive(Clone, Copy)]
+enum Addend {
+    /// `(K + m_t)` in place: outside the inner loop.
+    Inline,
+    /// `k{i}`, precomputed before the inner loop for words that do not vary in it
+    /// ([`hoisted_constants`]); inner words are added in place.
+    Hoisted,
+}
+
 /// Steps `range` as straight-line WGSL on registers named `names` (a, b, c, d).
-fn steps_code(shape: &ShaderShape, range: std::ops::Range<usize>, names: [&str; 4], indent: &str) -> String {
+fn steps_code(
+    shape: &ShaderShape,
+    range: std::ops::Range<usize>,
+    names: [&str; 4],
+    indent: &str,
+    addend: Addend,
+) -> String {
     let mut code = String::new();
     for i in range {
         // Step i updates a, d, c, b in turn: its roles (A, B, C, D) are names rotated by i.
         let role = |j: usize| names[(j + 4 - i % 4) % 4];
         let t = message_index(i);
-        let word = if shape.is_inner_word(t) { format!("x{t}") } else { format!("m{t}") };
+        let constant_plus_word = match (addend, shape.is_inner_word(t)) {
+            (Addend::Hoisted, false) => format!("k{i}"),
+            (_, true) => format!("(0x{:08x}u + x{t})", K[i]),
+            (Addend::Inline, false) => format!("(0x{:08x}u + m{t})", K[i]),
+        };
         let f = match round_function(i) {
             RoundFunction::F => "f",
             RoundFunction::G => "g",
             RoundFunction::H => "h",
             RoundFunction::I => "i",
         };
+        // The rotation is written out with literal shifts (GPUs fuse it into one funnel shift).
         let _ = writeln!(
             code,
-            "{indent}{a} = {b} + rotl({a} + {f}({b}, {c}, {d}) + 0x{k:08x}u + {word}, {s}u);",
+            "{indent}{{ let t = {a} + {f}({b}, {c}, {d}) + {constant_plus_word}; {a} = {b} + ((t << {s}u) | (t >> {r}u)); }}",
             a = role(0),
             b = role(1),
             c = role(2),
             d = role(3),
-            k = K[i],
-            s = S[i]
+            s = S[i],
+            r = 32 - S[i]
         );
     }
     code
+}
+
+/// `let k{i} = K[i] + m_t;` for the loop's steps whose word is constant in the loop.
+fn hoisted_constants(shape: &ShaderShape) -> String {
+    let mut code = String::new();
+    for i in shape.first_inner_word..LAST_STEP_UPDATING_A + 1 {
+        let t = message_index(i);
+        if !shape.is_inner_word(t) {
+            let _ = writeln!(code, "    let k{i} = 0x{:08x}u + m{t};", K[i]);
+        }
+    }
+    code
+}
+
+/// Integer operations the generated kernel spends per candidate: the arithmetic and logic
+/// naga sees in one pass of the inner loop (helper functions counted at each call), and
+/// the same count for a full 64-step MD5 compression from the same generator. Checkable
+/// without a GPU; BENCHMARKS.md records it.
+pub fn ops_per_candidate(shape: &ShaderShape) -> Result<(usize, usize), String> {
+    let search = naga::front::wgsl::parse_str(&generate(shape)).map_err(|e| e.to_string())?;
+    let entry = &search.entry_points[0].function;
+    let loop_body = find_loop(&entry.body).ok_or("the search shader has no inner loop")?;
+    let per_candidate = count_ops(&search, entry, loop_body);
+    let full = naga::front::wgsl::parse_str(&compress_test_shader()).map_err(|e| e.to_string())?;
+    let compress = &full.entry_points[0].function;
+    Ok((per_candidate, count_ops(&full, compress, &compress.body)))
+}
+
+fn find_loop(block: &naga::Block) -> Option<&naga::Block> {
+    block.iter().find_map(|statement| match statement {
+        naga::Statement::Loop { body, .. } => Some(body),
+        naga::Statement::Block(inner) => find_loop(inner),
+        _ => None,
+    })
+}
+
+fn count_ops(module: &naga::Module, function: &naga::Function, block: &naga::Block) -> usize {
+    block
+        .iter()
+        .map(|statement| match statement {
+            naga::Statement::Emit(range) => range
+                .clone()
+                .filter(|&e| {
+                    matches!(
+                        function.expressions[e],
+                        naga::Expression::Binary { .. }
+                            | naga::Expression::Unary { .. }
+                            | naga::Expression::Select { .. }
+                    )
+                })
+                .count(),
+            naga::Statement::Call { function: callee, .. } => {
+                let f = &module.functions[*callee];
+                count_ops(module, f, &f.body)
+            }
+            naga::Statement::Block(inner) => count_ops(module, function, inner),
+            // The hit branch runs for about one candidate in 2^bits: not per candidate.
+            _ => 0,
+        })
+        .sum()
 }
