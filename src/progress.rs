@@ -51,6 +51,11 @@ pub struct Progress {
 
 impl Progress {
     pub fn start(control: Arc<Control>, bits: u32, quiet: bool) -> Progress {
+        Self::start_labeled(control, bits, quiet, String::new())
+    }
+
+    /// The same, each line led by `label` (a batch's "[2/5] cave").
+    pub fn start_labeled(control: Arc<Control>, bits: u32, quiet: bool, label: String) -> Progress {
         let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
         bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap());
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -58,12 +63,14 @@ impl Progress {
             let (bar, stop) = (bar.clone(), stop.clone());
             std::thread::spawn(move || {
                 let started = Instant::now();
+                // Counts from here: a batch shares one counter across its pages.
+                let base = control.tested.load(Ordering::Relaxed);
                 while !stop.load(Ordering::Relaxed) {
                     // Parked, not slept: dropping the Progress wakes it at once.
                     std::thread::park_timeout(Duration::from_millis(200));
-                    let tested = control.tested.load(Ordering::Relaxed) as f64;
+                    let tested = (control.tested.load(Ordering::Relaxed) - base) as f64;
                     let elapsed = started.elapsed().as_secs_f64();
-                    bar.set_message(progress_line(tested, elapsed, bits));
+                    bar.set_message(format!("{label}{}", progress_line(tested, elapsed, bits)));
                     bar.tick();
                 }
             })

@@ -219,3 +219,28 @@ fn kernel_spends_well_under_a_full_md5_per_candidate() {
     assert!(full > 64 * 7, "a full MD5 has at least 7 ops a step: {full}");
     assert!((per_candidate as f64) < 0.85 * full as f64, "{per_candidate} vs {full}");
 }
+
+#[test]
+fn devices_lists_adapters_and_auto_never_picks_a_software_one() {
+    let out = assert_cmd::Command::cargo_bin("ghostsum").unwrap().arg("devices").assert().success();
+    let listing = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    if std::env::var("CI").is_ok() {
+        assert!(listing.contains("Vulkan"), "{listing}");
+    }
+    let software_only = !listing.lines().any(|l| l.ends_with("[GPU]"));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "auto").unwrap();
+    let out = dir.path().join("out.txt");
+    let run = assert_cmd::Command::cargo_bin("ghostsum")
+        .unwrap()
+        .args(["search", input.to_str().unwrap(), "-p", "ab", "-o", out.to_str().unwrap(), "--backend", "auto"])
+        .assert()
+        .success();
+    let said = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    // auto says which backend it chose, and with only a software adapter it is the CPU.
+    assert!(said.contains("searching on"), "{said}");
+    if software_only {
+        assert!(said.contains("searching on cpu") && said.contains("auto chose the CPU"), "{said}");
+    }
+}

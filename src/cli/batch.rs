@@ -59,7 +59,8 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
             say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
             let content = Content::from_bytes(bytes);
             let before = control.tested.load(Ordering::Relaxed);
-            let progress = Progress::start(control.clone(), prefix.bits(), args.quiet);
+            let label = format!("[{}/{total}] {} · ", n + 1, page.name);
+            let progress = Progress::start_labeled(control.clone(), prefix.bits(), args.quiet, label);
             let result = engine::search(
                 &content,
                 &prefix,
