@@ -27,13 +27,8 @@ fn cpu_kernels(c: &mut Criterion) {
         let (content, layout) = setup(content_len);
         let batch = layout.batch(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let input = KernelInput {
-            layout: &layout,
-            batch: &batch,
-            columns: &columns,
-            a_mask: prefix.word_masks[0],
-            a_value: prefix.word_values[0],
-        };
+        let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
+        let input = KernelInput::new(&job, &columns);
         let mids = 64u32;
         let mut group = c.benchmark_group(format!("cpu_kernel/{}_steps", layout.steps_per_candidate()));
         group.throughput(Throughput::Elements(mids as u64 * layout.inner_count() as u64));

@@ -13,6 +13,14 @@ fn md5sum(path: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()[..32].to_string()
 }
 
+/// `ghostsum batch MANIFEST --out-dir OUT -q -b cpu`, plus `extra` arguments.
+fn batch(manifest: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    ghostsum()
+        .args(["batch", manifest.to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-q", "-b", "cpu"])
+        .args(extra)
+        .assert()
+}
+
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
@@ -26,18 +34,7 @@ fn cyclic_manifest_with_self_links() {
     write(d, "b.txt", "B ({{prefix:b}}) goes to {{url:c}}\n");
     write(d, "c.txt", "C is {{url:c}} and goes back to {{url:a}}\n");
     let out = d.join("out");
-    ghostsum()
-        .args([
-            "batch",
-            d.join("m.toml").to_str().unwrap(),
-            "--out-dir",
-            out.to_str().unwrap(),
-            "-q",
-            "--backend",
-            "cpu",
-        ])
-        .assert()
-        .success();
+    batch(&d.join("m.toml"), &out, &[]).success();
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("ghostsum-report.json")).unwrap()).unwrap();
     let pages = report["pages"].as_array().unwrap();
@@ -58,19 +55,7 @@ fn cyclic_manifest_with_self_links() {
     assert!(text("c.txt").starts_with(&format!("C is https://p.example/{c} and goes back to https://p.example/{a}\n")));
     // A re-run skips pages whose output already verifies; the same seed gives the same prefixes.
     let modified = std::fs::metadata(out.join("b.txt")).unwrap().modified().unwrap();
-    let assert = ghostsum()
-        .args([
-            "batch",
-            d.join("m.toml").to_str().unwrap(),
-            "--out-dir",
-            out.to_str().unwrap(),
-            "-q",
-            "--json",
-            "--backend",
-            "cpu",
-        ])
-        .assert()
-        .success();
+    let assert = batch(&d.join("m.toml"), &out, &["--json"]).success();
     let rerun: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert!(rerun["pages"].as_array().unwrap().iter().all(|p| p["skipped"] == true));
     assert_eq!(rerun["pages"][1]["prefix"], b.as_str());
@@ -109,10 +94,7 @@ fn bad_manifests_name_the_file_and_line() {
     ];
     for (manifest, location, message) in cases {
         write(d, "m.toml", &manifest);
-        let assert = ghostsum()
-            .args(["batch", d.join("m.toml").to_str().unwrap(), "--out-dir", d.join("out").to_str().unwrap(), "-q"])
-            .assert()
-            .code(2);
+        let assert = batch(&d.join("m.toml"), &d.join("out"), &[]).code(2);
         let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
@@ -126,31 +108,9 @@ fn bad_manifests_name_the_file_and_line() {
 fn shipped_examples_build() {
     let out = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    ghostsum()
-        .args([
-            "batch",
-            root.join("adventure/adventure.toml").to_str().unwrap(),
-            "--out-dir",
-            out.path().to_str().unwrap(),
-            "-q",
-            "-b",
-            "cpu",
-        ])
-        .assert()
-        .success();
+    batch(&root.join("adventure/adventure.toml"), out.path(), &[]).success();
     assert!(md5sum(&out.path().join("start.txt")).starts_with("c0ffe"));
-    ghostsum()
-        .args([
-            "batch",
-            root.join("self-address/whereami.toml").to_str().unwrap(),
-            "--out-dir",
-            out.path().to_str().unwrap(),
-            "-q",
-            "-b",
-            "cpu",
-        ])
-        .assert()
-        .success();
+    batch(&root.join("self-address/whereami.toml"), out.path(), &[]).success();
     let script = out.path().join("whereami.sh");
     let printed = std::process::Command::new("sh").arg(&script).output().unwrap();
     assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));

@@ -57,13 +57,8 @@ fn kernels_match_full_compression_for_every_layout_shape() {
             let expected = reference_matches(&layout, &content, &prefix, mids.clone());
             let batch = layout.batch(content.midstate, &content.tail, 0);
             let columns = InnerColumns::new(&layout);
-            let input = KernelInput {
-                layout: &layout,
-                batch: &batch,
-                columns: &columns,
-                a_mask: prefix.word_masks[0],
-                a_value: prefix.word_values[0],
-            };
+            let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
+            let input = KernelInput::new(&job, &columns);
             for (name, kernel) in available_kernels(&layout) {
                 let mut got = Vec::new();
                 let tested = kernel(&input, mids.clone(), &mut |mid, inner| {
@@ -89,13 +84,8 @@ fn a_real_hit_stops_the_kernel_at_the_lowest_candidate() {
     let expected = reference_matches(&layout, &content, &prefix, 0..2);
     let batch = layout.batch(content.midstate, &content.tail, 0);
     let columns = InnerColumns::new(&layout);
-    let input = KernelInput {
-        layout: &layout,
-        batch: &batch,
-        columns: &columns,
-        a_mask: prefix.word_masks[0],
-        a_value: prefix.word_values[0],
-    };
+    let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
+    let input = KernelInput::new(&job, &columns);
     for (name, kernel) in available_kernels(&layout) {
         let mut got = Vec::new();
         kernel(&input, 0..2, &mut |mid, inner| {

@@ -23,6 +23,19 @@ pub struct KernelInput<'a> {
     pub a_value: u32,
 }
 
+impl<'a> KernelInput<'a> {
+    /// The input for one batch of `job`, with its prefix's bits in state word A.
+    pub fn new(job: &crate::backend::Job<'a>, columns: &'a InnerColumns) -> Self {
+        KernelInput {
+            layout: job.layout,
+            batch: job.batch,
+            columns,
+            a_mask: job.prefix.word_masks[0],
+            a_value: job.prefix.word_values[0],
+        }
+    }
+}
+
 /// The inner table transposed, one column per inner word, padded to a multiple of 64
 /// so that every lane group loads whole vectors.
 pub struct InnerColumns {

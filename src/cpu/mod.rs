@@ -62,13 +62,7 @@ impl Backend for CpuBackend {
         let threads = self.threads;
         let (_, kernel_fn) = kernel::best_kernel(job.layout);
         let columns = self.columns(job.layout);
-        let input = KernelInput {
-            layout: job.layout,
-            batch: job.batch,
-            columns,
-            a_mask: job.prefix.word_masks[0],
-            a_value: job.prefix.word_values[0],
-        };
+        let input = KernelInput::new(job, columns);
         let mids_per_chunk = (CANDIDATES_PER_CHUNK / columns.count as u64).max(1);
         let chunk_count = (mids.end - mids.start).div_ceil(mids_per_chunk);
         let next_chunk = AtomicU64::new(0);
