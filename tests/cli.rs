@@ -180,3 +180,38 @@ fn bad_input_gets_one_line_and_a_nonzero_exit() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn large_input_is_streamed_in_constant_memory() {
+    // A 64 MiB file: peak memory must stay far below the input size.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.bin");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        for _ in 0..64 {
+            f.write_all(&block).unwrap();
+        }
+    }
+    let output = dir.path().join("big.out");
+    let bin = assert_cmd::cargo::cargo_bin("ghostsum");
+    // Python reads the child's peak resident set (ru_maxrss, KiB on Linux).
+    let script = r#"
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&bin)
+        .args(["search", input.to_str().unwrap(), "-p", "abc", "-o", output.to_str().unwrap(), "-q", "-b", "cpu"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let peak_kib: u64 = String::from_utf8(out.stdout).unwrap().trim().parse().unwrap();
+    assert!(peak_kib < 40 * 1024, "peak memory {peak_kib} KiB for a 64 MiB input");
+    assert!(md5sum(&output).starts_with("abc"));
+    assert!(std::fs::metadata(&output).unwrap().len() > std::fs::metadata(&input).unwrap().len());
+    eprintln!("peak memory {peak_kib} KiB");
+}
