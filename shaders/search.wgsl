@@ -21,6 +21,9 @@ struct Params {
     pad0: u32,
     pad1: u32,
     pad2: u32,
+    // K[i] + the step's message word, for words no digit of this dispatch changes: read as
+    // uniform operands instead of held in registers.
+    folded: array<vec4<u32>, 16>,
 }
 
 // Mirrors gpu::buffers::HitsHeader, followed by the hit list.
@@ -77,7 +80,8 @@ fn search(@builtin(global_invocation_id) gid: vec3<u32>) {
     var a = params.midstate.x; var b = params.midstate.y; var c = params.midstate.z; var d = params.midstate.w;
 {{SHARED_STEPS}}
 
-    // Constant plus message word of every loop step whose word does not change in the loop.
+    // Constant plus message word of the loop steps whose word holds mid digits: fixed for
+    // this invocation (the other constant words come folded in params.folded).
 {{HOISTED_CONSTANTS}}
     for (var inner = 0u; inner < INNER_COUNT; inner++) {
 {{INNER_WORDS_LOAD}}

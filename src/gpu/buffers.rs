@@ -16,6 +16,8 @@ pub struct Params {
     /// Invocations per row of the two-dimensional dispatch.
     pub row_width: u32,
     pub pad: [u32; 3],
+    /// `K[i] + base_words[message_index(i)]` for every step i.
+    pub folded: [u32; 64],
 }
 
 /// The head of the hits buffer (`Hits` in WGSL, before its `items`).

@@ -217,6 +217,9 @@ impl GpuBackend {
             a_value: job.prefix.word_values[0],
             row_width: x * wg,
             pad: [0; 3],
+            folded: std::array::from_fn(|i| {
+                crate::steps::K[i].wrapping_add(job.batch.base_words[crate::steps::message_index(i)])
+            }),
         };
         let s = &self.slots[slot];
         self.queue.write_buffer(&s.params, 0, bytemuck::bytes_of(&params));

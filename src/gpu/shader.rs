@@ -39,6 +39,13 @@ impl ShaderShape {
     fn is_inner_word(&self, t: usize) -> bool {
         (self.first_inner_word..self.first_inner_word + self.inner_word_count).contains(&t)
     }
+
+    /// Does a mid digit write into word `t`? (Then its value differs per invocation.)
+    fn is_mid_word(&self, t: usize) -> bool {
+        let start = self.data_end - (self.inner_digits + self.mid_digits) * self.width;
+        let end = self.data_end - self.inner_digits * self.width;
+        start < end && (start / 4..=(end - 1) / 4).contains(&t)
+    }
 }
 
 /// The shader source for `shape`.
@@ -172,13 +179,19 @@ fn steps_code(
     code
 }
 
-/// `let k{i} = K[i] + m_t;` for the loop's steps whose word is constant in the loop.
+/// `let k{i} = ...;` for each loop step whose word is constant in the loop: computed once
+/// per invocation for words holding mid digits, read from the host-folded uniform otherwise.
 fn hoisted_constants(shape: &ShaderShape) -> String {
     let mut code = String::new();
     for i in shape.first_inner_word..LAST_STEP_UPDATING_A + 1 {
         let t = message_index(i);
-        if !shape.is_inner_word(t) {
+        if shape.is_inner_word(t) {
+            continue;
+        }
+        if shape.is_mid_word(t) {
             let _ = writeln!(code, "    let k{i} = 0x{:08x}u + m{t};", K[i]);
+        } else {
+            let _ = writeln!(code, "    let k{i} = params.folded[{}].{};", i / 4, ["x", "y", "z", "w"][i % 4]);
         }
     }
     code
