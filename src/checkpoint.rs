@@ -1,20 +1,27 @@
 //! Resumable searches: how far a search got, saved atomically, and refused when it was made
-//! for another input, prefix, alphabet or shard.
+//! for another input, prefix, alphabet, shard or layout.
 
 use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What a search is: a checkpoint is only ever reused for the same of each.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub format: u32,
-    /// What the search is: a checkpoint is only ever reused for the same of each.
+pub struct SearchIdentity {
     pub input_md5: String,
     pub input_len: u64,
     pub prefix: String,
     pub alphabet: String,
     pub shard: Option<Shard>,
+    pub fast_layout: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub format: u32,
+    #[serde(flatten)]
+    pub search: SearchIdentity,
     /// Every candidate below `next_index` for suffixes of `suffix_len` holds no hit.
     pub suffix_len: usize,
     /// A decimal string: JSON numbers lose precision past 2^53.
@@ -30,24 +37,8 @@ pub struct CheckpointFile {
 
 impl CheckpointFile {
     /// Describes the search; `load` then says whether a saved one matches it.
-    pub fn new(
-        path: &Path,
-        input_md5: String,
-        input_len: u64,
-        prefix: &str,
-        alphabet: &str,
-        shard: Option<Shard>,
-    ) -> Self {
-        let identity = Checkpoint {
-            format: FORMAT,
-            input_md5,
-            input_len,
-            prefix: prefix.into(),
-            alphabet: alphabet.into(),
-            shard,
-            suffix_len: 0,
-            next_index: "0".into(),
-        };
+    pub fn new(path: &Path, search: SearchIdentity) -> Self {
+        let identity = Checkpoint { format: FORMAT, search, suffix_len: 0, next_index: "0".into() };
         CheckpointFile { path: path.to_path_buf(), identity }
     }
 
@@ -66,12 +57,14 @@ impl CheckpointFile {
             )
         })?;
         let id = &self.identity;
+        let (a, b) = (&saved.search, &id.search);
         let differs = [
             (saved.format != id.format, "format"),
-            (saved.input_md5 != id.input_md5 || saved.input_len != id.input_len, "input"),
-            (saved.prefix != id.prefix, "prefix"),
-            (saved.alphabet != id.alphabet, "alphabet"),
-            (saved.shard != id.shard, "shard"),
+            (a.input_md5 != b.input_md5 || a.input_len != b.input_len, "input"),
+            (a.prefix != b.prefix, "prefix"),
+            (a.alphabet != b.alphabet, "alphabet"),
+            (a.shard != b.shard, "shard"),
+            (a.fast_layout != b.fast_layout, "layout (--fast-layout)"),
         ];
         if let Some((_, what)) = differs.iter().find(|(d, _)| *d) {
             anyhow::bail!(
@@ -114,15 +107,24 @@ mod tests {
     fn round_trip_and_refusals() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
-        let cp = CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "whitespace", None);
+        let search = |md5: &str, prefix: &str, alphabet: &str, shard, fast_layout| SearchIdentity {
+            input_md5: md5.into(),
+            input_len: 3,
+            prefix: prefix.into(),
+            alphabet: alphabet.into(),
+            shard,
+            fast_layout,
+        };
+        let cp = CheckpointFile::new(&path, search("ab", "c0ffee", "whitespace", None, false));
         assert_eq!(cp.load().unwrap(), None);
         cp.save(13, u128::MAX - 5).unwrap();
         assert_eq!(cp.load().unwrap(), Some((13, u128::MAX - 5)));
         for other in [
-            CheckpointFile::new(&path, "cd".into(), 3, "c0ffee", "whitespace", None),
-            CheckpointFile::new(&path, "ab".into(), 3, "c0ffe", "whitespace", None),
-            CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "space-tab", None),
-            CheckpointFile::new(&path, "ab".into(), 3, "c0ffee", "whitespace", Shard::new(0, 2)),
+            CheckpointFile::new(&path, search("cd", "c0ffee", "whitespace", None, false)),
+            CheckpointFile::new(&path, search("ab", "c0ffe", "whitespace", None, false)),
+            CheckpointFile::new(&path, search("ab", "c0ffee", "space-tab", None, false)),
+            CheckpointFile::new(&path, search("ab", "c0ffee", "whitespace", Shard::new(0, 2), false)),
+            CheckpointFile::new(&path, search("ab", "c0ffee", "whitespace", None, true)),
         ] {
             assert!(other.load().unwrap_err().to_string().contains("different"));
         }

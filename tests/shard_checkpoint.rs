@@ -205,19 +205,30 @@ fn a_checkpoint_of_another_search_is_refused() {
     let out = dir.path().join("out.txt");
     let cp = ghostsum::checkpoint::CheckpointFile::new(
         &checkpoint,
-        hex(&Md5::digest(DEEP_CONTENT)),
-        DEEP_CONTENT.len() as u64,
-        "abcd",
-        "whitespace",
-        None,
+        ghostsum::checkpoint::SearchIdentity {
+            input_md5: hex(&Md5::digest(DEEP_CONTENT)),
+            input_len: DEEP_CONTENT.len() as u64,
+            prefix: "abcd".into(),
+            alphabet: "whitespace".into(),
+            shard: None,
+            fast_layout: false,
+        },
     );
     cp.save(15, 1000).unwrap();
-    for (prefix, alphabet, what) in [("abce", "whitespace", "prefix"), ("abcd", "space-tab", "alphabet")] {
+    let cases = [
+        ("abce", "whitespace", "", "different prefix"),
+        ("abcd", "space-tab", "", "different alphabet"),
+        ("abcd", "whitespace", "--fast-layout", "different layout"),
+    ];
+    for (prefix, alphabet, flag, what) in cases {
         let mut args = search_args(&input, prefix, &out);
         args.extend(["--alphabet", alphabet, "--checkpoint", checkpoint.to_str().unwrap()]);
+        if !flag.is_empty() {
+            args.push(flag);
+        }
         let assert = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().code(2);
         let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-        assert!(err.contains(&format!("different {what}")), "{err}");
+        assert!(err.contains(what), "{err}");
     }
     std::fs::write(&input, b"other content").unwrap();
     let mut args = search_args(&input, "abcd", &out);

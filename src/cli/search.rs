@@ -3,7 +3,7 @@
 use super::{make_backend, SearchArgs, EXIT_INTERRUPTED, EXIT_SHARD_EMPTY};
 use crate::alphabet::Alphabet;
 use crate::backend::{Backend, Control, SearchError};
-use crate::checkpoint::CheckpointFile;
+use crate::checkpoint::{CheckpointFile, SearchIdentity};
 use crate::engine::{self, EngineError, EngineOptions, Found};
 use crate::input::Content;
 use crate::output::{write_output, Destination};
@@ -42,7 +42,17 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     };
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         let input_md5 = crate::target::hex(&crate::verify::md5_with_suffix(&content.hasher, b""));
-        CheckpointFile::new(path, input_md5, content.len, prefix.hex(), alphabet.name(), shard)
+        CheckpointFile::new(
+            path,
+            SearchIdentity {
+                input_md5,
+                input_len: content.len,
+                prefix: prefix.hex().into(),
+                alphabet: alphabet.name().into(),
+                shard,
+                fast_layout: args.engine.fast_layout,
+            },
+        )
     });
     let resume = match &checkpoint {
         Some(cp) => cp.load()?,

@@ -16,25 +16,15 @@ const CANDIDATES_PER_CHUNK: u64 = 1 << 18;
 
 pub struct CpuBackend {
     threads: usize,
-    /// Cached per layout: the transposed inner table.
-    columns: Option<(usize, InnerColumns)>,
 }
 
 impl CpuBackend {
     pub fn new(threads: usize) -> Self {
-        CpuBackend { threads: threads.max(1), columns: None }
+        CpuBackend { threads: threads.max(1) }
     }
 
     pub fn all_cores() -> Self {
         Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-    }
-
-    fn columns(&mut self, layout: &Layout) -> &InnerColumns {
-        let key = layout as *const Layout as usize ^ layout.suffix_len;
-        if self.columns.as_ref().map(|(k, _)| *k) != Some(key) {
-            self.columns = Some((key, InnerColumns::new(layout)));
-        }
-        &self.columns.as_ref().unwrap().1
     }
 }
 
@@ -61,8 +51,10 @@ impl Backend for CpuBackend {
     fn search(&mut self, job: &Job, mids: Range<u64>, control: &Control) -> Result<Option<(u32, u32)>, SearchError> {
         let threads = self.threads;
         let (_, kernel_fn) = kernel::best_kernel(job.layout);
-        let columns = self.columns(job.layout);
-        let input = KernelInput::new(job, columns);
+        // Rebuilt per call (microseconds, against a call's tens of milliseconds), so it can
+        // never be stale for a new layout.
+        let columns = InnerColumns::new(job.layout);
+        let input = KernelInput::new(job, &columns);
         let mids_per_chunk = (CANDIDATES_PER_CHUNK / columns.count as u64).max(1);
         let chunk_count = (mids.end - mids.start).div_ceil(mids_per_chunk);
         let next_chunk = AtomicU64::new(0);

@@ -95,7 +95,7 @@ impl GpuBackend {
             .min(limits.max_compute_workgroup_size_x)
             .min(limits.max_compute_invocations_per_workgroup);
         let options = GpuOptions { workgroup_size, ..options };
-        let slots = (0..2).map(|n| make_slot(&device, options.hit_capacity, n)).collect();
+        let slots = (0..2).map(|_| make_slot(&device, options.hit_capacity)).collect();
         let mids_per_dispatch = options.fixed_mids_per_dispatch.unwrap_or(64 * workgroup_size);
         Ok(GpuBackend {
             info,
@@ -280,12 +280,11 @@ impl GpuBackend {
     }
 }
 
-fn make_slot(device: &wgpu::Device, capacity: u32, n: usize) -> Slot {
+fn make_slot(device: &wgpu::Device, capacity: u32) -> Slot {
     let hits_size = 16 + capacity as u64 * HIT_SIZE;
     let buffer = |label: &str, size: u64, usage| {
         device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation: false })
     };
-    let _ = n;
     Slot {
         params: buffer(
             "params",
