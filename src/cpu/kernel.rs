@@ -213,9 +213,12 @@ macro_rules! kernel_set {
     };
 }
 
+/// The fallback runs the one-size-fits-all form: specialising it too would double the
+/// build time for a kernel that only CPUs without AVX2 use.
 mod portable {
     use super::*;
     pub fn for_layout(_first_word: usize, _word_count: usize) -> KernelFn {
+        // SAFETY: portable lanes need no CPU feature.
         |i, m, f| unsafe { search_mids::<crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>, 0, 0>(i, m, f) }
     }
 }

@@ -28,15 +28,20 @@ pub trait Lanes: Copy {
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64;
 }
 
-/// Portable lanes: plain arrays the compiler vectorises for whatever the target has.
+/// Portable lanes: plain arrays, each operation a simple loop the compiler vectorises for
+/// whatever the target has (SSE2, NEON, ...).
 #[derive(Clone, Copy)]
 pub struct Portable(pub [u32; 8]);
 
-impl Portable {
-    #[inline(always)]
-    fn map3(b: Self, c: Self, d: Self, f: impl Fn(u32, u32, u32) -> u32) -> Self {
-        Portable(std::array::from_fn(|l| f(b.0[l], c.0[l], d.0[l])))
-    }
+macro_rules! portable_lanewise {
+    (|$($x:ident),+| $body:expr) => {{
+        let mut out = [0u32; 8];
+        for l in 0..8 {
+            $(let $x = $x.0[l];)+
+            out[l] = $body;
+        }
+        Portable(out)
+    }};
 }
 
 impl Lanes for Portable {
@@ -51,31 +56,37 @@ impl Lanes for Portable {
     }
     #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
-        Portable(std::array::from_fn(|l| self.0[l].wrapping_add(o.0[l])))
+        let a = self;
+        portable_lanewise!(|a, o| a.wrapping_add(o))
     }
     #[inline(always)]
     unsafe fn rotl<const R: u32>(self) -> Self {
-        Portable(self.0.map(|x| x.rotate_left(R)))
+        let a = self;
+        portable_lanewise!(|a| (a << R) | (a >> (32 - R)))
     }
     #[inline(always)]
     unsafe fn f(b: Self, c: Self, d: Self) -> Self {
-        Self::map3(b, c, d, |b, c, d| d ^ (b & (c ^ d)))
+        portable_lanewise!(|b, c, d| d ^ (b & (c ^ d)))
     }
     #[inline(always)]
     unsafe fn g(b: Self, c: Self, d: Self) -> Self {
-        Self::map3(b, c, d, |b, c, d| c ^ (d & (b ^ c)))
+        portable_lanewise!(|b, c, d| c ^ (d & (b ^ c)))
     }
     #[inline(always)]
     unsafe fn h(b: Self, c: Self, d: Self) -> Self {
-        Self::map3(b, c, d, |b, c, d| b ^ c ^ d)
+        portable_lanewise!(|b, c, d| b ^ c ^ d)
     }
     #[inline(always)]
     unsafe fn i(b: Self, c: Self, d: Self) -> Self {
-        Self::map3(b, c, d, |b, c, d| c ^ (b | !d))
+        portable_lanewise!(|b, c, d| c ^ (b | !d))
     }
     #[inline(always)]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
-        self.0.iter().enumerate().fold(0, |m, (l, &x)| m | (((x & mask == value) as u64) << l))
+        let mut bits = 0u64;
+        for (l, &x) in self.0.iter().enumerate() {
+            bits |= ((x & mask == value) as u64) << l;
+        }
+        bits
     }
 }
 
