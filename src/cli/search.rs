@@ -25,6 +25,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let alphabet = Alphabet::parse(&args.alphabet)?;
     let destination = destination(&args)?;
     destination.check_writable()?;
+    let shard = match &args.shard {
+        Some(spec) => Some(Shard::parse(spec, args.shard_count, &|name| std::env::var(name).ok())?),
+        None => None,
+    };
     let content = Content::read(&args.input)?;
     let (mut backend, note) = make_backend(&args.engine)?;
     let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
@@ -36,10 +40,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     say(format!("ghostsum: searching on {}{note}", backend.device()));
     refuse_if_too_long(&prefix, content.len, args.engine.fast_layout, backend.as_mut(), args.force)?;
 
-    let shard = match &args.shard {
-        Some(spec) => Some(Shard::parse(spec, args.shard_count, &|name| std::env::var(name).ok())?),
-        None => None,
-    };
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         let input_md5 = crate::target::hex(&crate::verify::md5_with_suffix(&content.hasher, b""));
         CheckpointFile::new(
