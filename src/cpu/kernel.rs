@@ -121,6 +121,8 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     mids: Range<u32>,
     on_match: &mut dyn FnMut(u32, u32) -> bool,
 ) -> u64 {
+    // Hits come back as one bit per lane in a u64.
+    const { assert!(V::WIDTH <= 64) };
     let layout = input.layout;
     debug_assert!(C == 0 || (layout.first_inner_word, layout.inner_word_count) == (W, C));
     let first_word = layout.first_inner_word;
@@ -223,9 +225,9 @@ mod portable {
     }
 }
 #[cfg(target_arch = "x86_64")]
-kernel_set!(avx2, crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>, "avx2");
+kernel_set!(avx2, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>>, "avx2");
 #[cfg(target_arch = "x86_64")]
-kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>, "avx512f");
+kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>, "avx512f");
 
 /// The kernels this CPU can run, best first: (name, kernel).
 pub fn available_kernels(layout: &Layout) -> Vec<(&'static str, KernelFn)> {

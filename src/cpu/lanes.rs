@@ -90,7 +90,9 @@ impl Lanes for Portable {
     }
 }
 
-/// Two independent lane groups, interleaved by the compiler.
+/// Two independent lane groups, interleaved by the compiler. The AVX kernels nest two
+/// pairs (four groups): on the development machine that ran 10% (AVX-512) and 26% (AVX2)
+/// faster than one pair, hiding the latency of each step's dependency chain.
 #[derive(Clone, Copy)]
 pub struct Pair<V>(V, V);
 
