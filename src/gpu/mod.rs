@@ -38,7 +38,11 @@ impl Default for GpuOptions {
         GpuOptions {
             adapter: None,
             real_gpu_only: false,
-            workgroup_size: 64,
+            // Tuning knob for measurements on new hardware (BENCHMARKS.md).
+            workgroup_size: std::env::var("GHOSTSUM_GPU_WORKGROUP_SIZE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(64),
             hit_capacity: 1024,
             fixed_mids_per_dispatch: None,
             target_dispatch: Duration::from_millis(150),
