@@ -8,9 +8,9 @@
 //!                         '- with the high digits, folded into Batch::midstate once per batch
 //! ```
 //!
-//! * `inner`: the lowest `g` digits, `k^g` values (for example 625 = four whitespace symbols,
-//!   exactly one 32-bit word). Kernels loop over a precomputed table of the message words
-//!   they touch: the innermost loop changes only these words.
+//! * `inner`: the lowest `g` digits, `k^g` values (2048 to 4096 where possible: for example
+//!   3125 = five whitespace symbols, over two 32-bit words). Kernels loop over a precomputed
+//!   table of the message words they touch: the innermost loop changes only these words.
 //! * `mid`: the next `m` digits, `k^m <= 2^32` values: one GPU invocation or one CPU step
 //!   per value. Steps before the first inner word depend only on (batch, mid): computed
 //!   once per mid value, not once per candidate.

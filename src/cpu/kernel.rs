@@ -1,12 +1,12 @@
 //! The CPU hot loop: every inner value of a range of mid values, `Lanes::WIDTH` candidates
 //! at a time, one partial MD5 compression each.
 //!
-//! Per mid value (amortised over the inner table, 625 candidates for whitespace): the mid
-//! digits are advanced like an odometer, steps before the first inner word run once in
+//! Per mid value (amortised over the inner table, 3125 candidates for whitespace): the mid
+//! digits are advanced like an odometer, steps before the first inner word `W` run once in
 //! scalar code, and every constant message word is folded into its step constant.
-//! Per candidate: steps `FIRST..=60` only (49 for whitespace after a 40-byte tail), each
-//! an add of the folded constant, the round function (one vpternlogd on AVX-512), an add,
-//! a rotate and an add, plus one more add in the few steps that read an inner word.
+//! Per candidate: steps `W..=60` only (49 to 61 of them, see Layout::steps_per_candidate),
+//! each 5 operations on AVX-512: an add of the folded constant, the round function (one
+//! vpternlogd), an add, a rotate and an add; plus one add in the steps that read an inner word.
 
 use crate::cpu::lanes::Lanes;
 use crate::layout::{Batch, Layout, MAX_INNER_WORDS};
