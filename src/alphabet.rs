@@ -114,7 +114,8 @@ impl Alphabet {
 
     /// True when `bytes` is a whole number of this alphabet's symbols.
     pub fn spells(&self, bytes: &[u8]) -> bool {
-        bytes.len() % self.width() == 0 && bytes.chunks(self.width()).all(|c| self.symbols.iter().any(|s| s == c))
+        bytes.len().is_multiple_of(self.width())
+            && bytes.chunks(self.width()).all(|c| self.symbols.iter().any(|s| s == c))
     }
 }
 
@@ -126,7 +127,7 @@ impl fmt::Display for Alphabet {
 
 fn parse_hex_bytes(hex: &str) -> Option<Vec<u8>> {
     let hex = hex.trim();
-    if hex.is_empty() || hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()

@@ -310,7 +310,7 @@ fn choose_inner_digits(k: u64, w: usize, e: usize, final_digits: usize) -> usize
     candidates
         .iter()
         .filter(big_enough)
-        .find(|&&g| (e - g * w) % 4 == 0)
+        .find(|&&g| (e - g * w).is_multiple_of(4))
         .or_else(|| candidates.iter().find(big_enough))
         .or_else(|| candidates.last())
         .copied()

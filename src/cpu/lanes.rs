@@ -8,6 +8,8 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+// Every method's safety condition is the one in the module documentation: the CPU feature.
+#[allow(clippy::missing_safety_doc)]
 pub trait Lanes: Copy {
     /// Candidates per value.
     const WIDTH: usize;
@@ -62,7 +64,7 @@ impl Lanes for Portable {
     #[inline(always)]
     unsafe fn rotl<const R: u32>(self) -> Self {
         let a = self;
-        portable_lanewise!(|a| (a << R) | (a >> (32 - R)))
+        portable_lanewise!(|a| a.rotate_left(R))
     }
     #[inline(always)]
     unsafe fn f(b: Self, c: Self, d: Self) -> Self {
