@@ -173,7 +173,7 @@ fn refuse_if_too_long(
     backend: &mut dyn Backend,
     force: bool,
 ) -> anyhow::Result<()> {
-    if prefix.bits() < ESTIMATE_FROM_BITS {
+    if force || prefix.bits() < ESTIMATE_FROM_BITS {
         return Ok(());
     }
     // Measured on this search's own layout (its speed depends on where the suffix falls).
@@ -181,7 +181,7 @@ fn refuse_if_too_long(
     let (tested, seconds) = engine::measure_rate(backend, probe, 0.3, &Control::default())?;
     let rate = tested as f64 / seconds;
     let expected = 2f64.powi(prefix.bits() as i32) / rate;
-    if expected > MAX_UNFORCED_SECONDS && !force {
+    if expected > MAX_UNFORCED_SECONDS {
         anyhow::bail!(
             "a {}-digit prefix takes about {} candidates on average: {} at {}/s on {}; shorten the prefix, or pass --force to search anyway",
             prefix.hex().len(),
