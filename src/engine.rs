@@ -42,12 +42,12 @@ impl Found {
     }
 }
 
-/// Progress the engine reports after each backend call.
-pub enum Event<'a> {
-    /// A (new) layout is in use.
-    Planned(&'a Layout),
-    /// Every candidate below `next_index` (for this suffix length) has been searched.
-    Progress { suffix_len: usize, next_index: u128 },
+/// Progress the engine reports after each backend call: every candidate below
+/// `next_index` (for suffixes of `suffix_len` symbols) has been searched.
+#[derive(Clone, Copy, Debug)]
+pub struct Searched {
+    pub suffix_len: usize,
+    pub next_index: u128,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +68,7 @@ pub fn search(
     backend: &mut dyn Backend,
     options: &EngineOptions,
     control: &Control,
-    on_event: &mut dyn FnMut(Event),
+    on_progress: &mut dyn FnMut(Searched),
 ) -> Result<Option<Found>, EngineError> {
     let mut layout = if options.fast_layout {
         Layout::plan_fast(content, alphabet, prefix.bits(), options.min_batch_log2)?
@@ -81,7 +81,6 @@ pub fn search(
         }
     }
     loop {
-        on_event(Event::Planned(&layout));
         let (mut next, end) = match options.shard {
             Some(shard) => shard.range(&layout),
             None => (0, layout.keyspace()),
@@ -107,7 +106,7 @@ pub fn search(
                 return verified(content, prefix, &layout, index).map(Some);
             }
             next = batch.index_base + mid_end as u128 * layout.inner_count() as u128;
-            on_event(Event::Progress { suffix_len: layout.suffix_len, next_index: next });
+            on_progress(Searched { suffix_len: layout.suffix_len, next_index: next });
         }
         if options.shard.is_some() {
             return Ok(None);

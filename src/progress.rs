@@ -77,14 +77,6 @@ impl Progress {
         });
         Progress { bar, stop, thread }
     }
-
-    /// Prints a line above the spinner (or plainly when it is hidden).
-    pub fn println(&self, line: impl AsRef<str>) {
-        if self.bar.is_hidden() {
-            return;
-        }
-        self.bar.println(line);
-    }
 }
 
 pub fn progress_line(tested: f64, elapsed: f64, bits: u32) -> String {

@@ -70,16 +70,15 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let mut last_position = resume;
     let mut last_save = Instant::now();
     let mut save_error = None;
-    let result = engine::search(&content, &prefix, &alphabet, backend.as_mut(), &options, &control, &mut |event| {
-        if let engine::Event::Progress { suffix_len, next_index } = event {
-            last_position = Some((suffix_len, next_index));
-            if let Some(cp) = &checkpoint {
-                if last_save.elapsed().as_secs_f64() >= args.checkpoint_every {
-                    if let Err(e) = cp.save(suffix_len, next_index) {
-                        save_error = Some(e);
-                    }
-                    last_save = Instant::now();
+    let result = engine::search(&content, &prefix, &alphabet, backend.as_mut(), &options, &control, &mut |searched| {
+        let engine::Searched { suffix_len, next_index } = searched;
+        last_position = Some((suffix_len, next_index));
+        if let Some(cp) = &checkpoint {
+            if last_save.elapsed().as_secs_f64() >= args.checkpoint_every {
+                if let Err(e) = cp.save(suffix_len, next_index) {
+                    save_error = Some(e);
                 }
+                last_save = Instant::now();
             }
         }
     });

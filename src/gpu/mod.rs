@@ -114,10 +114,6 @@ impl GpuBackend {
         })
     }
 
-    pub fn adapter_info(&self) -> &wgpu::AdapterInfo {
-        &self.info
-    }
-
     fn check_errors(&self) -> Result<(), SearchError> {
         match self.errors.lock().unwrap().take() {
             Some(e) => Err(SearchError::Backend(format!("GPU error on {}: {e}", self.info.name))),
