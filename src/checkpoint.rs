@@ -3,7 +3,6 @@
 
 use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// What a search is: a checkpoint is only ever reused for the same of each.
@@ -82,16 +81,8 @@ impl CheckpointFile {
     /// Writes the position through a temporary file and a rename.
     pub fn save(&self, suffix_len: usize, next_index: u128) -> anyhow::Result<()> {
         let state = Checkpoint { suffix_len, next_index: next_index.to_string(), ..self.identity.clone() };
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut temp = tempfile::Builder::new().prefix(".ghostsum-checkpoint-").tempfile_in(dir)?;
-        temp.write_all(serde_json::to_string_pretty(&state)?.as_bytes())?;
-        temp.as_file().sync_all()?;
-        temp.persist(&self.path)
-            .map_err(|e| anyhow::anyhow!("cannot save checkpoint {}: {}", self.path.display(), e.error))?;
-        Ok(())
+        crate::output::write_file_atomically(&self.path, serde_json::to_string_pretty(&state)?.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot save checkpoint: {e:#}"))
     }
 
     pub fn remove(&self) {

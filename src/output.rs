@@ -61,26 +61,37 @@ pub fn write_output(
             out.flush()?;
             Ok(())
         }
-        Destination::File(path) => {
-            let dir = parent_dir(path);
-            let mut temp = tempfile::Builder::new()
-                .prefix(".ghostsum-")
-                .tempfile_in(dir)
-                .map_err(|e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), io_reason(&e)))?;
-            let digest = copy_hashed(&mut source, temp.as_file_mut(), suffix)?;
+        Destination::File(path) => replace_file(path, |file| {
+            let digest = copy_hashed(&mut source, file, suffix)?;
             if &digest != expected_md5 {
                 anyhow::bail!("the input changed while ghostsum was searching; nothing was written, run it again");
             }
-            temp.as_file().sync_all()?;
-            if let Ok(meta) = std::fs::metadata(path) {
-                // Keep the permissions of a file we replace (--in-place, or -o over a file).
-                let _ = temp.as_file().set_permissions(meta.permissions());
-            }
-            temp.persist(path)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), io_reason(&e.error)))?;
             Ok(())
-        }
+        }),
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename (reports, checkpoints).
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    replace_file(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// The one way ghostsum replaces a file: `fill` writes a temporary file beside it, which is
+/// synced and renamed over `path` only if `fill` succeeds; otherwise it is deleted.
+fn replace_file(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let dir = parent_dir(path);
+    let mut temp = tempfile::Builder::new()
+        .prefix(".ghostsum-")
+        .tempfile_in(dir)
+        .map_err(|e| anyhow::anyhow!("cannot write in {}: {}", dir.display(), io_reason(&e)))?;
+    fill(temp.as_file_mut())?;
+    temp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        // Keep the permissions of a file we replace (--in-place, or -o over a file).
+        let _ = temp.as_file().set_permissions(meta.permissions());
+    }
+    temp.persist(path).map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), io_reason(&e.error)))?;
+    Ok(())
 }
 
 fn copy_hashed(source: &mut dyn Read, out: &mut dyn Write, suffix: &[u8]) -> anyhow::Result<[u8; 16]> {

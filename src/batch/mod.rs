@@ -53,12 +53,17 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// A page finished by an earlier run: its output's digest and suffix length.
+pub struct FinishedPage {
+    pub md5: [u8; 16],
+    pub suffix_len: usize,
+}
+
 /// Does an existing output already hold this page, finished? (Then a re-run skips it.)
-pub fn already_done(output: &Path, resolved: &[u8], prefix: &Prefix, alphabet: &Alphabet) -> bool {
-    let Ok(existing) = std::fs::read(output) else {
-        return false;
-    };
-    existing.starts_with(resolved)
-        && alphabet.spells(&existing[resolved.len()..])
-        && prefix.matches_digest(&crate::verify::md5_of(&existing))
+pub fn already_done(output: &Path, resolved: &[u8], prefix: &Prefix, alphabet: &Alphabet) -> Option<FinishedPage> {
+    let existing = std::fs::read(output).ok()?;
+    let suffix = existing.strip_prefix(resolved)?;
+    let md5 = crate::verify::md5_of(&existing);
+    (alphabet.spells(suffix) && prefix.matches_digest(&md5))
+        .then(|| FinishedPage { md5, suffix_len: suffix.len() / alphabet.width() })
 }

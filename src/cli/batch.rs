@@ -51,37 +51,37 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
             std::fs::create_dir_all(dir)?;
         }
         let started = Instant::now();
-        let (md5, suffix_len, candidates, skipped) = if already_done(&output, bytes, &prefix, &alphabet) {
-            let existing = std::fs::read(&output)?;
-            say(format!("[{}/{total}] {}: already done", n + 1, page.name));
-            (hex(&crate::verify::md5_of(&existing)), (existing.len() - bytes.len()) / alphabet.width(), 0, true)
-        } else {
-            say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
-            let content = Content::from_bytes(bytes);
-            let before = control.tested.load(Ordering::Relaxed);
-            let label = format!("[{}/{total}] {} · ", n + 1, page.name);
-            let progress = Progress::start_labeled(control.clone(), prefix.bits(), args.quiet, label);
-            let result = engine::search(
-                &content,
-                &prefix,
-                &alphabet,
-                backend.as_mut(),
-                &EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() },
-                &control,
-                &mut |_| {},
-            );
-            drop(progress);
-            let found = match result {
-                Ok(found) => found.expect("an unsharded search always ends with a hit"),
-                Err(EngineError::Search(SearchError::Cancelled)) => {
-                    eprintln!("ghostsum: interrupted; finished pages are kept, run the same command to go on");
-                    return Ok(EXIT_INTERRUPTED);
-                }
-                Err(e) => return Err(e.into()),
+        let (md5, suffix_len, candidates, skipped) =
+            if let Some(done) = already_done(&output, bytes, &prefix, &alphabet) {
+                say(format!("[{}/{total}] {}: already done", n + 1, page.name));
+                (hex(&done.md5), done.suffix_len, 0, true)
+            } else {
+                say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
+                let content = Content::from_bytes(bytes);
+                let before = control.tested.load(Ordering::Relaxed);
+                let label = format!("[{}/{total}] {} · ", n + 1, page.name);
+                let progress = Progress::start_labeled(control.clone(), prefix.bits(), args.quiet, label);
+                let result = engine::search(
+                    &content,
+                    &prefix,
+                    &alphabet,
+                    backend.as_mut(),
+                    &EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() },
+                    &control,
+                    &mut |_| {},
+                );
+                drop(progress);
+                let found = match result {
+                    Ok(found) => found.expect("an unsharded search always ends with a hit"),
+                    Err(EngineError::Search(SearchError::Cancelled)) => {
+                        eprintln!("ghostsum: interrupted; finished pages are kept, run the same command to go on");
+                        return Ok(EXIT_INTERRUPTED);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                write_output(&content, &found.suffix, &Destination::File(output.clone()), &found.digest)?;
+                (found.md5_hex(), found.suffix_len, control.tested.load(Ordering::Relaxed) - before, false)
             };
-            write_output(&content, &found.suffix, &Destination::File(output.clone()), &found.digest)?;
-            (found.md5_hex(), found.suffix_len, control.tested.load(Ordering::Relaxed) - before, false)
-        };
         report.push(serde_json::json!({
             "name": page.name,
             "file": page.file,
@@ -99,12 +99,7 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
     let report = serde_json::json!({ "manifest": manifest.path, "alphabet": alphabet.name(), "backend": backend.device(), "pages": report });
     let report_path = args.out_dir.join(REPORT_NAME);
     let text = serde_json::to_string_pretty(&report)?;
-    write_output(
-        &Content::from_bytes(text.as_bytes()),
-        b"",
-        &Destination::File(report_path.clone()),
-        &crate::verify::md5_of(text.as_bytes()),
-    )?;
+    crate::output::write_file_atomically(&report_path, text.as_bytes())?;
     if args.json {
         println!("{text}");
     } else {
