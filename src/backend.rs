@@ -18,17 +18,8 @@ impl Job<'_> {
     /// kernels test state word A only (they stop after step 60), so a prefix longer than 8
     /// digits is finished here.
     pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
-        let mut words = self.layout.mid_words(self.batch, mid);
-        let inner_words = &self.layout.inner_table[inner as usize];
-        for (j, w) in inner_words.iter().take(self.layout.inner_word_count).enumerate() {
-            words[self.layout.first_inner_word + j] |= w;
-        }
         let mut state = self.batch.midstate;
-        let mut s = steps::StepState::from_state(state);
-        steps::run_steps(&mut s, &words, 0..64);
-        for (x, y) in state.iter_mut().zip([s.a, s.b, s.c, s.d]) {
-            *x = x.wrapping_add(y);
-        }
+        steps::compress_words(&mut state, &self.layout.candidate_words(self.batch, mid, inner));
         self.prefix.matches_state(&state)
     }
 }

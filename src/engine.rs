@@ -137,16 +137,19 @@ pub struct RateProbe {
 }
 
 impl RateProbe {
+    /// The probe's content: `content_len` bytes of filler.
+    pub fn content(&self) -> Content {
+        Content::from_bytes(&vec![b'x'; self.content_len])
+    }
+
     pub fn layout(&self) -> Layout {
-        let content = Content::from_bytes(&vec![b'x'; self.content_len]);
+        self.layout_for(&self.content())
+    }
+
+    fn layout_for(&self, content: &Content) -> Layout {
         let alphabet = Alphabet::whitespace();
-        if self.fast_layout {
-            Layout::plan_fast(&content, &alphabet, self.bits, DEFAULT_MIN_BATCH_LOG2)
-                .expect("whitespace always has a layout")
-        } else {
-            Layout::plan(&content, &alphabet, self.bits, DEFAULT_MIN_BATCH_LOG2)
-                .expect("whitespace always has a layout")
-        }
+        let plan = if self.fast_layout { Layout::plan_fast } else { Layout::plan };
+        plan(content, &alphabet, self.bits, DEFAULT_MIN_BATCH_LOG2).expect("whitespace always has a layout")
     }
 }
 
@@ -158,9 +161,9 @@ pub fn measure_rate(
     seconds: f64,
     control: &Control,
 ) -> Result<(u64, f64), SearchError> {
-    let content = Content::from_bytes(&vec![b'x'; probe.content_len]);
+    let content = probe.content();
     let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
-    let layout = probe.layout();
+    let layout = probe.layout_for(&content);
     let batch = layout.batch(content.midstate, &content.tail, 0);
     let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
     let step = backend.mids_per_call(&layout);

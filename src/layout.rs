@@ -270,6 +270,16 @@ impl Layout {
         words
     }
 
+    /// The final block's words for one candidate (batch, mid, inner): what the kernels compress.
+    pub fn candidate_words(&self, batch: &Batch, mid: u32, inner: u32) -> [u32; 16] {
+        let mut words = self.mid_words(batch, mid);
+        let inner_words = &self.inner_table[inner as usize][..self.inner_word_count];
+        for (word, bits) in words[self.first_inner_word..].iter_mut().zip(inner_words) {
+            *word |= bits;
+        }
+        words
+    }
+
     /// Candidate index of (batch, mid, inner).
     pub fn index_of(&self, batch: &Batch, mid: u32, inner: u32) -> u128 {
         batch.index_base + mid as u128 * self.inner_count() as u128 + inner as u128
@@ -335,12 +345,8 @@ mod tests {
             {
                 let index = layout.index_of(&batch, mid, inner);
                 assert_eq!(layout.split_index(index), (batch_number, mid, inner));
-                let mut words = layout.mid_words(&batch, mid);
-                for i in 0..layout.inner_word_count {
-                    words[layout.first_inner_word + i] |= layout.inner_table[inner as usize][i];
-                }
                 let mut state = batch.midstate;
-                steps::compress(&mut state, &bytemuck::cast(words));
+                steps::compress_words(&mut state, &layout.candidate_words(&batch, mid, inner));
                 let mut message = content.to_vec();
                 message.extend(layout.suffix(index));
                 assert_eq!(

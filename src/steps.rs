@@ -122,9 +122,13 @@ pub fn a_after_step_60(s: &StepState) -> u32 {
 /// The full compression: the reference every kernel is tested against (itself tested
 /// against the md-5 crate).
 pub fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
-    let words = block_words(block);
+    compress_words(state, &block_words(block));
+}
+
+/// [`compress`] on a block already split into its 16 little-endian words.
+pub fn compress_words(state: &mut [u32; 4], words: &[u32; 16]) {
     let mut s = StepState::from_state(*state);
-    run_steps(&mut s, &words, 0..64);
+    run_steps(&mut s, words, 0..64);
     // After 64 rotations the names line up with A, B, C, D again.
     state[0] = state[0].wrapping_add(s.a);
     state[1] = state[1].wrapping_add(s.b);

@@ -69,55 +69,26 @@ fn shard_exit_codes_and_environment() {
     let count = layout.keyspace() / layout.inner_count() as u128;
     let hit_shard = deepest / layout.inner_count() as u128;
     let out = dir.path().join("out");
-    let run = |shard: &str, envs: &[(&str, &str)]| {
+    let run = |shard_args: &[&str], envs: &[(&str, &str)]| {
         let mut cmd = Command::cargo_bin("ghostsum").unwrap();
-        cmd.args([
-            "search",
-            input.to_str().unwrap(),
-            "-p",
-            &prefix,
-            "-o",
-            out.to_str().unwrap(),
-            "-q",
-            "--json",
-            "-b",
-            "cpu",
-            "--shard",
-            shard,
-        ]);
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
+        cmd.args(["search", input.to_str().unwrap(), "-p", &prefix, "-o", out.to_str().unwrap(), "-q", "--json"])
+            .args(["-b", "cpu", "--shard"])
+            .args(shard_args)
+            .envs(envs.iter().copied());
         cmd.assert()
     };
     // Shard 0 holds no hit: exit 3, nothing written.
-    run(&format!("0/{count}"), &[]).code(3);
+    run(&[&format!("0/{count}")], &[]).code(3);
     assert!(!out.exists());
-    let assert = run(&format!("{hit_shard}/{count}"), &[]).success();
+    let assert = run(&[&format!("{hit_shard}/{count}")], &[]).success();
     let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert_eq!(report["index"].as_u64(), Some(deepest as u64));
     // The same shard from a Slurm array (1-based) and a Kubernetes indexed job.
     let id = (hit_shard + 1).to_string();
     let n = count.to_string();
-    run("env", &[("SLURM_ARRAY_TASK_ID", &id), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", &n)])
+    run(&["env"], &[("SLURM_ARRAY_TASK_ID", &id), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", &n)])
         .success();
-    let mut cmd = Command::cargo_bin("ghostsum").unwrap();
-    cmd.args([
-        "search",
-        input.to_str().unwrap(),
-        "-p",
-        &prefix,
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-        "-b",
-        "cpu",
-        "--shard",
-        "env",
-        "--shard-count",
-        &n,
-    ]);
-    cmd.env("JOB_COMPLETION_INDEX", hit_shard.to_string()).assert().success();
+    run(&["env", "--shard-count", &n], &[("JOB_COMPLETION_INDEX", &hit_shard.to_string())]).success();
     Command::cargo_bin("ghostsum")
         .unwrap()
         .args(["search", input.to_str().unwrap(), "-p", "00", "-o", "x", "--shard", "env"])
