@@ -36,7 +36,8 @@ impl Backend for CpuBackend {
     fn device(&self) -> String {
         let probe = Layout::plan_from(0, &crate::alphabet::Alphabet::whitespace(), 16, 8).expect("a plain layout");
         let (name, _) = kernel::best_kernel(&probe);
-        format!("cpu ({name}, {} threads)", self.threads)
+        let plural = if self.threads == 1 { "" } else { "s" };
+        format!("cpu ({name}, {} thread{plural})", self.threads)
     }
 
     fn threads(&self) -> usize {
