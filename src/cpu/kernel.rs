@@ -113,8 +113,6 @@ unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V) {
 /// The generic kernel, specialised on the layout's inner words: `W` is the first word an
 /// inner digit touches (steps before it run once per mid value) and `C` how many words
 /// they touch, so which steps add an inner word is known at compile time.
-/// `C == 0` is the one-size-fits-all form (the portable fallback's, to keep compile times
-/// down): every step runs, and which steps add an inner word is looked up at run time.
 #[inline(always)]
 unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     input: &KernelInput,
@@ -124,12 +122,7 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     // Hits come back as one bit per lane in a u64.
     const { assert!(V::WIDTH <= 64) };
     let layout = input.layout;
-    debug_assert!(C == 0 || (layout.first_inner_word, layout.inner_word_count) == (W, C));
-    let first_word = layout.first_inner_word;
-    let dynamic_slots: [Option<usize>; 64] = std::array::from_fn(|i| {
-        let t = message_index(i);
-        (first_word..first_word + layout.inner_word_count).contains(&t).then(|| t - first_word)
-    });
+    debug_assert_eq!((layout.first_inner_word, layout.inner_word_count), (W, C));
     let columns = &input.columns.columns;
     let padded = columns[0].len();
     let mut odometer = MidOdometer::new(layout, input.batch, mids.start);
@@ -146,15 +139,14 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
             VState { a: V::splat(shared.a), b: V::splat(shared.b), c: V::splat(shared.c), d: V::splat(shared.d) };
         let mut chunk = 0;
         while chunk < padded {
-            let used = if C == 0 { columns.len() } else { C };
             let inner: [V; MAX_INNER_WORDS] =
-                std::array::from_fn(|j| if j < used { V::load(&columns[j][chunk..]) } else { V::splat(0) });
+                std::array::from_fn(|j| if j < C { V::load(&columns[j][chunk..]) } else { V::splat(0) });
             let mut s = start;
             macro_rules! run {
                 ($($i:literal)*) => {$(
                     if $i >= W {
                         let t = message_index($i);
-                        let slot = if C == 0 { dynamic_slots[$i] } else { (t >= W && t < W + C).then(|| t - W) };
+                        let slot = (t >= W && t < W + C).then(|| t - W);
                         let mut x = V::splat(folded[$i]);
                         if let Some(slot) = slot {
                             x = x.add(inner[slot]);
@@ -187,7 +179,7 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
 macro_rules! layout_table {
     ($at:ident, $first:expr, $count:expr; $($w:literal)*) => {
         match ($first, $count) {
-            // SAFETY (every arm): the caller checked the CPU feature (`best_kernel`).
+            // SAFETY (every arm): the caller checked the CPU feature, if any (`available_kernels`).
             $(
                 ($w, 1) => |i, m, f| unsafe { $at::<$w, 1>(i, m, f) },
                 ($w, 2) => |i, m, f| unsafe { $at::<$w, 2>(i, m, f) },
@@ -202,6 +194,7 @@ macro_rules! layout_table {
 macro_rules! kernel_set {
     ($name:ident, $lanes:ty, $($feature:literal)?) => {
         mod $name {
+            #[allow(unused_imports)] // not every arch uses all of them
             use super::*;
             $(#[target_feature(enable = $feature)])?
             unsafe fn at<const W: usize, const C: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
@@ -215,15 +208,11 @@ macro_rules! kernel_set {
     };
 }
 
-/// The fallback runs the one-size-fits-all form: specialising it too would double the
-/// build time for a kernel that only CPUs without AVX2 use.
-mod portable {
-    use super::*;
-    pub fn for_layout(_first_word: usize, _word_count: usize) -> KernelFn {
-        // SAFETY: portable lanes need no CPU feature.
-        |i, m, f| unsafe { search_mids::<crate::cpu::lanes::Pair<crate::cpu::lanes::Portable>, 0, 0>(i, m, f) }
-    }
-}
+// The fallback for CPUs without AVX2 (and every non-x86 CPU): one group of four lanes,
+// which the compiler maps to SSE2 or NEON. On x86-64 with only SSE2's 16 registers, four
+// lanes ran 54.6 M/s a thread against 46.7 for two groups of four and 28.1 for two of eight
+// (spilling); see BENCHMARKS.md.
+kernel_set!(portable, crate::cpu::lanes::Portable<4>,);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(avx2, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>>, "avx2");
 #[cfg(target_arch = "x86_64")]

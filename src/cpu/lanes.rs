@@ -30,15 +30,15 @@ pub trait Lanes: Copy {
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64;
 }
 
-/// Portable lanes: plain arrays, each operation a simple loop the compiler vectorises for
+/// `N` portable lanes: a plain array, each operation a simple loop the compiler vectorises for
 /// whatever the target has (SSE2, NEON, ...).
 #[derive(Clone, Copy)]
-pub struct Portable(pub [u32; 8]);
+pub struct Portable<const N: usize>(pub [u32; N]);
 
 macro_rules! portable_lanewise {
     (|$($x:ident),+| $body:expr) => {{
-        let mut out = [0u32; 8];
-        for l in 0..8 {
+        let mut out = [0u32; N];
+        for l in 0..N {
             $(let $x = $x.0[l];)+
             out[l] = $body;
         }
@@ -46,15 +46,15 @@ macro_rules! portable_lanewise {
     }};
 }
 
-impl Lanes for Portable {
-    const WIDTH: usize = 8;
+impl<const N: usize> Lanes for Portable<N> {
+    const WIDTH: usize = N;
     #[inline(always)]
     unsafe fn splat(x: u32) -> Self {
-        Portable([x; 8])
+        Portable([x; N])
     }
     #[inline(always)]
     unsafe fn load(words: &[u32]) -> Self {
-        Portable(words[..8].try_into().unwrap())
+        Portable(words[..N].try_into().unwrap())
     }
     #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
