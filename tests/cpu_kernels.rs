@@ -2,7 +2,7 @@
 //! candidate's final block.
 
 use ghostsum::alphabet::Alphabet;
-use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelInput};
+use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelFn, KernelInput};
 use ghostsum::input::Content;
 use ghostsum::layout::Layout;
 use ghostsum::target::Prefix;
@@ -42,32 +42,47 @@ fn kernels_match_full_compression_for_every_layout_shape() {
     ];
     let mut shapes_seen = std::collections::BTreeSet::new();
     for alphabet in &alphabets {
-        for len in (0..64).step_by(3).chain([64, 100, 1000]) {
+        // Big batches as searches use them, and small ones (a short suffix, so inner digits
+        // early in the block).
+        for (len, min_batch_log2) in (0..128).chain([1000]).flat_map(|len| [(len, 34), (len, 8)]) {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
             let content = Content::from_bytes(&bytes);
-            let layout = Layout::plan(&content, alphabet, 24, 34).unwrap();
-            shapes_seen.insert((layout.first_inner_word / 4, layout.inner_word_count));
+            let layout = Layout::plan(&content, alphabet, 24, min_batch_log2).unwrap();
+            shapes_seen.insert((layout.first_inner_word, layout.inner_word_count));
             let mids = 0..(layout.mid_count().min(6) as u32);
             let expected = reference_matches(&layout, &content, &prefix, mids.clone());
-            let batch = layout.batch(content.midstate, &content.tail, 0);
-            let columns = InnerColumns::new(&layout);
-            let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
-            let input = KernelInput::new(&job, &columns);
-            for (name, kernel) in available_kernels(&layout) {
+            for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
                 let mut got = Vec::new();
-                let tested = kernel(&input, mids.clone(), &mut |mid, inner| {
+                let tested = kernel(input, mids.clone(), &mut |mid, inner| {
                     got.push((mid, inner));
                     false
                 });
                 assert_eq!(got, expected, "kernel {name}, alphabet {alphabet}, content {len} bytes");
                 assert_eq!(tested, mids.len() as u64 * layout.inner_count() as u64);
-            }
+            });
         }
     }
-    // The loop above must have reached every kernel instantiation and several inner widths.
+    // Each (first inner word, inner word count) is its own compiled kernel: the loop above
+    // must have reached most of them, from the first words of the block to the last.
     let firsts: std::collections::BTreeSet<_> = shapes_seen.iter().map(|s| s.0).collect();
-    assert_eq!(firsts.len(), 4, "{shapes_seen:?}");
-    assert!(shapes_seen.iter().any(|s| s.1 > 1), "{shapes_seen:?}");
+    assert!((0..=12).all(|w| firsts.contains(&w)), "{shapes_seen:?}");
+    assert!((1..=4).all(|c| shapes_seen.iter().any(|s| s.1 == c)), "{shapes_seen:?}");
+}
+
+/// Runs `check` on every kernel this CPU has, set up for batch 0 of `layout`.
+fn for_each_kernel(
+    layout: &Layout,
+    content: &Content,
+    prefix: &Prefix,
+    mut check: impl FnMut(&str, KernelFn, &KernelInput),
+) {
+    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let columns = InnerColumns::new(layout);
+    let job = ghostsum::backend::Job { layout, batch: &batch, prefix };
+    let input = KernelInput::new(&job, &columns);
+    for (name, kernel) in available_kernels(layout) {
+        check(name, kernel, &input);
+    }
 }
 
 #[test]
@@ -76,16 +91,12 @@ fn a_real_hit_stops_the_kernel_at_the_lowest_candidate() {
     let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 34).unwrap();
     let prefix = Prefix::parse("7").unwrap();
     let expected = reference_matches(&layout, &content, &prefix, 0..2);
-    let batch = layout.batch(content.midstate, &content.tail, 0);
-    let columns = InnerColumns::new(&layout);
-    let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
-    let input = KernelInput::new(&job, &columns);
-    for (name, kernel) in available_kernels(&layout) {
+    for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
         let mut got = Vec::new();
-        kernel(&input, 0..2, &mut |mid, inner| {
+        kernel(input, 0..2, &mut |mid, inner| {
             got.push((mid, inner));
             got.len() == 3
         });
         assert_eq!(got, expected[..3], "{name}");
-    }
+    });
 }
