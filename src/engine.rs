@@ -138,7 +138,7 @@ pub struct RateProbe {
 
 impl RateProbe {
     /// The probe's content: `content_len` bytes of filler.
-    pub fn content(&self) -> Content {
+    fn content(&self) -> Content {
         Content::from_bytes(&vec![b'x'; self.content_len])
     }
 

@@ -194,7 +194,6 @@ macro_rules! layout_table {
 macro_rules! kernel_set {
     ($name:ident, $lanes:ty, $($feature:literal)?) => {
         mod $name {
-            #[allow(unused_imports)] // not every arch uses all of them
             use super::*;
             $(#[target_feature(enable = $feature)])?
             unsafe fn at<const W: usize, const C: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
