@@ -112,10 +112,23 @@ impl Alphabet {
         &self.symbols
     }
 
+    /// How many whole symbols end `bytes` (counted back from its end).
+    pub fn trailing_symbols(&self, bytes: &[u8]) -> usize {
+        bytes.rchunks_exact(self.width()).take_while(|c| self.symbols.iter().any(|s| s == c)).count()
+    }
+
     /// True when `bytes` is a whole number of this alphabet's symbols.
     pub fn spells(&self, bytes: &[u8]) -> bool {
         bytes.len().is_multiple_of(self.width())
             && bytes.chunks(self.width()).all(|c| self.symbols.iter().any(|s| s == c))
+    }
+}
+
+impl std::str::FromStr for Alphabet {
+    type Err = AlphabetError;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        Self::parse(spec)
     }
 }
 
@@ -162,5 +175,9 @@ mod tests {
         let a = Alphabet::whitespace();
         assert!(a.spells(b" \t\n\x0b\x0c"));
         assert!(!a.spells(b" \r"));
+        assert_eq!(a.trailing_symbols(b"x \t\n"), 3);
+        assert_eq!(a.trailing_symbols(b" x"), 0);
+        let zw = Alphabet::zero_width();
+        assert_eq!(zw.trailing_symbols("a\u{200b}\u{2060}".as_bytes()), 2);
     }
 }

@@ -27,7 +27,8 @@ impl Job<'_> {
 /// Shared between the engine, the backend's workers and the progress display.
 #[derive(Default)]
 pub struct Control {
-    /// Set by Ctrl-C: backends return [`SearchError::Cancelled`] within a dispatch or chunk.
+    /// Set to stop the search: backends return [`SearchError::Cancelled`] within a dispatch
+    /// or chunk. A stop signal (SIGINT, SIGTERM, SIGHUP) does the same.
     pub stop: AtomicBool,
     /// Candidates tested so far, for progress.
     pub tested: AtomicU64,
@@ -35,7 +36,7 @@ pub struct Control {
 
 impl Control {
     pub fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.load(Ordering::Relaxed) || crate::signals::stop_requested().is_some()
     }
     pub fn add_tested(&self, n: u64) {
         self.tested.fetch_add(n, Ordering::Relaxed);
@@ -48,6 +49,17 @@ pub enum SearchError {
     Cancelled,
     #[error("{0}")]
     Backend(String),
+}
+
+impl SearchError {
+    /// As an error for the command line: a cancellation by a stop signal becomes
+    /// [`crate::signals::Interrupted`], which ends the process with 128 + the signal.
+    pub fn into_error(self) -> anyhow::Error {
+        match (self, crate::signals::received()) {
+            (SearchError::Cancelled, Some(signal)) => crate::signals::Interrupted(signal).into(),
+            (e, _) => e.into(),
+        }
+    }
 }
 
 pub trait Backend {

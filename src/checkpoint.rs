@@ -47,7 +47,7 @@ impl CheckpointFile {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => anyhow::bail!("cannot read checkpoint {}: {}", self.path.display(), crate::input::io_reason(&e)),
+            Err(e) => return Err(crate::io_error::at("read checkpoint", &self.path, &e)),
         };
         let saved: Checkpoint = serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!(

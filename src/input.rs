@@ -1,15 +1,24 @@
-//! Reads the content once, streaming: complete 64-byte blocks are folded into the MD5
-//! midstate as they arrive, so memory stays constant for a 10 GB file.
+//! Reads the content exactly once, streaming: complete 64-byte blocks are folded into the
+//! MD5 midstate as they arrive, so memory stays constant for a 10 GB file.
+//!
+//! A regular file is kept open and read again from its start to write the output. Anything
+//! that cannot be read twice (standard input, a FIFO, `<(cmd)`, a character device) is kept
+//! from that one read: in memory up to [`SPOOL_IN_MEMORY`], then in an anonymous temporary
+//! file that the system deletes whatever happens to the process.
 
+use crate::io_error;
+use crate::stdio::{self, Stream};
 use md5::{Digest, Md5};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// Bytes of a one-time input held in memory before the rest goes to a temporary file.
+pub const SPOOL_IN_MEMORY: usize = 16 << 20;
+
 /// What the search needs to know about the content, and where to copy it from later.
 pub struct Content {
-    /// Where the content's bytes can be read again to write the output.
-    pub source: ContentSource,
+    source: ContentSource,
     /// Content length in bytes.
     pub len: u64,
     /// MD5 state after every complete 64-byte block of the content.
@@ -20,61 +29,76 @@ pub struct Content {
     pub hasher: Md5,
 }
 
-pub enum ContentSource {
-    File(PathBuf),
-    /// Standard input, spooled to a temporary file while it was hashed.
-    Spooled(tempfile::NamedTempFile),
-    /// Content held in memory (batch pages after their placeholders are filled in).
-    Memory(Vec<u8>),
+enum ContentSource {
+    /// A regular file, kept open since it was read.
+    File { file: File, path: PathBuf },
+    /// A one-time input kept in an anonymous temporary file.
+    Spooled { file: File, name: String },
+    /// Bytes in memory: batch pages, tests, and short one-time inputs.
+    Memory { bytes: Vec<u8>, name: String },
 }
 
 impl Content {
     /// Reads a path, or standard input for `-`.
     pub fn read(input: &Path) -> anyhow::Result<Content> {
         if input == Path::new("-") {
-            let mut spool = tempfile::NamedTempFile::new()
-                .map_err(|e| anyhow::anyhow!("cannot create a temporary file to hold standard input: {e}"))?;
-            let stdin = io::stdin();
-            let mut content = Self::fold(stdin.lock(), Some(spool.as_file_mut()))
-                .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?;
-            spool.as_file_mut().flush()?;
-            content.source = ContentSource::Spooled(spool);
-            Ok(content)
-        } else {
-            let file =
-                File::open(input).map_err(|e| anyhow::anyhow!("cannot read {}: {}", input.display(), io_reason(&e)))?;
-            if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-                anyhow::bail!("cannot read {}: it is a directory", input.display());
+            if stdio::closed_at_start(Stream::Stdin) {
+                anyhow::bail!("standard input is closed (<&-); give a file, or redirect one into it");
             }
-            let mut content = Self::fold(file, None)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {}", input.display(), io_reason(&e)))?;
-            content.source = ContentSource::File(input.to_path_buf());
-            Ok(content)
+            return Self::read_once(io::stdin().lock(), "standard input");
         }
+        // Opening a FIFO waits for its writer, as `cat` does; a stop signal still ends it.
+        let file = File::open(input).map_err(|e| io_error::at("read", input, &e))?;
+        let meta = file.metadata().map_err(|e| io_error::at("read", input, &e))?;
+        if meta.is_dir() {
+            anyhow::bail!("cannot read {}: it is a folder; give a file", input.display());
+        }
+        if !meta.is_file() {
+            return Self::read_once(file, &input.display().to_string());
+        }
+        let mut content = Self::fold(&file, None, &input.display().to_string())?;
+        content.source = ContentSource::File { file, path: input.to_path_buf() };
+        Ok(content)
     }
 
     /// Content held in memory (tests, batch pages).
     pub fn from_bytes(bytes: &[u8]) -> Content {
-        let mut content = Self::fold(bytes, None).expect("reading from memory cannot fail");
-        content.source = ContentSource::Memory(bytes.to_vec());
+        let mut content = Self::fold(bytes, None, "memory").expect("reading from memory cannot fail");
+        content.source = ContentSource::Memory { bytes: bytes.to_vec(), name: "the page".into() };
         content
     }
 
-    fn fold(mut reader: impl Read, mut copy_to: Option<&mut File>) -> io::Result<Content> {
+    /// Reads something that cannot be read twice, keeping its bytes for the output.
+    fn read_once(reader: impl Read, name: &str) -> anyhow::Result<Content> {
+        let mut spool = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);
+        let mut content = Self::fold(reader, Some(&mut spool), name)?;
+        content.source = match spool.into_inner() {
+            tempfile::SpooledData::InMemory(cursor) => {
+                ContentSource::Memory { bytes: cursor.into_inner(), name: name.into() }
+            }
+            tempfile::SpooledData::OnDisk(file) => ContentSource::Spooled { file, name: name.into() },
+        };
+        Ok(content)
+    }
+
+    fn fold(mut reader: impl Read, mut copy_to: Option<&mut dyn Write>, name: &str) -> anyhow::Result<Content> {
         let mut midstate = crate::steps::INITIAL_STATE;
         let mut hasher = Md5::new();
         let mut len = 0u64;
         let mut buf = vec![0u8; 1 << 20];
         let mut carried = 0usize; // bytes at the front of buf not yet folded
         loop {
+            crate::signals::check()?;
             let n = match reader.read(&mut buf[carried..]) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => return Err(io_error::on("read", name, &e)),
             };
-            if let Some(f) = copy_to.as_deref_mut() {
-                f.write_all(&buf[carried..carried + n])?;
+            if let Some(spool) = copy_to.as_deref_mut() {
+                spool
+                    .write_all(&buf[carried..carried + n])
+                    .map_err(|e| io_error::on("keep a copy of", &format!("{name} in a temporary file"), &e))?;
             }
             hasher.update(&buf[carried..carried + n]);
             len += n as u64;
@@ -85,28 +109,53 @@ impl Content {
             buf.copy_within(whole..filled, 0);
             carried = filled - whole;
         }
-        Ok(Content { source: ContentSource::Memory(Vec::new()), len, midstate, tail: buf[..carried].to_vec(), hasher })
+        let source = ContentSource::Memory { bytes: Vec::new(), name: name.into() };
+        Ok(Content { source, len, midstate, tail: buf[..carried].to_vec(), hasher })
     }
 
-    /// Opens the content for copying into the output.
-    pub fn reopen(&self) -> io::Result<Box<dyn Read>> {
+    /// The content from its first byte, for copying into the output.
+    pub fn reader(&self) -> Box<dyn Read + '_> {
+        self.reader_from(0)
+    }
+
+    /// The content from byte `offset` on.
+    pub fn reader_from(&self, offset: u64) -> Box<dyn Read + '_> {
         match &self.source {
-            ContentSource::File(p) => Ok(Box::new(File::open(p)?)),
-            ContentSource::Memory(bytes) => Ok(Box::new(io::Cursor::new(bytes.clone()))),
-            ContentSource::Spooled(t) => Ok(Box::new(File::open(t.path())?)),
+            ContentSource::File { file, .. } | ContentSource::Spooled { file, .. } => {
+                Box::new(PositionedReader { file, position: offset })
+            }
+            ContentSource::Memory { bytes, .. } => Box::new(&bytes[(offset as usize).min(bytes.len())..]),
         }
+    }
+
+    /// The input in words, for messages.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            ContentSource::File { path, .. } => path.display().to_string(),
+            ContentSource::Spooled { name, .. } | ContentSource::Memory { name, .. } => name.clone(),
+        }
+    }
+
+    /// Was the content read from a regular file (which --in-place can replace)?
+    pub fn is_regular_file(&self) -> bool {
+        matches!(self.source, ContentSource::File { .. })
     }
 }
 
-/// An io::Error's reason without Rust's "(os error 2)" noise.
-pub fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file".into(),
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_string()
-        }
+/// Reads a file from a position of its own (pread), so the one open handle is never moved.
+struct PositionedReader<'a> {
+    file: &'a File,
+    position: u64,
+}
+
+impl Read for PositionedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.position)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.position)?;
+        self.position += n as u64;
+        Ok(n)
     }
 }
 
@@ -126,6 +175,20 @@ mod tests {
                 crate::steps::compress(&mut expected, block.try_into().unwrap());
             }
             assert_eq!(c.midstate, expected);
+            let mut copy = Vec::new();
+            c.reader().read_to_end(&mut copy).unwrap();
+            assert_eq!(copy, bytes);
         }
+    }
+
+    #[test]
+    fn one_time_inputs_past_the_memory_bound_are_kept_on_disk() {
+        let bytes: Vec<u8> = (0..SPOOL_IN_MEMORY + 100).map(|i| (i % 251) as u8).collect();
+        let c = Content::read_once(bytes.as_slice(), "a pipe").unwrap();
+        assert!(matches!(c.source, ContentSource::Spooled { .. }));
+        let mut copy = Vec::new();
+        c.reader().read_to_end(&mut copy).unwrap();
+        assert!(copy == bytes, "the spooled copy differs");
+        assert_eq!(c.describe(), "a pipe");
     }
 }

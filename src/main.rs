@@ -1,27 +1,73 @@
-//! The thin binary: parse the command line, run it, report errors on one line.
+//! The thin binary: parse the command line, run it, report errors on one line, exit with
+//! the status the README and `--help` list.
 
 use clap::Parser;
+use ghostsum::cli::EXIT_ERROR;
+use ghostsum::signals::Interrupted;
+use ghostsum::stdio::{say, ReaderGone, EXIT_READER_GONE};
+
+// Which standard descriptors were closed at start, recorded before Rust's runtime reopens
+// them on /dev/null (src/stdio.rs): `search - <&-` must be an error, not an empty input.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd", target_os = "netbsd"))]
+#[used]
+#[link_section = ".init_array"]
+static RECORD_CLOSED_STANDARD_FDS: extern "C" fn() = ghostsum::stdio::record_closed_standard_fds;
+
+#[cfg(target_os = "macos")]
+#[used]
+#[link_section = "__DATA,__mod_init_func"]
+static RECORD_CLOSED_STANDARD_FDS: extern "C" fn() = ghostsum::stdio::record_closed_standard_fds;
 
 fn main() {
-    let cli = match ghostsum::cli::Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            // --help and --version.
-            let _ = e.print();
-            std::process::exit(0);
-        }
-        Err(e) => {
-            let rendered = e.to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("ghostsum: error: {first} (see ghostsum --help)");
-            std::process::exit(2);
-        }
+    let code = match ghostsum::cli::Cli::try_parse() {
+        Ok(cli) => match ghostsum::cli::run(cli) {
+            Ok(code) => code,
+            Err(e) => report_error(&e),
+        },
+        Err(e) => report_usage_error(e),
     };
-    match ghostsum::cli::run(cli) {
-        Ok(code) => std::process::exit(code),
-        Err(e) => {
-            eprintln!("ghostsum: error: {e:#}");
-            std::process::exit(2);
-        }
+    std::process::exit(code)
+}
+
+fn report_error(e: &anyhow::Error) -> i32 {
+    if e.downcast_ref::<ReaderGone>().is_some() {
+        // The reader stopped reading, as `| head` does: nothing to complain about.
+        return EXIT_READER_GONE;
     }
+    if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
+        say(format!("ghostsum: {}: stopped; nothing was written", signal.name()));
+        return signal.exit_code();
+    }
+    say(format!("ghostsum: error: {e:#}"));
+    EXIT_ERROR
+}
+
+/// clap's message on one line: the error, the arguments it lists (a missing --prefix is
+/// named), and the usage line.
+fn report_usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return 0;
+        }
+        // Bare `ghostsum` (or a subcommand-less call): the whole help, on stderr.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return EXIT_ERROR;
+        }
+        _ => {}
+    }
+    let rendered = e.to_string();
+    let mut lines = rendered.lines();
+    let mut message = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    let listed: Vec<&str> = lines.clone().take_while(|l| l.starts_with("  ")).map(str::trim).collect();
+    if !listed.is_empty() {
+        message = format!("{} {}", message, listed.join(", "));
+    }
+    match lines.find_map(|l| l.strip_prefix("Usage: ")) {
+        Some(usage) => say(format!("ghostsum: error: {message} (usage: {usage}; see --help)")),
+        None => say(format!("ghostsum: error: {message} (see ghostsum --help)")),
+    }
+    EXIT_ERROR
 }

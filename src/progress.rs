@@ -42,40 +42,80 @@ pub fn human_duration(seconds: f64) -> String {
     }
 }
 
-/// A spinner that reads the shared counter; stops when dropped.
+/// How progress is shown on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressDisplay {
+    /// `-q`: nothing.
+    Hidden,
+    /// A live spinner line, redrawn in place: stderr is a terminal.
+    Spinner,
+    /// A plain line every interval: for job logs (Slurm, Kubernetes, `2>log`).
+    Lines(Duration),
+}
+
+/// Plain progress lines come this often when stderr is not a terminal.
+pub const DEFAULT_LINE_INTERVAL: Duration = Duration::from_secs(10);
+
+impl ProgressDisplay {
+    /// `-q` hides progress; an explicit interval, or a stderr that is not a terminal, gives
+    /// plain lines; else a spinner.
+    pub fn choose(quiet: bool, every: Option<Duration>) -> Self {
+        match (quiet, every) {
+            (true, _) => ProgressDisplay::Hidden,
+            (false, Some(interval)) => ProgressDisplay::Lines(interval),
+            (false, None) if crate::stdio::stderr_is_terminal() => ProgressDisplay::Spinner,
+            (false, None) => ProgressDisplay::Lines(DEFAULT_LINE_INTERVAL),
+        }
+    }
+}
+
+/// Shows the shared counter while a search runs; stops when dropped.
 pub struct Progress {
-    bar: ProgressBar,
+    bar: Option<ProgressBar>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Progress {
-    pub fn start(control: Arc<Control>, bits: u32, quiet: bool) -> Progress {
-        Self::start_labeled(control, bits, quiet, String::new())
-    }
-
-    /// The same, each line led by `label` (a batch's "[2/5] cave").
-    pub fn start_labeled(control: Arc<Control>, bits: u32, quiet: bool, label: String) -> Progress {
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
-        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap());
+    /// Starts showing progress, each line led by `label` (a batch's "[2/5] cave · ").
+    pub fn start(control: Arc<Control>, bits: u32, display: ProgressDisplay, label: String) -> Progress {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let thread = (!quiet).then(|| {
+        let (bar, wake_every) = match display {
+            ProgressDisplay::Hidden => return Progress { bar: None, stop, thread: None },
+            ProgressDisplay::Spinner => {
+                let bar = ProgressBar::new_spinner();
+                bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap());
+                (Some(bar), Duration::from_millis(200))
+            }
+            ProgressDisplay::Lines(interval) => (None, interval),
+        };
+        let thread = {
             let (bar, stop) = (bar.clone(), stop.clone());
             std::thread::spawn(move || {
                 let started = Instant::now();
                 // Counts from here: a batch shares one counter across its pages.
                 let base = control.tested.load(Ordering::Relaxed);
+                let mut next = started + wake_every;
                 while !stop.load(Ordering::Relaxed) {
                     // Parked, not slept: dropping the Progress wakes it at once.
-                    std::thread::park_timeout(Duration::from_millis(200));
+                    std::thread::park_timeout(next.saturating_duration_since(Instant::now()));
+                    if stop.load(Ordering::Relaxed) || Instant::now() < next {
+                        continue;
+                    }
+                    next += wake_every;
                     let tested = (control.tested.load(Ordering::Relaxed) - base) as f64;
-                    let elapsed = started.elapsed().as_secs_f64();
-                    bar.set_message(format!("{label}{}", progress_line(tested, elapsed, bits)));
-                    bar.tick();
+                    let line = format!("{label}{}", progress_line(tested, started.elapsed().as_secs_f64(), bits));
+                    match &bar {
+                        Some(bar) => {
+                            bar.set_message(line);
+                            bar.tick();
+                        }
+                        None => crate::stdio::say(format!("ghostsum: {line}")),
+                    }
                 }
             })
-        });
-        Progress { bar, stop, thread }
+        };
+        Progress { bar, stop, thread: Some(thread) }
     }
 }
 
@@ -108,7 +148,9 @@ impl Drop for Progress {
             t.thread().unpark();
             let _ = t.join();
         }
-        self.bar.finish_and_clear();
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 

@@ -21,6 +21,36 @@ pub enum ShardError {
     BadEnvironment(String),
 }
 
+/// `--shard` as given: a fixed shard, or `env` (read from the scheduler when the search starts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardSpec {
+    /// `--shard I/N`.
+    Fixed(Shard),
+    /// `--shard env`: Slurm array or Kubernetes indexed job variables.
+    FromEnvironment,
+}
+
+impl std::str::FromStr for ShardSpec {
+    type Err = ShardError;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        if spec == "env" {
+            return Ok(ShardSpec::FromEnvironment);
+        }
+        Shard::parse(spec, None, &|_| None).map(ShardSpec::Fixed)
+    }
+}
+
+impl ShardSpec {
+    /// The shard, reading the scheduler's variables through `env` for `--shard env`.
+    pub fn resolve(self, count: Option<u64>, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
+        match self {
+            ShardSpec::Fixed(shard) => Ok(shard),
+            ShardSpec::FromEnvironment => Shard::from_env(count, env),
+        }
+    }
+}
+
 impl Shard {
     pub fn new(index: u64, count: u64) -> Option<Shard> {
         (count >= 1 && index < count).then_some(Shard { index, count })

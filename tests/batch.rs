@@ -120,3 +120,167 @@ fn shipped_examples_build() {
     assert_eq!(address_prefix.len(), 6);
     assert!(digest.starts_with(address_prefix), "the script says {printed} but its md5 is {digest}");
 }
+
+#[test]
+fn outputs_that_would_overwrite_sources_or_each_other_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.txt", "A {{url:b}}\n");
+    write(d, "b.txt", "B {{url:a}}\n");
+    let manifest = |pages: &[(&str, &str)]| {
+        let mut text = "url = \"https://x/{prefix}\"\ndigits = 3\n".to_string();
+        for (name, file) in pages {
+            text += &format!("[[page]]\nname = \"{name}\"\nfile = \"{file}\"\n");
+        }
+        write(d, "m.toml", &text);
+    };
+    let refused = |out: &Path, expected: &str| {
+        let sources: Vec<Vec<u8>> =
+            ["a.txt", "b.txt", "m.toml"].iter().map(|f| std::fs::read(d.join(f)).unwrap()).collect();
+        let assert = batch(&d.join("m.toml"), out, &[]).code(2);
+        let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{err} lacks {expected}");
+        let after: Vec<Vec<u8>> =
+            ["a.txt", "b.txt", "m.toml"].iter().map(|f| std::fs::read(d.join(f)).unwrap()).collect();
+        assert_eq!(sources, after, "a source changed");
+    };
+    manifest(&[("a", "a.txt"), ("b", "b.txt")]);
+    // --out-dir . in the manifest's folder: the pages would overwrite their own sources.
+    refused(d, "page 'a''s source");
+    refused(&d.join("."), "page 'a''s source");
+    assert!(!d.join("ghostsum-report.json").exists());
+    // Two pages with one file; a page called like the report.
+    manifest(&[("a", "a.txt"), ("b", "a.txt")]);
+    refused(&d.join("out"), "is also page 'a''s output");
+    write(d, "ghostsum-report.json", "{{url:a}}");
+    manifest(&[("a", "a.txt"), ("b", "b.txt"), ("r", "ghostsum-report.json")]);
+    refused(&d.join("out"), "the report ghostsum-report.json");
+    assert!(!d.join("out").exists(), "nothing is written when refused");
+    // --out-dir that is a file.
+    manifest(&[("a", "a.txt"), ("b", "b.txt")]);
+    refused(&d.join("a.txt"), "is a file, not a folder");
+}
+
+#[test]
+fn a_page_reached_through_a_symlink_out_of_the_folder_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "not for publishing").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), d.join("innocent.txt")).unwrap();
+    write(d, "m.toml", "url = \"https://x/{prefix}\"\n[[page]]\nname = \"p\"\nfile = \"innocent.txt\"\n");
+    let assert = batch(&d.join("m.toml"), &d.join("out"), &[]).code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("m.toml:4") && err.contains("leads outside the manifest's folder"), "{err}");
+    // A symlink that stays inside is fine.
+    write(d, "real.txt", "inside\n");
+    std::os::unix::fs::symlink("real.txt", d.join("alias.txt")).unwrap();
+    write(d, "m.toml", "url = \"https://x/{prefix}\"\ndigits = 2\n[[page]]\nname = \"p\"\nfile = \"alias.txt\"\n");
+    batch(&d.join("m.toml"), &d.join("out"), &[]).success();
+}
+
+#[test]
+fn more_pages_than_prefixes_is_an_error_not_a_spin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.txt", "page\n");
+    let pages = |n: usize| (0..n).map(|i| format!("[[page]]\nname = \"p{i}\"\nfile = \"p.txt\"\n")).collect::<String>();
+    write(d, "m.toml", &format!("url = \"https://x/{{prefix}}\"\ndigits = 1\n{}", pages(17)));
+    let started = std::time::Instant::now();
+    let assert = batch(&d.join("m.toml"), &d.join("out"), &[]).code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("17 pages need a 1-digit prefix, but only 16 are free"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Prefixes given by hand take places too.
+    write(d, "m.toml", &format!("url = \"https://x/{{prefix}}\"\ndigits = 1\n[[page]]\nname = \"given\"\nfile = \"p.txt\"\nprefix = \"a\"\n{}", pages(16)));
+    let assert = batch(&d.join("m.toml"), &d.join("out"), &[]).code(2);
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("only 15 are free"));
+}
+
+#[test]
+fn a_rerun_keeps_the_first_runs_figures_and_new_pages_follow_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.txt", "first {{url:a}}\n");
+    write(d, "m.toml", "url = \"https://x/{prefix}\"\n[[page]]\nname = \"a\"\nfile = \"a.txt\"\nprefix = \"c0ff\"\n");
+    let out = d.join("out");
+    let run = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "umask 022; exec '{}' batch '{}' --out-dir '{}' -q -b cpu",
+            assert_cmd::cargo::cargo_bin("ghostsum").display(),
+            d.join("m.toml").display(),
+            out.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    use std::os::unix::fs::MetadataExt;
+    for f in ["a.txt", "ghostsum-report.json"] {
+        assert_eq!(std::fs::metadata(out.join(f)).unwrap().mode() & 0o777, 0o644, "{f}");
+    }
+    let read = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("ghostsum-report.json")).unwrap()).unwrap()
+    };
+    let first = read();
+    assert!(first["pages"][0]["candidates"].as_u64().unwrap() > 0);
+    batch(&d.join("m.toml"), &out, &[]).success();
+    let second = read();
+    assert_eq!(second["pages"][0]["skipped"], true);
+    assert_eq!(second["pages"][0]["candidates"], first["pages"][0]["candidates"]);
+    assert_eq!(second["pages"][0]["seconds"], first["pages"][0]["seconds"]);
+}
+
+mod parser_on_arbitrary_bytes {
+    use ghostsum::batch::manifest::Manifest;
+    use ghostsum::batch::resolve_placeholders;
+    use proptest::prelude::*;
+    use std::path::Path;
+
+    fn manifest() -> Manifest {
+        let dir = std::env::temp_dir();
+        std::fs::write(dir.join("ghostsum-prop-page.txt"), "x").unwrap();
+        let text = "url = \"https://x/{prefix}\"\n[[page]]\nname = \"a\"\nfile = \"ghostsum-prop-page.txt\"\nprefix = \"ab\"\n";
+        Manifest::parse(&dir.join("m.toml"), text).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn placeholders_never_panic_and_errors_name_file_and_line(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just(b"{{url:a}}".to_vec()), Just(b"{{prefix:a}}".to_vec()), Just(b"{{url:zz}}".to_vec()),
+                    Just(b"{{".to_vec()), Just(b"}}".to_vec()), Just(b"\n".to_vec()), Just(vec![0xff, 0xfe]),
+                    Just("é".as_bytes().to_vec()), proptest::collection::vec(any::<u8>(), 0..8),
+                ],
+                0..24,
+            )
+        ) {
+            let text: Vec<u8> = parts.concat();
+            let m = manifest();
+            match resolve_placeholders(&m, &m.pages[0], &text) {
+                Ok(out) => prop_assert!(!out.windows(9).any(|w| w == b"{{url:a}}")),
+                Err(e) => {
+                    // "<page source>:<line>: ... names no page": a line that exists.
+                    let message = e.to_string();
+                    let source = m.pages[0].source.display().to_string();
+                    prop_assert!(message.starts_with(&format!("{source}:")), "{}", message);
+                    let line: usize = message[source.len() + 1..].split(':').next().unwrap().parse().unwrap();
+                    prop_assert!(line >= 1 && line <= text.iter().filter(|&&b| b == b'\n').count() + 1);
+                    prop_assert!(message.contains("names no page"));
+                }
+            }
+        }
+
+        #[test]
+        fn manifests_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let text = String::from_utf8_lossy(&bytes);
+            if let Err(e) = Manifest::parse(Path::new("m.toml"), &text) {
+                prop_assert!(e.to_string().starts_with("m.toml"), "{}", e);
+            }
+        }
+    }
+}

@@ -137,7 +137,7 @@ fn killed_in_place_search_leaves_the_input_intact() {
         let status = child.wait_with_output().unwrap();
         if signal == "-INT" {
             assert_eq!(status.status.code(), Some(130), "{}", String::from_utf8_lossy(&status.stderr));
-            assert!(String::from_utf8_lossy(&status.stderr).contains("interrupted"));
+            assert!(String::from_utf8_lossy(&status.stderr).contains("SIGINT: stopped"));
         }
         assert_eq!(std::fs::read(&input).unwrap(), b"do not lose me\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "stray files after {signal}");

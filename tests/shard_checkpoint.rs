@@ -135,7 +135,7 @@ fn kill_and_resume_gives_the_uninterrupted_output() {
     let out = dir.path().join("out.txt");
     let checkpoint = dir.path().join("cp.json");
     let mut args = search_args(&input, &prefix, &out);
-    args.extend(["--json", "--checkpoint", checkpoint.to_str().unwrap(), "--checkpoint-every", "0.05"]);
+    args.extend(["--json", "--checkpoint", checkpoint.to_str().unwrap(), "--checkpoint-every", "0.1"]);
     for signal in ["-KILL", "-INT"] {
         let _ = std::fs::remove_file(&checkpoint);
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))

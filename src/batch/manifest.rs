@@ -56,15 +56,18 @@ pub struct Page {
 
 impl Manifest {
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read manifest {}: {}", path.display(), crate::input::io_reason(&e)))?;
-        Self::parse(path, &text)
+        let bytes = std::fs::read(path).map_err(|e| crate::io_error::at("read manifest", path, &e))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let line = line_of(&bytes, e.valid_up_to());
+            anyhow::anyhow!("{}:{line}: the manifest is not valid UTF-8 (TOML must be)", path.display())
+        })?;
+        Self::parse(path, text)
     }
 
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Manifest> {
-        let at = |span: std::ops::Range<usize>| format!("{}:{}", path.display(), line_of(text, span.start));
+        let at = |span: std::ops::Range<usize>| format!("{}:{}", path.display(), line_of(text.as_bytes(), span.start));
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            let line = e.span().map(|s| line_of(text.as_bytes(), s.start)).unwrap_or(1);
             anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
         })?;
         if !raw.url.get_ref().contains("{prefix}") {
@@ -77,7 +80,12 @@ impl Manifest {
         if raw.page.is_empty() {
             anyhow::bail!("{}: no [[page]] entries", path.display());
         }
-        let base = path.parent().unwrap_or(Path::new("."));
+        let base = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        // Pages must stay inside the manifest's folder, through symlinks too.
+        let real_base = std::fs::canonicalize(base).map_err(|e| crate::io_error::at("read the folder", base, &e))?;
         let mut names = BTreeSet::new();
         let mut taken: BTreeMap<String, String> = BTreeMap::new();
         for page in &raw.page {
@@ -107,6 +115,16 @@ impl Manifest {
                     at(page.file.span())
                 );
             }
+            let real = std::fs::canonicalize(base.join(file)).map_err(|e| {
+                anyhow::anyhow!("{}: page '{name}': {}", at(page.file.span()), crate::io_error::reason(&e))
+            })?;
+            if !real.starts_with(&real_base) {
+                anyhow::bail!(
+                    "{}: page '{name}': {file} leads outside the manifest's folder (to {}) through a symlink; copy the file in instead",
+                    at(page.file.span()),
+                    real.display()
+                );
+            }
             if let Some(prefix) = &page.prefix {
                 let checked = crate::target::Prefix::parse(prefix.get_ref())
                     .map_err(|e| anyhow::anyhow!("{}: page '{name}': {e}", at(prefix.span())))?;
@@ -114,6 +132,14 @@ impl Manifest {
                     anyhow::bail!("{}: page '{name}' has the same prefix as page '{other}'", at(prefix.span()));
                 }
             }
+        }
+        let unassigned = raw.page.iter().filter(|p| p.prefix.is_none()).count() as u128;
+        let free = free_prefixes(digits, &taken);
+        if unassigned > free {
+            anyhow::bail!(
+                "{}: {unassigned} pages need a {digits}-digit prefix, but only {free} are free; raise digits or give prefixes",
+                at(raw.digits.span())
+            );
         }
         let mut rng = SplitMix64(raw.seed);
         let pages = raw
@@ -153,8 +179,14 @@ impl Manifest {
 }
 
 /// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+pub fn line_of(text: &[u8], offset: usize) -> usize {
+    text[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// How many prefixes of `digits` hex digits no page has taken yet (saturating at u128::MAX).
+fn free_prefixes(digits: usize, taken: &BTreeMap<String, String>) -> u128 {
+    let all = 16u128.checked_pow(digits as u32).unwrap_or(u128::MAX);
+    all - taken.keys().filter(|p| p.len() == digits).count() as u128
 }
 
 /// A small reproducible generator for assigned prefixes: the same seed gives the same pages.

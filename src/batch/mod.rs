@@ -26,14 +26,15 @@ pub fn resolve_placeholders(manifest: &Manifest, page: &Page, text: &[u8]) -> an
         let inner = String::from_utf8_lossy(&after[..end]);
         let placeholder = inner.split_once(':').filter(|(kind, _)| *kind == "url" || *kind == "prefix");
         let Some((kind, name)) = placeholder else {
-            // Not ours ({{ in the text itself): kept as it is.
-            out.extend_from_slice(&rest[start..start + 2]);
-            consumed += start + 2;
-            rest = &rest[start + 2..];
+            // Not ours ({{ in the text itself): kept, and the search goes on from its second
+            // brace, so that "{{{url:a}}" still finds the placeholder inside.
+            out.push(b'{');
+            consumed += start + 1;
+            rest = &rest[start + 1..];
             continue;
         };
         let target = by_name.get(name.trim()).ok_or_else(|| {
-            let line = line_of(&String::from_utf8_lossy(text), consumed + start);
+            let line = line_of(text, consumed + start);
             anyhow::anyhow!(
                 "{}:{line}: {{{{{kind}:{name}}}}} names no page in {}",
                 page.source.display(),

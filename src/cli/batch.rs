@@ -1,133 +1,241 @@
 //! `ghostsum batch`: a manifest of linked pages, searched one after another.
 
-use super::{make_backend, BatchArgs, EXIT_INTERRUPTED};
+use super::{make_backend, BatchArgs};
 use crate::alphabet::Alphabet;
 use crate::backend::{Control, SearchError};
 use crate::batch::manifest::Manifest;
 use crate::batch::{already_done, resolve_placeholders};
 use crate::engine::{self, EngineError, EngineOptions};
 use crate::input::Content;
-use crate::output::{write_output, Destination};
-use crate::progress::{human_count, human_duration, Progress};
+use crate::output::{resolve::resolved_path, write_output, Destination};
+use crate::progress::{human_count, human_duration, Progress, ProgressDisplay};
+use crate::signals::Signal;
+use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
 pub const REPORT_NAME: &str = "ghostsum-report.json";
 
+/// One page in ghostsum-report.json.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PageReport {
+    name: String,
+    file: PathBuf,
+    output: PathBuf,
+    prefix: String,
+    prefix_assigned: bool,
+    address: String,
+    md5: String,
+    suffix_len: usize,
+    /// Candidates the search tested, in the run that made the page.
+    candidates: u64,
+    /// Seconds that search took, in the run that made the page.
+    seconds: f64,
+    /// True when this run found the page already done (the figures are the first run's).
+    skipped: bool,
+}
+
+/// ghostsum-report.json.
+#[derive(Debug, Serialize, Deserialize)]
+struct BatchReport {
+    manifest: PathBuf,
+    alphabet: String,
+    backend: String,
+    pages: Vec<PageReport>,
+}
+
 pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
+    args.engine.check()?;
+    if args.report.quiet && args.report.progress_every.is_some() {
+        anyhow::bail!("--progress-every has no effect with --quiet; drop one of them");
+    }
     let manifest = Manifest::load(&args.manifest)?;
-    let alphabet = Alphabet::parse(args.alphabet.as_deref().or(manifest.alphabet.as_deref()).unwrap_or("whitespace"))?;
+    let alphabet = match (&args.alphabet, &manifest.alphabet) {
+        (Some(a), _) => a.clone(),
+        (None, Some(name)) => Alphabet::parse(name).map_err(|e| anyhow::anyhow!("{}: {e}", args.manifest.display()))?,
+        (None, None) => Alphabet::whitespace(),
+    };
     // Resolve every page before searching any: a bad placeholder fails in seconds, not hours.
     let resolved: Vec<Vec<u8>> = manifest
         .pages
         .iter()
         .map(|page| {
-            let text = std::fs::read(&page.source).map_err(|e| {
-                anyhow::anyhow!("cannot read {}: {}", page.source.display(), crate::input::io_reason(&e))
-            })?;
+            let text = std::fs::read(&page.source).map_err(|e| crate::io_error::at("read", &page.source, &e))?;
             resolve_placeholders(&manifest, page, &text)
         })
         .collect::<anyhow::Result<_>>()?;
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {}", args.out_dir.display(), crate::input::io_reason(&e)))?;
+    let outputs = check_outputs(&manifest, &args.out_dir)?;
+    std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
+    let report_path = args.out_dir.join(REPORT_NAME);
+    let earlier = earlier_figures(&report_path);
     let (mut backend, note) = make_backend(&args.engine)?;
     let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
+    let quiet = args.report.quiet;
     let say = |line: String| {
-        if !args.quiet {
-            eprintln!("{line}");
+        if !quiet {
+            say(line);
         }
     };
     say(format!("ghostsum: {} pages on {}{note}", manifest.pages.len(), backend.device()));
     let control = Arc::new(Control::default());
-    super::search::install_ctrl_c(control.clone());
-    let mut report = Vec::new();
+    let display = ProgressDisplay::choose(quiet, args.report.progress_every.map(|s| s.duration()));
+    let mut pages = Vec::new();
     let total = manifest.pages.len();
-    for (n, (page, bytes)) in manifest.pages.iter().zip(&resolved).enumerate() {
+    for (n, ((page, bytes), output)) in manifest.pages.iter().zip(&resolved).zip(&outputs).enumerate() {
         let prefix = Prefix::parse(&page.prefix)?;
-        let output = args.out_dir.join(&page.file);
         if let Some(dir) = output.parent() {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(|e| crate::io_error::at("create", dir, &e))?;
         }
         let started = Instant::now();
-        let (md5, suffix_len, candidates, skipped) =
-            if let Some(done) = already_done(&output, bytes, &prefix, &alphabet) {
-                say(format!("[{}/{total}] {}: already done", n + 1, page.name));
-                (hex(&done.md5), done.suffix_len, 0, true)
-            } else {
-                say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
-                let content = Content::from_bytes(bytes);
-                let before = control.tested.load(Ordering::Relaxed);
-                let label = format!("[{}/{total}] {} · ", n + 1, page.name);
-                let progress = Progress::start_labeled(control.clone(), prefix.bits(), args.quiet, label);
-                let result = engine::search(
-                    &content,
-                    &prefix,
-                    &alphabet,
-                    backend.as_mut(),
-                    &EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() },
-                    &control,
-                    &mut |_| {},
-                );
-                drop(progress);
-                let found = match result {
-                    Ok(found) => found.expect("an unsharded search always ends with a hit"),
-                    Err(EngineError::Search(SearchError::Cancelled)) => {
-                        eprintln!("ghostsum: interrupted; finished pages are kept, run the same command to go on");
-                        return Ok(EXIT_INTERRUPTED);
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                write_output(&content, &found.suffix, &Destination::File(output.clone()), &found.digest)?;
-                (found.md5_hex(), found.suffix_len, control.tested.load(Ordering::Relaxed) - before, false)
+        let mut entry = PageReport {
+            name: page.name.clone(),
+            file: page.file.clone(),
+            output: output.clone(),
+            prefix: page.prefix.clone(),
+            prefix_assigned: page.assigned,
+            address: manifest.address(page),
+            md5: String::new(),
+            suffix_len: 0,
+            candidates: 0,
+            seconds: 0.0,
+            skipped: false,
+        };
+        if let Some(done) = already_done(output, bytes, &prefix, &alphabet) {
+            say(format!("[{}/{total}] {}: already done", n + 1, page.name));
+            entry.md5 = hex(&done.md5);
+            entry.suffix_len = done.suffix_len;
+            entry.skipped = true;
+            if let Some(first) = earlier.get(&page.name).filter(|e| e.md5 == entry.md5 && e.prefix == entry.prefix) {
+                (entry.candidates, entry.seconds) = (first.candidates, first.seconds);
+            }
+            pages.push(entry);
+            continue;
+        }
+        say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
+        let content = Content::from_bytes(bytes);
+        let unchanged = crate::verify::md5_with_suffix(&content.hasher, b"");
+        let (suffix, digest) = if prefix.matches_digest(&unchanged) {
+            (Vec::new(), unchanged)
+        } else {
+            let before = control.tested.load(Ordering::Relaxed);
+            let label = format!("[{}/{total}] {} · ", n + 1, page.name);
+            let progress = Progress::start(control.clone(), prefix.bits(), display, label);
+            let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+            let result =
+                engine::search(&content, &prefix, &alphabet, backend.as_mut(), &options, &control, &mut |_| {});
+            drop(progress);
+            let found = match result {
+                Ok(found) => found.expect("an unsharded search always ends with a hit"),
+                Err(EngineError::Search(SearchError::Cancelled)) => {
+                    return Ok(stopped(crate::signals::received().unwrap_or(Signal::INTERRUPT)));
+                }
+                Err(e) => return Err(e.into()),
             };
-        report.push(serde_json::json!({
-            "name": page.name,
-            "file": page.file,
-            "output": output,
-            "prefix": page.prefix,
-            "prefix_assigned": page.assigned,
-            "address": manifest.address(page),
-            "md5": md5,
-            "suffix_len": suffix_len,
-            "candidates": candidates,
-            "seconds": started.elapsed().as_secs_f64(),
-            "skipped": skipped,
-        }));
+            entry.suffix_len = found.suffix_len;
+            entry.candidates = control.tested.load(Ordering::Relaxed) - before;
+            (found.suffix, found.digest)
+        };
+        if let Err(e) = write_output(&content, &suffix, &Destination::File(output.clone()), &digest) {
+            return match e.downcast_ref::<crate::signals::Interrupted>() {
+                Some(interrupted) => Ok(stopped(interrupted.0)),
+                None => Err(e),
+            };
+        }
+        entry.md5 = hex(&digest);
+        entry.seconds = started.elapsed().as_secs_f64();
+        pages.push(entry);
     }
-    let report = serde_json::json!({ "manifest": manifest.path, "alphabet": alphabet.name(), "backend": backend.device(), "pages": report });
-    let report_path = args.out_dir.join(REPORT_NAME);
+    let report = BatchReport {
+        manifest: manifest.path.clone(),
+        alphabet: alphabet.name().into(),
+        backend: backend.device(),
+        pages,
+    };
     let text = serde_json::to_string_pretty(&report)?;
     crate::output::write_file_atomically(&report_path, text.as_bytes())?;
-    if args.json {
-        println!("{text}");
+    if args.report.json {
+        print_line(&text)?;
     } else {
-        print_summary(&report);
-        println!("report: {}", report_path.display());
+        print_summary(&report)?;
+        print_line(format!("report: {}", report_path.display()))?;
     }
     Ok(0)
 }
 
-fn print_summary(report: &serde_json::Value) {
-    println!(
+fn stopped(signal: Signal) -> i32 {
+    say(format!("ghostsum: {}: stopped; finished pages are kept, run the same command to go on", signal.name()));
+    signal.exit_code()
+}
+
+/// Each page's output path, refused (before anything is written) when it would overwrite a
+/// source page, the manifest, the report or another page's output.
+fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        anyhow::bail!("--out-dir {} is a file, not a folder; name a folder for the pages", out_dir.display());
+    }
+    let resolve =
+        |path: &Path| resolved_path(path).ok_or_else(|| anyhow::anyhow!("cannot resolve the path {}", path.display()));
+    let mut inputs: BTreeMap<PathBuf, String> = BTreeMap::new();
+    inputs.insert(resolve(&manifest.path)?, format!("the manifest {}", manifest.path.display()));
+    for page in &manifest.pages {
+        inputs.insert(resolve(&page.source)?, format!("page '{}''s source {}", page.name, page.source.display()));
+    }
+    let mut taken: BTreeMap<PathBuf, String> = BTreeMap::new();
+    taken.insert(resolve(&out_dir.join(REPORT_NAME))?, format!("the report {REPORT_NAME}"));
+    let mut outputs = Vec::new();
+    for page in &manifest.pages {
+        let output = out_dir.join(&page.file);
+        let real = resolve(&output)?;
+        if let Some(what) = inputs.get(&real) {
+            anyhow::bail!(
+                "page '{}' would be written to {}, which is {what}; choose another --out-dir",
+                page.name,
+                output.display()
+            );
+        }
+        if let Some(other) = taken.insert(real, format!("page '{}''s output", page.name)) {
+            anyhow::bail!(
+                "page '{}' would be written to {}, which is also {other}; give the pages distinct files",
+                page.name,
+                output.display()
+            );
+        }
+        outputs.push(output);
+    }
+    Ok(outputs)
+}
+
+/// The figures of an earlier run's report, by page name: a re-run keeps them for the pages
+/// it skips. An unreadable or foreign report has none.
+fn earlier_figures(report_path: &Path) -> BTreeMap<String, PageReport> {
+    std::fs::read(report_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<BatchReport>(&bytes).ok())
+        .map(|report| report.pages.into_iter().map(|p| (p.name.clone(), p)).collect())
+        .unwrap_or_default()
+}
+
+fn print_summary(report: &BatchReport) -> anyhow::Result<()> {
+    print_line(format!(
         "{:<16} {:<10} {:<32} {:>6} {:>10} {:>9}  address",
         "page", "prefix", "md5", "suffix", "candidates", "time"
-    );
-    for page in report["pages"].as_array().into_iter().flatten() {
-        println!(
+    ))?;
+    for page in &report.pages {
+        print_line(format!(
             "{:<16} {:<10} {:<32} {:>6} {:>10} {:>9}  {}",
-            page["name"].as_str().unwrap_or(""),
-            page["prefix"].as_str().unwrap_or(""),
-            page["md5"].as_str().unwrap_or(""),
-            page["suffix_len"],
-            if page["skipped"] == true {
-                "done".into()
-            } else {
-                human_count(page["candidates"].as_f64().unwrap_or(0.0))
-            },
-            human_duration(page["seconds"].as_f64().unwrap_or(0.0)),
-            page["address"].as_str().unwrap_or("")
-        );
+            page.name,
+            page.prefix,
+            page.md5,
+            page.suffix_len,
+            human_count(page.candidates as f64),
+            human_duration(page.seconds),
+            page.address
+        ))?;
     }
+    Ok(())
 }

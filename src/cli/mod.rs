@@ -1,31 +1,52 @@
-//! The command line: arguments, and one module per subcommand.
+//! The command line: arguments parsed into typed values, one module per subcommand.
 
 mod batch;
 mod bench;
+mod extras;
 mod search;
+pub mod values;
 mod verify;
 
+use crate::alphabet::Alphabet;
+use crate::shard::ShardSpec;
+use crate::target::Prefix;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use values::{parse_threads, Seconds};
 
+/// Exit status: `verify` found a mismatch.
+pub const EXIT_MISMATCH: i32 = 1;
+/// Exit status: bad input or an error.
+pub const EXIT_ERROR: i32 = 2;
 /// Exit status when a shard's part of the keyspace held no hit.
 pub const EXIT_SHARD_EMPTY: i32 = 3;
-/// Exit status after Ctrl-C.
-pub const EXIT_INTERRUPTED: i32 = 130;
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0          found and written (search, batch), verified (verify), done
+  1          verify: the digest does not start with the prefix (with --strict: or the file does
+             not end in an invisible suffix)
+  2          bad input or an error; one line on stderr says what to do
+  3          --shard: this shard's part of the keyspace holds no hit; nothing was written
+  129/130/143  stopped by SIGHUP / SIGINT (Ctrl-C) / SIGTERM: nothing half-written, no temporary
+             files left, the checkpoint saved with --checkpoint
+  141        the reader of standard output went away while -o - was being written";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "ghostsum",
     version,
+    arg_required_else_help = true,
     about = "Make a file's MD5 digest start with the hex digits you choose, by appending invisible whitespace.",
     long_about = "Make a file's MD5 digest start with the hex digits you choose, by appending a short \
 suffix of invisible whitespace. The file reads the same; only its digest moves.\n\n\
 Every hit is re-checked with an independent MD5 (the md-5 crate) before anything is written, and \
-outputs are written to a temporary file and renamed, so an interrupted run leaves the old file or \
+files are written to a temporary file and renamed, so an interrupted run leaves the old file or \
 the finished one, never half of one.\n\n\
 Examples:\n  ghostsum search notes.txt --prefix c0ffee -o notes.out.txt\n  \
 ghostsum search - --prefix abcd -o - < in > out\n  ghostsum search notes.txt --prefix c0ffee --in-place\n  \
-ghostsum verify notes.out.txt --prefix c0ffee\n  ghostsum bench --seconds 5"
+ghostsum verify notes.out.txt --prefix c0ffee\n  ghostsum bench --seconds 5",
+    after_help = EXIT_STATUS_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,16 +56,31 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Append an invisible suffix so the file's MD5 starts with PREFIX.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Search(SearchArgs),
-    /// Check that a file's MD5 starts with PREFIX (exit 0) or not (exit 1).
+    /// Check that a file's MD5 starts with PREFIX (exit 0) or not (exit 1), and show its suffix.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Verify(VerifyArgs),
     /// Measure candidates per second of each backend's real search loop, side by side.
     Bench(BenchArgs),
     /// Build linked pages from a TOML manifest: each page's MD5 starts with its prefix, and
     /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Batch(BatchArgs),
     /// List the GPU adapters wgpu finds.
     Devices,
+    /// Print a shell completion script: ghostsum completions bash > /etc/bash_completion.d/ghostsum
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (ghostsum man > ghostsum.1), or write one page per subcommand into DIR.
+    Man {
+        /// Write ghostsum.1 and ghostsum-SUBCOMMAND.1 here instead of printing ghostsum.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -59,15 +95,16 @@ pub enum BackendChoice {
 
 #[derive(Args, Debug)]
 pub struct SearchArgs {
-    /// The file to extend, or - for standard input.
+    /// The file to extend, or - for standard input (FIFOs and <(cmd) work: the input is read once).
     pub input: PathBuf,
     /// Hex digits the MD5 must start with: 1 to 32, either case.
     #[arg(short, long, value_name = "HEX")]
-    pub prefix: String,
-    /// Where to write the result: a path, or - for standard output.
+    pub prefix: Prefix,
+    /// Where to write the result: a path (a symlink's target is replaced, a device or FIFO
+    /// written into), or - for standard output.
     #[arg(short, long, value_name = "PATH", conflicts_with = "in_place")]
     pub output: Option<PathBuf>,
-    /// Rewrite INPUT itself, atomically (temporary file and rename).
+    /// Rewrite INPUT itself, atomically, keeping its mode and owner; a symlink's target is rewritten.
     #[arg(long)]
     pub in_place: bool,
     #[command(flatten)]
@@ -75,29 +112,44 @@ pub struct SearchArgs {
     /// The suffix symbols: whitespace (space, tab, LF, VT, FF), space-tab, zero-width
     /// (U+200B/C/D, U+2060), or bytes:HEX,HEX,... for your own.
     #[arg(short, long, default_value = "whitespace", value_name = "NAME")]
-    pub alphabet: String,
-    /// No progress on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Print one JSON object describing the result on stdout (stderr when the file goes to stdout).
+    pub alphabet: Alphabet,
+    /// Append a suffix even when the input's MD5 already starts with PREFIX (else it is
+    /// written unchanged).
     #[arg(long)]
-    pub json: bool,
+    pub always_suffix: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Search even when the estimate says it would take more than a day.
     #[arg(long)]
     pub force: bool,
     /// Search only shard I of N of the keyspace (0-based), e.g. 3/16; or `env` to read it
     /// from a Slurm job array or a Kubernetes indexed job. Exit 3: this shard held no hit.
     #[arg(long, value_name = "I/N|env")]
-    pub shard: Option<String>,
+    pub shard: Option<ShardSpec>,
     /// The number of shards, for --shard env in a Kubernetes indexed job (its completions).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub shard_count: Option<u64>,
     /// Save progress to FILE and resume from it when the same command runs again.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
-    /// Seconds between checkpoint saves.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
-    pub checkpoint_every: f64,
+    /// Seconds between checkpoint saves (default 2, at least 0.1).
+    #[arg(long, value_name = "SECONDS")]
+    pub checkpoint_every: Option<Seconds>,
+}
+
+/// How a long job shows it is alive.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print one JSON object describing the result on stdout (stderr when the file goes to stdout).
+    #[arg(long)]
+    pub json: bool,
+    /// Progress as a plain line every SECONDS (the default when stderr is not a terminal, every
+    /// 10 s, so a job log shows the search is alive).
+    #[arg(long, value_name = "SECONDS")]
+    pub progress_every: Option<Seconds>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -105,8 +157,8 @@ pub struct EngineArgs {
     /// Which search engine to use.
     #[arg(short, long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
-    /// CPU worker threads (default: all cores).
-    #[arg(short = 'j', long, value_name = "N")]
+    /// CPU worker threads (default: all cores; at most 4 per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// GPU adapter whose name contains this text (see `ghostsum devices`).
     #[arg(long, value_name = "SUBSTRING")]
@@ -117,24 +169,33 @@ pub struct EngineArgs {
     pub fast_layout: bool,
 }
 
+impl EngineArgs {
+    /// Refuses options that would have no effect with the chosen backend.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.backend == BackendChoice::Cpu && self.adapter.is_some() {
+            anyhow::bail!("--adapter picks a GPU and has no effect with --backend cpu; drop one of them");
+        }
+        if self.backend == BackendChoice::Gpu && self.threads.is_some() {
+            anyhow::bail!("--threads sets CPU workers and has no effect with --backend gpu; drop one of them");
+        }
+        Ok(())
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct BatchArgs {
     /// The manifest (TOML): url, digits, seed, alphabet and [[page]] entries.
     pub manifest: PathBuf,
-    /// Where the finished pages and ghostsum-report.json go.
+    /// Where the finished pages and ghostsum-report.json go (never the pages' own files).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
     #[command(flatten)]
     pub engine: EngineArgs,
     /// Overrides the manifest's alphabet.
     #[arg(short, long, value_name = "NAME")]
-    pub alphabet: Option<String>,
-    /// No progress on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Print the report as JSON on stdout instead of the summary table.
-    #[arg(long)]
-    pub json: bool,
+    pub alphabet: Option<Alphabet>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]
@@ -143,7 +204,18 @@ pub struct VerifyArgs {
     pub file: PathBuf,
     /// Hex digits its MD5 should start with.
     #[arg(short, long, value_name = "HEX")]
-    pub prefix: String,
+    pub prefix: Prefix,
+    /// The alphabet whose symbols count as the invisible suffix.
+    #[arg(short, long, default_value = "whitespace", value_name = "NAME")]
+    pub alphabet: Alphabet,
+    /// Also fail (exit 1) unless the file is content plus an invisible suffix: with --original,
+    /// exactly ORIGINAL followed by alphabet symbols; without, it must end in at least as many
+    /// symbols as a search for PREFIX appends.
+    #[arg(long)]
+    pub strict: bool,
+    /// The file before the search: say whether the checked file is it plus alphabet symbols.
+    #[arg(long, value_name = "FILE")]
+    pub original: Option<PathBuf>,
     /// Print nothing; the exit status tells.
     #[arg(short, long)]
     pub quiet: bool,
@@ -161,11 +233,11 @@ pub struct BenchArgs {
     /// Which backends to measure.
     #[arg(short, long, value_enum, default_value = "all")]
     pub backend: BenchChoice,
-    /// Seconds of measurement per backend (after a warm-up).
-    #[arg(short, long, default_value_t = 5.0)]
-    pub seconds: f64,
-    /// CPU worker threads (default: all cores).
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Seconds of measurement per backend (after a warm-up); at least 0.1.
+    #[arg(short, long, default_value = "5")]
+    pub seconds: Seconds,
+    /// CPU worker threads (default: all cores; at most 4 per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// GPU adapter whose name contains this text.
     #[arg(long, value_name = "SUBSTRING")]
@@ -184,24 +256,23 @@ pub struct BenchArgs {
 
 /// Runs a parsed command line; returns the process exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    crate::signals::install();
     match cli.command {
         Command::Search(args) => search::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Batch(args) => batch::run(args),
-        Command::Devices => devices(),
+        Command::Devices => extras::devices(),
+        Command::Completions { shell } => extras::completions(shell),
+        Command::Man { dir } => extras::man(dir),
     }
 }
 
 /// The backend a user asked for, ready to run, with a note on why `auto` chose the CPU.
 pub fn make_backend(args: &EngineArgs) -> anyhow::Result<(Box<dyn crate::backend::Backend>, Option<String>)> {
-    let threads = match args.threads {
-        Some(0) => anyhow::bail!("--threads must be at least 1"),
-        Some(n) => Some(n),
-        None => None,
-    };
+    args.check()?;
     let cpu = || -> Box<dyn crate::backend::Backend> {
-        Box::new(match threads {
+        Box::new(match args.threads {
             Some(n) => crate::cpu::CpuBackend::new(n),
             None => crate::cpu::CpuBackend::all_cores(),
         })
@@ -222,18 +293,4 @@ pub fn make_backend(args: &EngineArgs) -> anyhow::Result<(Box<dyn crate::backend
             Err(e) => (cpu(), Some(format!("auto chose the CPU: {e:#}"))),
         },
     })
-}
-
-fn devices() -> anyhow::Result<i32> {
-    let adapters = crate::gpu::device::adapters();
-    if adapters.is_empty() {
-        println!("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)");
-    }
-    for a in adapters {
-        let info = a.get_info();
-        let kind =
-            if crate::gpu::device::is_real_gpu(&info) { "GPU" } else { "not a real GPU: --backend auto skips it" };
-        println!("{}  [{kind}]", crate::gpu::device::describe(&info));
-    }
-    Ok(0)
 }

@@ -1,0 +1,47 @@
+//! The small subcommands: `devices`, `completions`, `man`.
+
+use crate::stdio::print_line;
+use clap::CommandFactory;
+use std::path::PathBuf;
+
+/// `ghostsum devices`: every adapter wgpu finds, and whether `--backend auto` would use it.
+pub fn devices() -> anyhow::Result<i32> {
+    let adapters = crate::gpu::device::adapters();
+    if adapters.is_empty() {
+        print_line("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)")?;
+    }
+    for a in adapters {
+        let info = a.get_info();
+        let kind =
+            if crate::gpu::device::is_real_gpu(&info) { "GPU" } else { "not a real GPU: --backend auto skips it" };
+        print_line(format!("{}  [{kind}]", crate::gpu::device::describe(&info)))?;
+    }
+    Ok(0)
+}
+
+/// `ghostsum completions SHELL`: generated from the one clap definition.
+pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut super::Cli::command(), "ghostsum", &mut script);
+    print_line(String::from_utf8_lossy(&script).trim_end())?;
+    Ok(0)
+}
+
+/// `ghostsum man [--dir DIR]`: the man page from the same definition.
+pub fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
+    let command = super::Cli::command();
+    match dir {
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            print_line(String::from_utf8_lossy(&page).trim_end())?;
+        }
+        Some(dir) => {
+            if !dir.is_dir() {
+                anyhow::bail!("--dir {} is not a folder; create it first", dir.display());
+            }
+            clap_mangen::generate_to(command, &dir).map_err(|e| crate::io_error::at("write man pages in", &dir, &e))?;
+        }
+    }
+    Ok(0)
+}

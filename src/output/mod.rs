@@ -1,0 +1,177 @@
+//! Where results go, and how they get there without damage (README, "Files and streams"):
+//!
+//! * a regular file, new or existing, is written to a temporary file in its folder, synced and
+//!   renamed over it, so it is never half-written; a symlink is followed and its target
+//!   replaced, so the link stays a link;
+//! * an existing device, FIFO, or open descriptor such as `/dev/stdout` is opened and written
+//!   into, never replaced;
+//! * a replaced file keeps its mode, and its owner and group wherever they can be kept (root:
+//!   always); setuid and setgid are cleared whenever they cannot. New files get 0666 minus the
+//!   umask.
+//!
+//! The input is rewritten only with --in-place.
+
+mod replace;
+pub mod resolve;
+
+use crate::input::Content;
+use crate::io_error;
+use crate::stdio::{self, ReaderGone, Stream};
+use md5::{Digest, Md5};
+use resolve::Resolved;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+pub use resolve::same_file;
+
+/// Where a result goes, as the user named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// `-o -`.
+    Stdout,
+    /// `-o PATH`, or the input with --in-place.
+    File(PathBuf),
+}
+
+impl Destination {
+    /// The destination in words, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Destination::Stdout => "standard output".into(),
+            Destination::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// Fails early, before a long search, when the result could never be written.
+    pub fn check_writable(&self) -> anyhow::Result<()> {
+        match self {
+            Destination::Stdout if stdio::closed_at_start(Stream::Stdout) => Err(stdio::closed_stdout_error().into()),
+            Destination::Stdout => Ok(()),
+            Destination::File(path) => match resolve::resolve(path)? {
+                Resolved::Replace { real, .. } => probe_folder(resolve::parent_dir(&real)),
+                // Opening a FIFO now would wait for its reader; it is opened to write.
+                Resolved::WriteInto(_) => Ok(()),
+            },
+        }
+    }
+}
+
+/// Can a temporary file be made in `dir`? (The only sure test of a folder's writability.)
+pub fn probe_folder(dir: &Path) -> anyhow::Result<()> {
+    let probe = tempfile::Builder::new().prefix(".ghostsum-").tempfile_in(dir);
+    match probe {
+        Ok(file) => {
+            let _guard = crate::signals::TempFileGuard::new(file.path());
+            drop(file);
+            Ok(())
+        }
+        Err(e) => Err(io_error::at("write in", dir, &e)),
+    }
+}
+
+/// Writes the content followed by the suffix, hashing what it writes: if the bytes do not
+/// hash to `expected_md5` (a regular input file changed under us), a replaced file is left
+/// as it was and the error says so.
+pub fn write_output(
+    content: &Content,
+    suffix: &[u8],
+    destination: &Destination,
+    expected_md5: &[u8; 16],
+) -> anyhow::Result<()> {
+    let check = |digest: [u8; 16]| {
+        if &digest != expected_md5 {
+            anyhow::bail!(
+                "the input {} changed while ghostsum was searching; nothing was kept. Run it again once the file stops changing",
+                content.describe()
+            );
+        }
+        Ok(())
+    };
+    let mut source = content.reader();
+    match destination {
+        Destination::Stdout => {
+            if stdio::closed_at_start(Stream::Stdout) {
+                return Err(stdio::closed_stdout_error().into());
+            }
+            let mut out = io::stdout().lock();
+            let digest =
+                copy_hashed(&mut source, &mut out, suffix, content, "standard output").map_err(|e| match e
+                    .downcast_ref::<io::Error>()
+                {
+                    Some(io) if stdio::is_broken_pipe(io) => ReaderGone.into(),
+                    _ => e,
+                })?;
+            check(digest)
+        }
+        Destination::File(path) => match resolve::resolve(path)? {
+            Resolved::Replace { real, existing } => {
+                replace::replace_file(&real, existing.as_ref(), true, |file| {
+                    check(copy_hashed(&mut source, file, suffix, content, &path.display().to_string())?)
+                })?;
+                if let Some(links @ 2..) = existing.as_ref().map(replace::hard_links) {
+                    stdio::say(format!(
+                        "ghostsum: note: {} had {links} hard links; the other names keep the old content",
+                        path.display()
+                    ));
+                }
+                Ok(())
+            }
+            Resolved::WriteInto(target) => {
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .map_err(|e| io_error::at("open", path, &e))?;
+                check(copy_hashed(&mut source, &mut file, suffix, content, &path.display().to_string())?)
+            }
+        },
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename (reports, checkpoints).
+/// A symlink is followed and a device written into, as for the main output.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    match resolve::resolve(path)? {
+        Resolved::Replace { real, existing } => replace::replace_file(&real, existing.as_ref(), false, |file| {
+            file.write_all(bytes).map_err(|e| io_error::at("write", path, &e))
+        }),
+        Resolved::WriteInto(target) => std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| io_error::at("write", path, &e)),
+    }
+}
+
+/// Copies `source` then `suffix` into `out`, a MiB at a time, stopping between MiBs when a
+/// stop signal comes. Returns the md-5 crate's digest of everything written.
+fn copy_hashed(
+    source: &mut dyn Read,
+    out: &mut dyn Write,
+    suffix: &[u8],
+    content: &Content,
+    out_name: &str,
+) -> anyhow::Result<[u8; 16]> {
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let write_error = |e: io::Error| -> anyhow::Error {
+        if stdio::is_broken_pipe(&e) {
+            e.into()
+        } else {
+            io_error::on("write", out_name, &e)
+        }
+    };
+    loop {
+        crate::signals::check()?;
+        let n = match source.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error::on("read", &content.describe(), &e)),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(write_error)?;
+    }
+    hasher.update(suffix);
+    out.write_all(suffix).and_then(|()| out.flush()).map_err(write_error)?;
+    Ok(hasher.finalize().into())
+}

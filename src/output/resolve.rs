@@ -1,0 +1,180 @@
+//! What an output path names on disk: a regular file to replace (after following symlinks),
+//! something already open to write into (a device, a FIFO, /dev/stdout), or a mistake.
+
+use crate::io_error;
+use std::fs::{self, Metadata};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// What writing to a path will do.
+#[derive(Debug)]
+pub enum Resolved {
+    /// A regular file, existing or new, replaced through a temporary file and a rename.
+    /// `real` is the path after every symlink: the file that is replaced (a link stays a link).
+    Replace {
+        /// The file after every symlink.
+        real: PathBuf,
+        /// The file being replaced; None for a new one.
+        existing: Option<Metadata>,
+    },
+    /// A device, a FIFO or an open descriptor (`/dev/stdout`): opened and written into.
+    WriteInto(PathBuf),
+}
+
+/// Looks the path up, following symlinks, and says what writing to it will do.
+pub fn resolve(path: &Path) -> anyhow::Result<Resolved> {
+    if through_descriptor_folder(path) {
+        return Ok(Resolved::WriteInto(path.to_path_buf()));
+    }
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => {
+            let real = fs::canonicalize(path).map_err(|e| io_error::at("resolve", path, &e))?;
+            Ok(Resolved::Replace { real, existing: Some(meta) })
+        }
+        Ok(meta) if meta.is_dir() => {
+            anyhow::bail!("cannot write {}: it is a folder; give a file name", path.display())
+        }
+        Ok(meta) if is_socket(&meta) => {
+            anyhow::bail!("cannot write {}: it is a socket; give a file, a FIFO or a device", path.display())
+        }
+        Ok(_) => Ok(Resolved::WriteInto(path.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => new_file(path),
+        Err(e) => Err(not_a_folder(path).unwrap_or_else(|| io_error::at("write", path, &e))),
+    }
+}
+
+/// A path that does not exist yet: its folder must, and it must not be a dangling symlink.
+fn new_file(path: &Path) -> anyhow::Result<Resolved> {
+    if let Ok(link) = fs::read_link(path) {
+        anyhow::bail!(
+            "cannot write {}: it is a symlink to {}, which does not exist; create the target first or remove the link",
+            path.display(),
+            link.display()
+        );
+    }
+    if let Some(e) = not_a_folder(path) {
+        return Err(e);
+    }
+    let dir = parent_dir(path);
+    let real_dir = fs::canonicalize(dir).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => {
+            anyhow::anyhow!("cannot write {}: the folder {} does not exist", path.display(), dir.display())
+        }
+        _ => io_error::at("write in", dir, &e),
+    })?;
+    let name = path.file_name().ok_or_else(|| anyhow::anyhow!("cannot write {}: give a file name", path.display()))?;
+    Ok(Resolved::Replace { real: real_dir.join(name), existing: None })
+}
+
+/// "a.txt is a file, not a folder" for `-o a.txt/x`, naming the ancestor that is in the way.
+fn not_a_folder(path: &Path) -> Option<anyhow::Error> {
+    path.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()).find_map(|ancestor| {
+        let meta = fs::metadata(ancestor).ok()?;
+        (!meta.is_dir())
+            .then(|| anyhow::anyhow!("cannot write {}: {} is a file, not a folder", path.display(), ancestor.display()))
+    })
+}
+
+/// The folder a path lies in ("." for a bare name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Does the path lead, through symlinks, into a process's descriptor folder (`/dev/stdout`
+/// is a link to `/proc/self/fd/1`, `/dev/fd` a link to `/proc/self/fd`)? Such a path is a
+/// descriptor that is already open: ghostsum writes into it, as `cat > /dev/stdout` would.
+fn through_descriptor_folder(path: &Path) -> bool {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(dir) = fs::canonicalize(parent_dir(&current)) else { return false };
+        if is_descriptor_folder(&dir) {
+            return true;
+        }
+        match fs::read_link(&current) {
+            Ok(target) => current = dir.join(target),
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+fn is_descriptor_folder(dir: &Path) -> bool {
+    let parts: Vec<Component> = dir.components().collect();
+    matches!(parts.as_slice(), [Component::RootDir, Component::Normal(proc), _, Component::Normal(fd)]
+        if *proc == "proc" && *fd == "fd")
+}
+
+#[cfg(unix)]
+fn is_socket(meta: &Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_socket(_meta: &Metadata) -> bool {
+    false
+}
+
+/// Do two paths name the same file? By device and inode where both exist (so a symlink or
+/// a hard link to the input is caught), else by their resolved paths.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return (x.dev(), x.ino()) == (y.dev(), y.ino());
+    }
+    match (resolved_path(a), resolved_path(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The absolute path a (possibly not yet existing) file would have: its longest existing
+/// ancestor resolved through symlinks, and the rest appended.
+pub fn resolved_path(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut rest = Vec::new();
+    let mut existing = absolute.as_path();
+    loop {
+        if let Ok(real) = fs::canonicalize(existing) {
+            let mut resolved = real;
+            for part in rest.iter().rev() {
+                resolved.push(part);
+            }
+            return Some(resolved);
+        }
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_folders() {
+        assert!(is_descriptor_folder(Path::new("/proc/self/fd")));
+        assert!(is_descriptor_folder(Path::new("/proc/1234/fd")));
+        assert!(!is_descriptor_folder(Path::new("/proc/1234/fdinfo")));
+        assert!(!is_descriptor_folder(Path::new("/home/fd")));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dev_stdout_is_written_into() {
+        assert!(through_descriptor_folder(Path::new("/dev/stdout")));
+        assert!(through_descriptor_folder(Path::new("/dev/fd/2")));
+        assert!(!through_descriptor_folder(Path::new("/tmp/x")));
+    }
+
+    #[test]
+    fn resolved_paths_of_files_that_do_not_exist_yet() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(resolved_path(&dir.path().join("a/b.txt")), Some(real.join("a/b.txt")));
+    }
+}

@@ -1,0 +1,94 @@
+//! Helpers the integration tests share: the binary, independent MD5s, root-only set-up.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The ghostsum binary under test.
+pub fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("ghostsum")
+}
+
+/// `ghostsum ARGS` as an assert_cmd command.
+pub fn ghostsum() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("ghostsum").unwrap()
+}
+
+/// The system's md5sum of a file.
+pub fn md5sum(path: &Path) -> String {
+    let out = Command::new("md5sum").arg(path).output().expect("md5sum is installed");
+    assert!(out.status.success(), "md5sum {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()[..32].to_string()
+}
+
+/// Python's hashlib MD5 of bytes given on its stdin.
+pub fn hashlib_of(bytes: &[u8]) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", "import hashlib,sys; print(hashlib.md5(sys.stdin.buffer.read()).hexdigest())"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 is installed");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Runs a shell command line (for umask, redirections and process substitution).
+pub fn sh(script: &str) -> std::process::Output {
+    Command::new("bash").args(["-c", script]).output().unwrap()
+}
+
+/// Are we root? Tests that need mknod, chown or another user skip (with a printed reason)
+/// when not, except under CI=true, where CI runs as root and a skip would hide a regression.
+pub fn root_or_skip(what: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        assert!(std::env::var("CI").is_err(), "CI must run {what} as root");
+        eprintln!("skipped {what}: needs root (mknod, chown, another user)");
+    }
+    root
+}
+
+/// Names in a folder that look like ghostsum's temporary files.
+pub fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".ghostsum-"))
+        .collect()
+}
+
+/// Waits until `ready()` holds, for at most `limit`.
+pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
+
+/// Sends a signal by name (TERM, HUP, INT, KILL) to a process.
+pub fn kill(pid: u32, signal: &str) {
+    let status = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+/// File mode bits (permissions, setuid, setgid, sticky).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().mode() & 0o7777
+}
+
+/// Owner and group.
+pub fn owner(path: &Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.uid(), m.gid())
+}

@@ -1,0 +1,166 @@
+//! Real signals to a real process: SIGINT, SIGTERM and SIGHUP stop a search or a write
+//! promptly, save the checkpoint, leave no temporary file, print one line and exit 128 + N.
+#![cfg(unix)]
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(bin()).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// Waits for the child, at most `limit`; returns its exit code and stderr.
+fn finish(child: Child, limit: Duration) -> (Option<i32>, String) {
+    let pid = child.id();
+    let started = Instant::now();
+    let watchdog = std::thread::spawn(move || {
+        while started.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    });
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < limit, "the process did not stop within {limit:?}");
+    drop(watchdog);
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn each_stop_signal_saves_the_checkpoint_and_exits_with_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "a long search\n").unwrap();
+    let out = dir.path().join("out.txt");
+    let checkpoint = dir.path().join("cp.json");
+    for (signal, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        let child = spawn(&[
+            "search",
+            input.to_str().unwrap(),
+            "-p",
+            "0123456789abcdef",
+            "--force",
+            "-q",
+            "-b",
+            "cpu",
+            "-o",
+            out.to_str().unwrap(),
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--checkpoint-every",
+            "0.1",
+        ]);
+        assert!(wait_until(Duration::from_secs(20), || checkpoint.exists()), "no checkpoint was saved");
+        kill(child.id(), signal);
+        let (status, err) = finish(child, Duration::from_secs(10));
+        assert_eq!(status, Some(code), "SIG{signal}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("SIG{signal}: stopped; progress saved to")), "{err}");
+        let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&checkpoint).unwrap()).unwrap();
+        assert!(saved["next_index"].as_str().unwrap().parse::<u128>().unwrap() > 0);
+        assert!(!out.exists());
+        assert!(temp_files(dir.path()).is_empty(), "SIG{signal} left {:?}", temp_files(dir.path()));
+        std::fs::remove_file(&checkpoint).unwrap();
+    }
+}
+
+/// A sparse file of `mib` MiB: quick to make, and long enough to copy that a signal can
+/// land during the write.
+fn big_input(dir: &Path, mib: u64) -> std::path::PathBuf {
+    let path = dir.join("big.bin");
+    std::fs::File::create(&path).unwrap().set_len(mib << 20).unwrap();
+    path
+}
+
+#[test]
+fn a_signal_during_the_write_of_a_large_output_stops_it_and_removes_the_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_input(dir.path(), 256);
+    let out = dir.path().join("out.bin");
+    for (signal, code, in_place) in [("TERM", 143, false), ("INT", 130, true), ("HUP", 129, false)] {
+        let mut args = vec!["search", input.to_str().unwrap(), "-p", "a", "-q", "-b", "cpu"];
+        if in_place {
+            args.push("--in-place");
+        } else {
+            args.extend(["-o", out.to_str().unwrap()]);
+        }
+        let child = spawn(&args);
+        // The temporary file appears when the write begins.
+        let began = wait_until(Duration::from_secs(30), || !temp_files(dir.path()).is_empty());
+        assert!(began, "the write never began");
+        kill(child.id(), signal);
+        let (status, err) = finish(child, Duration::from_secs(10));
+        assert_eq!(status, Some(code), "SIG{signal}: {err}");
+        assert!(err.contains(&format!("SIG{signal}: stopped")), "{err}");
+        assert!(temp_files(dir.path()).is_empty(), "SIG{signal} left {:?}", temp_files(dir.path()));
+        assert!(!out.exists(), "a half-written output after SIG{signal}");
+        assert_eq!(std::fs::metadata(&input).unwrap().len(), 256 << 20, "the input changed");
+    }
+}
+
+#[test]
+fn a_process_blocked_on_a_fifo_nobody_reads_still_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "x").unwrap();
+    let fifo = dir.path().join("nobody-reads");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let child =
+        spawn(&["search", input.to_str().unwrap(), "-p", "ab", "-q", "-b", "cpu", "-o", fifo.to_str().unwrap()]);
+    std::thread::sleep(Duration::from_millis(800));
+    let sent = Instant::now();
+    kill(child.id(), "TERM");
+    // Blocked in open(2): the signal thread ends it after its grace period.
+    let (status, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(status, Some(143), "{err}");
+    assert!(err.contains("SIGTERM"), "{err}");
+    assert!(sent.elapsed() < Duration::from_secs(6));
+}
+
+#[test]
+fn a_second_signal_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "x").unwrap();
+    let fifo = dir.path().join("nobody-reads");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let child =
+        spawn(&["search", input.to_str().unwrap(), "-p", "ab", "-q", "-b", "cpu", "-o", fifo.to_str().unwrap()]);
+    std::thread::sleep(Duration::from_millis(800));
+    let sent = Instant::now();
+    kill(child.id(), "INT");
+    std::thread::sleep(Duration::from_millis(100));
+    kill(child.id(), "INT");
+    let (status, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(status, Some(130), "{err}");
+    assert!(err.contains("second stop signal"), "{err}");
+    assert!(sent.elapsed() < Duration::from_secs(2), "the second signal did not stop it at once");
+}
+
+#[test]
+fn a_stopped_batch_keeps_finished_pages_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("quick.txt"), "quick {{url:slow}}\n").unwrap();
+    std::fs::write(d.join("slow.txt"), "slow\n").unwrap();
+    std::fs::write(
+        d.join("m.toml"),
+        "url = \"https://x/{prefix}\"\n[[page]]\nname = \"quick\"\nfile = \"quick.txt\"\nprefix = \"ab\"\n\
+         [[page]]\nname = \"slow\"\nfile = \"slow.txt\"\nprefix = \"0123456789abcdef\"\n",
+    )
+    .unwrap();
+    let out = d.join("out");
+    let child =
+        spawn(&["batch", d.join("m.toml").to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-q", "-b", "cpu"]);
+    assert!(wait_until(Duration::from_secs(20), || out.join("quick.txt").exists()));
+    std::thread::sleep(Duration::from_millis(300));
+    kill(child.id(), "TERM");
+    let (status, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(status, Some(143), "{err}");
+    assert!(err.contains("SIGTERM: stopped; finished pages are kept"), "{err}");
+    assert!(md5sum(&out.join("quick.txt")).starts_with("ab"));
+    assert!(!out.join("slow.txt").exists());
+    assert!(temp_files(&out).is_empty());
+}
