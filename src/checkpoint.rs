@@ -1,6 +1,7 @@
 //! Resumable searches: how far a search got, saved atomically, and refused when it was made
 //! for another input, prefix, alphabet, shard or layout.
 
+use crate::engine::Position;
 use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -43,7 +44,7 @@ impl CheckpointFile {
 
     /// The saved position to resume from, None for a fresh start, an error for a checkpoint
     /// of another search.
-    pub fn load(&self) -> anyhow::Result<Option<(usize, u128)>> {
+    pub fn load(&self) -> anyhow::Result<Option<Position>> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -75,12 +76,13 @@ impl CheckpointFile {
             .next_index
             .parse()
             .map_err(|_| anyhow::anyhow!("checkpoint {} is damaged (next_index)", self.path.display()))?;
-        Ok(Some((saved.suffix_len, next)))
+        Ok(Some(Position { suffix_len: saved.suffix_len, next_index: next }))
     }
 
     /// Writes the position through a temporary file and a rename.
-    pub fn save(&self, suffix_len: usize, next_index: u128) -> anyhow::Result<()> {
-        let state = Checkpoint { suffix_len, next_index: next_index.to_string(), ..self.identity.clone() };
+    pub fn save(&self, at: Position) -> anyhow::Result<()> {
+        let state =
+            Checkpoint { suffix_len: at.suffix_len, next_index: at.next_index.to_string(), ..self.identity.clone() };
         crate::output::write_file_atomically(&self.path, serde_json::to_string_pretty(&state)?.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot save checkpoint: {e:#}"))
     }
@@ -108,8 +110,9 @@ mod tests {
         };
         let cp = CheckpointFile::new(&path, search("ab", "c0ffee", "whitespace", None, false));
         assert_eq!(cp.load().unwrap(), None);
-        cp.save(13, u128::MAX - 5).unwrap();
-        assert_eq!(cp.load().unwrap(), Some((13, u128::MAX - 5)));
+        let at = Position { suffix_len: 13, next_index: u128::MAX - 5 };
+        cp.save(at).unwrap();
+        assert_eq!(cp.load().unwrap(), Some(at));
         for other in [
             CheckpointFile::new(&path, search("cd", "c0ffee", "whitespace", None, false)),
             CheckpointFile::new(&path, search("ab", "c0ffe", "whitespace", None, false)),

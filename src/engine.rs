@@ -5,7 +5,7 @@
 use crate::alphabet::Alphabet;
 use crate::backend::{Backend, Control, Job, SearchError};
 use crate::input::Content;
-use crate::layout::{Batch, Layout, DEFAULT_MIN_BATCH_LOG2};
+use crate::layout::{Batch, Layout, LayoutError, DEFAULT_MIN_BATCH_LOG2};
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
 use crate::verify;
@@ -14,8 +14,8 @@ use std::time::Instant;
 #[derive(Clone, Debug)]
 pub struct EngineOptions {
     pub shard: Option<Shard>,
-    /// Resume at this candidate index for this suffix length (from a checkpoint).
-    pub resume: Option<(usize, u128)>,
+    /// Resume here (from a checkpoint).
+    pub resume: Option<Position>,
     pub min_batch_log2: u32,
     /// Trade a longer suffix for fewer MD5 steps per candidate ([`Layout::plan_fast`]).
     pub fast_layout: bool,
@@ -42,10 +42,11 @@ impl Found {
     }
 }
 
-/// Progress the engine reports after each backend call: every candidate below
-/// `next_index` (for suffixes of `suffix_len` symbols) has been searched.
-#[derive(Clone, Copy, Debug)]
-pub struct Searched {
+/// How far a search got: every candidate below `next_index` (for suffixes of `suffix_len`
+/// symbols) has been searched. The engine reports it after each backend call; checkpoints
+/// save it; a resumed search starts there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
     pub suffix_len: usize,
     pub next_index: u128,
 }
@@ -60,6 +61,27 @@ pub enum EngineError {
     VerificationFailed { index: u128, md5: String, prefix: String },
 }
 
+/// The layout a search starts with: the shortest (or with `fast_layout` the fastest) for the
+/// prefix, or the longer one a checkpoint had grown to.
+pub fn plan(
+    content: &Content,
+    prefix: &Prefix,
+    alphabet: &Alphabet,
+    options: &EngineOptions,
+) -> Result<Layout, LayoutError> {
+    let layout = if options.fast_layout {
+        Layout::plan_fast(content, alphabet, prefix.bits(), options.min_batch_log2)?
+    } else {
+        Layout::plan(content, alphabet, prefix.bits(), options.min_batch_log2)?
+    };
+    match options.resume {
+        Some(resume) if resume.suffix_len > layout.suffix_len => {
+            Layout::plan_from(content.len, alphabet, resume.suffix_len, options.min_batch_log2)
+        }
+        _ => Ok(layout),
+    }
+}
+
 /// Runs the search; None only when a shard's part of the keyspace holds no hit.
 pub fn search(
     content: &Content,
@@ -68,26 +90,17 @@ pub fn search(
     backend: &mut dyn Backend,
     options: &EngineOptions,
     control: &Control,
-    on_progress: &mut dyn FnMut(Searched),
+    on_progress: &mut dyn FnMut(Position),
 ) -> Result<Option<Found>, EngineError> {
-    let mut layout = if options.fast_layout {
-        Layout::plan_fast(content, alphabet, prefix.bits(), options.min_batch_log2)?
-    } else {
-        Layout::plan(content, alphabet, prefix.bits(), options.min_batch_log2)?
-    };
-    if let Some((len, _)) = options.resume {
-        if len > layout.suffix_len {
-            layout = Layout::plan_from(content.len, alphabet, len, options.min_batch_log2)?;
-        }
-    }
+    let mut layout = plan(content, prefix, alphabet, options)?;
     loop {
         let (mut next, end) = match options.shard {
             Some(shard) => shard.range(&layout),
             None => (0, layout.keyspace()),
         };
-        if let Some((len, at)) = options.resume {
-            if len == layout.suffix_len {
-                next = next.max(at);
+        if let Some(resume) = options.resume {
+            if resume.suffix_len == layout.suffix_len {
+                next = next.max(resume.next_index);
             }
         }
         let mut batch: Option<Batch> = None;
@@ -106,7 +119,7 @@ pub fn search(
                 return verified(content, prefix, &layout, index).map(Some);
             }
             next = batch.index_base + mid_end as u128 * layout.inner_count() as u128;
-            on_progress(Searched { suffix_len: layout.suffix_len, next_index: next });
+            on_progress(Position { suffix_len: layout.suffix_len, next_index: next });
         }
         if options.shard.is_some() {
             return Ok(None);

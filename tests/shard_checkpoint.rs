@@ -77,12 +77,21 @@ fn shard_exit_codes_and_environment() {
             .envs(envs.iter().copied());
         cmd.assert()
     };
-    // Shard 0 holds no hit: exit 3, nothing written.
-    run(&[&format!("0/{count}")], &[]).code(3);
+    // Shard 0 holds no hit: exit 3, nothing written, and a report that says so.
+    let assert = run(&[&format!("0/{count}")], &[]).code(3);
     assert!(!out.exists());
+    let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(report["status"], "no_hit");
+    assert!(report["index"].is_null() && report["md5"].is_null());
+    let (start, end) = Shard { index: 0, count: count as u64 }.range(&layout);
+    assert_eq!(report["shard"]["searched"].as_u64().map(u128::from), Some(end - start));
+    assert_eq!(report["shard"]["searched_fraction"], 1.0);
     let assert = run(&[&format!("{hit_shard}/{count}")], &[]).success();
     let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert_eq!(report["index"].as_u64(), Some(deepest as u64));
+    assert_eq!((report["status"].as_str(), report["shard"]["index"].as_u64()), (Some("found"), Some(hit_shard as u64)));
+    let (start, _) = Shard { index: hit_shard as u64, count: count as u64 }.range(&layout);
+    assert_eq!(report["shard"]["searched"].as_u64().map(u128::from), Some(deepest - start + 1));
     // The same shard from a Slurm array (1-based) and a Kubernetes indexed job.
     let id = (hit_shard + 1).to_string();
     let n = count.to_string();
@@ -185,7 +194,7 @@ fn a_checkpoint_of_another_search_is_refused() {
             fast_layout: false,
         },
     );
-    cp.save(15, 1000).unwrap();
+    cp.save(ghostsum::engine::Position { suffix_len: 15, next_index: 1000 }).unwrap();
     let cases = [
         ("abce", "whitespace", "", "different prefix"),
         ("abcd", "space-tab", "", "different alphabet"),

@@ -3,8 +3,9 @@
 use super::{make_backend, SearchArgs, EXIT_SHARD_EMPTY};
 use crate::backend::{Backend, Control, SearchError};
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
-use crate::engine::{self, EngineError, EngineOptions, Found};
+use crate::engine::{self, EngineError, EngineOptions, Found, Position};
 use crate::input::Content;
+use crate::layout::Layout;
 use crate::output::{resolve, same_file, write_output, Destination};
 use crate::progress::{human_count, human_duration, Progress, ProgressDisplay};
 use crate::shard::Shard;
@@ -47,6 +48,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     };
     let prefix = &args.prefix;
     let started = Instant::now();
+    let mut report = SearchReport::new(prefix, &destination, args.checkpoint.as_deref());
     let input_md5 = crate::verify::md5_with_suffix(&content.hasher, b"");
     if !args.always_suffix && prefix.matches_digest(&input_md5) {
         if !args.in_place {
@@ -57,7 +59,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
             hex(&input_md5),
             content.describe()
         ));
-        let report = SearchReport::unchanged(prefix, &input_md5, &destination, shard, started);
+        report.unchanged(&input_md5, started);
         return report.print(args.report.json, &destination).map(|()| 0);
     }
 
@@ -65,6 +67,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
     say(format!("ghostsum: searching on {}{note}", backend.device()));
     refuse_if_too_long(prefix, content.len, args.engine.fast_layout, shard, backend.as_mut(), args.force)?;
+    report.device(backend.as_ref());
 
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
@@ -83,25 +86,33 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         Some(cp) => cp.load()?,
         None => None,
     };
-    if let Some((len, next)) = resume {
-        say(format!("ghostsum: resuming from the checkpoint at candidate {next} (suffix of {len} symbols)"));
+    if let Some(at) = resume {
+        say(format!(
+            "ghostsum: resuming from the checkpoint at candidate {} (suffix of {} symbols)",
+            at.next_index, at.suffix_len
+        ));
     }
     let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    // The slice a shard covers, for its report: from the layout the engine plans.
+    let slice_of = |suffix_len: usize| -> Option<(Shard, (u128, u128))> {
+        let layout = Layout::plan_from(content.len, &args.alphabet, suffix_len, options.min_batch_log2).ok()?;
+        shard.map(|s| (s, s.range(&layout)))
+    };
+    let planned = engine::plan(&content, prefix, &args.alphabet, &options)?;
 
     let control = Arc::new(Control::default());
     let display = ProgressDisplay::choose(quiet, args.report.progress_every.map(|s| s.duration()));
     let progress = Progress::start(control.clone(), prefix.bits(), display, String::new());
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);
-    let mut last_position = resume;
+    let mut position = resume.unwrap_or(Position { suffix_len: planned.suffix_len, next_index: 0 });
     let mut last_save = Instant::now();
     let mut save_error = None;
     let result =
         engine::search(&content, prefix, &args.alphabet, backend.as_mut(), &options, &control, &mut |searched| {
-            let engine::Searched { suffix_len, next_index } = searched;
-            last_position = Some((suffix_len, next_index));
+            position = searched;
             if let Some(cp) = &checkpoint {
                 if last_save.elapsed() >= save_every {
-                    if let Err(e) = cp.save(suffix_len, next_index) {
+                    if let Err(e) = cp.save(searched) {
                         save_error = Some(e);
                     }
                     last_save = Instant::now();
@@ -112,6 +123,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
     if let Some(e) = save_error {
         say(format!("ghostsum: warning: {e:#}"));
     }
+    report.tested(control.tested.load(Ordering::Relaxed), started);
     let found = match result {
         Ok(Some(found)) => found,
         Ok(None) => {
@@ -119,52 +131,66 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
                 cp.remove();
             }
             say("ghostsum: this shard holds no hit; nothing was written".into());
+            report.no_hit(slice_of(position.suffix_len));
+            report.print(args.report.json, &destination)?;
             return Ok(EXIT_SHARD_EMPTY);
         }
         Err(EngineError::Search(SearchError::Cancelled)) => {
             let signal = crate::signals::received().unwrap_or(Signal::INTERRUPT);
-            return stop(signal, checkpoint.as_ref(), last_position);
+            report.stopped(slice_of(position.suffix_len), position);
+            return stop(signal, checkpoint.as_ref(), position, &report, args.report.json, &destination);
         }
         Err(e) => return Err(e.into()),
     };
-    let seconds = started.elapsed().as_secs_f64();
     if let Err(e) = write_output(&content, &found.suffix, &destination, &found.digest) {
         return match e.downcast_ref::<Interrupted>() {
-            // Every candidate below the hit holds none: a resume finds it at once.
-            Some(Interrupted(signal)) => stop(*signal, checkpoint.as_ref(), Some((found.suffix_len, found.index))),
+            Some(Interrupted(signal)) => {
+                // Every candidate below the hit holds none: a resume finds it at once.
+                let at = Position { suffix_len: found.suffix_len, next_index: found.index };
+                report.stopped(slice_of(at.suffix_len), at);
+                stop(*signal, checkpoint.as_ref(), at, &report, args.report.json, &destination)
+            }
             None => Err(e),
         };
     }
     if let Some(cp) = &checkpoint {
         cp.remove();
     }
-    let tested = control.tested.load(Ordering::Relaxed);
+    report.found(&found, slice_of(found.suffix_len));
     say(format!(
         "ghostsum: {}  {} (suffix of {} symbols, {} candidates in {})",
         found.md5_hex(),
         destination.describe(),
         found.suffix_len,
-        human_count(tested as f64),
-        human_duration(seconds)
+        human_count(report.candidates_tested as f64),
+        human_duration(report.seconds)
     ));
-    let report = SearchReport::found(prefix, &found, tested, seconds, backend.as_ref(), &destination, shard);
     report.print(args.report.json, &destination)?;
     Ok(0)
 }
 
-/// Ends a stopped search: saves the checkpoint if there is one, one line, 128 + the signal.
-fn stop(signal: Signal, checkpoint: Option<&CheckpointFile>, position: Option<(usize, u128)>) -> anyhow::Result<i32> {
-    match (checkpoint, position) {
-        (Some(cp), Some((len, next))) => {
-            cp.save(len, next)?;
+/// Ends a stopped search: saves the checkpoint if there is one, one line (and the report
+/// with --json), 128 + the signal.
+fn stop(
+    signal: Signal,
+    checkpoint: Option<&CheckpointFile>,
+    at: Position,
+    report: &SearchReport,
+    json: bool,
+    destination: &Destination,
+) -> anyhow::Result<i32> {
+    match checkpoint {
+        Some(cp) => {
+            cp.save(at)?;
             say(format!(
                 "ghostsum: {}: stopped; progress saved to {}, run the same command to resume",
                 signal.name(),
                 cp.path.display()
             ));
         }
-        _ => say(format!("ghostsum: {}: stopped; nothing was written", signal.name())),
+        None => say(format!("ghostsum: {}: stopped; nothing was written", signal.name())),
     }
+    report.print(json, destination)?;
     Ok(signal.exit_code())
 }
 
@@ -266,75 +292,104 @@ fn refuse_if_too_long(
     Ok(())
 }
 
-/// The `--json` object. Indices can pass 2^64, so this is serialized directly (serde_json
-/// writes u128 as a plain number), not through `serde_json::Value`.
+/// The `--json` object, for every outcome: a winner, a shard without a hit, a stopped search
+/// (so a script can tell them apart). Indices can pass 2^64, so it is serialized directly
+/// (serde_json writes u128 as a plain number), not through `serde_json::Value`.
 #[derive(serde::Serialize)]
 struct SearchReport {
+    /// "found", "no_hit" (a shard's slice held none) or "stopped" (a stop signal).
+    status: &'static str,
     prefix: String,
-    md5: String,
-    /// The hit's candidate index; null when the input was written unchanged.
+    md5: Option<String>,
+    /// The hit's candidate index; null when the input was written unchanged, or no hit.
     index: Option<u128>,
-    suffix_len: usize,
-    suffix_bytes: usize,
+    suffix_len: Option<usize>,
+    suffix_bytes: Option<usize>,
+    /// The input already had the prefix and was written as it was.
+    unchanged: bool,
     candidates_tested: u64,
     seconds: f64,
     backend: &'static str,
     device: String,
     threads: usize,
     output: String,
-    shard: Option<String>,
-    unchanged: bool,
+    shard: Option<ShardReport>,
+    /// Where a stopped search saved its progress.
+    checkpoint: Option<String>,
+}
+
+/// Which shard ran, and how much of its slice of candidate indices it covered.
+#[derive(serde::Serialize)]
+struct ShardReport {
+    index: u64,
+    count: u64,
+    /// The slice, `start..end` in candidate indices.
+    start: u128,
+    end: u128,
+    /// Candidates of the slice searched: up to and with the hit, all of it without one, or up
+    /// to where a stopped search got.
+    searched: u128,
+    searched_fraction: f64,
+}
+
+impl ShardReport {
+    fn new((shard, (start, end)): (Shard, (u128, u128)), searched_to: u128) -> Self {
+        let searched = searched_to.clamp(start, end) - start;
+        let fraction = if end > start { searched as f64 / (end - start) as f64 } else { 1.0 };
+        ShardReport { index: shard.index, count: shard.count, start, end, searched, searched_fraction: fraction }
+    }
 }
 
 impl SearchReport {
-    fn found(
-        prefix: &Prefix,
-        found: &Found,
-        tested: u64,
-        seconds: f64,
-        backend: &dyn Backend,
-        destination: &Destination,
-        shard: Option<Shard>,
-    ) -> Self {
+    fn new(prefix: &Prefix, destination: &Destination, checkpoint: Option<&Path>) -> Self {
         SearchReport {
+            status: "stopped",
             prefix: prefix.hex().into(),
-            md5: found.md5_hex(),
-            index: Some(found.index),
-            suffix_len: found.suffix_len,
-            suffix_bytes: found.suffix.len(),
-            candidates_tested: tested,
-            seconds,
-            backend: backend.kind(),
-            device: backend.device(),
-            threads: backend.threads(),
-            output: destination.describe(),
-            shard: shard.map(|s| format!("{}/{}", s.index, s.count)),
-            unchanged: false,
-        }
-    }
-
-    fn unchanged(
-        prefix: &Prefix,
-        md5: &[u8; 16],
-        destination: &Destination,
-        shard: Option<Shard>,
-        started: Instant,
-    ) -> Self {
-        SearchReport {
-            prefix: prefix.hex().into(),
-            md5: hex(md5),
+            md5: None,
             index: None,
-            suffix_len: 0,
-            suffix_bytes: 0,
+            suffix_len: None,
+            suffix_bytes: None,
+            unchanged: false,
             candidates_tested: 0,
-            seconds: started.elapsed().as_secs_f64(),
+            seconds: 0.0,
             backend: "none",
             device: "none".into(),
             threads: 0,
             output: destination.describe(),
-            shard: shard.map(|s| format!("{}/{}", s.index, s.count)),
-            unchanged: true,
+            shard: None,
+            checkpoint: checkpoint.map(|p| p.display().to_string()),
         }
+    }
+
+    fn device(&mut self, backend: &dyn Backend) {
+        (self.backend, self.device, self.threads) = (backend.kind(), backend.device(), backend.threads());
+    }
+
+    fn tested(&mut self, candidates: u64, started: Instant) {
+        (self.candidates_tested, self.seconds) = (candidates, started.elapsed().as_secs_f64());
+    }
+
+    fn unchanged(&mut self, md5: &[u8; 16], started: Instant) {
+        (self.status, self.md5, self.unchanged) = ("found", Some(hex(md5)), true);
+        (self.suffix_len, self.suffix_bytes, self.checkpoint) = (Some(0), Some(0), None);
+        self.seconds = started.elapsed().as_secs_f64();
+    }
+
+    fn found(&mut self, found: &Found, slice: Option<(Shard, (u128, u128))>) {
+        (self.status, self.md5, self.index) = ("found", Some(found.md5_hex()), Some(found.index));
+        (self.suffix_len, self.suffix_bytes, self.checkpoint) =
+            (Some(found.suffix_len), Some(found.suffix.len()), None);
+        self.shard = slice.map(|s| ShardReport::new(s, found.index + 1));
+    }
+
+    fn no_hit(&mut self, slice: Option<(Shard, (u128, u128))>) {
+        (self.status, self.checkpoint) = ("no_hit", None);
+        self.shard = slice.map(|s| ShardReport::new(s, u128::MAX));
+    }
+
+    fn stopped(&mut self, slice: Option<(Shard, (u128, u128))>, at: Position) {
+        self.status = "stopped";
+        self.shard = slice.map(|s| ShardReport::new(s, at.next_index));
     }
 
     /// With --json: on stdout, or on stderr when the file itself went to stdout.

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# A real single-node Slurm cluster on this machine, for trying the job-array recipe and for
+# ghostsum's scheduler tests. Needs root; Debian or Ubuntu packages (installed if missing).
+#
+#   examples/slurm/single-node.sh start DIR   # daemons up, node idle; prints the SLURM_CONF to export
+#   examples/slurm/single-node.sh stop DIR    # jobs cancelled, daemons stopped
+#
+# Everything (configuration, state, logs, PID files) lives in DIR; nothing under /etc changes
+# but the munge key, which munge requires at /etc/munge/munge.key (made once if absent).
+# Works without systemd as PID 1. Measured facts behind each setting: ../shared/SLURM-NOTES.md
+# of the project (MinJobAge=4 keeps `sbatch --wait` polling every 2 s).
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+action=$1
+dir=$(mkdir -p "$2" && cd "$2" && pwd)
+conf=$dir/slurm.conf
+
+install_packages() {
+  local need=()
+  for cmd in slurmctld slurmd sbatch munged; do command -v "$cmd" >/dev/null || need=(slurmctld slurmd slurm-client munge); done
+  [ ${#need[@]} -eq 0 ] && return
+  # The packages' scripts try to start services; a policy-rc.d that answers 101 stops that.
+  local policy=/usr/sbin/policy-rc.d made_policy=
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; made_policy=1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ -n "$made_policy" ] && rm -f "$policy"
+  return 0
+}
+
+start_munge() {
+  if [ ! -s /etc/munge/munge.key ]; then
+    mkdir -p /etc/munge
+    mungekey --create --keyfile=/etc/munge/munge.key >/dev/null 2>&1 || dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null
+  fi
+  chown munge:munge /etc/munge/munge.key /etc/munge
+  chmod 400 /etc/munge/munge.key
+  mkdir -p /run/munge /var/lib/munge /var/log/munge
+  chown munge:munge /run/munge /var/lib/munge /var/log/munge
+  if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+    runuser -u munge -- munged --force
+  fi
+  for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "$0: munged did not start" >&2; exit 1
+}
+
+write_config() {
+  local host cpus
+  host=$(hostname -s)
+  cpus=$(nproc)
+  mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+  cat > "$conf" <<EOF
+ClusterName=ghostsum
+SlurmctldHost=$host(127.0.0.1)
+SlurmUser=root
+AuthType=auth/munge
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+ReturnToService=2
+MailProg=/bin/true
+MinJobAge=4
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
+PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOF
+  echo "CgroupPlugin=cgroup/v1" > "$dir/cgroup.conf"
+}
+
+start() {
+  [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (the daemons and munge's key)" >&2; exit 1; }
+  install_packages
+  start_munge
+  write_config
+  export SLURM_CONF=$conf
+  slurmctld -f "$conf"
+  # slurmd needs a cgroup file system; where none is mounted, give it an empty one in a
+  # private mount namespace (its children, the jobs, inherit it).
+  if grep -q ' /sys/fs/cgroup ' /proc/mounts; then
+    slurmd -f "$conf"
+  else
+    unshare --mount --propagation private sh -c "mount -t tmpfs none /sys/fs/cgroup && exec slurmd -f '$conf'"
+  fi
+  for _ in $(seq 150); do
+    case "$(sinfo -h -N -o %t 2>/dev/null)" in
+      idle) echo "export SLURM_CONF=$conf"; return ;;
+    esac
+    sleep 0.2
+  done
+  echo "$0: the node did not become idle; see $dir/log" >&2
+  tail -5 "$dir/log/slurmd.log" "$dir/log/slurmctld.log" >&2 || true
+  exit 1
+}
+
+stop() {
+  export SLURM_CONF=$conf
+  if [ -f "$conf" ] && command -v squeue >/dev/null; then
+    squeue -h -o %A 2>/dev/null | xargs -r scancel 2>/dev/null || true
+    for _ in $(seq 50); do [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.2; done
+  fi
+  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
+    if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+  done
+  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
+    for _ in $(seq 50); do [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
+case $action in
+  start) start ;;
+  stop) stop ;;
+  *) usage ;;
+esac

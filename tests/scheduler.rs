@@ -1,0 +1,152 @@
+//! The README's shard recipes on real schedulers, each ending at the first hit: a Slurm job
+//! array on a real single-node cluster (examples/slurm/single-node.sh starts it) and GNU
+//! parallel. Without root (the daemons need it) the Slurm test is skipped with the reason,
+//! except under CI=true, where it must run.
+#![cfg(unix)]
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A 9-digit prefix for examples/notes.txt chosen so the outcome does not depend on timing:
+/// shard 1 of 4 holds a hit 5,001 candidates into its slice, while shard 0's first hit lies
+/// 22,434,397,903 candidates into its slice and shards 2 and 3 hold none in their first
+/// 2.1 billion (each measured with `ghostsum search --shard k/4 --json`, 2026-11-28).
+const PREFIX: &str = "e7632d9db";
+const WINNER: u32 = 1;
+/// Candidates shard 0 must search before its first hit.
+const SHARD_0_FIRST_HIT: f64 = 22_434_397_903.0;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A folder holding notes.txt, and a PATH on which `ghostsum` is the binary under test.
+fn workdir() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo().join("examples/notes.txt"), dir.path().join("notes.txt")).unwrap();
+    let path = format!("{}:{}", bin().parent().unwrap().display(), std::env::var("PATH").unwrap());
+    (dir, path)
+}
+
+/// The outputs, the leftovers, and what each shard reported.
+fn outcome(dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let mut outputs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "out"))
+        .collect();
+    outputs.sort();
+    (outputs, temp_files(dir))
+}
+
+/// The `--json` lines in a log or an output stream.
+fn reports(text: &str) -> Vec<serde_json::Value> {
+    text.lines().filter_map(|l| l.find('{').and_then(|at| serde_json::from_str(&l[at..]).ok())).collect()
+}
+
+/// Stops the cluster however the test ends.
+struct Cluster(PathBuf);
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo().join("examples/slurm/single-node.sh")).arg("stop").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn slurm_array_recipe_ends_at_the_first_hit() {
+    if !root_or_skip("the Slurm job array test") {
+        return;
+    }
+    let recipe = repo().join("examples/slurm/ghostsum-array.sbatch");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains(&std::fs::read_to_string(&recipe).unwrap()), "README.md must show the tested recipe");
+    let state = tempfile::tempdir().unwrap();
+    let started =
+        Command::new(repo().join("examples/slurm/single-node.sh")).arg("start").arg(state.path()).output().unwrap();
+    let _cluster = Cluster(state.path().to_path_buf());
+    if !started.status.success() {
+        let why = String::from_utf8_lossy(&started.stderr);
+        assert!(std::env::var("CI").is_err(), "CI must run the Slurm test, but the cluster did not start: {why}");
+        eprintln!("skipped the Slurm job array test: the cluster did not start: {why}");
+        return;
+    }
+    let (dir, path) = workdir();
+    let clock = Instant::now();
+    let submitted = Command::new("sbatch")
+        .args(["--wait", "--array=0-3"])
+        .arg(&recipe)
+        .args(["notes.txt", PREFIX])
+        .current_dir(dir.path())
+        .env("PATH", &path)
+        .env("SLURM_CONF", state.path().join("slurm.conf"))
+        .output()
+        .unwrap();
+    let elapsed = clock.elapsed();
+    let said = String::from_utf8_lossy(&submitted.stdout).to_string() + &String::from_utf8_lossy(&submitted.stderr);
+    // sbatch --wait reports the highest task status, 1 for the cancelled ones.
+    assert!(matches!(submitted.status.code(), Some(0) | Some(1)), "{said}");
+    let (outputs, leftovers) = outcome(dir.path());
+    assert_eq!(outputs, vec![dir.path().join(format!("notes.txt.{WINNER}.out"))], "{said}");
+    assert!(md5sum(&outputs[0]).starts_with(PREFIX));
+    assert!(std::fs::read(&outputs[0]).unwrap().starts_with(&std::fs::read(dir.path().join("notes.txt")).unwrap()));
+    assert!(leftovers.is_empty(), "debris: {leftovers:?}");
+    let logs: Vec<(String, String)> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    let log_of = |task: u32| logs.iter().find(|(name, _)| name.ends_with(&format!("_{task}.log"))).map(|(_, t)| t);
+    let winner = log_of(WINNER).expect("the winning task's log");
+    assert_eq!(reports(winner).last().unwrap()["status"], "found", "{winner}");
+    // Task 0 ran beside the winner and was stopped by its scancel, cleanly, with a report.
+    let stopped = log_of(0).expect("task 0 ran in the first wave");
+    assert!(stopped.contains("SIGTERM: stopped; nothing was written"), "{stopped}");
+    let report = reports(stopped).pop().unwrap_or_else(|| panic!("no report in {stopped}"));
+    assert_eq!(report["status"], "stopped");
+    assert_eq!(report["shard"]["index"], 0);
+    // It would have needed 22.4G candidates at the rate it was running.
+    let rate = report["candidates_tested"].as_f64().unwrap() / report["seconds"].as_f64().unwrap().max(1e-3);
+    let would_take = SHARD_0_FIRST_HIT / rate;
+    eprintln!("sbatch --wait returned after {elapsed:?}; shard 0 would have run {would_take:.0} s at {rate:.3e}/s");
+    assert!(elapsed.as_secs_f64() * 4.0 < would_take, "{elapsed:?} against {would_take} s");
+    // Tasks 2 and 3 were still pending: cancelled before they started, they left no output.
+    assert!(log_of(2).is_none_or(|t| !t.contains("\"found\"")));
+}
+
+/// The README's GNU parallel recipe, as written there with 0123456789 as the prefix.
+const PARALLEL_RECIPE: &str = "parallel --halt now,success=1 -j 4 --tag ghostsum search notes.txt -p 0123456789 --force -j 1 --json --shard {}/4 -o notes.txt.{}.out ::: 0 1 2 3";
+
+#[test]
+fn gnu_parallel_recipe_ends_at_the_first_hit() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains(PARALLEL_RECIPE), "README.md must show the tested recipe");
+    if Command::new("parallel").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must run the GNU parallel test (apt-get install parallel)");
+        eprintln!("skipped the GNU parallel test: parallel is not installed");
+        return;
+    }
+    let (dir, path) = workdir();
+    let clock = Instant::now();
+    let run = Command::new("bash")
+        .arg("-c")
+        .arg(PARALLEL_RECIPE.replace("0123456789", PREFIX))
+        .current_dir(dir.path())
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let elapsed = clock.elapsed();
+    let out = String::from_utf8_lossy(&run.stdout).to_string();
+    assert_eq!(run.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&run.stderr));
+    let (outputs, leftovers) = outcome(dir.path());
+    assert_eq!(outputs, vec![dir.path().join(format!("notes.txt.{WINNER}.out"))], "{out}");
+    assert!(md5sum(&outputs[0]).starts_with(PREFIX));
+    assert!(leftovers.is_empty(), "debris: {leftovers:?}");
+    let winner = reports(&out).into_iter().find(|r| r["status"] == "found").expect("the winner's report");
+    assert_eq!(winner["shard"]["index"], WINNER);
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+}
