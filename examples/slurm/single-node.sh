@@ -41,6 +41,7 @@ start_munge() {
   chown munge:munge /run/munge /var/lib/munge /var/log/munge
   if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     runuser -u munge -- munged --force
+    touch "$dir/munged-started-here"
   fi
   for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
   echo "$0: munged did not start" >&2; exit 1
@@ -86,13 +87,11 @@ start() {
   write_config
   export SLURM_CONF=$conf
   slurmctld -f "$conf"
-  # slurmd needs a cgroup file system; where none is mounted, give it an empty one in a
-  # private mount namespace (its children, the jobs, inherit it).
-  if grep -q ' /sys/fs/cgroup ' /proc/mounts; then
-    slurmd -f "$conf"
-  else
-    unshare --mount --propagation private sh -c "mount -t tmpfs none /sys/fs/cgroup && exec slurmd -f '$conf'"
-  fi
+  # slurmd 22.05 always loads a cgroup plugin and refuses to start without a cgroup file
+  # system it understands. Hosts differ (v1, v2 only, none, read-only in a container), so it
+  # gets the same thing everywhere: an empty tmpfs on /sys/fs/cgroup in a private mount
+  # namespace, which its jobs inherit; the host's own mounts are untouched.
+  unshare --mount --propagation private sh -c "mount -t tmpfs none /sys/fs/cgroup && exec slurmd -f '$conf'"
   for _ in $(seq 150); do
     case "$(sinfo -h -N -o %t 2>/dev/null)" in
       idle) echo "export SLURM_CONF=$conf"; return ;;
@@ -116,6 +115,11 @@ stop() {
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
     for _ in $(seq 50); do [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
   done
+  # munged too, if this script started it (a munged that was already running stays).
+  if [ -f "$dir/munged-started-here" ] && [ -s /run/munge/munged.pid ]; then
+    kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+    rm -f "$dir/munged-started-here"
+  fi
 }
 
 case $action in
