@@ -6,8 +6,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ghostsum::alphabet::Alphabet;
-use ghostsum::backend::{Backend, Control, Job};
 use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelInput};
+use ghostsum::device::work::{Job, SearchWork};
+use ghostsum::device::{Control, Device};
 use ghostsum::input::Content;
 use ghostsum::layout::{Layout, DEFAULT_MIN_BATCH_LOG2};
 use ghostsum::target::Prefix;
@@ -27,7 +28,7 @@ fn cpu_kernels(c: &mut Criterion) {
         let (content, layout) = setup(content_len);
         let batch = layout.batch(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
+        let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
         let input = KernelInput::new(&job, &columns);
         let mids = 64u32;
         let mut group = c.benchmark_group(format!("cpu_kernel/{}_steps", layout.steps_per_candidate()));
@@ -61,19 +62,27 @@ fn naive_md5_crate(c: &mut Criterion) {
 
 fn gpu_dispatch(c: &mut Criterion) {
     let options = ghostsum::gpu::GpuOptions { fixed_mids_per_dispatch: Some(4096), ..Default::default() };
-    let Ok(mut gpu) = ghostsum::gpu::GpuBackend::new(options) else {
+    let opened = ghostsum::gpu::adapter::adapters().first().map(|a| ghostsum::gpu::GpuDevice::open(a, options));
+    let Some(Ok(mut gpu)) = opened else {
         eprintln!("no GPU adapter: gpu_dispatch skipped");
         return;
     };
     let (content, layout) = setup(1059);
-    let batch = layout.batch(content.midstate, &content.tail, 0);
     let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
-    let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
-    let control = Control::default();
+    // Two dispatches of 4096 mid values, through the device's own search loop.
+    let candidates = 2 * 4096 * layout.inner_count() as u128;
+    let name = gpu.info().name;
     let mut group = c.benchmark_group("gpu_dispatch");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(2 * 4096 * layout.inner_count() as u64));
-    group.bench_function(gpu.device(), |b| b.iter(|| gpu.search(&job, 1..1 + 2 * 4096, &control).unwrap()));
+    group.throughput(Throughput::Elements(candidates as u64));
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let control = std::sync::Arc::new(Control::for_devices(1));
+            let infos = vec![gpu.info()];
+            let work = SearchWork::new(layout.clone(), prefix.clone(), &content, 0..candidates, control, infos, 1);
+            gpu.run(&work, 0).unwrap();
+        })
+    });
     group.finish();
 }
 

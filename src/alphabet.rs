@@ -4,7 +4,7 @@ use std::fmt;
 
 /// An ordered set of symbols of one byte length. Digit value `v` of a candidate index is
 /// spelled as `symbols[v]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Alphabet {
     name: String,
     symbols: Vec<Vec<u8>>,

@@ -1,21 +1,30 @@
-//! The search plan in motion: walks the keyspace in index order, batch by batch, hands mid
-//! ranges to a backend, re-checks every hit with the md-5 crate, and grows the suffix if a
-//! keyspace is ever exhausted.
+//! The search plan in motion: plans the layout, hands the keyspace (or a shard's slice of it)
+//! to every device of a [`DeviceSet`] through one dispenser, waits for the lowest hit,
+//! re-checks it with the md-5 crate, and grows the suffix if a keyspace is ever exhausted.
 
 use crate::alphabet::Alphabet;
-use crate::backend::{Backend, Control, Job, SearchError};
+use crate::device::work::{SearchWork, WorkOutcome};
+use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
 use crate::input::Content;
-use crate::layout::{Batch, Layout, LayoutError, DEFAULT_MIN_BATCH_LOG2};
+use crate::layout::{Layout, LayoutError, DEFAULT_MIN_BATCH_LOG2};
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
 use crate::verify;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+/// How often the engine looks up from waiting, to report progress and dropped devices.
+const REPORT_EVERY: Duration = Duration::from_millis(100);
+
+/// What a search covers and how.
 #[derive(Clone, Debug)]
 pub struct EngineOptions {
+    /// Search only this shard's slice.
     pub shard: Option<Shard>,
     /// Resume here (from a checkpoint).
     pub resume: Option<Position>,
+    /// Smallest batch the layout accepts, as log2 (tests shrink it).
     pub min_batch_log2: u32,
     /// Trade a longer suffix for fewer MD5 steps per candidate ([`Layout::plan_fast`]).
     pub fast_layout: bool,
@@ -30,13 +39,18 @@ impl Default for EngineOptions {
 /// A verified result.
 #[derive(Clone, Debug)]
 pub struct Found {
+    /// The candidate index: the lowest matching one in what was searched.
     pub index: u128,
+    /// The suffix's bytes.
     pub suffix: Vec<u8>,
+    /// Its length in symbols.
     pub suffix_len: usize,
+    /// The md-5 crate's digest of content + suffix.
     pub digest: [u8; 16],
 }
 
 impl Found {
+    /// The digest as md5sum prints it.
     pub fn md5_hex(&self) -> String {
         hex(&self.digest)
     }
@@ -47,17 +61,38 @@ impl Found {
 /// save it; a resumed search starts there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
+    /// Suffix length of the layout searched.
     pub suffix_len: usize,
+    /// Every candidate below this index is searched.
     pub next_index: u128,
 }
 
+/// What the engine tells its caller while a search runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchEvent {
+    /// Everything below this position is searched (checkpoints save it).
+    Progress(Position),
+    /// A device failed and was dropped; the others go on with its work.
+    DeviceDropped {
+        /// The device in words.
+        device: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Why a search ended without a result.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// Stopped, or every device failed.
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// No layout fits (an alphabet that cannot).
     #[error("{0}")]
     Layout(#[from] crate::layout::LayoutError),
+    /// A hit that the md-5 crate does not confirm: a bug, never written.
     #[error("internal error: the backend reported suffix index {index} but the md-5 crate's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
+    #[allow(missing_docs)]
     VerificationFailed { index: u128, md5: String, prefix: String },
 }
 
@@ -82,51 +117,86 @@ pub fn plan(
     }
 }
 
-/// Runs the search; None only when a shard's part of the keyspace holds no hit.
+/// Runs the search on every live device of `devices`; None only when a shard's slice holds
+/// no hit. `on_event` hears progress and dropped devices; per-device counts go to `control`.
 pub fn search(
+    devices: &DeviceSet,
     content: &Content,
     prefix: &Prefix,
     alphabet: &Alphabet,
-    backend: &mut dyn Backend,
     options: &EngineOptions,
-    control: &Control,
-    on_progress: &mut dyn FnMut(Position),
+    control: &Arc<Control>,
+    on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<Option<Found>, EngineError> {
     let mut layout = plan(content, prefix, alphabet, options)?;
     loop {
-        let (mut next, end) = match options.shard {
+        let (mut start, end) = match options.shard {
             Some(shard) => shard.range(&layout),
             None => (0, layout.keyspace()),
         };
         if let Some(resume) = options.resume {
             if resume.suffix_len == layout.suffix_len {
-                next = next.max(resume.next_index);
+                start = start.max(resume.next_index.min(end));
             }
         }
-        let mut batch: Option<Batch> = None;
-        while next < end {
-            let (batch_number, mid, _) = layout.split_index(next);
-            if batch.as_ref().is_none_or(|b| b.index_base != batch_number * layout.batch_size()) {
-                batch = Some(layout.batch(content.midstate, &content.tail, batch_number));
+        let ids: Vec<DeviceId> = devices.live().collect();
+        let outcome = run_work(devices, &ids, &layout, prefix, content, start..end, control, on_event)?;
+        match outcome {
+            WorkOutcome::Hit(index) => return verified(content, prefix, &layout, index).map(Some),
+            WorkOutcome::Exhausted if options.shard.is_some() => return Ok(None),
+            // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
+            // search must never give up: one more symbol, and on.
+            WorkOutcome::Exhausted => {
+                layout = Layout::plan_from(content.len, alphabet, layout.suffix_len + 1, options.min_batch_log2)?;
             }
-            let batch = batch.as_ref().unwrap();
-            let batch_end_mid =
-                ((end - batch.index_base) / layout.inner_count() as u128).min(layout.mid_count() as u128) as u64;
-            let mid_end = (mid as u64 + backend.mids_per_call(&layout)).min(batch_end_mid);
-            let job = Job { layout: &layout, batch, prefix };
-            if let Some((hit_mid, inner)) = backend.search(&job, mid as u64..mid_end, control)? {
-                let index = layout.index_of(batch, hit_mid, inner);
-                return verified(content, prefix, &layout, index).map(Some);
+            WorkOutcome::Stopped => return Err(SearchError::Cancelled.into()),
+            WorkOutcome::NoDevices(why) => {
+                return Err(SearchError::Backend(format!("every device failed ({why}); try --backend cpu")).into())
             }
-            next = batch.index_base + mid_end as u128 * layout.inner_count() as u128;
-            on_progress(Position { suffix_len: layout.suffix_len, next_index: next });
         }
-        if options.shard.is_some() {
-            return Ok(None);
+    }
+}
+
+/// Hands one layout's indices to the devices `ids` and waits for the outcome, reporting
+/// progress and dropped devices on the way.
+#[allow(clippy::too_many_arguments)]
+fn run_work(
+    devices: &DeviceSet,
+    ids: &[DeviceId],
+    layout: &Layout,
+    prefix: &Prefix,
+    content: &Content,
+    indices: std::ops::Range<u128>,
+    control: &Arc<Control>,
+    on_event: &mut dyn FnMut(SearchEvent),
+) -> Result<WorkOutcome, EngineError> {
+    if ids.is_empty() {
+        return Err(SearchError::Backend("no device is left to search on; try --backend cpu".into()).into());
+    }
+    let work = Arc::new(SearchWork::new(
+        layout.clone(),
+        prefix.clone(),
+        content,
+        indices,
+        control.clone(),
+        devices.infos(),
+        ids.len(),
+    ));
+    devices.start(&work, ids);
+    let mut reported = None;
+    loop {
+        let outcome = work.wait(REPORT_EVERY);
+        for (device, reason) in work.new_drops() {
+            on_event(SearchEvent::DeviceDropped { device, reason });
         }
-        // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
-        // search must never give up: one more symbol, and on.
-        layout = Layout::plan_from(content.len, alphabet, layout.suffix_len + 1, options.min_batch_log2)?;
+        let position = work.position();
+        if reported != Some(position) {
+            on_event(SearchEvent::Progress(position));
+            reported = Some(position);
+        }
+        if let Some(outcome) = outcome {
+            return Ok(outcome);
+        }
     }
 }
 
@@ -140,12 +210,15 @@ fn verified(content: &Content, prefix: &Prefix, layout: &Layout, index: u128) ->
     Ok(Found { index, suffix, suffix_len: layout.suffix_len, digest })
 }
 
-/// What `measure_rate` measures: the layout of a `bits`-bit search after `content_len`
-/// bytes. The speed depends on it: the later the first inner word, the fewer steps.
+/// What [`measure`] measures: the layout of a `bits`-bit search after `content_len` bytes.
+/// The speed depends on it: the later the first inner word, the fewer steps.
 #[derive(Clone, Copy, Debug)]
 pub struct RateProbe {
+    /// Bytes of filler content.
     pub content_len: usize,
+    /// Target bits the layout is planned for.
     pub bits: u32,
+    /// Plan the fast layout instead of the shortest.
     pub fast_layout: bool,
 }
 
@@ -155,6 +228,7 @@ impl RateProbe {
         Content::from_bytes(&vec![b'x'; self.content_len])
     }
 
+    /// The layout measured.
     pub fn layout(&self) -> Layout {
         self.layout_for(&self.content())
     }
@@ -166,28 +240,49 @@ impl RateProbe {
     }
 }
 
-/// Measures a backend's real hot path for about `seconds`: a search for a 32-digit prefix,
-/// which (almost surely) never hits, laid out as `probe` says. Returns (candidates, seconds).
-pub fn measure_rate(
-    backend: &mut dyn Backend,
+/// What each device did in a measurement.
+#[derive(Clone, Debug)]
+pub struct Measured {
+    /// The device.
+    pub info: DeviceInfo,
+    /// Candidates it tested.
+    pub candidates: u64,
+}
+
+/// Measures the devices `ids` side by side on their real hot path for about `seconds`: a
+/// search for a 32-digit prefix, which (almost surely) never hits, laid out as `probe` says.
+/// Returns each device's count and the seconds measured.
+pub fn measure(
+    devices: &DeviceSet,
+    ids: &[DeviceId],
     probe: RateProbe,
     seconds: f64,
-    control: &Control,
-) -> Result<(u64, f64), SearchError> {
+) -> Result<(Vec<Measured>, f64), SearchError> {
     let content = probe.content();
-    let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
+    let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").expect("a valid prefix");
     let layout = probe.layout_for(&content);
-    let batch = layout.batch(content.midstate, &content.tail, 0);
-    let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
-    let step = backend.mids_per_call(&layout);
-    let before = control.tested.load(std::sync::atomic::Ordering::Relaxed);
+    let infos = devices.infos();
+    let control = Arc::new(Control::for_devices(infos.len()));
     let started = Instant::now();
-    let mut mid = 0u64;
-    while started.elapsed().as_secs_f64() < seconds {
-        let end = (mid + step).min(layout.mid_count());
-        backend.search(&job, mid..end, control)?;
-        mid = if end == layout.mid_count() { 0 } else { end };
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let timer = {
+        let control = control.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            control.stop.store(true, Ordering::SeqCst);
+        })
+    };
+    let outcome = run_work(devices, ids, &layout, &prefix, &content, 0..layout.keyspace(), &control, &mut |_| {});
+    let elapsed = started.elapsed().as_secs_f64();
+    let _ = timer.join();
+    match outcome {
+        Err(EngineError::Search(e)) => return Err(e),
+        Err(e) => return Err(SearchError::Backend(e.to_string())),
+        Ok(WorkOutcome::NoDevices(why)) => return Err(SearchError::Backend(format!("every device failed ({why})"))),
+        Ok(_) if crate::signals::received().is_some() => return Err(SearchError::Cancelled),
+        Ok(_) => {}
     }
-    let tested = control.tested.load(std::sync::atomic::Ordering::Relaxed) - before;
-    Ok((tested, started.elapsed().as_secs_f64()))
+    let measured =
+        ids.iter().map(|&id| Measured { info: infos[id].clone(), candidates: control.device_tested(id) }).collect();
+    Ok((measured, elapsed))
 }

@@ -3,11 +3,11 @@
 //! the block layout the search is built on.
 
 pub mod alphabet;
-pub mod backend;
 pub mod batch;
 pub mod checkpoint;
 pub mod cli;
 pub mod cpu;
+pub mod device;
 pub mod engine;
 pub mod gpu;
 pub mod input;
@@ -20,4 +20,5 @@ pub mod signals;
 pub mod stdio;
 pub mod steps;
 pub mod target;
+pub mod tuning;
 pub mod verify;

@@ -1,7 +1,7 @@
 //! Progress on stderr while a search runs: candidates, rate, and for an open-ended search
 //! the chance of a hit by now and when 50% and 99% are expected.
 
-use crate::backend::Control;
+use crate::device::{Control, DeviceInfo};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -77,8 +77,15 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts showing progress, each line led by `label` (a batch's "[2/5] cave · ").
-    pub fn start(control: Arc<Control>, bits: u32, display: ProgressDisplay, label: String) -> Progress {
+    /// Starts showing progress, each line led by `label` (a batch's "[2/5] cave · "). With
+    /// more than one device, each one's rate follows the total.
+    pub fn start(
+        control: Arc<Control>,
+        devices: Vec<DeviceInfo>,
+        bits: u32,
+        display: ProgressDisplay,
+        label: String,
+    ) -> Progress {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (bar, wake_every) = match display {
             ProgressDisplay::Hidden => return Progress { bar: None, stop, thread: None },
@@ -95,6 +102,7 @@ impl Progress {
                 let started = Instant::now();
                 // Counts from here: a batch shares one counter across its pages.
                 let base = control.tested.load(Ordering::Relaxed);
+                let device_base: Vec<u64> = (0..devices.len()).map(|id| control.device_tested(id)).collect();
                 let mut next = started + wake_every;
                 while !stop.load(Ordering::Relaxed) {
                     // Parked, not slept: dropping the Progress wakes it at once.
@@ -104,7 +112,19 @@ impl Progress {
                     }
                     next += wake_every;
                     let tested = (control.tested.load(Ordering::Relaxed) - base) as f64;
-                    let line = format!("{label}{}", progress_line(tested, started.elapsed().as_secs_f64(), bits));
+                    let elapsed = started.elapsed().as_secs_f64();
+                    let mut line = format!("{label}{}", progress_line(tested, elapsed, bits));
+                    if devices.len() > 1 {
+                        let each: Vec<String> = devices
+                            .iter()
+                            .enumerate()
+                            .map(|(id, d)| {
+                                let rate = (control.device_tested(id) - device_base[id]) as f64 / elapsed.max(1e-9);
+                                format!("{} {}/s", short_name(&d.name), human_count(rate))
+                            })
+                            .collect();
+                        line = format!("{line} · {}", each.join(", "));
+                    }
                     match &bar {
                         Some(bar) => {
                             bar.set_message(line);
@@ -119,6 +139,12 @@ impl Progress {
     }
 }
 
+/// A device's name without the details in brackets: "cpu", "llvmpipe".
+fn short_name(name: &str) -> &str {
+    name.split(" (").next().unwrap_or(name)
+}
+
+/// Candidates, rate, the chance of a hit by now, and when 50% and 99% are expected.
 pub fn progress_line(tested: f64, elapsed: f64, bits: u32) -> String {
     let rate = if elapsed > 0.0 { tested / elapsed } else { 0.0 };
     let eta = |p: f64| {

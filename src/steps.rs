@@ -104,10 +104,22 @@ pub fn step(s: &mut StepState, i: usize, k_plus_m: u32) {
     *s = StepState { a: s.d, b: new_b, c: s.b, d: s.c };
 }
 
+/// Step `i`'s constant plus the message word it reads: what every backend adds in a step.
+/// Words that no candidate of a batch (or a mid value) changes are folded in once this way.
+#[inline(always)]
+pub fn folded_constant(words: &[u32; 16], i: usize) -> u32 {
+    K[i].wrapping_add(words[message_index(i)])
+}
+
+/// [`folded_constant`] of every step.
+pub fn folded_constants(words: &[u32; 16]) -> [u32; 64] {
+    std::array::from_fn(|i| folded_constant(words, i))
+}
+
 /// Runs steps `range` of the compression on `words`.
 pub fn run_steps(s: &mut StepState, words: &[u32; 16], range: std::ops::Range<usize>) {
     for i in range {
-        step(s, i, K[i].wrapping_add(words[message_index(i)]));
+        step(s, i, folded_constant(words, i));
     }
 }
 

@@ -78,7 +78,7 @@ fn for_each_kernel(
 ) {
     let batch = layout.batch(content.midstate, &content.tail, 0);
     let columns = InnerColumns::new(layout);
-    let job = ghostsum::backend::Job { layout, batch: &batch, prefix };
+    let job = ghostsum::device::work::Job { layout, batch: &batch, prefix };
     let input = KernelInput::new(&job, &columns);
     for (name, kernel) in available_kernels(layout) {
         check(name, kernel, &input);

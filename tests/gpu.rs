@@ -1,19 +1,27 @@
 //! The real WGSL shader, on whatever adapter wgpu finds: a GPU, or Mesa's software Vulkan
-//! driver (lavapipe) on machines without one. In CI (CI=true) a missing adapter fails.
+//! driver (lavapipe) on machines without one; and the engine with several devices in one
+//! search. In CI (CI=true) a missing adapter fails.
 
 use ghostsum::alphabet::Alphabet;
-use ghostsum::backend::Control;
-use ghostsum::cpu::CpuBackend;
-use ghostsum::engine::{search, EngineOptions, Found};
-use ghostsum::gpu::{device, shader, GpuBackend, GpuOptions};
+use ghostsum::cpu::CpuDevice;
+use ghostsum::device::work::SearchWork;
+use ghostsum::device::{Control, Device, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
+use ghostsum::engine::{search, EngineError, EngineOptions, Found, SearchEvent};
+use ghostsum::gpu::{adapter, shader, GpuDevice, GpuOptions};
 use ghostsum::input::Content;
 use ghostsum::target::{hex, Prefix};
 use md5::{Digest, Md5};
+use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
-/// The GPU backend, or None (with a note) where no adapter exists outside CI.
-fn gpu(options: GpuOptions) -> Option<GpuBackend> {
-    match GpuBackend::new(options) {
+/// A GPU device on the first adapter wgpu finds, or None (with a note) where there is none
+/// outside CI.
+fn gpu_device(options: GpuOptions) -> Option<GpuDevice> {
+    let opened = match adapter::adapters().into_iter().next() {
+        Some(a) => GpuDevice::open(&a, options),
+        None => Err(anyhow::anyhow!("no adapter")),
+    };
+    match opened {
         Ok(g) => Some(g),
         Err(e) if std::env::var("CI").is_err() => {
             eprintln!("no GPU adapter, GPU test skipped outside CI: {e:#}");
@@ -23,28 +31,50 @@ fn gpu(options: GpuOptions) -> Option<GpuBackend> {
     }
 }
 
-fn run(backend: &mut dyn ghostsum::backend::Backend, bytes: &[u8], prefix: &str, alphabet: &Alphabet) -> Found {
+/// A set of one GPU device.
+fn gpu(options: GpuOptions) -> Option<DeviceSet> {
+    gpu_device(options).map(|g| DeviceSet::new(vec![Box::new(g)]))
+}
+
+fn cpu() -> DeviceSet {
+    DeviceSet::new(vec![Box::new(CpuDevice::new(2, None))])
+}
+
+/// Runs a search on `set`; returns the verified result and every event.
+fn run_events(
+    set: &DeviceSet,
+    bytes: &[u8],
+    prefix: &str,
+    alphabet: &Alphabet,
+) -> (Found, Vec<SearchEvent>, Arc<Control>) {
     let content = Content::from_bytes(bytes);
-    search(
+    let control = Arc::new(Control::for_devices(set.infos().len()));
+    let mut events = Vec::new();
+    let found = search(
+        set,
         &content,
         &Prefix::parse(prefix).unwrap(),
         alphabet,
-        backend,
         &EngineOptions::default(),
-        &Control::default(),
-        &mut |_| {},
+        &control,
+        &mut |e| events.push(e),
     )
     .unwrap()
-    .unwrap()
+    .unwrap();
+    (found, events, control)
+}
+
+fn run(set: &DeviceSet, bytes: &[u8], prefix: &str, alphabet: &Alphabet) -> Found {
+    run_events(set, bytes, prefix, alphabet).0
 }
 
 #[test]
 fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
-    if gpu(GpuOptions::default()).is_none() {
+    if gpu_device(GpuOptions::default()).is_none() {
         return;
     }
-    let adapter = device::choose_adapter(None, false).unwrap();
-    let (dev, queue) = device::open_device(&adapter).unwrap();
+    let adapter = adapter::adapters().into_iter().next().unwrap();
+    let (dev, queue) = adapter::open_device(&adapter).unwrap();
     let n = 4096usize;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
@@ -118,10 +148,10 @@ fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
 
 #[test]
 fn gpu_output_equals_cpu_output_for_every_length_mod_64() {
-    let Some(mut gpu) = gpu(GpuOptions::default()) else {
+    let Some(gpu) = gpu(GpuOptions::default()) else {
         return;
     };
-    let mut cpu = CpuBackend::new(2);
+    let cpu = cpu();
     let alphabets = [
         Alphabet::whitespace(),
         Alphabet::space_tab(),
@@ -132,8 +162,8 @@ fn gpu_output_equals_cpu_output_for_every_length_mod_64() {
         let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
         let alphabet = &alphabets[len % alphabets.len()];
         let prefix = ["a", "5e", "c0f", "beef"][len % 4];
-        let on_gpu = run(&mut gpu, &bytes, prefix, alphabet);
-        let on_cpu = run(&mut cpu, &bytes, prefix, alphabet);
+        let on_gpu = run(&gpu, &bytes, prefix, alphabet);
+        let on_cpu = run(&cpu, &bytes, prefix, alphabet);
         assert_eq!(
             (on_gpu.index, &on_gpu.suffix),
             (on_cpu.index, &on_cpu.suffix),
@@ -148,30 +178,30 @@ fn gpu_output_equals_cpu_output_for_every_length_mod_64() {
 #[test]
 fn hits_across_dispatch_boundaries_and_hit_buffer_overflow() {
     let bytes = b"dispatch boundaries".to_vec();
-    let mut cpu = CpuBackend::new(2);
+    let cpu = cpu();
     // One workgroup per dispatch: a 5-digit hit lies many dispatches in.
-    let Some(mut small) = gpu(GpuOptions { fixed_mids_per_dispatch: Some(64), ..Default::default() }) else {
+    let Some(small) = gpu(GpuOptions { fixed_mids_per_dispatch: Some(64), ..Default::default() }) else {
         return;
     };
-    let expected = run(&mut cpu, &bytes, "c0ffe", &Alphabet::whitespace());
+    let expected = run(&cpu, &bytes, "c0ffe", &Alphabet::whitespace());
     assert!(expected.index > 64 * 625, "the hit should lie past the first dispatch");
-    let got = run(&mut small, &bytes, "c0ffe", &Alphabet::whitespace());
+    let got = run(&small, &bytes, "c0ffe", &Alphabet::whitespace());
     assert_eq!(got.index, expected.index);
     // A 1-digit prefix hits about 1 in 16 candidates: thousands per dispatch, into a
     // buffer of 4; the lowest must still win.
-    let Some(mut tiny) = gpu(GpuOptions { hit_capacity: 4, ..Default::default() }) else {
+    let Some(tiny) = gpu(GpuOptions { hit_capacity: 4, ..Default::default() }) else {
         return;
     };
     for prefix in ["0", "f", "7"] {
-        let expected = run(&mut cpu, &bytes, prefix, &Alphabet::whitespace());
-        assert_eq!(run(&mut tiny, &bytes, prefix, &Alphabet::whitespace()).index, expected.index, "{prefix}");
+        let expected = run(&cpu, &bytes, prefix, &Alphabet::whitespace());
+        assert_eq!(run(&tiny, &bytes, prefix, &Alphabet::whitespace()).index, expected.index, "{prefix}");
     }
 }
 
 #[test]
 fn gpu_long_prefix_is_finished_on_the_host() {
     // 12 digits: the kernel matches A; the host must check B as well.
-    let Some(mut gpu) = gpu(GpuOptions::default()) else {
+    let Some(gpu) = gpu(GpuOptions::default()) else {
         return;
     };
     let bytes = b"twelve digits on the gpu";
@@ -182,7 +212,7 @@ fn gpu_long_prefix_is_finished_on_the_host() {
     let mut out = bytes.to_vec();
     out.extend(layout.suffix(700));
     let digest = hex(&Md5::digest(&out));
-    assert_eq!(run(&mut gpu, bytes, &digest[..12], &Alphabet::whitespace()).index, 700);
+    assert_eq!(run(&gpu, bytes, &digest[..12], &Alphabet::whitespace()).index, 700);
 }
 
 #[test]
@@ -228,6 +258,14 @@ fn devices_lists_adapters_and_auto_never_picks_a_software_one() {
         assert!(listing.contains("Vulkan"), "{listing}");
     }
     let software_only = !listing.lines().any(|l| l.ends_with("[GPU]"));
+    let json = assert_cmd::Command::cargo_bin("ghostsum").unwrap().args(["devices", "--json"]).assert().success();
+    let adapters: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&json.get_output().stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(adapters.len(), listing.lines().filter(|l| l.starts_with("gpu:")).count());
+    for (i, a) in adapters.iter().enumerate() {
+        assert_eq!((a["index"].as_u64(), a["backend"].as_str()), (Some(i as u64), Some(format!("gpu:{i}").as_str())));
+        assert!(a["name"].is_string() && a["real_gpu"].is_boolean());
+    }
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "auto").unwrap();
@@ -242,5 +280,180 @@ fn devices_lists_adapters_and_auto_never_picks_a_software_one() {
     assert!(said.contains("searching on"), "{said}");
     if software_only {
         assert!(said.contains("searching on cpu") && said.contains("auto chose the CPU"), "{said}");
+    }
+}
+
+/// A device that takes a range, then fails holding it: the engine must hand the range to the
+/// others, so no candidate is skipped.
+struct FailsHoldingARange;
+
+impl Device for FailsHoldingARange {
+    fn info(&self) -> DeviceInfo {
+        DeviceInfo { kind: DeviceKind::Gpu, name: "a failing device".into(), threads: 1 }
+    }
+
+    fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
+        match work.take(me, 1 << 20) {
+            Some(_) => Err(SearchError::Backend("injected failure with a range in hand".into())),
+            None => Ok(()),
+        }
+    }
+}
+
+fn assert_same_as_cpu(set: &DeviceSet, cases: &[(&[u8], &str)]) -> Vec<Vec<SearchEvent>> {
+    let cpu = cpu();
+    cases
+        .iter()
+        .map(|&(bytes, prefix)| {
+            let expected = run(&cpu, bytes, prefix, &Alphabet::whitespace());
+            let (got, events, _) = run_events(set, bytes, prefix, &Alphabet::whitespace());
+            assert_eq!((got.index, &got.suffix), (expected.index, &expected.suffix), "{prefix}");
+            events
+        })
+        .collect()
+}
+
+#[test]
+fn cpu_and_gpu_in_one_search_give_the_bytes_of_the_cpu_alone() {
+    let Some(gpu) = gpu_device(GpuOptions::default()) else {
+        return;
+    };
+    let both = DeviceSet::new(vec![Box::new(gpu), Box::new(CpuDevice::new(1, None))]);
+    let cases: Vec<(&[u8], &str)> =
+        vec![(b"shared work", "c0ffe"), (b"", "a"), (b"a longer page of text\n", "5eed"), (b"x", "abcdef")];
+    assert_same_as_cpu(&both, &cases);
+    // Both devices did part of a long search.
+    let (_, _, control) = run_events(&both, b"both devices busy", "0123456", &Alphabet::whitespace());
+    assert!(
+        control.device_tested(0) > 0 && control.device_tested(1) > 0,
+        "{} / {}",
+        control.device_tested(0),
+        control.device_tested(1)
+    );
+}
+
+#[test]
+fn two_wgpu_devices_and_the_cpu_give_the_same_bytes_again() {
+    let (Some(first), Some(second)) = (gpu_device(GpuOptions::default()), gpu_device(GpuOptions::default())) else {
+        return;
+    };
+    let three = DeviceSet::new(vec![Box::new(first), Box::new(second), Box::new(CpuDevice::new(1, None))]);
+    assert_same_as_cpu(&three, &[(b"three devices", "c0ffe"), (b"three devices again", "beef1")]);
+}
+
+#[test]
+fn a_device_that_fails_mid_search_is_dropped_and_the_others_finish() {
+    // A real GPU device that fails after a few dispatches, as a lost device would. Its shader
+    // is compiled first, so it surely takes part in this (7-digit, second-long) search.
+    let Some(mut flaky) = gpu_device(GpuOptions {
+        fail_after_dispatches: Some(3),
+        fixed_mids_per_dispatch: Some(64),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let bytes: &[u8] = b"a device fails";
+    let layout = ghostsum::layout::Layout::plan(
+        &Content::from_bytes(bytes),
+        &Alphabet::whitespace(),
+        28,
+        ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
+    )
+    .unwrap();
+    flaky.prepare(&layout).unwrap();
+    let set = DeviceSet::new(vec![Box::new(flaky), Box::new(CpuDevice::new(1, None))]);
+    let events = assert_same_as_cpu(&set, &[(bytes, "c0ffee1")]);
+    let dropped: Vec<&SearchEvent> =
+        events[0].iter().filter(|e| matches!(e, SearchEvent::DeviceDropped { .. })).collect();
+    assert_eq!(dropped.len(), 1, "{events:?}");
+    assert_eq!(set.live().collect::<Vec<_>>(), vec![1], "the failed device stays out of later searches");
+    assert_same_as_cpu(&set, &[(b"after the failure", "beef")]);
+    // A device that fails holding the very first range: that range is searched by the CPU.
+    let set = DeviceSet::new(vec![Box::new(FailsHoldingARange), Box::new(CpuDevice::new(1, None))]);
+    assert_same_as_cpu(&set, &[(b"the lowest range was held", "a"), (b"another", "c0f")]);
+    // Alone, it fails the search with a clear error.
+    let alone = DeviceSet::new(vec![Box::new(FailsHoldingARange)]);
+    let content = Content::from_bytes(b"nobody left");
+    let control = Arc::new(Control::default());
+    let err = search(
+        &alone,
+        &content,
+        &Prefix::parse("ab").unwrap(),
+        &Alphabet::whitespace(),
+        &EngineOptions::default(),
+        &control,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, EngineError::Search(_)) && err.to_string().contains("every device failed"), "{err}");
+}
+
+#[test]
+fn pipelines_are_compiled_once_per_shape() {
+    let Some(mut gpu) = gpu_device(GpuOptions::default()) else {
+        return;
+    };
+    let plan = |len: usize| {
+        ghostsum::layout::Layout::plan(
+            &Content::from_bytes(&vec![b'x'; len]),
+            &Alphabet::whitespace(),
+            24,
+            ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
+        )
+        .unwrap()
+    };
+    // 64 bytes apart: the same place in the block, the same shape.
+    gpu.prepare(&plan(100)).unwrap();
+    gpu.prepare(&plan(164)).unwrap();
+    assert_eq!(gpu.compiled_shapes(), 1);
+    gpu.prepare(&plan(101)).unwrap();
+    assert_eq!(gpu.compiled_shapes(), 2);
+}
+
+#[test]
+fn the_command_line_takes_a_list_of_devices_and_reports_each() {
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "every device at once\n").unwrap();
+    let mut outputs = Vec::new();
+    for backend in ["cpu", "cpu,gpu:0", "gpu:0", "gpu:0,gpu:0,cpu"] {
+        let out = dir.path().join(format!("out-{backend}"));
+        let assert = assert_cmd::Command::cargo_bin("ghostsum")
+            .unwrap()
+            .args([
+                "search",
+                input.to_str().unwrap(),
+                "-p",
+                "c0ffe",
+                "-q",
+                "--json",
+                "-b",
+                backend,
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+        let devices = report["devices"].as_array().unwrap();
+        let expected = if backend == "gpu:0,gpu:0,cpu" { 2 } else { backend.split(',').count() };
+        assert_eq!(devices.len(), expected, "{backend}: {report}");
+        let sum: u64 = devices.iter().map(|d| d["candidates_tested"].as_u64().unwrap()).sum();
+        assert_eq!(sum, report["candidates_tested"].as_u64().unwrap());
+        assert!(devices.iter().all(|d| d["backend"].is_string() && d["device"].is_string()));
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "different bytes from different devices");
+    let out = assert_cmd::Command::cargo_bin("ghostsum")
+        .unwrap()
+        .args(["search", input.to_str().unwrap(), "-p", "ab", "-b", "gpu", "-o", "x"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    if !err.contains("searching") {
+        assert!(err.contains("gpu:N") || err.contains("real GPU"), "{err}");
     }
 }

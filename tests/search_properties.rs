@@ -2,8 +2,8 @@
 //! independent MD5 (the md-5 crate's one-shot digest) starts with the prefix.
 
 use ghostsum::alphabet::Alphabet;
-use ghostsum::backend::Control;
-use ghostsum::cpu::CpuBackend;
+use ghostsum::cpu::CpuDevice;
+use ghostsum::device::{Control, DeviceSet};
 use ghostsum::engine::{search, EngineOptions, Found};
 use ghostsum::input::Content;
 use ghostsum::target::{hex, Prefix};
@@ -13,8 +13,9 @@ use proptest::prelude::*;
 fn run(bytes: &[u8], prefix: &str, alphabet: &Alphabet, threads: usize) -> Found {
     let content = Content::from_bytes(bytes);
     let prefix = Prefix::parse(prefix).unwrap();
-    let mut backend = CpuBackend::new(threads);
-    search(&content, &prefix, alphabet, &mut backend, &EngineOptions::default(), &Control::default(), &mut |_| {})
+    let cpu = DeviceSet::new(vec![Box::new(CpuDevice::new(threads, None))]);
+    let control = std::sync::Arc::new(Control::default());
+    search(&cpu, &content, &prefix, alphabet, &EngineOptions::default(), &control, &mut |_| {})
         .unwrap()
         .expect("an unsharded search always finds a hit")
 }
@@ -98,7 +99,7 @@ fn long_prefixes_check_every_state_word() {
     let wrong_ninth = format!("{}{:x}", &digest[..8], (u8::from_str_radix(&digest[8..9], 16).unwrap() + 1) % 16);
     for (prefix, expected) in [(&digest[..9], true), (&wrong_ninth[..], false), (&digest[..8], true)] {
         let prefix = Prefix::parse(prefix).unwrap();
-        let job = ghostsum::backend::Job { layout: &layout, batch: &batch, prefix: &prefix };
+        let job = ghostsum::device::work::Job { layout: &layout, batch: &batch, prefix: &prefix };
         assert_eq!(job.is_real_hit(0, 5), expected, "{prefix}");
     }
 }

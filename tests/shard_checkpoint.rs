@@ -2,8 +2,8 @@
 
 use assert_cmd::Command;
 use ghostsum::alphabet::Alphabet;
-use ghostsum::backend::Control;
-use ghostsum::cpu::CpuBackend;
+use ghostsum::cpu::CpuDevice;
+use ghostsum::device::{Control, DeviceSet};
 use ghostsum::engine::{search, EngineOptions};
 use ghostsum::input::Content;
 use ghostsum::layout::{Layout, DEFAULT_MIN_BATCH_LOG2};
@@ -37,11 +37,11 @@ fn shards_together_give_the_unsharded_answer() {
     assert!(deepest >= layout.inner_count() as u128, "the hit should lie beyond shard 0");
     let content = Content::from_bytes(SWEEP_CONTENT);
     let prefix = Prefix::parse(&prefix).unwrap();
-    let mut cpu = CpuBackend::new(2);
-    let mut run = |shard| {
+    let cpu = DeviceSet::new(vec![Box::new(CpuDevice::new(2, None))]);
+    let control = std::sync::Arc::new(Control::default());
+    let run = |shard| {
         let options = EngineOptions { shard, ..Default::default() };
-        search(&content, &prefix, &Alphabet::whitespace(), &mut cpu, &options, &Control::default(), &mut |_| {})
-            .unwrap()
+        search(&cpu, &content, &prefix, &Alphabet::whitespace(), &options, &control, &mut |_| {}).unwrap()
     };
     let unsharded = run(None).unwrap();
     assert_eq!(unsharded.index, deepest);

@@ -1,22 +1,20 @@
 //! `ghostsum batch`: a manifest of linked pages, searched one after another.
 
-use super::{make_backend, BatchArgs};
+use super::session::{Outcome, Session};
+use super::BatchArgs;
 use crate::alphabet::Alphabet;
-use crate::backend::{Control, SearchError};
 use crate::batch::manifest::Manifest;
 use crate::batch::{already_done, resolve_placeholders};
-use crate::engine::{self, EngineError, EngineOptions};
+use crate::engine::{self, EngineOptions};
 use crate::input::Content;
 use crate::output::{resolve::resolved_path, write_output, Destination};
-use crate::progress::{human_count, human_duration, Progress, ProgressDisplay};
+use crate::progress::{human_count, human_duration};
 use crate::signals::Signal;
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub const REPORT_NAME: &str = "ghostsum-report.json";
@@ -50,10 +48,6 @@ struct BatchReport {
 }
 
 pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
-    args.engine.check()?;
-    if args.report.quiet && args.report.progress_every.is_some() {
-        anyhow::bail!("--progress-every has no effect with --quiet; drop one of them");
-    }
     let manifest = Manifest::load(&args.manifest)?;
     let alphabet = match (&args.alphabet, &manifest.alphabet) {
         (Some(a), _) => a.clone(),
@@ -73,21 +67,20 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
-    let (mut backend, note) = make_backend(&args.engine)?;
-    let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
-    let quiet = args.report.quiet;
-    let say = |line: String| {
-        if !quiet {
-            say(line);
-        }
-    };
-    say(format!("ghostsum: {} pages on {}{note}", manifest.pages.len(), backend.device()));
-    let control = Arc::new(Control::default());
-    let display = ProgressDisplay::choose(quiet, args.report.progress_every.map(|s| s.duration()));
+    let session = Session::open(&args.engine, &args.report)?;
+    session.say(format!("ghostsum: {} pages on {}", manifest.pages.len(), session.describe()));
+    let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    // Every page's content and layout up front: a GPU compiles each distinct shader shape
+    // once, in the background, while the CPU already takes the first pages' ranges.
+    let contents: Vec<Content> = resolved.iter().map(|bytes| Content::from_bytes(bytes)).collect();
+    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| Prefix::parse(&p.prefix)).collect::<Result<_, _>>()?;
+    for (content, prefix) in contents.iter().zip(&prefixes) {
+        session.devices.prepare(&engine::plan(content, prefix, &alphabet, &options)?);
+    }
     let mut pages = Vec::new();
     let total = manifest.pages.len();
-    for (n, ((page, bytes), output)) in manifest.pages.iter().zip(&resolved).zip(&outputs).enumerate() {
-        let prefix = Prefix::parse(&page.prefix)?;
+    for (n, (page, output)) in manifest.pages.iter().zip(&outputs).enumerate() {
+        let (content, prefix, bytes) = (&contents[n], &prefixes[n], &resolved[n]);
         if let Some(dir) = output.parent() {
             std::fs::create_dir_all(dir).map_err(|e| crate::io_error::at("create", dir, &e))?;
         }
@@ -105,8 +98,8 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
             seconds: 0.0,
             skipped: false,
         };
-        if let Some(done) = already_done(output, bytes, &prefix, &alphabet) {
-            say(format!("[{}/{total}] {}: already done", n + 1, page.name));
+        if let Some(done) = already_done(output, bytes, prefix, &alphabet) {
+            session.say(format!("[{}/{total}] {}: already done", n + 1, page.name));
             entry.md5 = hex(&done.md5);
             entry.suffix_len = done.suffix_len;
             entry.skipped = true;
@@ -116,31 +109,23 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
             pages.push(entry);
             continue;
         }
-        say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
-        let content = Content::from_bytes(bytes);
+        session.say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
         let unchanged = crate::verify::md5_with_suffix(&content.hasher, b"");
         let (suffix, digest) = if prefix.matches_digest(&unchanged) {
             (Vec::new(), unchanged)
         } else {
-            let before = control.tested.load(Ordering::Relaxed);
             let label = format!("[{}/{total}] {} · ", n + 1, page.name);
-            let progress = Progress::start(control.clone(), prefix.bits(), display, label);
-            let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
-            let result =
-                engine::search(&content, &prefix, &alphabet, backend.as_mut(), &options, &control, &mut |_| {});
-            drop(progress);
-            let found = match result {
-                Ok(found) => found.expect("an unsharded search always ends with a hit"),
-                Err(EngineError::Search(SearchError::Cancelled)) => {
-                    return Ok(stopped(crate::signals::received().unwrap_or(Signal::INTERRUPT)));
-                }
-                Err(e) => return Err(e.into()),
+            let run = session.search(content, prefix, &alphabet, &options, label, &mut |_| {})?;
+            let found = match run.outcome {
+                Outcome::Found(found) => found,
+                Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
+                Outcome::Stopped(signal) => return Ok(stopped(signal)),
             };
             entry.suffix_len = found.suffix_len;
-            entry.candidates = control.tested.load(Ordering::Relaxed) - before;
+            entry.candidates = run.tested;
             (found.suffix, found.digest)
         };
-        if let Err(e) = write_output(&content, &suffix, &Destination::File(output.clone()), &digest) {
+        if let Err(e) = write_output(content, &suffix, &Destination::File(output.clone()), &digest) {
             return match e.downcast_ref::<crate::signals::Interrupted>() {
                 Some(interrupted) => Ok(stopped(interrupted.0)),
                 None => Err(e),
@@ -153,7 +138,7 @@ pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
     let report = BatchReport {
         manifest: manifest.path.clone(),
         alphabet: alphabet.name().into(),
-        backend: backend.device(),
+        backend: session.devices.describe(),
         pages,
     };
     let text = serde_json::to_string_pretty(&report)?;

@@ -1,24 +1,38 @@
-//! `ghostsum bench`: each backend's real search loop, measured side by side.
+//! `ghostsum bench`: each device's real search loop alone, then all of them together in one
+//! search, side by side.
 
-use super::{BackendChoice, BenchArgs, BenchChoice, EngineArgs};
-use crate::backend::{Control, SearchError};
-use crate::engine::{measure_rate, RateProbe};
+use super::{BenchArgs, EngineArgs};
+use crate::device::{DeviceKind, SearchError};
+use crate::engine::{measure, Measured, RateProbe};
 use crate::progress::human_count;
 use crate::stdio::print_line;
 
+/// One measured run: alone (one device) or together (every device in one search).
+struct Run {
+    together: bool,
+    devices: Vec<Measured>,
+    seconds: f64,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.devices.iter().map(|d| d.candidates).sum::<u64>() as f64 / self.seconds
+    }
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
-    if args.backend == BenchChoice::Cpu && args.adapter.is_some() {
-        anyhow::bail!("--adapter picks a GPU and has no effect with --backend cpu; drop one of them");
-    }
-    if args.backend == BenchChoice::Gpu && args.threads.is_some() {
-        anyhow::bail!("--threads sets CPU workers and has no effect with --backend gpu; drop one of them");
-    }
-    let measure_for = args.seconds.0;
-    let choices: Vec<BackendChoice> = match args.backend {
-        BenchChoice::Cpu => vec![BackendChoice::Cpu],
-        BenchChoice::Gpu => vec![BackendChoice::Gpu],
-        BenchChoice::All => vec![BackendChoice::Cpu, BackendChoice::Gpu],
+    let engine = EngineArgs {
+        backend: args.backend.clone(),
+        threads: args.threads,
+        adapter: args.adapter.clone(),
+        fast_layout: args.fast_layout,
     };
+    engine.check()?;
+    let tuning = crate::tuning::Tuning::from_env()?;
+    let (devices, note) = super::backends::open(&engine.backend, engine.threads, engine.adapter.as_deref(), &tuning)?;
+    if let Some(note) = note {
+        crate::stdio::say(format!("ghostsum: {note}"));
+    }
     let probe = RateProbe { content_len: args.content_bytes, bits: 32, fast_layout: args.fast_layout };
     let layout = probe.layout();
     if !args.json {
@@ -29,56 +43,88 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
             layout.steps_per_candidate()
         ))?;
     }
-    let mut rows = Vec::new();
-    for choice in choices {
-        let engine = EngineArgs {
-            backend: choice,
-            threads: args.threads.filter(|_| choice == BackendChoice::Cpu),
-            adapter: args.adapter.clone().filter(|_| choice == BackendChoice::Gpu),
-            fast_layout: args.fast_layout,
-        };
-        let mut backend = match super::make_backend(&engine) {
-            Ok((b, _)) => b,
-            // `all` measures what this machine has; naming one backend demands it.
-            Err(e) if args.backend == BenchChoice::All => {
-                crate::stdio::say(format!("ghostsum: skipping the GPU: {e:#}"));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let control = Control::default();
-        // Warm-up: thread start, caches, clocks, shader compilation.
-        measure_rate(backend.as_mut(), probe, (measure_for / 5.0).min(1.0), &control)
-            .map_err(SearchError::into_error)?;
-        let (candidates, seconds) =
-            measure_rate(backend.as_mut(), probe, measure_for, &control).map_err(SearchError::into_error)?;
-        rows.push((backend.kind(), backend.device(), backend.threads(), candidates, seconds));
+    let ids: Vec<usize> = devices.live().collect();
+    let seconds = args.seconds.0;
+    // Warm-up: threads, caches, clocks, shader compilation, a GPU's dispatch size.
+    measure(&devices, &ids, probe, (seconds / 5.0).clamp(0.1, 1.0)).map_err(SearchError::into_error)?;
+    let mut runs = Vec::new();
+    for &id in &ids {
+        let (measured, took) = measure(&devices, &[id], probe, seconds).map_err(SearchError::into_error)?;
+        runs.push(Run { together: false, devices: measured, seconds: took });
     }
-    if !args.json && rows.iter().any(|r| r.0 == "gpu") {
-        let shape = crate::gpu::shader::ShaderShape::of(&layout, 64);
+    if ids.len() > 1 {
+        let (measured, took) = measure(&devices, &ids, probe, seconds).map_err(SearchError::into_error)?;
+        runs.push(Run { together: true, devices: measured, seconds: took });
+    }
+    let infos = devices.infos();
+    if !args.json && ids.iter().any(|&id| infos[id].kind == DeviceKind::Gpu) {
+        let shape = crate::gpu::shader::ShaderShape::of(&layout, tuning.gpu_workgroup_size);
         if let Ok((per_candidate, full)) = crate::gpu::shader::ops_per_candidate(&shape) {
             print_line(format!(
                 "gpu kernel: {per_candidate} integer ops per candidate in naga's IR (a full MD5 compression: {full})"
             ))?;
         }
     }
-    let fastest = rows.iter().map(|r| r.3 as f64 / r.4).fold(0.0, f64::max);
-    for (kind, device, threads, candidates, seconds) in &rows {
-        let rate = *candidates as f64 / seconds;
+    let fastest = runs.iter().filter(|r| !r.together).map(Run::rate).fold(0.0, f64::max);
+    for run in &runs {
         if args.json {
-            print_line(serde_json::json!({
-                "backend": kind, "device": device, "threads": threads, "candidates": candidates,
-                "seconds": seconds, "candidates_per_second": rate,
-                "content_bytes": args.content_bytes, "steps_per_candidate": layout.steps_per_candidate(),
-            }))?;
-        } else {
+            print_json(run, &args, layout.steps_per_candidate())?;
+            continue;
+        }
+        let rate = run.rate();
+        if !run.together {
+            let d = &run.devices[0];
             print_line(format!(
-                "{kind:4} {:>10}/s  {:>6.3}x of fastest  {device}  ({} candidates in {seconds:.2} s)",
+                "{:4} {:>10}/s  {:>6.3}x of fastest  {}  ({} candidates in {:.2} s)",
+                d.info.kind.name(),
                 human_count(rate),
                 rate / fastest,
-                human_count(*candidates as f64)
+                d.info.name,
+                human_count(d.candidates as f64),
+                run.seconds
+            ))?;
+            continue;
+        }
+        let alone: f64 = runs.iter().filter(|r| !r.together).map(Run::rate).sum();
+        print_line(format!(
+            "all  {:>10}/s  {:>6.3}x of fastest  every device in one search ({:.3}x the sum of their rates alone)",
+            human_count(rate),
+            rate / fastest,
+            rate / alone
+        ))?;
+        for d in &run.devices {
+            print_line(format!(
+                "       {:>10}/s  of it on {}",
+                human_count(d.candidates as f64 / run.seconds),
+                d.info.name
             ))?;
         }
     }
     Ok(0)
+}
+
+/// One JSON object per run: the first fields describe the first device (a single-device run
+/// reads as before), `devices` lists each one.
+fn print_json(run: &Run, args: &BenchArgs, steps: usize) -> anyhow::Result<()> {
+    let first = &run.devices[0];
+    let devices: Vec<serde_json::Value> = run
+        .devices
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "backend": d.info.kind.name(), "device": d.info.name, "threads": d.info.threads,
+                "candidates": d.candidates, "candidates_per_second": d.candidates as f64 / run.seconds,
+            })
+        })
+        .collect();
+    let total: u64 = run.devices.iter().map(|d| d.candidates).sum();
+    print_line(serde_json::json!({
+        "run": if run.together { "together" } else { "alone" },
+        "backend": if run.together { "all" } else { first.info.kind.name() },
+        "device": if run.together { "all".to_string() } else { first.info.name.clone() },
+        "threads": run.devices.iter().map(|d| d.info.threads).sum::<usize>(),
+        "candidates": total, "seconds": run.seconds, "candidates_per_second": run.rate(),
+        "content_bytes": args.content_bytes, "steps_per_candidate": steps, "devices": devices,
+    }))?;
+    Ok(())
 }

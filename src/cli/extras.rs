@@ -4,17 +4,25 @@ use crate::stdio::print_line;
 use clap::CommandFactory;
 use std::path::PathBuf;
 
-/// `ghostsum devices`: every adapter wgpu finds, and whether `--backend auto` would use it.
-pub fn devices() -> anyhow::Result<i32> {
-    let adapters = crate::gpu::device::adapters();
-    if adapters.is_empty() {
+/// `ghostsum devices`: every adapter wgpu finds, numbered for `--backend gpu:N`, and whether
+/// `--backend auto` would use it.
+pub fn devices(json: bool) -> anyhow::Result<i32> {
+    let adapters = crate::gpu::adapter::adapters();
+    if adapters.is_empty() && !json {
         print_line("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)")?;
     }
-    for a in adapters {
+    for (index, a) in adapters.iter().enumerate() {
         let info = a.get_info();
-        let kind =
-            if crate::gpu::device::is_real_gpu(&info) { "GPU" } else { "not a real GPU: --backend auto skips it" };
-        print_line(format!("{}  [{kind}]", crate::gpu::device::describe(&info)))?;
+        let real = crate::gpu::adapter::is_real_gpu(&info);
+        if json {
+            print_line(serde_json::json!({
+                "index": index, "backend": format!("gpu:{index}"), "name": info.name,
+                "api": format!("{:?}", info.backend), "type": format!("{:?}", info.device_type), "real_gpu": real,
+            }))?;
+        } else {
+            let kind = if real { "GPU" } else { "not a real GPU: auto, gpu and all skip it; name it as gpu:N" };
+            print_line(format!("gpu:{index}  {}  [{kind}]", crate::gpu::adapter::describe(&info)))?;
+        }
     }
     Ok(0)
 }

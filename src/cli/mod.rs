@@ -1,16 +1,19 @@
 //! The command line: arguments parsed into typed values, one module per subcommand.
 
+pub mod backends;
 mod batch;
 mod bench;
 mod extras;
 mod search;
+pub mod session;
 pub mod values;
 mod verify;
 
 use crate::alphabet::Alphabet;
 use crate::shard::ShardSpec;
 use crate::target::Prefix;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use backends::BackendList;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use values::{parse_threads, Seconds};
 
@@ -67,8 +70,12 @@ pub enum Command {
     /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
     #[command(after_help = EXIT_STATUS_HELP)]
     Batch(BatchArgs),
-    /// List the GPU adapters wgpu finds.
-    Devices,
+    /// List the GPU adapters wgpu finds, numbered for --backend gpu:N.
+    Devices {
+        /// One JSON object per line: index, name, api, type, real_gpu.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: ghostsum completions bash > /etc/bash_completion.d/ghostsum
     Completions {
         /// The shell.
@@ -81,16 +88,6 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BackendChoice {
-    /// The GPU when a real one is present, else the CPU; says which.
-    Auto,
-    /// Every CPU core, SIMD lanes chosen at run time (AVX-512, AVX2 or portable).
-    Cpu,
-    /// The best GPU adapter wgpu finds (a software one too), or the one --adapter names.
-    Gpu,
 }
 
 #[derive(Args, Debug)]
@@ -152,15 +149,18 @@ pub struct ReportArgs {
     pub progress_every: Option<Seconds>,
 }
 
+/// Which devices search, and how.
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
-    /// Which search engine to use.
-    #[arg(short, long, value_enum, default_value = "auto")]
-    pub backend: BackendChoice,
-    /// CPU worker threads (default: all cores; at most 4 per core).
+    /// Devices, a comma list: auto (every real GPU, else the CPU), cpu, gpu (every real GPU),
+    /// gpu:N (adapter N of `ghostsum devices`, software ones too), all (every real GPU and the
+    /// CPU). They share one search; the answer is the same on any mix.
+    #[arg(short, long, default_value = "auto", value_name = "LIST")]
+    pub backend: BackendList,
+    /// CPU worker threads (default: all cores, less one per GPU beside them; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// GPU adapter whose name contains this text (see `ghostsum devices`).
+    /// Only GPU adapters whose name contains this text (a software one too, when named).
     #[arg(long, value_name = "SUBSTRING")]
     pub adapter: Option<String>,
     /// Up to 63 more suffix symbols for up to ~20% more speed: the suffix then ends late in
@@ -170,13 +170,16 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
-    /// Refuses options that would have no effect with the chosen backend.
+    /// Refuses options that would have no effect with the chosen devices.
     pub fn check(&self) -> anyhow::Result<()> {
-        if self.backend == BackendChoice::Cpu && self.adapter.is_some() {
+        if !self.backend.may_use_gpu() && self.adapter.is_some() {
             anyhow::bail!("--adapter picks a GPU and has no effect with --backend cpu; drop one of them");
         }
-        if self.backend == BackendChoice::Gpu && self.threads.is_some() {
-            anyhow::bail!("--threads sets CPU workers and has no effect with --backend gpu; drop one of them");
+        if !self.backend.may_use_cpu() && self.threads.is_some() {
+            anyhow::bail!(
+                "--threads sets CPU workers and has no effect with --backend {}; drop one of them",
+                self.backend
+            );
         }
         Ok(())
     }
@@ -221,25 +224,18 @@ pub struct VerifyArgs {
     pub quiet: bool,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BenchChoice {
-    Cpu,
-    Gpu,
-    All,
-}
-
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Which backends to measure.
-    #[arg(short, long, value_enum, default_value = "all")]
-    pub backend: BenchChoice,
-    /// Seconds of measurement per backend (after a warm-up); at least 0.1.
+    /// Devices to measure, each alone and then all together (see search --backend).
+    #[arg(short, long, default_value = "all", value_name = "LIST")]
+    pub backend: BackendList,
+    /// Seconds of measurement per run (after a warm-up); at least 0.1.
     #[arg(short, long, default_value = "5")]
     pub seconds: Seconds,
-    /// CPU worker threads (default: all cores; at most 4 per core).
+    /// CPU worker threads (default: all cores, less one per GPU beside them; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// GPU adapter whose name contains this text.
+    /// Only GPU adapters whose name contains this text.
     #[arg(long, value_name = "SUBSTRING")]
     pub adapter: Option<String>,
     /// Content length of the measured search: where the suffix falls in its block decides
@@ -249,7 +245,7 @@ pub struct BenchArgs {
     /// Measure the --fast-layout layout of that content instead of the shortest one.
     #[arg(long)]
     pub fast_layout: bool,
-    /// One JSON object per backend on stdout.
+    /// One JSON object per run on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -262,35 +258,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Batch(args) => batch::run(args),
-        Command::Devices => extras::devices(),
+        Command::Devices { json } => extras::devices(json),
         Command::Completions { shell } => extras::completions(shell),
         Command::Man { dir } => extras::man(dir),
     }
-}
-
-/// The backend a user asked for, ready to run, with a note on why `auto` chose the CPU.
-pub fn make_backend(args: &EngineArgs) -> anyhow::Result<(Box<dyn crate::backend::Backend>, Option<String>)> {
-    args.check()?;
-    let cpu = || -> Box<dyn crate::backend::Backend> {
-        Box::new(match args.threads {
-            Some(n) => crate::cpu::CpuBackend::new(n),
-            None => crate::cpu::CpuBackend::all_cores(),
-        })
-    };
-    let gpu = |real_gpu_only: bool| {
-        crate::gpu::GpuBackend::new(crate::gpu::GpuOptions {
-            adapter: args.adapter.clone(),
-            real_gpu_only,
-            ..Default::default()
-        })
-    };
-    Ok(match args.backend {
-        BackendChoice::Cpu => (cpu(), None),
-        BackendChoice::Gpu => (Box::new(gpu(false)?) as Box<dyn crate::backend::Backend>, None),
-        // auto takes a real GPU only; a software rasteriser is slower than the CPU kernel.
-        BackendChoice::Auto => match gpu(args.adapter.is_none()) {
-            Ok(g) => (Box::new(g), None),
-            Err(e) => (cpu(), Some(format!("auto chose the CPU: {e:#}"))),
-        },
-    })
 }

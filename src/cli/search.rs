@@ -1,20 +1,19 @@
 //! `ghostsum search`: one file, one prefix.
 
-use super::{make_backend, SearchArgs, EXIT_SHARD_EMPTY};
-use crate::backend::{Backend, Control, SearchError};
+use super::session::{DeviceTally, Outcome, SearchRun, Session};
+use super::{SearchArgs, EXIT_SHARD_EMPTY};
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
-use crate::engine::{self, EngineError, EngineOptions, Found, Position};
+use crate::device::SearchError;
+use crate::engine::{self, EngineOptions, Found, Position};
 use crate::input::Content;
 use crate::layout::Layout;
 use crate::output::{resolve, same_file, write_output, Destination};
-use crate::progress::{human_count, human_duration, Progress, ProgressDisplay};
+use crate::progress::{human_count, human_duration};
 use crate::shard::Shard;
 use crate::signals::{Interrupted, Signal};
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Searches expected to run longer than this are refused unless --force.
@@ -40,9 +39,8 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
             args.input.display()
         );
     }
-    let quiet = args.report.quiet;
     let say = |line: String| {
-        if !quiet {
+        if !args.report.quiet {
             say(line);
         }
     };
@@ -63,11 +61,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         return report.print(args.report.json, &destination).map(|()| 0);
     }
 
-    let (mut backend, note) = make_backend(&args.engine)?;
-    let note = note.map(|n| format!(" ({n})")).unwrap_or_default();
-    say(format!("ghostsum: searching on {}{note}", backend.device()));
-    refuse_if_too_long(prefix, content.len, args.engine.fast_layout, shard, backend.as_mut(), args.force)?;
-    report.device(backend.as_ref());
+    let session = Session::open(&args.engine, &args.report)?;
+    session.say(format!("ghostsum: searching on {}", session.describe()));
+    refuse_if_too_long(prefix, content.len, args.engine.fast_layout, shard, &session, args.force)?;
 
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
@@ -87,7 +83,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         None => None,
     };
     if let Some(at) = resume {
-        say(format!(
+        session.say(format!(
             "ghostsum: resuming from the checkpoint at candidate {} (suffix of {} symbols)",
             at.next_index, at.suffix_len
         ));
@@ -98,49 +94,38 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         let layout = Layout::plan_from(content.len, &args.alphabet, suffix_len, options.min_batch_log2).ok()?;
         shard.map(|s| (s, s.range(&layout)))
     };
-    let planned = engine::plan(&content, prefix, &args.alphabet, &options)?;
-
-    let control = Arc::new(Control::default());
-    let display = ProgressDisplay::choose(quiet, args.report.progress_every.map(|s| s.duration()));
-    let progress = Progress::start(control.clone(), prefix.bits(), display, String::new());
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);
-    let mut position = resume.unwrap_or(Position { suffix_len: planned.suffix_len, next_index: 0 });
     let mut last_save = Instant::now();
     let mut save_error = None;
-    let result =
-        engine::search(&content, prefix, &args.alphabet, backend.as_mut(), &options, &control, &mut |searched| {
-            position = searched;
-            if let Some(cp) = &checkpoint {
-                if last_save.elapsed() >= save_every {
-                    if let Err(e) = cp.save(searched) {
-                        save_error = Some(e);
-                    }
-                    last_save = Instant::now();
+    let run = session.search(&content, prefix, &args.alphabet, &options, String::new(), &mut |at| {
+        if let Some(cp) = &checkpoint {
+            if last_save.elapsed() >= save_every {
+                if let Err(e) = cp.save(at) {
+                    save_error = Some(e);
                 }
+                last_save = Instant::now();
             }
-        });
-    drop(progress);
+        }
+    })?;
     if let Some(e) = save_error {
-        say(format!("ghostsum: warning: {e:#}"));
+        session.say(format!("ghostsum: warning: {e:#}"));
     }
-    report.tested(control.tested.load(Ordering::Relaxed), started);
-    let found = match result {
-        Ok(Some(found)) => found,
-        Ok(None) => {
+    report.ran(&session, &run, started);
+    let found = match run.outcome {
+        Outcome::Found(found) => found,
+        Outcome::NoHit => {
             if let Some(cp) = &checkpoint {
                 cp.remove();
             }
-            say("ghostsum: this shard holds no hit; nothing was written".into());
-            report.no_hit(slice_of(position.suffix_len));
+            session.say("ghostsum: this shard holds no hit; nothing was written");
+            report.no_hit(slice_of(run.position.suffix_len));
             report.print(args.report.json, &destination)?;
             return Ok(EXIT_SHARD_EMPTY);
         }
-        Err(EngineError::Search(SearchError::Cancelled)) => {
-            let signal = crate::signals::received().unwrap_or(Signal::INTERRUPT);
-            report.stopped(slice_of(position.suffix_len), position);
-            return stop(signal, checkpoint.as_ref(), position, &report, args.report.json, &destination);
+        Outcome::Stopped(signal) => {
+            report.stopped(slice_of(run.position.suffix_len), run.position);
+            return stop(signal, checkpoint.as_ref(), run.position, &report, args.report.json, &destination);
         }
-        Err(e) => return Err(e.into()),
     };
     if let Err(e) = write_output(&content, &found.suffix, &destination, &found.digest) {
         return match e.downcast_ref::<Interrupted>() {
@@ -157,7 +142,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
         cp.remove();
     }
     report.found(&found, slice_of(found.suffix_len));
-    say(format!(
+    session.say(format!(
         "ghostsum: {}  {} (suffix of {} symbols, {} candidates in {})",
         found.md5_hex(),
         destination.describe(),
@@ -203,9 +188,6 @@ fn refuse_options_without_effect(args: &SearchArgs) -> anyhow::Result<()> {
     }
     if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
         anyhow::bail!("--checkpoint-every needs --checkpoint FILE, where the progress is saved");
-    }
-    if args.report.quiet && args.report.progress_every.is_some() {
-        anyhow::bail!("--progress-every has no effect with --quiet; drop one of them");
     }
     Ok(())
 }
@@ -259,7 +241,7 @@ fn refuse_if_too_long(
     content_len: u64,
     fast_layout: bool,
     shard: Option<Shard>,
-    backend: &mut dyn Backend,
+    session: &Session,
     force: bool,
 ) -> anyhow::Result<()> {
     if force || prefix.bits() < ESTIMATE_FROM_BITS {
@@ -267,9 +249,9 @@ fn refuse_if_too_long(
     }
     // Measured on this search's own layout (its speed depends on where the suffix falls).
     let probe = engine::RateProbe { content_len: (content_len % 64) as usize + 64, bits: prefix.bits(), fast_layout };
-    let (tested, seconds) =
-        engine::measure_rate(backend, probe, 0.3, &Control::default()).map_err(SearchError::into_error)?;
-    let rate = tested as f64 / seconds;
+    let ids: Vec<_> = session.devices.live().collect();
+    let (measured, seconds) = engine::measure(&session.devices, &ids, probe, 0.3).map_err(SearchError::into_error)?;
+    let rate = measured.iter().map(|m| m.candidates).sum::<u64>() as f64 / seconds;
     let (candidates, whose) = match shard {
         Some(s) => {
             let slice = probe.layout().keyspace() as f64 / s.count as f64;
@@ -286,7 +268,7 @@ fn refuse_if_too_long(
             human_count(candidates),
             human_duration(expected),
             human_count(rate),
-            backend.device()
+            session.devices.describe()
         );
     }
     Ok(())
@@ -309,9 +291,14 @@ struct SearchReport {
     unchanged: bool,
     candidates_tested: u64,
     seconds: f64,
-    backend: &'static str,
+    /// The kinds of device that took part: "cpu", "gpu" or "gpu,cpu".
+    backend: String,
+    /// The devices in words.
     device: String,
+    /// CPU worker threads.
     threads: usize,
+    /// Each device's share.
+    devices: Vec<DeviceTally>,
     output: String,
     shard: Option<ShardReport>,
     /// Where a stopped search saved its progress.
@@ -352,21 +339,24 @@ impl SearchReport {
             unchanged: false,
             candidates_tested: 0,
             seconds: 0.0,
-            backend: "none",
+            backend: "none".into(),
             device: "none".into(),
             threads: 0,
+            devices: Vec::new(),
             output: destination.describe(),
             shard: None,
             checkpoint: checkpoint.map(|p| p.display().to_string()),
         }
     }
 
-    fn device(&mut self, backend: &dyn Backend) {
-        (self.backend, self.device, self.threads) = (backend.kind(), backend.device(), backend.threads());
-    }
-
-    fn tested(&mut self, candidates: u64, started: Instant) {
-        (self.candidates_tested, self.seconds) = (candidates, started.elapsed().as_secs_f64());
+    fn ran(&mut self, session: &Session, run: &SearchRun, started: Instant) {
+        let mut kinds: Vec<&str> = run.devices.iter().map(|d| d.backend).collect();
+        kinds.dedup();
+        self.backend = kinds.join(",");
+        self.device = session.devices.describe();
+        self.threads = run.devices.iter().filter(|d| d.backend == "cpu").map(|d| d.threads).sum();
+        self.devices = run.devices.clone();
+        (self.candidates_tested, self.seconds) = (run.tested, started.elapsed().as_secs_f64());
     }
 
     fn unchanged(&mut self, md5: &[u8; 16], started: Instant) {

@@ -10,7 +10,7 @@
 
 use crate::cpu::lanes::Lanes;
 use crate::layout::{Batch, Layout, MAX_INNER_WORDS};
-use crate::steps::{self, message_index, StepState, K, LAST_STEP_UPDATING_A, S};
+use crate::steps::{self, message_index, StepState, LAST_STEP_UPDATING_A, S};
 use std::ops::Range;
 
 /// What a kernel needs besides the mid range: prepared once per search and batch.
@@ -25,7 +25,7 @@ pub struct KernelInput<'a> {
 
 impl<'a> KernelInput<'a> {
     /// The input for one batch of `job`, with its prefix's bits in state word A.
-    pub fn new(job: &crate::backend::Job<'a>, columns: &'a InnerColumns) -> Self {
+    pub fn new(job: &crate::device::work::Job<'a>, columns: &'a InnerColumns) -> Self {
         KernelInput {
             layout: job.layout,
             batch: job.batch,
@@ -134,7 +134,7 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
         let words = &odometer.words;
         let mut shared = StepState::from_state(input.batch.midstate);
         steps::run_steps(&mut shared, words, 0..W);
-        let folded: [u32; 64] = std::array::from_fn(|i| K[i].wrapping_add(words[message_index(i)]));
+        let folded = steps::folded_constants(words);
         let start =
             VState { a: V::splat(shared.a), b: V::splat(shared.b), c: V::splat(shared.c), d: V::splat(shared.d) };
         let mut chunk = 0;
@@ -234,13 +234,15 @@ pub fn available_kernels(layout: &Layout) -> Vec<(&'static str, KernelFn)> {
     kernels
 }
 
-/// The fastest kernel this CPU supports, or the one `GHOSTSUM_CPU_KERNEL` names.
-pub fn best_kernel(layout: &Layout) -> (&'static str, KernelFn) {
+/// The kernel named `wanted` (see [`crate::tuning::Tuning::cpu_kernel`]), else the fastest
+/// this CPU supports.
+pub fn select(layout: &Layout, wanted: Option<&str>) -> (&'static str, KernelFn) {
     let kernels = available_kernels(layout);
-    if let Ok(wanted) = std::env::var("GHOSTSUM_CPU_KERNEL") {
-        if let Some(k) = kernels.iter().find(|(n, _)| *n == wanted) {
-            return *k;
-        }
-    }
-    kernels[0]
+    wanted.and_then(|w| kernels.iter().find(|(n, _)| *n == w).copied()).unwrap_or(kernels[0])
+}
+
+/// Names of the kernels this CPU can run, best first.
+pub fn available_names() -> Vec<&'static str> {
+    let probe = Layout::plan_from(0, &crate::alphabet::Alphabet::whitespace(), 16, 8).expect("a plain layout");
+    available_kernels(&probe).into_iter().map(|(name, _)| name).collect()
 }

@@ -1,6 +1,5 @@
-//! Finding a GPU: instance, adapters, device and queue, set up in one place.
-
-use std::time::Duration;
+//! Finding GPUs: instance, adapters (in the order `ghostsum devices` lists them), device and
+//! queue, set up in one place.
 
 /// Backends asked for: not GL, which prints XDG_RUNTIME_DIR noise on headless machines.
 pub fn backends() -> wgpu::Backends {
@@ -77,6 +76,3 @@ pub fn open_device(adapter: &wgpu::Adapter) -> anyhow::Result<(wgpu::Device, wgp
         .map_err(|e| anyhow::anyhow!("cannot open GPU {}: {e}", adapter.get_info().name))?;
     Ok((device, queue))
 }
-
-/// Longest a single dispatch may take before the GPU is declared hung.
-pub const DISPATCH_TIMEOUT: Duration = Duration::from_secs(20);

@@ -1,0 +1,260 @@
+//! Every device in one search: the CPU's worker threads and each GPU take ranges of
+//! candidates from one dispenser ([`work::SearchWork`]), each at its own speed, on its own
+//! host thread, for as long as the [`DeviceSet`] lives.
+
+pub mod work;
+
+use crate::layout::Layout;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use work::SearchWork;
+
+/// A device's place in its [`DeviceSet`] (and in a search's statistics).
+pub type DeviceId = usize;
+
+/// What kind of device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    /// The CPU's SIMD kernel on worker threads.
+    Cpu,
+    /// A GPU adapter through wgpu.
+    Gpu,
+}
+
+impl DeviceKind {
+    /// "cpu" or "gpu".
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Cpu => "cpu",
+            DeviceKind::Gpu => "gpu",
+        }
+    }
+}
+
+/// A device in words.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceInfo {
+    /// CPU or GPU.
+    pub kind: DeviceKind,
+    /// "cpu (avx512, 2 threads)", or the adapter's name, API and type.
+    pub name: String,
+    /// Worker threads (1 for a GPU: its host thread).
+    pub threads: usize,
+}
+
+/// Shared between the engine, the devices and the progress display.
+pub struct Control {
+    /// Set to stop the search: devices stop taking ranges and finish the ones they hold. A
+    /// stop signal (SIGINT, SIGTERM, SIGHUP) does the same.
+    pub stop: AtomicBool,
+    /// Candidates tested so far, over every device and search, for progress.
+    pub tested: AtomicU64,
+    /// The same per device of the set, by id.
+    per_device: Vec<AtomicU64>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Self::for_devices(0)
+    }
+}
+
+impl Control {
+    /// A control that also counts per device, for a set of `devices`.
+    pub fn for_devices(devices: usize) -> Self {
+        Control {
+            stop: AtomicBool::new(false),
+            tested: AtomicU64::new(0),
+            per_device: (0..devices).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// Has a stop been asked for, by the engine's user or by a signal?
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || crate::signals::stop_requested().is_some()
+    }
+
+    /// Counts candidates `device` tested.
+    pub fn add_tested(&self, device: DeviceId, n: u64) {
+        self.tested.fetch_add(n, Ordering::Relaxed);
+        if let Some(count) = self.per_device.get(device) {
+            count.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Candidates `device` has tested so far.
+    pub fn device_tested(&self, device: DeviceId) -> u64 {
+        self.per_device.get(device).map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+}
+
+/// Why a search did not end with an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// A stop was asked for.
+    #[error("interrupted")]
+    Cancelled,
+    /// A device (or every device) failed.
+    #[error("{0}")]
+    Backend(String),
+}
+
+impl SearchError {
+    /// As an error for the command line: a cancellation by a stop signal becomes
+    /// [`crate::signals::Interrupted`], which ends the process with 128 + the signal.
+    pub fn into_error(self) -> anyhow::Error {
+        match (self, crate::signals::received()) {
+            (SearchError::Cancelled, Some(signal)) => crate::signals::Interrupted(signal).into(),
+            (e, _) => e.into(),
+        }
+    }
+}
+
+/// One source of compute.
+pub trait Device: Send {
+    /// The device in words.
+    fn info(&self) -> DeviceInfo;
+
+    /// Gets ready for searches with this layout ahead of time (a GPU compiles its shader,
+    /// once per shape). Failing drops the device.
+    fn prepare(&mut self, _layout: &Layout) -> Result<(), SearchError> {
+        Ok(())
+    }
+
+    /// Works on one search from its beginning to its end: takes ranges from `work` as `me`
+    /// until none are left for it, completing each. An error drops the device; the ranges it
+    /// held go to the others.
+    fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError>;
+}
+
+enum Command {
+    Prepare(Arc<Layout>),
+    Search(Arc<SearchWork>),
+}
+
+/// A device on its own host thread, fed searches through a channel. `alive` is also the
+/// gate between sending a search and the thread dying: a search sent is either run or
+/// failed, never lost.
+struct DeviceThread {
+    info: DeviceInfo,
+    commands: mpsc::Sender<Command>,
+    alive: Arc<Mutex<bool>>,
+}
+
+/// Every device of a run, opened once and kept for all its searches (a batch's pages reuse
+/// compiled shaders and measured dispatch sizes).
+pub struct DeviceSet {
+    devices: Vec<DeviceThread>,
+}
+
+/// A device thread's loop: a live search first (the oldest unfinished one), else one
+/// layout to prepare, else wait. So a GPU compiling a batch's shapes joins the running page
+/// between two compilations instead of after all of them.
+fn serve(mut device: Box<dyn Device>, id: DeviceId, inbox: mpsc::Receiver<Command>, alive: Arc<Mutex<bool>>) {
+    let mut prepares: VecDeque<Arc<Layout>> = VecDeque::new();
+    let mut searches: VecDeque<Arc<SearchWork>> = VecDeque::new();
+    loop {
+        let waited = if prepares.is_empty() && searches.is_empty() {
+            match inbox.recv() {
+                Ok(command) => Some(command),
+                Err(_) => return,
+            }
+        } else {
+            None
+        };
+        for command in waited.into_iter().chain(inbox.try_iter()) {
+            match command {
+                Command::Prepare(layout) => prepares.push_back(layout),
+                Command::Search(work) => searches.push_back(work),
+            }
+        }
+        searches.retain(|work| !work.is_finished());
+        let result = if let Some(work) = searches.pop_front() {
+            device.run(&work, id).map_err(|e| (e, Some(work)))
+        } else if let Some(layout) = prepares.pop_front() {
+            device.prepare(&layout).map_err(|e| (e, None))
+        } else {
+            continue;
+        };
+        if let Err((error, work)) = result {
+            let mut alive = alive.lock().unwrap_or_else(|e| e.into_inner());
+            *alive = false;
+            let reason = error.to_string();
+            for work in work.into_iter().chain(searches.drain(..)) {
+                work.fail(id, reason.clone());
+            }
+            for command in inbox.try_iter() {
+                if let Command::Search(work) = command {
+                    work.fail(id, reason.clone());
+                }
+            }
+            return;
+        }
+    }
+}
+
+impl DeviceSet {
+    /// Starts a host thread for each device.
+    pub fn new(devices: Vec<Box<dyn Device>>) -> Self {
+        let devices = devices
+            .into_iter()
+            .enumerate()
+            .map(|(id, device)| {
+                let info = device.info();
+                let (commands, inbox) = mpsc::channel::<Command>();
+                let alive = Arc::new(Mutex::new(true));
+                let gate = alive.clone();
+                std::thread::Builder::new()
+                    .name(format!("ghostsum device {id}"))
+                    .spawn(move || serve(device, id, inbox, gate))
+                    .expect("a device thread starts");
+                DeviceThread { info, commands, alive }
+            })
+            .collect();
+        DeviceSet { devices }
+    }
+
+    /// Every device, in the order they were given (their ids), live or not.
+    pub fn infos(&self) -> Vec<DeviceInfo> {
+        self.devices.iter().map(|d| d.info.clone()).collect()
+    }
+
+    /// The devices still working, in words: "cpu (avx512, 2 threads) + llvmpipe (...)".
+    pub fn describe(&self) -> String {
+        let live: Vec<String> = self.live().map(|id| self.devices[id].info.name.clone()).collect();
+        if live.is_empty() {
+            "no device".into()
+        } else {
+            live.join(" + ")
+        }
+    }
+
+    fn is_alive(&self, id: DeviceId) -> bool {
+        *self.devices[id].alive.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Ids of the devices that have not failed.
+    pub fn live(&self) -> impl Iterator<Item = DeviceId> + '_ {
+        (0..self.devices.len()).filter(|&id| self.is_alive(id))
+    }
+
+    /// Asks every device to get ready for `layout` in the background.
+    pub fn prepare(&self, layout: &Layout) {
+        let layout = Arc::new(layout.clone());
+        for id in self.live() {
+            let _ = self.devices[id].commands.send(Command::Prepare(layout.clone()));
+        }
+    }
+
+    /// Hands a search to the devices `ids`; a device that has died is dropped from it.
+    pub fn start(&self, work: &Arc<SearchWork>, ids: &[DeviceId]) {
+        for &id in ids {
+            let alive = self.devices[id].alive.lock().unwrap_or_else(|e| e.into_inner());
+            if !*alive || self.devices[id].commands.send(Command::Search(work.clone())).is_err() {
+                work.fail(id, "it failed earlier".into());
+            }
+        }
+    }
+}

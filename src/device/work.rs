@@ -1,0 +1,373 @@
+//! One search, as every device sees it: a dispenser that hands out ranges of candidates in
+//! increasing index order, and the bookkeeping that makes the lowest hit win whatever mix of
+//! devices took which range.
+//!
+//! Work is counted in *mid units*: one mid value of one batch, that is `inner_count`
+//! consecutive candidate indices (global mid `g` covers indices `g * inner_count ..`). A range
+//! never straddles two batches, so a device sees one batch midstate per range.
+//!
+//! * A device asks for a range sized to its own speed ([`SearchWork::take`]: a CPU chunk, a GPU
+//!   dispatch) and reports it done with its lowest real hit, if any ([`SearchWork::complete`]).
+//! * A hit at global mid `H` stops fresh ranges at `H`; ranges already out below it still run.
+//!   The search is over when every range below the lowest hit is done: that hit is then the
+//!   lowest index of all, the same answer on one device or many.
+//! * A device that fails gives its ranges back; the next takers get them first.
+//! * Early in a search, ranges are no larger than everything handed out so far (they double),
+//!   so a short search is not held up by one big first dispatch.
+
+use super::{DeviceId, DeviceInfo};
+use crate::engine::Position;
+use crate::layout::{Batch, Layout};
+use crate::target::Prefix;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// The smallest range of a search's first takes, in mid units (about 800,000 candidates for
+/// whitespace): enough to amortise a GPU dispatch, small enough for a short page.
+const RAMP_START_MIDS: u128 = 256;
+
+/// One batch of one search, as a device sees it.
+pub struct Job<'a> {
+    /// The search's layout.
+    pub layout: &'a Layout,
+    /// The batch the range lies in.
+    pub batch: &'a Batch,
+    /// The target.
+    pub prefix: &'a Prefix,
+}
+
+impl Job<'_> {
+    /// The full compression of one candidate, checked against every word the prefix fixes:
+    /// kernels test state word A only (they stop after step 60), so a prefix longer than 8
+    /// digits is finished here.
+    pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
+        let mut state = self.batch.midstate;
+        crate::steps::compress_words(&mut state, &self.layout.candidate_words(self.batch, mid, inner));
+        self.prefix.matches_state(&state)
+    }
+}
+
+/// A range of mid values of one batch, handed to one device.
+#[derive(Clone)]
+pub struct WorkRange {
+    /// Global mid of `mids.start` (the dispenser's key for this range).
+    pub first: u128,
+    /// The batch, shared by every range in it.
+    pub batch: Arc<Batch>,
+    /// Mid values within the batch.
+    pub mids: Range<u32>,
+}
+
+impl WorkRange {
+    /// Mid values in the range.
+    pub fn len(&self) -> u32 {
+        self.mids.end - self.mids.start
+    }
+
+    /// True for an empty range (never handed out).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where the dispenser stands; behind the one lock.
+struct Dispenser {
+    /// Next fresh global mid.
+    next: u128,
+    /// Global mid where the search's ranges end (the shard's or the keyspace's end).
+    end: u128,
+    /// Ranges given back by failed devices, handed out first: start -> end.
+    returned: BTreeMap<u128, u128>,
+    /// Ranges out: start -> (end, device).
+    out: BTreeMap<u128, (u128, DeviceId)>,
+    /// Done ranges above the frontier: start -> end.
+    done: BTreeMap<u128, u128>,
+    /// Every global mid below this is done.
+    frontier: u128,
+    /// The lowest real hit so far: (candidate index, global mid).
+    best: Option<(u128, u128)>,
+    /// The batch of the latest fresh range.
+    batch: Option<Arc<Batch>>,
+    /// Devices still taking part.
+    live: usize,
+    /// Why devices were dropped: (device, reason), reported once each.
+    dropped: Vec<(DeviceId, String)>,
+    reported_drops: usize,
+}
+
+/// One search's shared state.
+pub struct SearchWork {
+    /// The layout every range belongs to.
+    pub layout: Layout,
+    /// The target.
+    pub prefix: Prefix,
+    content_midstate: [u32; 4],
+    content_tail: Vec<u8>,
+    first: u128,
+    stop: Arc<super::Control>,
+    state: Mutex<Dispenser>,
+    changed: Condvar,
+    /// Every device of the set, by id (names for messages).
+    infos: Vec<DeviceInfo>,
+    finished: AtomicBool,
+}
+
+/// How a search ended, as the dispenser saw it.
+pub enum WorkOutcome {
+    /// The lowest hit's candidate index.
+    Hit(u128),
+    /// Every range was searched without a hit.
+    Exhausted,
+    /// A stop was asked for; everything below `Position` is done.
+    Stopped,
+    /// Every device failed.
+    NoDevices(String),
+}
+
+impl SearchWork {
+    /// A search over candidate indices `indices` (from the start of the first mid unit that
+    /// holds `indices.start`), on devices described by `infos`, of which `live` take part.
+    pub fn new(
+        layout: Layout,
+        prefix: Prefix,
+        content: &crate::input::Content,
+        indices: Range<u128>,
+        control: Arc<super::Control>,
+        infos: Vec<DeviceInfo>,
+        live: usize,
+    ) -> Self {
+        let unit = layout.inner_count() as u128;
+        let (first, end) = (indices.start / unit, indices.end.div_ceil(unit));
+        SearchWork {
+            layout,
+            prefix,
+            content_midstate: content.midstate,
+            content_tail: content.tail.clone(),
+            first,
+            stop: control,
+            state: Mutex::new(Dispenser {
+                next: first,
+                end,
+                returned: BTreeMap::new(),
+                out: BTreeMap::new(),
+                done: BTreeMap::new(),
+                frontier: first,
+                best: None,
+                batch: None,
+                live,
+                dropped: Vec::new(),
+                reported_drops: 0,
+            }),
+            changed: Condvar::new(),
+            infos,
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Dispenser> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True once the engine has its answer: a device still getting ready need not join.
+    pub fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Relaxed)
+    }
+
+    /// The next range for `device`, at most `max_mids` mid values; None when there is no more
+    /// work for it (the search is over, a stop was asked for, or a hit made the rest useless).
+    pub fn take(&self, device: DeviceId, max_mids: u128) -> Option<WorkRange> {
+        if self.is_finished() || self.stop.stopped() {
+            return None;
+        }
+        let mut d = self.lock();
+        let limit = d.best.map_or(d.end, |(_, mid)| mid.min(d.end));
+        let mid_count = self.layout.mid_count() as u128;
+        // Ranges given back by a failed device come first: they are the lowest.
+        let (start, end) = if let Some((&start, &end)) = d.returned.iter().next().filter(|(&s, _)| s < limit) {
+            d.returned.remove(&start);
+            let cut = end.min(start + max_mids.max(1)).min((start / mid_count + 1) * mid_count);
+            if cut < end {
+                d.returned.insert(cut, end);
+            }
+            (start, cut)
+        } else {
+            if d.next >= limit {
+                return None;
+            }
+            // Double at most: no range is bigger than all handed out before it.
+            let ramp = (d.next - self.first).max(RAMP_START_MIDS);
+            let batch_end = (d.next / mid_count + 1) * mid_count;
+            let end = (d.next + max_mids.max(1).min(ramp)).min(limit).min(batch_end);
+            let start = d.next;
+            d.next = end;
+            (start, end)
+        };
+        let batch_number = start / mid_count;
+        let batch = match &d.batch {
+            Some(b) if b.index_base == batch_number * self.layout.batch_size() => b.clone(),
+            _ => {
+                let b = Arc::new(self.layout.batch(self.content_midstate, &self.content_tail, batch_number));
+                d.batch = Some(b.clone());
+                b
+            }
+        };
+        d.out.insert(start, (end, device));
+        let offset = batch_number * mid_count;
+        Some(WorkRange { first: start, batch, mids: (start - offset) as u32..(end - offset) as u32 })
+    }
+
+    /// Reports a range done: `hit` is its lowest real hit (candidate index), `tested` the
+    /// candidates the device tested for it.
+    pub fn complete(&self, device: DeviceId, range: &WorkRange, hit: Option<u128>, tested: u64) {
+        self.stop.add_tested(device, tested);
+        let mut d = self.lock();
+        let Some((end, _)) = d.out.remove(&range.first) else { return };
+        if let Some(index) = hit {
+            let mid = index / self.layout.inner_count() as u128;
+            if d.best.is_none_or(|(best, _)| index < best) {
+                d.best = Some((index, mid));
+            }
+        }
+        d.done.insert(range.first, end);
+        loop {
+            let frontier = d.frontier;
+            match d.done.remove(&frontier) {
+                Some(end) => d.frontier = end,
+                None => break,
+            }
+        }
+        self.changed.notify_all();
+    }
+
+    /// Drops a device from this search: its ranges go back to the dispenser.
+    pub fn fail(&self, device: DeviceId, reason: String) {
+        let mut d = self.lock();
+        let mine: Vec<(u128, u128)> =
+            d.out.iter().filter(|(_, &(_, owner))| owner == device).map(|(&s, &(e, _))| (s, e)).collect();
+        for (start, end) in mine {
+            d.out.remove(&start);
+            d.returned.insert(start, end);
+        }
+        d.live = d.live.saturating_sub(1);
+        d.dropped.push((device, reason));
+        self.changed.notify_all();
+    }
+
+    /// Devices dropped since the last call: (name, reason).
+    pub fn new_drops(&self) -> Vec<(String, String)> {
+        let mut d = self.lock();
+        let fresh: Vec<(DeviceId, String)> = d.dropped[d.reported_drops..].to_vec();
+        d.reported_drops = d.dropped.len();
+        fresh.into_iter().map(|(id, why)| (self.infos[id].name.clone(), why)).collect()
+    }
+
+    /// Every candidate below this index is searched.
+    pub fn position(&self) -> Position {
+        let frontier = self.lock().frontier;
+        Position { suffix_len: self.layout.suffix_len, next_index: frontier * self.layout.inner_count() as u128 }
+    }
+
+    /// Waits up to `timeout` for the search to end; None while it goes on.
+    pub fn wait(&self, timeout: Duration) -> Option<WorkOutcome> {
+        let d = self.lock();
+        let d = match self.outcome(&d) {
+            Some(_) => d,
+            None => self.changed.wait_timeout(d, timeout).unwrap_or_else(|e| e.into_inner()).0,
+        };
+        let outcome = self.outcome(&d);
+        if outcome.is_some() {
+            self.finished.store(true, Ordering::Relaxed);
+        }
+        outcome
+    }
+
+    fn outcome(&self, d: &Dispenser) -> Option<WorkOutcome> {
+        match d.best {
+            // Everything below the hit's mid unit is done (its own unit was searched in order).
+            Some((index, mid)) if d.frontier > mid => return Some(WorkOutcome::Hit(index)),
+            None if d.frontier >= d.end && d.returned.is_empty() => return Some(WorkOutcome::Exhausted),
+            _ => {}
+        }
+        if self.stop.stopped() && d.out.is_empty() {
+            return Some(WorkOutcome::Stopped);
+        }
+        if d.live == 0 {
+            let reasons: Vec<String> =
+                d.dropped.iter().map(|(id, why)| format!("{}: {why}", self.infos[*id].name)).collect();
+            return Some(WorkOutcome::NoDevices(reasons.join("; ")));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alphabet::Alphabet;
+    use crate::device::{Control, DeviceKind};
+    use crate::input::Content;
+
+    fn work(indices: Range<u128>, devices: usize) -> SearchWork {
+        let content = Content::from_bytes(b"dispenser");
+        let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_BATCH_LOG2).unwrap();
+        let infos = (0..devices)
+            .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
+            .collect();
+        let prefix = Prefix::parse("abcdef").unwrap();
+        SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, devices)
+    }
+
+    #[test]
+    fn ranges_go_out_in_order_and_double_from_a_small_start() {
+        let w = work(0..u128::MAX / 4, 1);
+        let sizes: Vec<u32> = (0..6).map(|_| w.take(0, 1 << 40).unwrap().len()).collect();
+        assert_eq!(sizes, vec![256, 256, 512, 1024, 2048, 4096]);
+    }
+
+    #[test]
+    fn the_lowest_hit_wins_once_everything_below_it_is_done() {
+        let unit = 3125u128; // inner values of this layout
+        let w = work(0..u128::MAX / 4, 2);
+        let low = w.take(0, 10).unwrap();
+        let high = w.take(1, 10).unwrap();
+        assert_eq!((low.first, high.first), (0, 10));
+        // The higher range finds a hit first: not the answer while the lower one runs.
+        w.complete(1, &high, Some(12 * unit + 7), 100);
+        assert!(w.wait(Duration::ZERO).is_none());
+        assert!(w.take(1, 10).is_none(), "no fresh range above a hit");
+        w.complete(0, &low, Some(3 * unit + 1), 100);
+        assert!(matches!(w.wait(Duration::ZERO), Some(WorkOutcome::Hit(i)) if i == 3 * unit + 1));
+    }
+
+    #[test]
+    fn a_failed_devices_ranges_go_to_the_others_first() {
+        let w = work(0..u128::MAX / 4, 2);
+        let held = w.take(0, 100).unwrap();
+        let next = w.take(1, 100).unwrap();
+        w.fail(0, "lost".into());
+        assert_eq!(w.new_drops(), vec![("device 0".to_string(), "lost".to_string())]);
+        let again = w.take(1, 1000).unwrap();
+        assert_eq!((again.first, again.len()), (held.first, held.len()), "the held range comes back first");
+        w.complete(1, &next, None, 0);
+        w.complete(1, &again, None, 0);
+        assert_eq!(w.position().next_index, (held.len() + next.len()) as u128 * 3125);
+        // The last device failing ends the search with the reasons.
+        w.fail(1, "lost too".into());
+        assert!(matches!(w.wait(Duration::ZERO), Some(WorkOutcome::NoDevices(why)) if why.contains("lost too")));
+    }
+
+    #[test]
+    fn a_slice_is_searched_to_its_end_and_no_further() {
+        let unit = 3125u128;
+        let w = work(5 * unit..9 * unit, 1);
+        let r = w.take(0, 1000).unwrap();
+        assert_eq!((r.first, r.len()), (5, 4));
+        assert!(w.take(0, 1000).is_none());
+        w.complete(0, &r, None, 4 * 3125);
+        assert!(matches!(w.wait(Duration::ZERO), Some(WorkOutcome::Exhausted)));
+        assert_eq!(w.position().next_index, 9 * unit);
+    }
+}
