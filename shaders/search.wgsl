@@ -46,10 +46,7 @@ const INNER_COUNT: u32 = {{INNER_COUNT}}u;
 const INNER_WORDS: u32 = {{INNER_WORDS}}u;
 const RADIX: u32 = {{RADIX}}u;
 
-fn f(b: u32, c: u32, d: u32) -> u32 { return d ^ (b & (c ^ d)); }
-fn g(b: u32, c: u32, d: u32) -> u32 { return c ^ (d & (b ^ c)); }
-fn h(b: u32, c: u32, d: u32) -> u32 { return b ^ c ^ d; }
-fn i(b: u32, c: u32, d: u32) -> u32 { return c ^ (b | ~d); }
+{{ROUND_FUNCTIONS}}
 
 fn record_hit(mid: u32, inner: u32) {
     let slot = atomicAdd(&hits.count, 1u);

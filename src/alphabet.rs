@@ -11,18 +11,24 @@ pub struct Alphabet {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why an alphabet was refused.
 pub enum AlphabetError {
     #[error(
         "unknown alphabet '{0}': use whitespace, space-tab, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)"
     )]
+    /// Not a known name nor bytes:...
     Unknown(String),
     #[error("alphabet '{0}' needs at least two symbols")]
+    /// Fewer than two symbols.
     TooFew(String),
     #[error("alphabet '{0}' repeats a symbol")]
+    /// A symbol given twice.
     Repeated(String),
     #[error("alphabet '{0}': all symbols must have the same byte length, from 1 to 4")]
+    /// Symbols of different byte lengths, or longer than 4.
     UnevenWidth(String),
     #[error("alphabet '{0}': '{1}' is not a hex byte sequence (write each symbol as hex, e.g. 20 or e2808b)")]
+    /// A symbol that is not hex bytes.
     BadHex(String, String),
 }
 
@@ -34,14 +40,17 @@ pub const NAMED: &[(&str, &str)] = &[
 ];
 
 impl Alphabet {
+    /// Space, tab, LF, VT, FF: the default.
     pub fn whitespace() -> Self {
         Self::from_bytes("whitespace", &[b" ", b"\t", b"\n", b"\x0b", b"\x0c"])
     }
 
+    /// Space and tab: kept by editors and git.
     pub fn space_tab() -> Self {
         Self::from_bytes("space-tab", &[b" ", b"\t"])
     }
 
+    /// Four zero-width code points in UTF-8, for HTML and Markdown.
     pub fn zero_width() -> Self {
         Self::from_bytes(
             "zero-width",
@@ -90,6 +99,7 @@ impl Alphabet {
         Self::custom(spec, symbols)
     }
 
+    /// The name it was given by (`whitespace`, `bytes:20,09`, ...).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -104,10 +114,12 @@ impl Alphabet {
         self.symbols[0].len()
     }
 
+    /// The bytes of the symbol for digit value `digit`.
     pub fn symbol(&self, digit: u32) -> &[u8] {
         &self.symbols[digit as usize]
     }
 
+    /// Every symbol, in digit order.
     pub fn symbols(&self) -> &[Vec<u8>] {
         &self.symbols
     }

@@ -9,18 +9,27 @@ use std::path::{Path, PathBuf};
 /// What a search is: a checkpoint is only ever reused for the same of each.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchIdentity {
+    /// The input's MD5, hex.
     pub input_md5: String,
+    /// The input length in bytes.
     pub input_len: u64,
+    /// The prefix, lower-case hex.
     pub prefix: String,
+    /// The alphabet's name.
     pub alphabet: String,
+    /// The shard, if the search is one.
     pub shard: Option<Shard>,
+    /// Whether --fast-layout was given.
     pub fast_layout: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A checkpoint file's content.
 pub struct Checkpoint {
+    /// The file format, to refuse files of another version.
     pub format: u32,
     #[serde(flatten)]
+    /// Which search it belongs to.
     pub search: SearchIdentity,
     /// Every candidate below `next_index` for suffixes of `suffix_len` holds no hit.
     pub suffix_len: usize,
@@ -30,7 +39,9 @@ pub struct Checkpoint {
 
 const FORMAT: u32 = 1;
 
+/// A checkpoint file, for one search.
 pub struct CheckpointFile {
+    /// Where it is saved.
     pub path: PathBuf,
     identity: Checkpoint,
 }
@@ -87,6 +98,7 @@ impl CheckpointFile {
             .map_err(|e| anyhow::anyhow!("cannot save checkpoint: {e:#}"))
     }
 
+    /// Deletes it (a finished search).
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
     }

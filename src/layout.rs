@@ -40,7 +40,9 @@ pub const MAX_INNER_WORDS: usize = 4;
 /// The static part of the search plan: the same for every batch of one search.
 #[derive(Clone, Debug)]
 pub struct Layout {
+    /// The suffix symbols.
     pub alphabet: Alphabet,
+    /// Content length in bytes.
     pub content_len: u64,
     /// Symbols in the suffix (L).
     pub suffix_len: usize,
@@ -76,8 +78,10 @@ pub struct Batch {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why no layout fits.
 pub enum LayoutError {
     #[error("no suffix length up to {0} symbols fits the final MD5 block for this alphabet; try another alphabet")]
+    /// No suffix length up to this fits the final block.
     NoLength(usize),
 }
 
@@ -193,10 +197,12 @@ impl Layout {
         steps::LAST_STEP_UPDATING_A + 1 - self.first_inner_word
     }
 
+    /// Alphabet size, the base of candidate indices.
     pub fn radix(&self) -> u64 {
         self.alphabet.radix() as u64
     }
 
+    /// Inner values, `k^g`.
     pub fn inner_count(&self) -> u32 {
         self.inner_table.len() as u32
     }

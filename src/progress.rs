@@ -17,6 +17,7 @@ pub fn candidates_for_chance(p: f64, bits: u32) -> f64 {
     -(1.0 - p).ln() * 2f64.powi(bits as i32)
 }
 
+/// A count with a k, M, G or T suffix.
 pub fn human_count(x: f64) -> String {
     let (v, unit) = match x {
         x if x >= 1e15 => return format!("{x:.2e}"),
@@ -29,6 +30,7 @@ pub fn human_count(x: f64) -> String {
     format!("{v:.1}{unit}")
 }
 
+/// Seconds as ms, s, min, h, days or years.
 pub fn human_duration(seconds: f64) -> String {
     match seconds {
         s if !s.is_finite() => "forever".into(),

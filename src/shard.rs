@@ -7,17 +7,23 @@ use crate::layout::Layout;
 /// Shard `index` of `count`, 0-based.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shard {
+    /// Which shard, from 0.
     pub index: u64,
+    /// How many shards.
     pub count: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a shard was refused.
 pub enum ShardError {
     #[error("--shard '{0}' is not I/N with 0 <= I < N (for example --shard 0/8), or env")]
+    /// Not I/N with I < N.
     Malformed(String),
     #[error("--shard env found no shard in the environment: set SLURM_ARRAY_TASK_ID (Slurm job array) or JOB_COMPLETION_INDEX with --shard-count N (Kubernetes indexed job)")]
+    /// --shard env found no scheduler variables.
     NoEnvironment,
     #[error("--shard env: {0}")]
+    /// The scheduler's variables do not make sense.
     BadEnvironment(String),
 }
 
@@ -52,6 +58,7 @@ impl ShardSpec {
 }
 
 impl Shard {
+    /// Shard `index` of `count`, if `index < count`.
     pub fn new(index: u64, count: u64) -> Option<Shard> {
         (count >= 1 && index < count).then_some(Shard { index, count })
     }

@@ -55,6 +55,7 @@ pub enum RoundFunction {
     I,
 }
 
+/// The round function step `step` uses.
 pub const fn round_function(step: usize) -> RoundFunction {
     match step / 16 {
         0 => RoundFunction::F,
@@ -66,6 +67,7 @@ pub const fn round_function(step: usize) -> RoundFunction {
 
 impl RoundFunction {
     #[inline(always)]
+    /// The function on scalar words.
     pub fn apply(self, b: u32, c: u32, d: u32) -> u32 {
         match self {
             RoundFunction::F => (b & c) | (!b & d),
@@ -81,13 +83,18 @@ impl RoundFunction {
 /// keeps "a" as the next one to update, so a step is always `a = b + rotl(a + f + x, s)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepState {
+    /// Register a.
     pub a: u32,
+    /// Register b.
     pub b: u32,
+    /// Register c.
     pub c: u32,
+    /// Register d.
     pub d: u32,
 }
 
 impl StepState {
+    /// The registers from a state (A, B, C, D).
     pub fn from_state(state: [u32; 4]) -> Self {
         StepState { a: state[0], b: state[1], c: state[2], d: state[3] }
     }

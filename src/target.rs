@@ -16,16 +16,21 @@ pub struct Prefix {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a prefix was refused.
 pub enum PrefixError {
     #[error("the prefix is empty: give 1 to 32 hex digits, for example --prefix c0ffee")]
+    /// No digits.
     Empty,
     #[error("the prefix '{0}' has {1} digits, but an MD5 digest has only 32")]
+    /// More than 32 digits.
     TooLong(String, usize),
     #[error("the prefix '{0}' is not hex: use only 0-9 and a-f")]
+    /// A character that is not hex.
     NotHex(String),
 }
 
 impl Prefix {
+    /// Parses 1 to 32 hex digits, either case.
     pub fn parse(text: &str) -> Result<Self, PrefixError> {
         let digits = text.trim().to_ascii_lowercase();
         if digits.is_empty() {
@@ -50,6 +55,7 @@ impl Prefix {
         Ok(Prefix { digits, word_masks, word_values })
     }
 
+    /// The digits, lower case.
     pub fn hex(&self) -> &str {
         &self.digits
     }

@@ -36,25 +36,33 @@ fn default_digits() -> Spanned<usize> {
 /// A checked manifest, every page with its prefix.
 #[derive(Clone, Debug)]
 pub struct Manifest {
+    /// The manifest file.
     pub path: PathBuf,
+    /// The address template, with `{prefix}`.
     pub url: String,
+    /// The alphabet the manifest names, if any.
     pub alphabet: Option<String>,
+    /// Every page, in manifest order.
     pub pages: Vec<Page>,
 }
 
 #[derive(Clone, Debug)]
+/// One page of a manifest.
 pub struct Page {
+    /// Its name, for placeholders.
     pub name: String,
     /// As written in the manifest: the output keeps this relative path under --out-dir.
     pub file: PathBuf,
     /// Where it is read from.
     pub source: PathBuf,
+    /// Its prefix, lower-case hex: given, or assigned from the seed.
     pub prefix: String,
     /// Whether the prefix was assigned (not written in the manifest).
     pub assigned: bool,
 }
 
 impl Manifest {
+    /// Reads and checks a manifest file.
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
         let bytes = std::fs::read(path).map_err(|e| crate::io_error::at("read manifest", path, &e))?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
@@ -64,6 +72,7 @@ impl Manifest {
         Self::parse(path, text)
     }
 
+    /// Checks a manifest's text; `path` locates its pages and names it in errors.
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Manifest> {
         let at = |span: std::ops::Range<usize>| format!("{}:{}", path.display(), line_of(text.as_bytes(), span.start));
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
@@ -173,6 +182,7 @@ impl Manifest {
         })
     }
 
+    /// A page's address: the url template with its prefix.
     pub fn address(&self, page: &Page) -> String {
         self.url.replace("{prefix}", &page.prefix)
     }

@@ -56,7 +56,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// A page finished by an earlier run: its output's digest and suffix length.
 pub struct FinishedPage {
+    /// The digest of the existing output.
     pub md5: [u8; 16],
+    /// Its suffix length in symbols.
     pub suffix_len: usize,
 }
 

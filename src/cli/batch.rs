@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const REPORT_NAME: &str = "ghostsum-report.json";
+pub(super) const REPORT_NAME: &str = "ghostsum-report.json";
 
 /// One page in ghostsum-report.json.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ struct BatchReport {
     pages: Vec<PageReport>,
 }
 
-pub fn run(args: BatchArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
     let manifest = Manifest::load(&args.manifest)?;
     let alphabet = match (&args.alphabet, &manifest.alphabet) {
         (Some(a), _) => a.clone(),

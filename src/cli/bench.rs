@@ -20,7 +20,7 @@ impl Run {
     }
 }
 
-pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: BenchArgs) -> anyhow::Result<i32> {
     let engine = EngineArgs {
         backend: args.backend.clone(),
         threads: args.threads,

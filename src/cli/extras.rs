@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// `ghostsum devices`: every adapter wgpu finds, numbered for `--backend gpu:N`, and whether
 /// `--backend auto` would use it.
-pub fn devices(json: bool) -> anyhow::Result<i32> {
+pub(super) fn devices(json: bool) -> anyhow::Result<i32> {
     let adapters = crate::gpu::adapter::adapters();
     if adapters.is_empty() && !json {
         print_line("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)")?;
@@ -28,7 +28,7 @@ pub fn devices(json: bool) -> anyhow::Result<i32> {
 }
 
 /// `ghostsum completions SHELL`: generated from the one clap definition.
-pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
+pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut super::Cli::command(), "ghostsum", &mut script);
     print_line(String::from_utf8_lossy(&script).trim_end())?;
@@ -36,7 +36,7 @@ pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
 }
 
 /// `ghostsum man [--dir DIR]`: the man page from the same definition.
-pub fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
+pub(super) fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
     let command = super::Cli::command();
     match dir {
         None => {

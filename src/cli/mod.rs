@@ -51,12 +51,15 @@ ghostsum search - --prefix abcd -o - < in > out\n  ghostsum search notes.txt --p
 ghostsum verify notes.out.txt --prefix c0ffee\n  ghostsum bench --seconds 5",
     after_help = EXIT_STATUS_HELP
 )]
+/// The whole command line.
 pub struct Cli {
     #[command(subcommand)]
+    /// The subcommand.
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
+/// The subcommands.
 pub enum Command {
     /// Append an invisible suffix so the file's MD5 starts with PREFIX.
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -91,6 +94,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
+/// `ghostsum search`.
 pub struct SearchArgs {
     /// The file to extend, or - for standard input (FIFOs and <(cmd) work: the input is read once).
     pub input: PathBuf,
@@ -105,6 +109,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub in_place: bool,
     #[command(flatten)]
+    /// Devices.
     pub engine: EngineArgs,
     /// The suffix symbols: whitespace (space, tab, LF, VT, FF), space-tab, zero-width
     /// (U+200B/C/D, U+2060), or bytes:HEX,HEX,... for your own.
@@ -115,6 +120,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub always_suffix: bool,
     #[command(flatten)]
+    /// Progress and reports.
     pub report: ReportArgs,
     /// Search even when the estimate says it would take more than a day.
     #[arg(long)]
@@ -186,6 +192,7 @@ impl EngineArgs {
 }
 
 #[derive(Args, Debug)]
+/// `ghostsum batch`.
 pub struct BatchArgs {
     /// The manifest (TOML): url, digits, seed, alphabet and [[page]] entries.
     pub manifest: PathBuf,
@@ -193,15 +200,18 @@ pub struct BatchArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
     #[command(flatten)]
+    /// Devices.
     pub engine: EngineArgs,
     /// Overrides the manifest's alphabet.
     #[arg(short, long, value_name = "NAME")]
     pub alphabet: Option<Alphabet>,
     #[command(flatten)]
+    /// Progress and reports.
     pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]
+/// `ghostsum verify`.
 pub struct VerifyArgs {
     /// The file to check, or - for standard input.
     pub file: PathBuf,
@@ -225,6 +235,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Args, Debug)]
+/// `ghostsum bench`.
 pub struct BenchArgs {
     /// Devices to measure, each alone and then all together (see search --backend).
     #[arg(short, long, default_value = "all", value_name = "LIST")]

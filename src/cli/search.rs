@@ -23,7 +23,7 @@ const ESTIMATE_FROM_BITS: u32 = 36;
 /// Seconds between checkpoint saves unless --checkpoint-every says otherwise.
 const DEFAULT_CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
-pub fn run(args: SearchArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     args.engine.check()?;
     refuse_options_without_effect(&args)?;
     let destination = destination(&args)?;

@@ -8,7 +8,7 @@ use crate::stdio::print_line;
 use crate::target::hex;
 use std::io::Read;
 
-pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let content = Content::read(&args.file)?;
     let digest = crate::verify::md5_with_suffix(&content.hasher, b"");
     let trailing = trailing_symbols(&content, &args.alphabet)?;

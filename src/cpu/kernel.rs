@@ -15,11 +15,15 @@ use std::ops::Range;
 
 /// What a kernel needs besides the mid range: prepared once per search and batch.
 pub struct KernelInput<'a> {
+    /// The search's layout.
     pub layout: &'a Layout,
+    /// The batch the mid values belong to.
     pub batch: &'a Batch,
+    /// The inner table, as columns.
     pub columns: &'a InnerColumns,
     /// The target's bits in state word A.
     pub a_mask: u32,
+    /// The target's value in those bits.
     pub a_value: u32,
 }
 
@@ -39,11 +43,14 @@ impl<'a> KernelInput<'a> {
 /// The inner table transposed, one column per inner word, padded to a multiple of 64
 /// so that every lane group loads whole vectors.
 pub struct InnerColumns {
+    /// One column per inner word.
     pub columns: Vec<Vec<u32>>,
+    /// Inner values (before padding).
     pub count: u32,
 }
 
 impl InnerColumns {
+    /// The columns of `layout`'s inner table.
     pub fn new(layout: &Layout) -> Self {
         let count = layout.inner_count();
         let padded = (count as usize).div_ceil(64) * 64;
@@ -200,7 +207,7 @@ macro_rules! kernel_set {
                 search_mids::<$lanes, W, C>(input, mids, on_match)
             }
             /// The instantiation for a layout's (first inner word, inner word count).
-            pub fn for_layout(first_word: usize, word_count: usize) -> KernelFn {
+            pub(super) fn for_layout(first_word: usize, word_count: usize) -> KernelFn {
                 layout_table!(at, first_word, word_count; 0 1 2 3 4 5 6 7 8 9 10 11 12 13)
             }
         }

@@ -10,13 +10,17 @@ use std::arch::x86_64::*;
 
 // Every method's safety condition is the one in the module documentation: the CPU feature.
 #[allow(clippy::missing_safety_doc)]
+/// A group of SIMD lanes of 32-bit words, with what an MD5 step needs.
 pub trait Lanes: Copy {
     /// Candidates per value.
     const WIDTH: usize;
+    /// Every lane `x`.
     unsafe fn splat(x: u32) -> Self;
     /// Loads `WIDTH` consecutive words.
     unsafe fn load(words: &[u32]) -> Self;
+    /// Lane-wise wrapping add.
     unsafe fn add(self, other: Self) -> Self;
+    /// Lane-wise rotate left by `R`.
     unsafe fn rotl<const R: u32>(self) -> Self;
     /// `(b & c) | (!b & d)`
     unsafe fn f(b: Self, c: Self, d: Self) -> Self;

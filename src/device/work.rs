@@ -13,7 +13,11 @@
 //!   lowest index of all, the same answer on one device or many.
 //! * A device that fails gives its ranges back; the next takers get them first.
 //! * Early in a search, ranges are no larger than everything handed out so far (they double),
-//!   so a short search is not held up by one big first dispatch.
+//!   and never larger than a sixteenth of the work a hit takes on average, so a short search
+//!   is not held up by one big dispatch.
+//! * Once nothing fresh is left below the lowest hit, an idle device searches the lowest part
+//!   of a range another device still holds (a backup copy): a slow device holding a low range
+//!   then delays the answer by no more than the fast device takes to search it again.
 
 use super::{DeviceId, DeviceInfo};
 use crate::engine::Position;
@@ -81,9 +85,11 @@ struct Dispenser {
     end: u128,
     /// Ranges given back by failed devices, handed out first: start -> end.
     returned: BTreeMap<u128, u128>,
-    /// Ranges out: start -> (end, device).
-    out: BTreeMap<u128, (u128, DeviceId)>,
-    /// Done ranges above the frontier: start -> end.
+    /// Ranges out: (start, device) -> end; backup copies overlap the ranges they copy.
+    out: BTreeMap<(u128, DeviceId), u128>,
+    /// Global mid below which every range out has a backup copy (or is done).
+    backed_up_to: u128,
+    /// Done ranges above the frontier, disjoint: start -> end.
     done: BTreeMap<u128, u128>,
     /// Every global mid below this is done.
     frontier: u128,
@@ -107,6 +113,8 @@ pub struct SearchWork {
     content_midstate: [u32; 4],
     content_tail: Vec<u8>,
     first: u128,
+    /// The largest range handed out, in mid units (see `take`).
+    range_cap: u128,
     stop: Arc<super::Control>,
     state: Mutex<Dispenser>,
     changed: Condvar,
@@ -141,18 +149,22 @@ impl SearchWork {
     ) -> Self {
         let unit = layout.inner_count() as u128;
         let (first, end) = (indices.start / unit, indices.end.div_ceil(unit));
+        let expected = 1u128.checked_shl(prefix.bits()).unwrap_or(u128::MAX);
+        let range_cap = (expected / 16 / unit).max(RAMP_START_MIDS);
         SearchWork {
             layout,
             prefix,
             content_midstate: content.midstate,
             content_tail: content.tail.clone(),
             first,
+            range_cap,
             stop: control,
             state: Mutex::new(Dispenser {
                 next: first,
                 end,
                 returned: BTreeMap::new(),
                 out: BTreeMap::new(),
+                backed_up_to: first,
                 done: BTreeMap::new(),
                 frontier: first,
                 best: None,
@@ -193,17 +205,18 @@ impl SearchWork {
                 d.returned.insert(cut, end);
             }
             (start, cut)
-        } else {
-            if d.next >= limit {
-                return None;
-            }
-            // Double at most: no range is bigger than all handed out before it.
-            let ramp = (d.next - self.first).max(RAMP_START_MIDS);
+        } else if d.next < limit {
+            // Double at most (no range is bigger than all handed out before it), and no more
+            // than a sixteenth of the work a hit takes on average: a range handed out just
+            // before the hit is found still runs, and should cost little beside the search.
+            let ramp = (d.next - self.first).max(RAMP_START_MIDS).min(self.range_cap);
             let batch_end = (d.next / mid_count + 1) * mid_count;
             let end = (d.next + max_mids.max(1).min(ramp)).min(limit).min(batch_end);
             let start = d.next;
             d.next = end;
             (start, end)
+        } else {
+            backup_range(&mut d, device, limit, max_mids, mid_count)?
         };
         let batch_number = start / mid_count;
         let batch = match &d.batch {
@@ -214,7 +227,7 @@ impl SearchWork {
                 b
             }
         };
-        d.out.insert(start, (end, device));
+        d.out.insert((start, device), end);
         let offset = batch_number * mid_count;
         Some(WorkRange { first: start, batch, mids: (start - offset) as u32..(end - offset) as u32 })
     }
@@ -224,21 +237,14 @@ impl SearchWork {
     pub fn complete(&self, device: DeviceId, range: &WorkRange, hit: Option<u128>, tested: u64) {
         self.stop.add_tested(device, tested);
         let mut d = self.lock();
-        let Some((end, _)) = d.out.remove(&range.first) else { return };
+        let Some(end) = d.out.remove(&(range.first, device)) else { return };
         if let Some(index) = hit {
             let mid = index / self.layout.inner_count() as u128;
             if d.best.is_none_or(|(best, _)| index < best) {
                 d.best = Some((index, mid));
             }
         }
-        d.done.insert(range.first, end);
-        loop {
-            let frontier = d.frontier;
-            match d.done.remove(&frontier) {
-                Some(end) => d.frontier = end,
-                None => break,
-            }
-        }
+        mark_done(&mut d, range.first, end);
         self.changed.notify_all();
     }
 
@@ -246,9 +252,9 @@ impl SearchWork {
     pub fn fail(&self, device: DeviceId, reason: String) {
         let mut d = self.lock();
         let mine: Vec<(u128, u128)> =
-            d.out.iter().filter(|(_, &(_, owner))| owner == device).map(|(&s, &(e, _))| (s, e)).collect();
+            d.out.iter().filter(|((_, owner), _)| *owner == device).map(|(&(s, _), &e)| (s, e)).collect();
         for (start, end) in mine {
-            d.out.remove(&start);
+            d.out.remove(&(start, device));
             d.returned.insert(start, end);
         }
         d.live = d.live.saturating_sub(1);
@@ -303,6 +309,57 @@ impl SearchWork {
     }
 }
 
+/// Records `start..end` as done in the disjoint interval map and moves the frontier on.
+fn mark_done(d: &mut Dispenser, start: u128, end: u128) {
+    let (mut start, mut end) = (start.max(d.frontier), end);
+    if start >= end {
+        return;
+    }
+    // Merge with every done interval it touches.
+    let touching: Vec<(u128, u128)> =
+        d.done.range(..=end).filter(|(_, &e)| e >= start).map(|(&s, &e)| (s, e)).collect();
+    for (s, e) in touching {
+        d.done.remove(&s);
+        (start, end) = (start.min(s), end.max(e));
+    }
+    d.done.insert(start, end);
+    if let Some((&s, &e)) = d.done.iter().next() {
+        if s <= d.frontier {
+            d.done.remove(&s);
+            d.frontier = d.frontier.max(e);
+        }
+    }
+}
+
+/// A backup copy for `device` of the lowest part of a range another device holds below
+/// `limit`, not yet done nor copied; None when there is none.
+fn backup_range(
+    d: &mut Dispenser,
+    device: DeviceId,
+    limit: u128,
+    max_mids: u128,
+    mid_count: u128,
+) -> Option<(u128, u128)> {
+    let from = d.backed_up_to.max(d.frontier);
+    let (&(start, _), &end) = d
+        .out
+        .iter()
+        .filter(|((s, owner), e)| *owner != device && **e > from && *s < limit)
+        .min_by_key(|((s, _), _)| (*s).max(from))?;
+    let mut start = start.max(from);
+    // Skip what is already done.
+    if let Some((_, &done_end)) = d.done.range(..=start).next_back().filter(|(_, &e)| e > start) {
+        start = done_end;
+    }
+    let end = end.min(limit).min(start + max_mids.max(1)).min((start / mid_count + 1) * mid_count);
+    if start >= end {
+        d.backed_up_to = d.backed_up_to.max(end.max(start));
+        return None;
+    }
+    d.backed_up_to = end;
+    Some((start, end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,20 +368,29 @@ mod tests {
     use crate::input::Content;
 
     fn work(indices: Range<u128>, devices: usize) -> SearchWork {
+        work_for("abcdef", indices, devices)
+    }
+
+    fn work_for(prefix: &str, indices: Range<u128>, devices: usize) -> SearchWork {
         let content = Content::from_bytes(b"dispenser");
-        let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_BATCH_LOG2).unwrap();
+        let layout =
+            Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_BATCH_LOG2).unwrap();
         let infos = (0..devices)
             .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
             .collect();
-        let prefix = Prefix::parse("abcdef").unwrap();
+        let prefix = Prefix::parse(prefix).unwrap();
         SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, devices)
     }
 
     #[test]
     fn ranges_go_out_in_order_and_double_from_a_small_start() {
-        let w = work(0..u128::MAX / 4, 1);
+        let w = work_for("0123456789abcdef", 0..u128::MAX / 4, 1);
         let sizes: Vec<u32> = (0..6).map(|_| w.take(0, 1 << 40).unwrap().len()).collect();
         assert_eq!(sizes, vec![256, 256, 512, 1024, 2048, 4096]);
+        // A 6-digit prefix takes 2^24 candidates on average: ranges stop growing at 2^20.
+        let w = work(0..u128::MAX / 4, 1);
+        let sizes: Vec<u32> = (0..4).map(|_| w.take(0, 1 << 40).unwrap().len()).collect();
+        assert_eq!(sizes, vec![256, 256, 335, 335]);
     }
 
     #[test]
@@ -337,7 +403,8 @@ mod tests {
         // The higher range finds a hit first: not the answer while the lower one runs.
         w.complete(1, &high, Some(12 * unit + 7), 100);
         assert!(w.wait(Duration::ZERO).is_none());
-        assert!(w.take(1, 10).is_none(), "no fresh range above a hit");
+        // No fresh range above the hit: at most a backup copy of the range below it.
+        assert_eq!(w.take(1, 10).map(|r| r.first), Some(0));
         w.complete(0, &low, Some(3 * unit + 1), 100);
         assert!(matches!(w.wait(Duration::ZERO), Some(WorkOutcome::Hit(i)) if i == 3 * unit + 1));
     }
@@ -369,5 +436,28 @@ mod tests {
         w.complete(0, &r, None, 4 * 3125);
         assert!(matches!(w.wait(Duration::ZERO), Some(WorkOutcome::Exhausted)));
         assert_eq!(w.position().next_index, 9 * unit);
+    }
+
+    #[test]
+    fn an_idle_device_backs_up_a_slow_devices_low_range() {
+        let unit = 3125u128;
+        let w = work(0..u128::MAX / 4, 2);
+        let slow = w.take(0, 100).unwrap();
+        let fast = w.take(1, 100).unwrap();
+        assert_eq!((slow.first, slow.len(), fast.first), (0, 100, 100));
+        w.complete(1, &fast, Some(150 * unit), 1);
+        // Nothing fresh below the hit: the fast device copies the slow one's range, in parts.
+        let copy = w.take(1, 60).unwrap();
+        assert_eq!((copy.first, copy.len()), (0, 60));
+        let rest = w.take(1, 60).unwrap();
+        assert_eq!((rest.first, rest.len()), (60, 40));
+        assert!(w.take(1, 60).is_none(), "everything below the hit is out or copied");
+        w.complete(1, &copy, None, 1);
+        w.complete(1, &rest, Some(70 * unit + 3), 1);
+        // The answer is in without the slow device.
+        assert!(matches!(w.wait(Duration::ZERO), Some(WorkOutcome::Hit(i)) if i == 70 * unit + 3));
+        // Its late report changes nothing.
+        w.complete(0, &slow, Some(70 * unit + 3), 1);
+        assert_eq!(w.position().next_index, 200 * unit);
     }
 }

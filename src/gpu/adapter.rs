@@ -6,6 +6,7 @@ pub fn backends() -> wgpu::Backends {
     wgpu::Backends::VULKAN | wgpu::Backends::METAL | wgpu::Backends::DX12
 }
 
+/// A wgpu instance on the compute-capable APIs.
 pub fn instance() -> wgpu::Instance {
     // Vulkan drivers' window-system code prints "XDG_RUNTIME_DIR is invalid" on headless
     // machines; a compute-only tool has no use for it, so give them a harmless value.
@@ -40,6 +41,7 @@ pub fn is_real_gpu(info: &wgpu::AdapterInfo) -> bool {
     matches!(info.device_type, wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu)
 }
 
+/// An adapter in words: name, API, type.
 pub fn describe(info: &wgpu::AdapterInfo) -> String {
     format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
 }
@@ -66,6 +68,7 @@ pub fn choose_adapter(wanted: Option<&str>, real_gpu_only: bool) -> anyhow::Resu
     Ok(found)
 }
 
+/// Opens a device and its queue on `adapter`, with the adapter's own limits.
 pub fn open_device(adapter: &wgpu::Adapter) -> anyhow::Result<(wgpu::Device, wgpu::Queue)> {
     let desc = wgpu::DeviceDescriptor {
         label: Some("ghostsum"),

@@ -7,14 +7,21 @@ use bytemuck::{Pod, Zeroable};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub struct Params {
+    /// MD5 state entering the final block.
     pub midstate: [u32; 4],
+    /// The final block's constant words.
     pub base_words: [u32; 16],
+    /// First mid value of the dispatch.
     pub mid_start: u32,
+    /// One past the last mid value.
     pub mid_end: u32,
+    /// Bits of state word A the prefix fixes.
     pub a_mask: u32,
+    /// Their values.
     pub a_value: u32,
     /// Invocations per row of the two-dimensional dispatch.
     pub row_width: u32,
+    /// Alignment of `folded` to 16 bytes.
     pub pad: [u32; 3],
     /// `K[i] + base_words[message_index(i)]` for every step i.
     pub folded: [u32; 64],
@@ -30,15 +37,18 @@ pub struct HitsHeader {
     pub lowest_mid: u32,
     /// How many (mid, inner) pairs `items` holds.
     pub capacity: u32,
+    /// Alignment.
     pub pad: u32,
 }
 
 impl HitsHeader {
+    /// A header before a dispatch: no hits, lowest mid at its maximum.
     pub fn empty(capacity: u32) -> Self {
         HitsHeader { count: 0, lowest_mid: u32::MAX, capacity, pad: 0 }
     }
 }
 
+/// Bytes per hit-list entry: (mid, inner).
 pub const HIT_SIZE: u64 = 8;
 
 /// The bindings of shaders/search.wgsl: params, inner_table, symbols, hits.

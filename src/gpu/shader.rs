@@ -5,23 +5,36 @@ use crate::layout::Layout;
 use crate::steps::{message_index, round_function, RoundFunction, K, LAST_STEP_UPDATING_A, S};
 use std::fmt::Write;
 
+/// shaders/search.wgsl, with `{{...}}` parts to fill in.
 pub const TEMPLATE: &str = include_str!("../../shaders/search.wgsl");
+/// shaders/md5_rounds.wgsl: the round functions, shared by the search and the test shader.
+pub const ROUND_FUNCTIONS: &str = include_str!("../../shaders/md5_rounds.wgsl");
 
 /// What the generated code depends on: pipelines are cached by this.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShaderShape {
+    /// Alphabet size.
     pub radix: u32,
+    /// Bytes per symbol.
     pub width: usize,
+    /// End of the data in the final block.
     pub data_end: usize,
+    /// Inner digits.
     pub inner_digits: usize,
+    /// Mid digits.
     pub mid_digits: usize,
+    /// First message word an inner digit touches.
     pub first_inner_word: usize,
+    /// How many words the inner digits touch.
     pub inner_word_count: usize,
+    /// Inner values.
     pub inner_count: u32,
+    /// Invocations per workgroup.
     pub workgroup_size: u32,
 }
 
 impl ShaderShape {
+    /// The shape of `layout`'s kernel.
     pub fn of(layout: &Layout, workgroup_size: u32) -> Self {
         ShaderShape {
             radix: layout.alphabet.radix(),
@@ -51,6 +64,7 @@ impl ShaderShape {
 /// The shader source for `shape`.
 pub fn generate(shape: &ShaderShape) -> String {
     TEMPLATE
+        .replace("{{ROUND_FUNCTIONS}}", ROUND_FUNCTIONS)
         .replace("{{INNER_COUNT}}", &shape.inner_count.to_string())
         .replace("{{INNER_WORDS}}", &shape.inner_word_count.to_string())
         .replace("{{RADIX}}", &shape.radix.to_string())
@@ -92,10 +106,7 @@ pub fn compress_test_shader() -> String {
     format!(
         "@group(0) @binding(0) var<storage, read> input: array<u32>;\n\
          @group(0) @binding(1) var<storage, read_write> output: array<vec4<u32>>;\n\
-         fn f(b: u32, c: u32, d: u32) -> u32 {{ return d ^ (b & (c ^ d)); }}\n\
-         fn g(b: u32, c: u32, d: u32) -> u32 {{ return c ^ (d & (b ^ c)); }}\n\
-         fn h(b: u32, c: u32, d: u32) -> u32 {{ return b ^ c ^ d; }}\n\
-         fn i(b: u32, c: u32, d: u32) -> u32 {{ return c ^ (b | ~d); }}\n\
+         {ROUND_FUNCTIONS}\n\
          @compute @workgroup_size(64)\n\
          fn compress(@builtin(global_invocation_id) gid: vec3<u32>) {{\n\
          let n = gid.x; if (n >= arrayLength(&output)) {{ return; }}\n\

@@ -12,7 +12,7 @@ use std::path::Path;
 /// `fill` writes. `existing` is the file being replaced, None for a new one. With
 /// `stop_on_signal`, a stop signal that arrives before the rename keeps the old file (the
 /// result of a search); without, the write completes (a checkpoint saved while stopping).
-pub fn replace_file(
+pub(super) fn replace_file(
     real: &Path,
     existing: Option<&Metadata>,
     stop_on_signal: bool,
@@ -75,12 +75,12 @@ fn keep_owner_and_mode(file: &File, old: &Metadata) -> std::io::Result<()> {
 
 /// How many names the file has: a replaced file's other hard links keep the old content.
 #[cfg(unix)]
-pub fn hard_links(meta: &Metadata) -> u64 {
+pub(super) fn hard_links(meta: &Metadata) -> u64 {
     use std::os::unix::fs::MetadataExt;
     meta.nlink()
 }
 
 #[cfg(not(unix))]
-pub fn hard_links(_meta: &Metadata) -> u64 {
+pub(super) fn hard_links(_meta: &Metadata) -> u64 {
     1
 }

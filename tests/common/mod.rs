@@ -1,5 +1,5 @@
 //! Helpers the integration tests share: the binary, independent MD5s, root-only set-up.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# One call on a bare Linux machine with an NVIDIA GPU (no network, no Rust toolchain): the
+# real-GPU figures BENCHMARKS.md owes. Needs .devicecheck/ from benches/device-check-prepare.sh
+# next to the repository. Checks the GPU's bytes against the CPU's, measures every device alone
+# and together, sweeps the workgroup size, times a 40-page batch, and runs hashcat's MD5
+# benchmark on the same card. Everything it prints also goes to $OUT/device-check.txt (or
+# /tmp). Finishes in about 5 minutes; no step may take more than its own timeout.
+#   device run: benches/device-check.sh        (carry: .devicecheck)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp}/device-check.txt
+exec > >(tee "$out") 2>&1
+dc=$PWD/.devicecheck
+bin=$dc/ghostsum
+step() { echo; echo "== $* ($(date -u +%T))"; }
+run() { local limit=$1; shift; echo "\$ $*"; timeout "$limit" "$@"; local rc=$?; [ $rc -eq 0 ] || echo "(exit $rc)"; }
+
+step "machine"
+echo "date: $(date -u +%F)"; uname -r; nproc
+grep -m1 'model name' /proc/cpuinfo
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | head -3
+[ -x "$bin" ] || { echo "missing $bin: run benches/device-check-prepare.sh and carry .devicecheck"; exit 1; }
+
+step "packages: the Vulkan loader into /, hashcat into /tmp/hashcat"
+for deb in "$dc"/debs/libvulkan1_*.deb; do dpkg -x "$deb" /; done
+mkdir -p /tmp/hashcat
+for deb in "$dc"/debs/*.deb; do case $deb in *libvulkan1*) ;; *) dpkg -x "$deb" /tmp/hashcat ;; esac; done
+ldconfig
+# The driver's Vulkan and OpenCL files, where a container keeps them.
+for icd in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json; do
+  if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
+done
+echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-none found: the loader searches its defaults}"
+opencl=$(ldconfig -p | awk '/libnvidia-opencl.so.1/ {print $NF; exit}')
+[ -z "$opencl" ] && opencl=$(find / -name 'libnvidia-opencl.so.1' -not -path '/proc/*' 2>/dev/null | head -1)
+mkdir -p /tmp/hashcat/icd
+if [ -n "$opencl" ]; then echo "$opencl" > /tmp/hashcat/icd/nvidia.icd; export OCL_ICD_VENDORS=/tmp/hashcat/icd; fi
+echo "NVIDIA OpenCL library: ${opencl:-not found}"
+nvrtc=$(find / -name 'libnvrtc.so*' -not -path '/proc/*' 2>/dev/null | head -1)
+echo "nvrtc for hashcat's CUDA backend: ${nvrtc:-not found}"
+export LD_LIBRARY_PATH=/tmp/hashcat/usr/lib/x86_64-linux-gnu${nvrtc:+:$(dirname "$nvrtc")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+step "ghostsum devices"
+run 60 "$bin" devices
+# DEVICE_CHECK_GPU=gpu:N names the adapter (a dry run on a software one, say).
+gpu=${DEVICE_CHECK_GPU:-}
+[ -n "$gpu" ] || gpu=$("$bin" devices --json | python3 -c 'import json,sys
+for l in sys.stdin:
+    d=json.loads(l)
+    if d["real_gpu"]: print(d["backend"]); break')
+echo "the GPU: ${gpu:-none}"
+[ -n "$gpu" ] || { echo "no real GPU adapter: stopping here"; exit 1; }
+
+step "correctness: the GPU's output bytes against the CPU's, and md5sum"
+work=$(mktemp -d)
+ok=0; bad=0
+for len in 0 1 55 63 64 100 1000 4097; do
+  head -c "$len" /dev/urandom > "$work/in"
+  for prefix in c0ffee 5eed5 abcdef1; do
+    timeout 120 "$bin" search "$work/in" -p "$prefix" -q -b cpu -o "$work/cpu" &&
+    timeout 120 "$bin" search "$work/in" -p "$prefix" -q -b "$gpu" -o "$work/gpu" &&
+    timeout 120 "$bin" search "$work/in" -p "$prefix" -q -b all -o "$work/all" &&
+    cmp -s "$work/cpu" "$work/gpu" && cmp -s "$work/cpu" "$work/all" &&
+    md5sum "$work/gpu" | grep -q "^$prefix" && ok=$((ok+1)) || { bad=$((bad+1)); echo "MISMATCH: length $len prefix $prefix"; }
+  done
+done
+echo "correctness: $ok same bytes on cpu, $gpu and all; $bad mismatches"
+
+step "bench: each device alone and all together (shortest suffix, then --fast-layout)"
+run 120 "$bin" bench -b all -s 10
+run 120 "$bin" bench -b all -s 10 --fast-layout
+run 60 "$bin" bench -b "$gpu" -s 10 --json
+
+step "workgroup size sweep (GHOSTSUM_GPU_WORKGROUP_SIZE), --fast-layout"
+for wg in 32 64 128 256 512 1024; do
+  echo -n "workgroup $wg: "
+  GHOSTSUM_GPU_WORKGROUP_SIZE=$wg timeout 60 "$bin" bench -b "$gpu" -s 5 --fast-layout --json |
+    python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(f"{r[\"candidates_per_second\"]/1e9:.2f} G/s")'
+done
+echo -n "runtime checks kept (GHOSTSUM_GPU_RUNTIME_CHECKS=1): "
+GHOSTSUM_GPU_RUNTIME_CHECKS=1 timeout 60 "$bin" bench -b "$gpu" -s 5 --fast-layout --json |
+  python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(f"{r[\"candidates_per_second\"]/1e9:.2f} G/s")'
+
+step "a 40-page batch of 6-digit pages: cpu, gpu, all"
+python3 - "$work/batch" <<'PY'
+import os, sys
+d = sys.argv[1]; os.makedirs(d, exist_ok=True)
+pages = []
+for i in range(40):
+    open(f"{d}/p{i}.txt", "w").write(f"Page {i} of forty. Next: {{{{url:p{(i + 1) % 40}}}}}\n" + "lorem ipsum " * (i * 3))
+    pages.append(f'[[page]]\nname = "p{i}"\nfile = "p{i}.txt"\n')
+open(f"{d}/m.toml", "w").write('url = "https://x/{prefix}"\ndigits = 6\nseed = 1\n' + "".join(pages))
+PY
+for b in cpu "$gpu" all; do
+  rm -rf "$work/batch/out"
+  start=$(date +%s.%N)
+  timeout 180 "$bin" batch "$work/batch/m.toml" --out-dir "$work/batch/out" -q -b "$b" > /dev/null
+  echo "batch -b $b: exit $?, $(python3 -c "import time; print(f'{time.time() - $start:.2f} s')")"
+done
+
+step "hashcat -b -m 0 on the same card"
+hc=/tmp/hashcat/usr/bin/hashcat
+export HOME=/tmp/hashcat/home; mkdir -p "$HOME"
+# hashcat reads its OpenCL kernels from its data folder.
+cd /tmp/hashcat/usr/share/hashcat 2>/dev/null || true
+run 60 "$hc" -I --quiet
+run 240 "$hc" -b -m 0 --machine-readable --quiet
+echo; echo "done; report in $out"
