@@ -7,9 +7,9 @@ use crate::device::work::{SearchWork, WorkOutcome};
 use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
 use crate::input::Content;
 use crate::layout::{Layout, LayoutError, DEFAULT_MIN_BATCH_LOG2};
+use crate::recheck;
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
-use crate::verify;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -203,7 +203,7 @@ fn run_work(
 /// Rebuilds a hit's bytes and hashes them with the md-5 crate before anyone sees it.
 fn verified(content: &Content, prefix: &Prefix, layout: &Layout, index: u128) -> Result<Found, EngineError> {
     let suffix = layout.suffix(index);
-    let digest = verify::md5_with_suffix(&content.hasher, &suffix);
+    let digest = recheck::md5_with_suffix(&content.hasher, &suffix);
     if !prefix.matches_digest(&digest) {
         return Err(EngineError::VerificationFailed { index, md5: hex(&digest), prefix: prefix.to_string() });
     }

@@ -357,7 +357,7 @@ mod tests {
                 message.extend(layout.suffix(index));
                 assert_eq!(
                     steps::digest_bytes(&state),
-                    crate::verify::md5_of(&message),
+                    crate::recheck::md5_of(&message),
                     "len {} index {index}",
                     content.len()
                 );

@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn state_and_digest_checks_agree() {
-        let digest = crate::verify::md5_of(b"hello");
+        let digest = crate::recheck::md5_of(b"hello");
         let state: [u32; 4] = std::array::from_fn(|i| u32::from_le_bytes(digest[4 * i..4 * i + 4].try_into().unwrap()));
         for len in 1..=32 {
             let p = Prefix::parse(&hex(&digest)[..len]).unwrap();

@@ -110,7 +110,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
             continue;
         }
         session.say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
-        let unchanged = crate::verify::md5_with_suffix(&content.hasher, b"");
+        let unchanged = crate::recheck::md5_with_suffix(&content.hasher, b"");
         let (suffix, digest) = if prefix.matches_digest(&unchanged) {
             (Vec::new(), unchanged)
         } else {

@@ -47,7 +47,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let prefix = &args.prefix;
     let started = Instant::now();
     let mut report = SearchReport::new(prefix, &destination, args.checkpoint.as_deref());
-    let input_md5 = crate::verify::md5_with_suffix(&content.hasher, b"");
+    let input_md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
     if !args.always_suffix && prefix.matches_digest(&input_md5) {
         if !args.in_place {
             write_output(&content, b"", &destination, &input_md5)?;

@@ -10,7 +10,7 @@ use std::io::Read;
 
 pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let content = Content::read(&args.file)?;
-    let digest = crate::verify::md5_with_suffix(&content.hasher, b"");
+    let digest = crate::recheck::md5_with_suffix(&content.hasher, b"");
     let trailing = trailing_symbols(&content, &args.alphabet)?;
     let original = args.original.as_ref().map(|path| extends_original(&content, path, &args.alphabet)).transpose()?;
     let name = args.file.display();
