@@ -268,12 +268,17 @@ pub fn measure(
     let timer = {
         let control = control.clone();
         std::thread::spawn(move || {
-            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            // Parked, not slept: a measurement that ends early (a device failed) wakes it.
+            while Instant::now() < deadline && !control.stop.load(Ordering::SeqCst) {
+                std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+            }
             control.stop.store(true, Ordering::SeqCst);
         })
     };
     let outcome = run_work(devices, ids, &layout, &prefix, &content, 0..layout.keyspace(), &control, &mut |_| {});
     let elapsed = started.elapsed().as_secs_f64();
+    control.stop.store(true, Ordering::SeqCst);
+    timer.thread().unpark();
     let _ = timer.join();
     match outcome {
         Err(EngineError::Search(e)) => return Err(e),

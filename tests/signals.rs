@@ -100,8 +100,8 @@ fn a_signal_during_the_write_of_a_large_output_stops_it_and_removes_the_temporar
     }
 }
 
-#[test]
-fn a_process_blocked_on_a_fifo_nobody_reads_still_stops() {
+/// A search whose output is a FIFO nobody opens: it is blocked in open(2) once it has its hit.
+fn blocked_on_a_fifo() -> (tempfile::TempDir, Child) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");
     std::fs::write(&input, "x").unwrap();
@@ -110,6 +110,12 @@ fn a_process_blocked_on_a_fifo_nobody_reads_still_stops() {
     let child =
         spawn(&["search", input.to_str().unwrap(), "-p", "ab", "-q", "-b", "cpu", "-o", fifo.to_str().unwrap()]);
     std::thread::sleep(Duration::from_millis(800));
+    (dir, child)
+}
+
+#[test]
+fn a_process_blocked_on_a_fifo_nobody_reads_still_stops() {
+    let (_dir, child) = blocked_on_a_fifo();
     let sent = Instant::now();
     kill(child.id(), "TERM");
     // Blocked in open(2): the signal thread ends it after its grace period.
@@ -121,14 +127,7 @@ fn a_process_blocked_on_a_fifo_nobody_reads_still_stops() {
 
 #[test]
 fn a_second_signal_stops_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.txt");
-    std::fs::write(&input, "x").unwrap();
-    let fifo = dir.path().join("nobody-reads");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let child =
-        spawn(&["search", input.to_str().unwrap(), "-p", "ab", "-q", "-b", "cpu", "-o", fifo.to_str().unwrap()]);
-    std::thread::sleep(Duration::from_millis(800));
+    let (_dir, child) = blocked_on_a_fifo();
     let sent = Instant::now();
     kill(child.id(), "INT");
     std::thread::sleep(Duration::from_millis(100));

@@ -40,8 +40,8 @@ impl<'a> KernelInput<'a> {
     }
 }
 
-/// The inner table transposed, one column per inner word, padded to a multiple of 64
-/// so that every lane group loads whole vectors.
+/// The inner table transposed, one column per inner word, padded by 64 values (repeats of
+/// the last) so that a lane group of any width up to 64 loads whole vectors past the end.
 pub struct InnerColumns {
     /// One column per inner word.
     pub columns: Vec<Vec<u32>>,
@@ -53,7 +53,7 @@ impl InnerColumns {
     /// The columns of `layout`'s inner table.
     pub fn new(layout: &Layout) -> Self {
         let count = layout.inner_count();
-        let padded = (count as usize).div_ceil(64) * 64;
+        let padded = count as usize + 64;
         let columns = (0..layout.inner_word_count)
             .map(|j| (0..padded).map(|v| layout.inner_table[v.min(count as usize - 1)][j]).collect())
             .collect();
@@ -105,15 +105,25 @@ struct VState<V> {
     d: V,
 }
 
+/// One MD5 step on every lane. `shared` carries `b ^ c` from an even round-3 step to the odd
+/// one after it, where it is `c ^ d`: without three-input logic, H then costs one xor in
+/// every other step instead of two.
 #[inline(always)]
-unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V) {
-    let f = match i / 16 {
-        0 => V::f(s.b, s.c, s.d),
-        1 => V::g(s.b, s.c, s.d),
-        2 => V::h(s.b, s.c, s.d),
-        _ => V::i(s.b, s.c, s.d),
+unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V, shared: &mut V) {
+    let sum = match i / 16 {
+        0 => s.a.add(x).add(V::f(s.b, s.c, s.d)),
+        1 => s.a.add(x).add(V::g(s.b, s.c, s.d)),
+        2 if V::TERNARY_LOGIC => s.a.add(x).add(V::h(s.b, s.c, s.d)),
+        2 if i.is_multiple_of(2) => {
+            *shared = s.b.xor(s.c);
+            s.a.add(x).add(shared.xor(s.d))
+        }
+        2 => s.a.add(x).add(s.b.xor(*shared)),
+        _ if V::TERNARY_LOGIC => s.a.add(x).add(V::i(s.b, s.c, s.d)),
+        // a + x + I = a + (x - 1) - !I: no NOT, and the caller put the -1 into x.
+        _ => s.a.add(x).sub(V::i_complement(s.b, s.c, s.d)),
     };
-    let new_b = s.b.add(s.a.add(x).add(f).rotl::<R>());
+    let new_b = s.b.add(sum.rotl::<R>());
     *s = VState { a: s.d, b: new_b, c: s.b, d: s.c };
 }
 
@@ -131,7 +141,7 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     let layout = input.layout;
     debug_assert_eq!((layout.first_inner_word, layout.inner_word_count), (W, C));
     let columns = &input.columns.columns;
-    let padded = columns[0].len();
+    let count = input.columns.count as usize;
     let mut odometer = MidOdometer::new(layout, input.batch, mids.start);
     let mut tested = 0u64;
     for mid in mids.clone() {
@@ -142,23 +152,28 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
         let mut shared = StepState::from_state(input.batch.midstate);
         steps::run_steps(&mut shared, words, 0..W);
         let folded = steps::folded_constants(words);
+        // For I computed by subtraction (see `step`).
+        let folded_minus_one = folded.map(|k| k.wrapping_sub(1));
         let start =
             VState { a: V::splat(shared.a), b: V::splat(shared.b), c: V::splat(shared.c), d: V::splat(shared.d) };
         let mut chunk = 0;
-        while chunk < padded {
+        // Whole lane groups: the last one runs past `count` into the padding, whose
+        // matches are skipped below.
+        while chunk < count {
             let inner: [V; MAX_INNER_WORDS] =
                 std::array::from_fn(|j| if j < C { V::load(&columns[j][chunk..]) } else { V::splat(0) });
             let mut s = start;
+            let mut h_shared = V::splat(0);
             macro_rules! run {
                 ($($i:literal)*) => {$(
                     if $i >= W {
                         let t = message_index($i);
                         let slot = (t >= W && t < W + C).then(|| t - W);
-                        let mut x = V::splat(folded[$i]);
+                        let mut x = V::splat(if V::TERNARY_LOGIC || $i < 48 { folded[$i] } else { folded_minus_one[$i] });
                         if let Some(slot) = slot {
                             x = x.add(inner[slot]);
                         }
-                        step::<V, { S[$i] }>(&mut s, $i, x);
+                        step::<V, { S[$i] }>(&mut s, $i, x, &mut h_shared);
                     }
                 )*};
             }
@@ -219,8 +234,13 @@ macro_rules! kernel_set {
 // lanes ran 54.6 M/s a thread against 46.7 for two groups of four and 28.1 for two of eight
 // (spilling); see BENCHMARKS.md.
 kernel_set!(portable, crate::cpu::lanes::Portable<4>,);
+// Three groups of eight lanes: four groups' sixteen state registers fill every AVX2
+// register, so the compiler spilled state to the stack (540 stack accesses in the 59-step
+// loop against 116 with three groups, for the same llvm-mca throughput and the same measured
+// speed on the Xeon; the loop is also a third smaller for a CPU's op cache). Two groups ran
+// 13% slower. See BENCHMARKS.md, "AVX2".
 #[cfg(target_arch = "x86_64")]
-kernel_set!(avx2, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>>, "avx2");
+kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, "avx2");
 #[cfg(target_arch = "x86_64")]
 kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>, "avx512f");
 

@@ -1,9 +1,9 @@
 //! SIMD lane types for the CPU kernel: AVX-512, AVX2 and a portable fallback, each with
-//! the handful of operations an MD5 step needs. [`Pair`] puts two independent lane groups
-//! in flight, so one group's dependency chain hides the other's latency.
+//! the handful of operations an MD5 step needs. [`Pair`] and [`Triple`] put two or three
+//! independent lane groups in flight, so one group's dependency chain hides another's latency.
 //!
 //! Methods are `unsafe` because the x86 ones need their CPU feature: callers check it at run
-//! time ([`super::kernel::best_kernel`]) before entering a kernel compiled with it.
+//! time ([`super::kernel::available_kernels`]) before entering a kernel compiled with it.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -14,12 +14,19 @@ use std::arch::x86_64::*;
 pub trait Lanes: Copy {
     /// Candidates per value.
     const WIDTH: usize;
+    /// Any three-input logic is one instruction (AVX-512's `vpternlogd`). Without it the
+    /// kernel computes I by subtraction and shares half of H's work between steps.
+    const TERNARY_LOGIC: bool = false;
     /// Every lane `x`.
     unsafe fn splat(x: u32) -> Self;
     /// Loads `WIDTH` consecutive words.
     unsafe fn load(words: &[u32]) -> Self;
     /// Lane-wise wrapping add.
     unsafe fn add(self, other: Self) -> Self;
+    /// Lane-wise wrapping subtract.
+    unsafe fn sub(self, other: Self) -> Self;
+    /// Lane-wise xor.
+    unsafe fn xor(self, other: Self) -> Self;
     /// Lane-wise rotate left by `R`.
     unsafe fn rotl<const R: u32>(self) -> Self;
     /// `(b & c) | (!b & d)`
@@ -30,6 +37,9 @@ pub trait Lanes: Copy {
     unsafe fn h(b: Self, c: Self, d: Self) -> Self;
     /// `c ^ (b | !d)`
     unsafe fn i(b: Self, c: Self, d: Self) -> Self;
+    /// `c ^ (!b & d)`, which is `!i(b, c, d)`: I without its NOT, which x86 has no single
+    /// instruction for. `a + i = a - 1 - i_complement`, and the -1 goes into the step constant.
+    unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self;
     /// Bit `l` set when lane `l` satisfies `x & mask == value`.
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64;
 }
@@ -66,6 +76,16 @@ impl<const N: usize> Lanes for Portable<N> {
         portable_lanewise!(|a, o| a.wrapping_add(o))
     }
     #[inline(always)]
+    unsafe fn sub(self, o: Self) -> Self {
+        let a = self;
+        portable_lanewise!(|a, o| a.wrapping_sub(o))
+    }
+    #[inline(always)]
+    unsafe fn xor(self, o: Self) -> Self {
+        let a = self;
+        portable_lanewise!(|a, o| a ^ o)
+    }
+    #[inline(always)]
     unsafe fn rotl<const R: u32>(self) -> Self {
         let a = self;
         portable_lanewise!(|a| a.rotate_left(R))
@@ -87,6 +107,10 @@ impl<const N: usize> Lanes for Portable<N> {
         portable_lanewise!(|b, c, d| c ^ (b | !d))
     }
     #[inline(always)]
+    unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
+        portable_lanewise!(|b, c, d| c ^ (!b & d))
+    }
+    #[inline(always)]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
         let mut bits = 0u64;
         for (l, &x) in self.0.iter().enumerate() {
@@ -96,14 +120,15 @@ impl<const N: usize> Lanes for Portable<N> {
     }
 }
 
-/// Two independent lane groups, interleaved by the compiler. The AVX kernels nest two
-/// pairs (four groups): on the development machine that ran 10% (AVX-512) and 26% (AVX2)
-/// faster than one pair, hiding the latency of each step's dependency chain.
+/// Two independent lane groups, interleaved by the compiler. The AVX-512 kernel nests two
+/// pairs (four groups): on the development machine that ran 10% faster than one pair, hiding
+/// the latency of each step's dependency chain (AVX2 takes a [`Triple`]).
 #[derive(Clone, Copy)]
 pub struct Pair<V>(V, V);
 
 impl<V: Lanes> Lanes for Pair<V> {
     const WIDTH: usize = 2 * V::WIDTH;
+    const TERNARY_LOGIC: bool = V::TERNARY_LOGIC;
     #[inline(always)]
     unsafe fn splat(x: u32) -> Self {
         let v = V::splat(x);
@@ -116,6 +141,14 @@ impl<V: Lanes> Lanes for Pair<V> {
     #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
         Pair(self.0.add(o.0), self.1.add(o.1))
+    }
+    #[inline(always)]
+    unsafe fn sub(self, o: Self) -> Self {
+        Pair(self.0.sub(o.0), self.1.sub(o.1))
+    }
+    #[inline(always)]
+    unsafe fn xor(self, o: Self) -> Self {
+        Pair(self.0.xor(o.0), self.1.xor(o.1))
     }
     #[inline(always)]
     unsafe fn rotl<const R: u32>(self) -> Self {
@@ -138,8 +171,73 @@ impl<V: Lanes> Lanes for Pair<V> {
         Pair(V::i(b.0, c.0, d.0), V::i(b.1, c.1, d.1))
     }
     #[inline(always)]
+    unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
+        Pair(V::i_complement(b.0, c.0, d.0), V::i_complement(b.1, c.1, d.1))
+    }
+    #[inline(always)]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
         self.0.match_mask(mask, value) | (self.1.match_mask(mask, value) << V::WIDTH)
+    }
+}
+
+/// Three independent lane groups: with AVX2's 16 registers, three groups' four state words
+/// leave four registers for temporaries, where four groups fill all sixteen and spill.
+#[derive(Clone, Copy)]
+pub struct Triple<V>(V, V, V);
+
+impl<V: Lanes> Lanes for Triple<V> {
+    const WIDTH: usize = 3 * V::WIDTH;
+    const TERNARY_LOGIC: bool = V::TERNARY_LOGIC;
+    #[inline(always)]
+    unsafe fn splat(x: u32) -> Self {
+        let v = V::splat(x);
+        Triple(v, v, v)
+    }
+    #[inline(always)]
+    unsafe fn load(words: &[u32]) -> Self {
+        Triple(V::load(words), V::load(&words[V::WIDTH..]), V::load(&words[2 * V::WIDTH..]))
+    }
+    #[inline(always)]
+    unsafe fn add(self, o: Self) -> Self {
+        Triple(self.0.add(o.0), self.1.add(o.1), self.2.add(o.2))
+    }
+    #[inline(always)]
+    unsafe fn sub(self, o: Self) -> Self {
+        Triple(self.0.sub(o.0), self.1.sub(o.1), self.2.sub(o.2))
+    }
+    #[inline(always)]
+    unsafe fn xor(self, o: Self) -> Self {
+        Triple(self.0.xor(o.0), self.1.xor(o.1), self.2.xor(o.2))
+    }
+    #[inline(always)]
+    unsafe fn rotl<const R: u32>(self) -> Self {
+        Triple(self.0.rotl::<R>(), self.1.rotl::<R>(), self.2.rotl::<R>())
+    }
+    #[inline(always)]
+    unsafe fn f(b: Self, c: Self, d: Self) -> Self {
+        Triple(V::f(b.0, c.0, d.0), V::f(b.1, c.1, d.1), V::f(b.2, c.2, d.2))
+    }
+    #[inline(always)]
+    unsafe fn g(b: Self, c: Self, d: Self) -> Self {
+        Triple(V::g(b.0, c.0, d.0), V::g(b.1, c.1, d.1), V::g(b.2, c.2, d.2))
+    }
+    #[inline(always)]
+    unsafe fn h(b: Self, c: Self, d: Self) -> Self {
+        Triple(V::h(b.0, c.0, d.0), V::h(b.1, c.1, d.1), V::h(b.2, c.2, d.2))
+    }
+    #[inline(always)]
+    unsafe fn i(b: Self, c: Self, d: Self) -> Self {
+        Triple(V::i(b.0, c.0, d.0), V::i(b.1, c.1, d.1), V::i(b.2, c.2, d.2))
+    }
+    #[inline(always)]
+    unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
+        Triple(V::i_complement(b.0, c.0, d.0), V::i_complement(b.1, c.1, d.1), V::i_complement(b.2, c.2, d.2))
+    }
+    #[inline(always)]
+    unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
+        self.0.match_mask(mask, value)
+            | (self.1.match_mask(mask, value) << V::WIDTH)
+            | (self.2.match_mask(mask, value) << (2 * V::WIDTH))
     }
 }
 
@@ -151,6 +249,7 @@ pub struct Avx512(__m512i);
 #[cfg(target_arch = "x86_64")]
 impl Lanes for Avx512 {
     const WIDTH: usize = 16;
+    const TERNARY_LOGIC: bool = true;
     #[inline]
     #[target_feature(enable = "avx512f")]
     unsafe fn splat(x: u32) -> Self {
@@ -166,6 +265,16 @@ impl Lanes for Avx512 {
     #[target_feature(enable = "avx512f")]
     unsafe fn add(self, o: Self) -> Self {
         Avx512(_mm512_add_epi32(self.0, o.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn sub(self, o: Self) -> Self {
+        Avx512(_mm512_sub_epi32(self.0, o.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn xor(self, o: Self) -> Self {
+        Avx512(_mm512_xor_si512(self.0, o.0))
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -192,6 +301,11 @@ impl Lanes for Avx512 {
     #[target_feature(enable = "avx512f")]
     unsafe fn i(b: Self, c: Self, d: Self) -> Self {
         Avx512(_mm512_ternarylogic_epi32::<0x39>(b.0, c.0, d.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
+        Avx512(_mm512_ternarylogic_epi32::<0xc6>(b.0, c.0, d.0))
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -227,6 +341,16 @@ impl Lanes for Avx2 {
     }
     #[inline]
     #[target_feature(enable = "avx2")]
+    unsafe fn sub(self, o: Self) -> Self {
+        Avx2(_mm256_sub_epi32(self.0, o.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn xor(self, o: Self) -> Self {
+        Avx2(_mm256_xor_si256(self.0, o.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
     unsafe fn rotl<const R: u32>(self) -> Self {
         let left = _mm256_sllv_epi32(self.0, _mm256_set1_epi32(R as i32));
         let right = _mm256_srlv_epi32(self.0, _mm256_set1_epi32(32 - R as i32));
@@ -252,6 +376,12 @@ impl Lanes for Avx2 {
     unsafe fn i(b: Self, c: Self, d: Self) -> Self {
         let not_d = _mm256_xor_si256(d.0, _mm256_set1_epi32(-1));
         Avx2(_mm256_xor_si256(c.0, _mm256_or_si256(b.0, not_d)))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
+        // vpandn computes !b & d in one instruction.
+        Avx2(_mm256_xor_si256(c.0, _mm256_andnot_si256(b.0, d.0)))
     }
     #[inline]
     #[target_feature(enable = "avx2")]

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The CPU kernel's hot loop as the machine sees it: pulls one kernel instance's inner chunk
+loop out of the release binary and asks llvm-mca what it should cost on several CPUs.
+
+The kernels are generic over (first inner word W, inner word count C); the binary must carry
+v0 symbol names so each instance can be found (`ghostsum::cpu::kernel::avx2::at::<2, 2>`):
+
+    RUSTFLAGS="-C symbol-mangling-version=v0" cargo build --release --target-dir target/mca
+    benches/kernel_mca.py [--kernel avx2] [--first-word 2] [--words 2] [--cpus znver3,skylake,alderlake]
+
+The chunk loop is the backward branch whose body is densest in vector instructions (the
+mid-value loop around it also holds scalar set-up; the hit loop inside is tiny). Prints the
+loop's size, its vector and stack instructions, and per CPU llvm-mca's cycles per iteration
+and per candidate (lanes per iteration: 3 groups of 8 for AVX2, 4 of 16 for AVX-512, 4 portable).
+"""
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Candidates a kernel's chunk loop handles per iteration: its lane type's WIDTH.
+LANES = {"avx512": 64, "avx2": 24, "portable": 4}
+
+
+def disassemble(binary, kernel, first_word, words):
+    wanted = f"ghostsum::cpu::kernel::{kernel}::at::<{first_word}, {words}>"
+    symbols = subprocess.run(["nm", "-C", str(binary)], capture_output=True, text=True, check=True).stdout
+    address = None
+    for line in symbols.splitlines():
+        parts = line.split(maxsplit=2)
+        if len(parts) == 3 and parts[2].startswith(wanted) and not parts[2][len(wanted):].startswith("::"):
+            address = int(parts[0], 16)
+            break
+    if address is None:
+        sys.exit(f"{wanted} is not in {binary}: build it with v0 symbol names (see the top of this file)")
+    dump = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", "-M", "att", f"--start-address={address:#x}", f"--stop-address={address + 200000:#x}", str(binary)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    instructions = []
+    for line in dump.splitlines():
+        m = re.match(r"\s+([0-9a-f]+):\s+(.*)", line)
+        if m:
+            text = m.group(2).split("#")[0].strip()
+            instructions.append((int(m.group(1), 16), text))
+            if text.startswith("ret") and len(instructions) > 50:
+                break
+        elif instructions and re.match(r"^[0-9a-f]+ <", line):
+            break  # the next symbol
+    return wanted, instructions
+
+
+def hot_loop(instructions):
+    index = {addr: i for i, (addr, _) in enumerate(instructions)}
+    best = None
+    for i, (_, text) in enumerate(instructions):
+        m = re.match(r"j\w+\s+([0-9a-f]+)", text)
+        if not m:
+            continue
+        target = int(m.group(1), 16)
+        if target not in index or index[target] >= i:
+            continue
+        body = instructions[index[target]: i + 1]
+        if len(body) < 100:
+            continue
+        vector = sum("%ymm" in t or "%zmm" in t or "%xmm" in t for _, t in body)
+        density = vector / len(body)
+        if best is None or density > best[0]:
+            best = (density, body)
+    if best is None:
+        sys.exit("no loop found")
+    return best[1]
+
+
+def mca(body, cpu):
+    # Branch targets are addresses: llvm-mca needs labels; the loop is simulated straight.
+    lines = []
+    for _, text in body:
+        if re.match(r"j\w+\s+[0-9a-f]+", text) or text.startswith("call"):
+            continue
+        lines.append(re.sub(r"<[^>]*>", "", text))
+    source = "\n".join(lines) + "\n"
+    out = subprocess.run(["llvm-mca", f"-mcpu={cpu}", "-iterations=200", "-"], input=source, capture_output=True, text=True)
+    if out.returncode != 0:
+        return None, out.stderr.strip().splitlines()[:3]
+    cycles = int(re.search(r"Total Cycles:\s+(\d+)", out.stdout).group(1))
+    rthroughput = float(re.search(r"Block RThroughput:\s+([\d.]+)", out.stdout).group(1))
+    return cycles / 200, rthroughput
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=str(ROOT / "target/mca/release/ghostsum"))
+    parser.add_argument("--kernel", default="avx2")
+    parser.add_argument("--first-word", type=int, default=2, help="2: the 59-step layout of bench's 1000 bytes; 11: its --fast-layout (50 steps)")
+    parser.add_argument("--words", type=int, default=2)
+    parser.add_argument("--cpus", default="znver3,skylake,alderlake")
+    args = parser.parse_args()
+    name, instructions = disassemble(Path(args.binary), args.kernel, args.first_word, args.words)
+    body = hot_loop(instructions)
+    lanes = LANES[args.kernel]
+    stack = sum("(%rsp)" in t or "(%rbp)" in t for _, t in body)
+    vector = sum("%ymm" in t or "%zmm" in t for _, t in body)
+    print(f"{name}: chunk loop of {len(body)} instructions ({vector} vector, {stack} touching the stack) for {lanes} candidates")
+    for cpu in args.cpus.split(","):
+        per_iteration, rthroughput = mca(body, cpu)
+        if per_iteration is None:
+            print(f"  {cpu}: llvm-mca failed: {rthroughput}")
+            continue
+        print(f"  {cpu:10} {per_iteration:8.1f} cycles per iteration (block reciprocal throughput {rthroughput:.1f}) = {per_iteration / lanes:.2f} cycles per candidate")
+
+
+if __name__ == "__main__":
+    main()
