@@ -116,26 +116,23 @@ fn blocked_on_a_fifo() -> (tempfile::TempDir, Child) {
 #[test]
 fn a_process_blocked_on_a_fifo_nobody_reads_still_stops() {
     let (_dir, child) = blocked_on_a_fifo();
-    let sent = Instant::now();
     kill(child.id(), "TERM");
     // Blocked in open(2): the signal thread ends it after its grace period.
     let (status, err) = finish(child, Duration::from_secs(10));
     assert_eq!(status, Some(143), "{err}");
-    assert!(err.contains("SIGTERM"), "{err}");
-    assert!(sent.elapsed() < Duration::from_secs(6));
+    assert!(err.contains("SIGTERM") && err.contains("stopped while waiting on input or output"), "{err}");
 }
 
 #[test]
 fn a_second_signal_stops_at_once() {
     let (_dir, child) = blocked_on_a_fifo();
-    let sent = Instant::now();
     kill(child.id(), "INT");
     std::thread::sleep(Duration::from_millis(100));
     kill(child.id(), "INT");
+    // The message names the path taken: not the grace period's "waiting on input or output".
     let (status, err) = finish(child, Duration::from_secs(10));
     assert_eq!(status, Some(130), "{err}");
     assert!(err.contains("second stop signal"), "{err}");
-    assert!(sent.elapsed() < Duration::from_secs(2), "the second signal did not stop it at once");
 }
 
 #[test]
