@@ -19,9 +19,13 @@ pub fn instance() -> wgpu::Instance {
     wgpu::Instance::new(desc)
 }
 
-/// Every adapter wgpu finds, best first: discrete, integrated, virtual, then software.
+/// Every adapter wgpu finds that runs compute shaders, best first: discrete, integrated,
+/// virtual, then software.
 pub fn adapters() -> Vec<wgpu::Adapter> {
     let mut list = pollster::block_on(instance().enumerate_adapters(backends()));
+    // Vulkan, Metal and DX12 adapters all have compute; a downlevel one without it could
+    // only fail later, at pipeline creation.
+    list.retain(|a| a.get_downlevel_capabilities().flags.contains(wgpu::DownlevelFlags::COMPUTE_SHADERS));
     list.sort_by_key(|a| rank(a.get_info().device_type));
     list
 }

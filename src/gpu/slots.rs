@@ -5,6 +5,7 @@ use super::buffers::{HitsHeader, Params, HIT_SIZE};
 use super::pipeline::Prepared;
 use crate::device::SearchError;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Longest a single dispatch may take before the GPU is declared hung.
@@ -18,6 +19,9 @@ pub struct Slot {
     pub hits: wgpu::Buffer,
     /// Where the hits are copied to be mapped.
     pub readback: wgpu::Buffer,
+    /// What the read-back's `map_async` callback reported for the dispatch in flight (None
+    /// until it runs): a failed mapping is an error of the device, with wgpu's reason.
+    mapped: Arc<Mutex<Option<Result<(), wgpu::BufferAsyncError>>>>,
 }
 
 impl Slot {
@@ -39,6 +43,7 @@ impl Slot {
                 wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
             ),
             readback: buffer("hits readback", hits_size, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST),
+            mapped: Arc::new(Mutex::new(None)),
         }
     }
 }
@@ -86,7 +91,9 @@ pub fn submit(
     }
     encoder.copy_buffer_to_buffer(&s.hits, 0, &s.readback, 0, s.readback.size());
     let submission = queue.submit([encoder.finish()]);
-    s.readback.slice(..).map_async(wgpu::MapMode::Read, |_| {});
+    let mapped = Arc::clone(&s.mapped);
+    *lock(&mapped) = None;
+    s.readback.slice(..).map_async(wgpu::MapMode::Read, move |result| *lock(&mapped) = Some(result));
     submission
 }
 
@@ -108,6 +115,17 @@ pub fn collect(
         )));
     }
     check()?;
+    match lock(&slot.mapped).take() {
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            return Err(SearchError::Backend(format!("cannot read GPU results back from {adapter_name}: {e}")))
+        }
+        None => {
+            return Err(SearchError::Backend(format!(
+                "GPU results from {adapter_name} were never mapped after the dispatch finished"
+            )))
+        }
+    }
     let (header, items) = {
         let data = slot
             .readback
@@ -121,4 +139,9 @@ pub fn collect(
     };
     slot.readback.unmap();
     Ok((header, items))
+}
+
+/// The mapping status, also after a panic elsewhere poisoned the lock (it holds plain data).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
