@@ -9,7 +9,7 @@ use ghostsum::alphabet::Alphabet;
 use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelInput};
 use ghostsum::device::work::Job;
 use ghostsum::input::Content;
-use ghostsum::layout::{Layout, DEFAULT_MIN_BATCH_LOG2};
+use ghostsum::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
 use ghostsum::target::Prefix;
 use std::hint::black_box;
 use std::time::Instant;
@@ -22,10 +22,10 @@ fn main() {
     // 1000 bytes: 59 steps a candidate (the shortest suffix); 1059 bytes: 50 (the fast layout).
     for content_len in [1000, 1059] {
         let content = Content::from_bytes(&vec![b'x'; content_len]);
-        let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_BATCH_LOG2).unwrap();
-        let batch = layout.batch(content.midstate, &content.tail, 0);
+        let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+        let segment = layout.segment(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
+        let job = Job { layout: &layout, segment: &segment, prefix: &prefix };
         let input = KernelInput::new(&job, &columns);
         let kernels = available_kernels(&layout);
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); kernels.len()];

@@ -10,7 +10,7 @@ use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelInput};
 use ghostsum::device::work::{Job, SearchWork};
 use ghostsum::device::{Control, Device};
 use ghostsum::input::Content;
-use ghostsum::layout::{Layout, DEFAULT_MIN_BATCH_LOG2};
+use ghostsum::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
 use ghostsum::target::Prefix;
 use md5::{Digest, Md5};
 use std::hint::black_box;
@@ -18,7 +18,7 @@ use std::hint::black_box;
 /// 1059 bytes put the data end at byte 52 for an 8-digit target: the common fast layout.
 fn setup(content_len: usize) -> (Content, Layout) {
     let content = Content::from_bytes(&vec![b'x'; content_len]);
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_BATCH_LOG2).unwrap();
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
     (content, layout)
 }
 
@@ -26,9 +26,9 @@ fn cpu_kernels(c: &mut Criterion) {
     let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").unwrap();
     for content_len in [1000, 1059] {
         let (content, layout) = setup(content_len);
-        let batch = layout.batch(content.midstate, &content.tail, 0);
+        let segment = layout.segment(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let job = Job { layout: &layout, batch: &batch, prefix: &prefix };
+        let job = Job { layout: &layout, segment: &segment, prefix: &prefix };
         let input = KernelInput::new(&job, &columns);
         let mids = 64u32;
         let mut group = c.benchmark_group(format!("cpu_kernel/{}_steps", layout.steps_per_candidate()));

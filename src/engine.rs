@@ -6,7 +6,7 @@ use crate::alphabet::Alphabet;
 use crate::device::work::{SearchWork, WorkOutcome};
 use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
 use crate::input::Content;
-use crate::layout::{Layout, LayoutError, DEFAULT_MIN_BATCH_LOG2};
+use crate::layout::{Layout, LayoutError, DEFAULT_MIN_SEGMENT_LOG2};
 use crate::recheck;
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
@@ -24,15 +24,15 @@ pub struct EngineOptions {
     pub shard: Option<Shard>,
     /// Resume here (from a checkpoint).
     pub resume: Option<Position>,
-    /// Smallest batch the layout accepts, as log2 (tests shrink it).
-    pub min_batch_log2: u32,
+    /// Smallest segment the layout accepts, as log2 (tests shrink it).
+    pub min_segment_log2: u32,
     /// Trade a longer suffix for fewer MD5 steps per candidate ([`Layout::plan_fast`]).
     pub fast_layout: bool,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { shard: None, resume: None, min_batch_log2: DEFAULT_MIN_BATCH_LOG2, fast_layout: false }
+        EngineOptions { shard: None, resume: None, min_segment_log2: DEFAULT_MIN_SEGMENT_LOG2, fast_layout: false }
     }
 }
 
@@ -105,13 +105,13 @@ pub fn plan(
     options: &EngineOptions,
 ) -> Result<Layout, LayoutError> {
     let layout = if options.fast_layout {
-        Layout::plan_fast(content, alphabet, prefix.bits(), options.min_batch_log2)?
+        Layout::plan_fast(content, alphabet, prefix.bits(), options.min_segment_log2)?
     } else {
-        Layout::plan(content, alphabet, prefix.bits(), options.min_batch_log2)?
+        Layout::plan(content, alphabet, prefix.bits(), options.min_segment_log2)?
     };
     match options.resume {
         Some(resume) if resume.suffix_len > layout.suffix_len => {
-            Layout::plan_from(content.len, alphabet, resume.suffix_len, options.min_batch_log2)
+            Layout::plan_from(content.len, alphabet, resume.suffix_len, options.min_segment_log2)
         }
         _ => Ok(layout),
     }
@@ -147,7 +147,7 @@ pub fn search(
             // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
             // search must never give up: one more symbol, and on.
             WorkOutcome::Exhausted => {
-                layout = Layout::plan_from(content.len, alphabet, layout.suffix_len + 1, options.min_batch_log2)?;
+                layout = Layout::plan_from(content.len, alphabet, layout.suffix_len + 1, options.min_segment_log2)?;
             }
             WorkOutcome::Stopped => return Err(SearchError::Cancelled.into()),
             WorkOutcome::NoDevices(why) => {
@@ -236,7 +236,7 @@ impl RateProbe {
     fn layout_for(&self, content: &Content) -> Layout {
         let alphabet = Alphabet::whitespace();
         let plan = if self.fast_layout { Layout::plan_fast } else { Layout::plan };
-        plan(content, &alphabet, self.bits, DEFAULT_MIN_BATCH_LOG2).expect("whitespace always has a layout")
+        plan(content, &alphabet, self.bits, DEFAULT_MIN_SEGMENT_LOG2).expect("whitespace always has a layout")
     }
 }
 

@@ -5,21 +5,21 @@
 //! |== complete blocks ==|== tail ==|[ high digits ... ][ top ][  mid (u32)  ][ inner ]|80 00..|len64|
 //!  folded once into       ^                            '---------- final block (64 bytes) --------'
 //!  Content::midstate      |                 e = end of data in the final block, e <= 55
-//!                         '- with the high digits, folded into Batch::midstate once per batch
+//!                         '- with the high digits, folded into Segment::midstate once per segment
 //! ```
 //!
 //! * `inner`: the lowest `g` digits, `k^g` values (2048 to 4096 where possible: for example
 //!   3125 = five whitespace symbols, over two 32-bit words). Kernels loop over a precomputed
 //!   table of the message words they touch: the innermost loop changes only these words.
 //! * `mid`: the next `m` digits, `k^m <= 2^32` values: one GPU invocation or one CPU step
-//!   per value. Steps before the first inner word depend only on (batch, mid): computed
+//!   per value. Steps before the first inner word depend only on (segment, mid): computed
 //!   once per mid value, not once per candidate.
-//! * `top` and `high`: fixed for a whole [`Batch`]; high digits lie in earlier blocks and
-//!   are folded into the batch midstate.
+//! * `top` and `high`: fixed for a whole [`Segment`]; high digits lie in earlier blocks and
+//!   are folded into the segment midstate.
 //!
 //! `L` is the shortest length whose keyspace is far larger (2^6 times) than the 2^bits
 //! candidates a hit takes on average, lengthened by as few symbols as needed so that the
-//! final block holds enough low digits for batches of at least `2^min_batch_log2`.
+//! final block holds enough low digits for segments of at least `2^min_segment_log2`.
 
 use crate::alphabet::Alphabet;
 use crate::input::Content;
@@ -28,8 +28,8 @@ use crate::steps;
 /// Margin between the keyspace and the expected number of trials: the chance that a
 /// keyspace of `2^(bits + 6)` holds no hit is `e^-64`.
 pub const KEYSPACE_MARGIN_BITS: u32 = 6;
-/// Smallest batch (candidates sharing one midstate) the layout accepts, as log2.
-pub const DEFAULT_MIN_BATCH_LOG2: u32 = 34;
+/// Smallest segment (candidates sharing one midstate) the layout accepts, as log2.
+pub const DEFAULT_MIN_SEGMENT_LOG2: u32 = 34;
 /// Inner loops of fewer values than this spend too long on per-mid set-up (measured: 125
 /// values ran 20% slower than 3125 on AVX-512).
 const MIN_INNER_VALUES: u64 = 2048;
@@ -37,7 +37,7 @@ const MAX_INNER_VALUES: u64 = 4096;
 /// The most inner words a kernel handles: four 3-byte symbols span four words at worst.
 pub const MAX_INNER_WORDS: usize = 4;
 
-/// The static part of the search plan: the same for every batch of one search.
+/// The static part of the search plan: the same for every segment of one search.
 #[derive(Clone, Debug)]
 pub struct Layout {
     /// The suffix symbols.
@@ -52,7 +52,7 @@ pub struct Layout {
     pub data_end: usize,
     /// Lowest digits, inner (g).
     pub inner_digits: usize,
-    /// Digits above the inner ones that one batch varies (m); `k^m <= 2^32`.
+    /// Digits above the inner ones that one segment varies (m); `k^m <= 2^32`.
     pub mid_digits: usize,
     /// First message word an inner digit touches: steps before it run once per mid value.
     pub first_inner_word: usize,
@@ -64,10 +64,10 @@ pub struct Layout {
     pub mid_symbol_words: Vec<Vec<[(usize, u32); 2]>>,
 }
 
-/// Batch = one value of the digits above `inner` and `mid`: one midstate, one set of
-/// constant words. Candidates in a batch: `mid_count * inner_count`.
+/// Segment = one value of the digits above `inner` and `mid`: one midstate, one set of
+/// constant words. Candidates in a segment: `mid_count * inner_count`.
 #[derive(Clone, Debug)]
-pub struct Batch {
+pub struct Segment {
     /// Index of the candidate with mid = inner = 0.
     pub index_base: u128,
     /// MD5 state entering the final block.
@@ -87,9 +87,14 @@ pub enum LayoutError {
 
 impl Layout {
     /// Plans a search for `bits` target bits after `content`.
-    pub fn plan(content: &Content, alphabet: &Alphabet, bits: u32, min_batch_log2: u32) -> Result<Layout, LayoutError> {
+    pub fn plan(
+        content: &Content,
+        alphabet: &Alphabet,
+        bits: u32,
+        min_segment_log2: u32,
+    ) -> Result<Layout, LayoutError> {
         let min_len = min_suffix_len(alphabet.radix(), bits);
-        Self::plan_from(content.len, alphabet, min_len, min_batch_log2)
+        Self::plan_from(content.len, alphabet, min_len, min_segment_log2)
     }
 
     /// The fastest layout within 64 symbols of the shortest: the suffix grows until the data
@@ -99,13 +104,13 @@ impl Layout {
         content: &Content,
         alphabet: &Alphabet,
         bits: u32,
-        min_batch_log2: u32,
+        min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
-        let shortest = Self::plan(content, alphabet, bits, min_batch_log2)?;
+        let shortest = Self::plan(content, alphabet, bits, min_segment_log2)?;
         let mut best = shortest.clone();
         let mut len = shortest.suffix_len + 1;
         while len < shortest.suffix_len + 64 {
-            let candidate = Self::plan_from(content.len, alphabet, len, min_batch_log2)?;
+            let candidate = Self::plan_from(content.len, alphabet, len, min_segment_log2)?;
             len = candidate.suffix_len + 1;
             if candidate.suffix_len < shortest.suffix_len + 64 && candidate.first_inner_word > best.first_inner_word {
                 best = candidate;
@@ -119,12 +124,12 @@ impl Layout {
         content_len: u64,
         alphabet: &Alphabet,
         min_len: usize,
-        min_batch_log2: u32,
+        min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
         let k = alphabet.radix() as f64;
         let w = alphabet.width();
         // Capped so that wide or two-symbol alphabets still fit whatever the content length.
-        let batch_digits = ((min_batch_log2 as f64 / k.log2()).ceil() as usize).min(48 / w);
+        let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w);
         let limit = min_len + 64 * 4;
         for len in min_len.max(1)..limit {
             let total = content_len + (len * w) as u64;
@@ -134,7 +139,7 @@ impl Layout {
             }
             let suffix_start_in_block = content_len as i128 - (total - e as u64) as i128;
             let final_digits = if suffix_start_in_block >= 0 { len } else { e / w };
-            if final_digits < batch_digits.min(len) {
+            if final_digits < segment_digits.min(len) {
                 continue;
             }
             return Ok(Self::with_length(content_len, alphabet, len, final_digits, e));
@@ -207,13 +212,13 @@ impl Layout {
         self.inner_table.len() as u32
     }
 
-    /// Mid values per batch, `k^m` (at most 2^32).
+    /// Mid values per segment, `k^m` (at most 2^32).
     pub fn mid_count(&self) -> u64 {
         self.radix().pow(self.mid_digits as u32)
     }
 
-    /// Candidates per batch.
-    pub fn batch_size(&self) -> u128 {
+    /// Candidates per segment.
+    pub fn segment_size(&self) -> u128 {
         self.mid_count() as u128 * self.inner_count() as u128
     }
 
@@ -222,9 +227,9 @@ impl Layout {
         (self.radix() as u128).checked_pow(self.suffix_len as u32).unwrap_or(u128::MAX)
     }
 
-    /// Number of batches, saturating.
-    pub fn batch_count(&self) -> u128 {
-        self.keyspace().div_ceil(self.batch_size())
+    /// Number of segments, saturating.
+    pub fn segment_count(&self) -> u128 {
+        self.keyspace().div_ceil(self.segment_size())
     }
 
     /// The suffix bytes of a candidate index: its base-k digits, most significant first.
@@ -239,10 +244,10 @@ impl Layout {
         digits.iter().flat_map(|&d| self.alphabet.symbol(d).iter().copied()).collect()
     }
 
-    /// Sets up batch `batch_number`: folds the blocks between the content's last complete
+    /// Sets up segment `segment_number`: folds the blocks between the content's last complete
     /// block and the final block, and lays out the constant words of the final block.
-    pub fn batch(&self, content_midstate: [u32; 4], content_tail: &[u8], batch_number: u128) -> Batch {
-        let index_base = batch_number * self.batch_size();
+    pub fn segment(&self, content_midstate: [u32; 4], content_tail: &[u8], segment_number: u128) -> Segment {
+        let index_base = segment_number * self.segment_size();
         let suffix = self.suffix(index_base);
         let folded_start = self.content_len - content_tail.len() as u64;
         let mut message: Vec<u8> = content_tail.iter().chain(suffix.iter()).copied().collect();
@@ -259,12 +264,12 @@ impl Layout {
         block[e] = 0x80;
         let bit_len = (self.content_len + (self.suffix_len * self.alphabet.width()) as u64).wrapping_mul(8);
         block[56..].copy_from_slice(&bit_len.to_le_bytes());
-        Batch { index_base, midstate, base_words: steps::block_words(&block) }
+        Segment { index_base, midstate, base_words: steps::block_words(&block) }
     }
 
-    /// The final block's words for one mid value of a batch (inner words left zero).
-    pub fn mid_words(&self, batch: &Batch, mid: u32) -> [u32; 16] {
-        let mut words = batch.base_words;
+    /// The final block's words for one mid value of a segment (inner words left zero).
+    pub fn mid_words(&self, segment: &Segment, mid: u32) -> [u32; 16] {
+        let mut words = segment.base_words;
         let k = self.radix() as u32;
         let mut rest = mid;
         for table in &self.mid_symbol_words {
@@ -276,9 +281,9 @@ impl Layout {
         words
     }
 
-    /// The final block's words for one candidate (batch, mid, inner): what the kernels compress.
-    pub fn candidate_words(&self, batch: &Batch, mid: u32, inner: u32) -> [u32; 16] {
-        let mut words = self.mid_words(batch, mid);
+    /// The final block's words for one candidate (segment, mid, inner): what the kernels compress.
+    pub fn candidate_words(&self, segment: &Segment, mid: u32, inner: u32) -> [u32; 16] {
+        let mut words = self.mid_words(segment, mid);
         let inner_words = &self.inner_table[inner as usize][..self.inner_word_count];
         for (word, bits) in words[self.first_inner_word..].iter_mut().zip(inner_words) {
             *word |= bits;
@@ -286,12 +291,12 @@ impl Layout {
         words
     }
 
-    /// Candidate index of (batch, mid, inner).
-    pub fn index_of(&self, batch: &Batch, mid: u32, inner: u32) -> u128 {
-        batch.index_base + mid as u128 * self.inner_count() as u128 + inner as u128
+    /// Candidate index of (segment, mid, inner).
+    pub fn index_of(&self, segment: &Segment, mid: u32, inner: u32) -> u128 {
+        segment.index_base + mid as u128 * self.inner_count() as u128 + inner as u128
     }
 
-    /// Splits an index into (batch number, mid, inner).
+    /// Splits an index into (segment number, mid, inner).
     pub fn split_index(&self, index: u128) -> (u128, u32, u32) {
         let inner = (index % self.inner_count() as u128) as u32;
         let rest = index / self.inner_count() as u128;
@@ -337,22 +342,22 @@ fn choose_inner_digits(k: u64, w: usize, e: usize, final_digits: usize) -> usize
 mod tests {
     use super::*;
 
-    fn check_layout(content: &[u8], alphabet: &Alphabet, bits: u32, min_batch_log2: u32) {
+    fn check_layout(content: &[u8], alphabet: &Alphabet, bits: u32, min_segment_log2: u32) {
         let c = Content::from_bytes(content);
-        let layout = Layout::plan(&c, alphabet, bits, min_batch_log2).unwrap();
+        let layout = Layout::plan(&c, alphabet, bits, min_segment_log2).unwrap();
         assert!(layout.data_end <= 55);
         assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
-        let batches = layout.batch_count().min(3);
-        for batch_number in 0..batches {
-            let batch = layout.batch(c.midstate, &c.tail, batch_number);
+        let segments = layout.segment_count().min(3);
+        for segment_number in 0..segments {
+            let segment = layout.segment(c.midstate, &c.tail, segment_number);
             let last_mid = layout.mid_count().min(1 << 20) as u32 - 1;
             for (mid, inner) in
                 [(0u32, 0u32), (1.min(last_mid), 2.min(layout.inner_count() - 1)), (last_mid, layout.inner_count() - 1)]
             {
-                let index = layout.index_of(&batch, mid, inner);
-                assert_eq!(layout.split_index(index), (batch_number, mid, inner));
-                let mut state = batch.midstate;
-                steps::compress_words(&mut state, &layout.candidate_words(&batch, mid, inner));
+                let index = layout.index_of(&segment, mid, inner);
+                assert_eq!(layout.split_index(index), (segment_number, mid, inner));
+                let mut state = segment.midstate;
+                steps::compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
                 let mut message = content.to_vec();
                 message.extend(layout.suffix(index));
                 assert_eq!(
@@ -375,7 +380,7 @@ mod tests {
         ] {
             for len in 0..130 {
                 let content: Vec<u8> = (0..len).map(|i| i as u8).collect();
-                check_layout(&content, &alphabet, 24, DEFAULT_MIN_BATCH_LOG2);
+                check_layout(&content, &alphabet, 24, DEFAULT_MIN_SEGMENT_LOG2);
                 check_layout(&content, &alphabet, 8, 8);
             }
         }
@@ -385,7 +390,7 @@ mod tests {
     fn inner_tables_are_big_and_word_aligned_when_possible() {
         // 39 + 13 symbols end at byte 52: 5 symbols (3125 values) span words 11 and 12.
         let c = Content::from_bytes(&[b'x'; 39]);
-        let layout = Layout::plan(&c, &Alphabet::whitespace(), 24, DEFAULT_MIN_BATCH_LOG2).unwrap();
+        let layout = Layout::plan(&c, &Alphabet::whitespace(), 24, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
         assert_eq!((layout.suffix_len, layout.data_end), (13, 52));
         assert_eq!((layout.inner_count(), layout.first_inner_word, layout.inner_word_count), (3125, 11, 2));
         // space-tab: 30 + 22 symbols; 12 symbols (4096 values) start on a word boundary at byte 40.
@@ -397,13 +402,13 @@ mod tests {
     #[test]
     fn fast_layouts_run_fewer_steps_with_a_longer_suffix() {
         let c = Content::from_bytes(&[b'x'; 1000]);
-        let short = Layout::plan(&c, &Alphabet::whitespace(), 32, DEFAULT_MIN_BATCH_LOG2).unwrap();
-        let fast = Layout::plan_fast(&c, &Alphabet::whitespace(), 32, DEFAULT_MIN_BATCH_LOG2).unwrap();
+        let short = Layout::plan(&c, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+        let fast = Layout::plan_fast(&c, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
         assert!(fast.steps_per_candidate() < short.steps_per_candidate());
         assert!(fast.suffix_len > short.suffix_len && fast.suffix_len < short.suffix_len + 64);
         // Planning again from the fast length keeps it: a resumed search finds the same layout.
         assert_eq!(
-            Layout::plan_from(1000, &Alphabet::whitespace(), fast.suffix_len, DEFAULT_MIN_BATCH_LOG2)
+            Layout::plan_from(1000, &Alphabet::whitespace(), fast.suffix_len, DEFAULT_MIN_SEGMENT_LOG2)
                 .unwrap()
                 .suffix_len,
             fast.suffix_len

@@ -102,7 +102,7 @@ impl StepState {
 
 /// One MD5 step on scalar words, with the message word and constant already summed
 /// (`k_plus_m = K[i] + M[message_index(i)]`): the form every backend uses, since words that
-/// do not vary are folded into the constant once per batch.
+/// do not vary are folded into the constant once per segment.
 #[inline(always)]
 pub fn step(s: &mut StepState, i: usize, k_plus_m: u32) {
     let f = round_function(i).apply(s.b, s.c, s.d);
@@ -112,7 +112,7 @@ pub fn step(s: &mut StepState, i: usize, k_plus_m: u32) {
 }
 
 /// Step `i`'s constant plus the message word it reads: what every backend adds in a step.
-/// Words that no candidate of a batch (or a mid value) changes are folded in once this way.
+/// Words that no candidate of a segment (or a mid value) changes are folded in once this way.
 #[inline(always)]
 pub fn folded_constant(words: &[u32; 16], i: usize) -> u32 {
     K[i].wrapping_add(words[message_index(i)])

@@ -14,14 +14,14 @@ fn reference_matches(
     prefix: &Prefix,
     mids: std::ops::Range<u32>,
 ) -> Vec<(u32, u32)> {
-    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let segment = layout.segment(content.midstate, &content.tail, 0);
     let mut out = Vec::new();
     for mid in mids {
         for inner in 0..layout.inner_count() {
             // The block as bytes, through md-5's own compression: independent of ghostsum's steps.
-            let words = layout.candidate_words(&batch, mid, inner);
+            let words = layout.candidate_words(&segment, mid, inner);
             let block: [u8; 64] = bytemuck::cast(words.map(u32::to_le));
-            let mut state = batch.midstate;
+            let mut state = segment.midstate;
             md5::block_api::compress(&mut state, &[block]);
             if state[0] & prefix.word_masks[0] == prefix.word_values[0] {
                 out.push((mid, inner));
@@ -42,12 +42,12 @@ fn kernels_match_full_compression_for_every_layout_shape() {
     ];
     let mut shapes_seen = std::collections::BTreeSet::new();
     for alphabet in &alphabets {
-        // Big batches as searches use them, and small ones (a short suffix, so inner digits
+        // Big segments as searches use them, and small ones (a short suffix, so inner digits
         // early in the block).
-        for (len, min_batch_log2) in (0..128).chain([1000]).flat_map(|len| [(len, 34), (len, 8)]) {
+        for (len, min_segment_log2) in (0..128).chain([1000]).flat_map(|len| [(len, 34), (len, 8)]) {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
             let content = Content::from_bytes(&bytes);
-            let layout = Layout::plan(&content, alphabet, 24, min_batch_log2).unwrap();
+            let layout = Layout::plan(&content, alphabet, 24, min_segment_log2).unwrap();
             shapes_seen.insert((layout.first_inner_word, layout.inner_word_count));
             let mids = 0..(layout.mid_count().min(6) as u32);
             let expected = reference_matches(&layout, &content, &prefix, mids.clone());
@@ -69,16 +69,16 @@ fn kernels_match_full_compression_for_every_layout_shape() {
     assert!((1..=4).all(|c| shapes_seen.iter().any(|s| s.1 == c)), "{shapes_seen:?}");
 }
 
-/// Runs `check` on every kernel this CPU has, set up for batch 0 of `layout`.
+/// Runs `check` on every kernel this CPU has, set up for segment 0 of `layout`.
 fn for_each_kernel(
     layout: &Layout,
     content: &Content,
     prefix: &Prefix,
     mut check: impl FnMut(&str, KernelFn, &KernelInput),
 ) {
-    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let segment = layout.segment(content.midstate, &content.tail, 0);
     let columns = InnerColumns::new(layout);
-    let job = ghostsum::device::work::Job { layout, batch: &batch, prefix };
+    let job = ghostsum::device::work::Job { layout, segment: &segment, prefix };
     let input = KernelInput::new(&job, &columns);
     for (name, kernel) in available_kernels(layout) {
         check(name, kernel, &input);

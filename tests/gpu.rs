@@ -206,9 +206,13 @@ fn gpu_long_prefix_is_finished_on_the_host() {
     };
     let bytes = b"twelve digits on the gpu";
     let content = Content::from_bytes(bytes);
-    let layout =
-        ghostsum::layout::Layout::plan(&content, &Alphabet::whitespace(), 48, ghostsum::layout::DEFAULT_MIN_BATCH_LOG2)
-            .unwrap();
+    let layout = ghostsum::layout::Layout::plan(
+        &content,
+        &Alphabet::whitespace(),
+        48,
+        ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
+    )
+    .unwrap();
     let mut out = bytes.to_vec();
     out.extend(layout.suffix(700));
     let digest = hex(&Md5::digest(&out));
@@ -240,9 +244,13 @@ fn params_struct_matches_the_wgsl_struct() {
 fn kernel_spends_well_under_a_full_md5_per_candidate() {
     // Counted from naga's IR of the generated WGSL: no GPU needed.
     let content = Content::from_bytes(&[b'x'; 1059]);
-    let layout =
-        ghostsum::layout::Layout::plan(&content, &Alphabet::whitespace(), 32, ghostsum::layout::DEFAULT_MIN_BATCH_LOG2)
-            .unwrap();
+    let layout = ghostsum::layout::Layout::plan(
+        &content,
+        &Alphabet::whitespace(),
+        32,
+        ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
+    )
+    .unwrap();
     let shape = shader::ShaderShape::of(&layout, 64);
     let (per_candidate, full) = shader::ops_per_candidate(&shape).unwrap();
     eprintln!("{per_candidate} integer ops per candidate; a full MD5 compression: {full}");
@@ -357,7 +365,7 @@ fn a_device_that_fails_mid_search_is_dropped_and_the_others_finish() {
         &Content::from_bytes(bytes),
         &Alphabet::whitespace(),
         28,
-        ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
+        ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
     )
     .unwrap();
     flaky.prepare(&layout).unwrap();
@@ -398,7 +406,7 @@ fn pipelines_are_compiled_once_per_shape() {
             &Content::from_bytes(&vec![b'x'; len]),
             &Alphabet::whitespace(),
             24,
-            ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
+            ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
         )
         .unwrap()
     };

@@ -55,7 +55,7 @@ fn lowest_index_is_the_answer() {
             &content,
             &Alphabet::whitespace(),
             4,
-            ghostsum::layout::DEFAULT_MIN_BATCH_LOG2,
+            ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
         )
         .unwrap();
         assert_eq!(layout.suffix(found.index), suffix);
@@ -87,7 +87,7 @@ fn long_prefixes_check_every_state_word() {
     let content = Content::from_bytes(bytes);
     let alphabet = Alphabet::whitespace();
     let layout =
-        ghostsum::layout::Layout::plan(&content, &alphabet, 48, ghostsum::layout::DEFAULT_MIN_BATCH_LOG2).unwrap();
+        ghostsum::layout::Layout::plan(&content, &alphabet, 48, ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2).unwrap();
     let mut out = bytes.to_vec();
     out.extend(layout.suffix(5));
     let digest = hex(&Md5::digest(&out));
@@ -95,11 +95,11 @@ fn long_prefixes_check_every_state_word() {
     assert_eq!(found.index, 5);
     check(bytes, &digest[..12], &alphabet, &found);
 
-    let batch = layout.batch(content.midstate, &content.tail, 0);
+    let segment = layout.segment(content.midstate, &content.tail, 0);
     let wrong_ninth = format!("{}{:x}", &digest[..8], (u8::from_str_radix(&digest[8..9], 16).unwrap() + 1) % 16);
     for (prefix, expected) in [(&digest[..9], true), (&wrong_ninth[..], false), (&digest[..8], true)] {
         let prefix = Prefix::parse(prefix).unwrap();
-        let job = ghostsum::device::work::Job { layout: &layout, batch: &batch, prefix: &prefix };
+        let job = ghostsum::device::work::Job { layout: &layout, segment: &segment, prefix: &prefix };
         assert_eq!(job.is_real_hit(0, 5), expected, "{prefix}");
     }
 }

@@ -6,7 +6,7 @@ use ghostsum::cpu::CpuDevice;
 use ghostsum::device::{Control, DeviceSet};
 use ghostsum::engine::{search, EngineOptions};
 use ghostsum::input::Content;
-use ghostsum::layout::{Layout, DEFAULT_MIN_BATCH_LOG2};
+use ghostsum::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
 use ghostsum::shard::Shard;
 use ghostsum::target::{hex, Prefix};
 use md5::{Digest, Md5};
@@ -19,7 +19,7 @@ const SWEEP_CONTENT: &[u8] = b"shard sweep";
 /// A 3-digit prefix whose lowest hit lies as deep in the (small) keyspace as possible.
 fn deep_prefix() -> (String, u128, Layout) {
     let content = Content::from_bytes(SWEEP_CONTENT);
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 12, DEFAULT_MIN_BATCH_LOG2).unwrap();
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 12, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
     let mut first: std::collections::BTreeMap<String, u128> = Default::default();
     for index in 0..layout.keyspace() {
         let mut bytes = SWEEP_CONTENT.to_vec();
@@ -111,7 +111,7 @@ const DEEP_CONTENT: &[u8] = b"a resumable search\n";
 
 fn deep_target() -> String {
     let content = Content::from_bytes(DEEP_CONTENT);
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_BATCH_LOG2).unwrap();
+    let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
     let mut bytes = DEEP_CONTENT.to_vec();
     bytes.extend(layout.suffix(600_000_000));
     hex(&Md5::digest(&bytes))[..8].to_string()

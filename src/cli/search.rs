@@ -91,7 +91,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
     // The slice a shard covers, for its report: from the layout the engine plans.
     let slice_of = |suffix_len: usize| -> Option<(Shard, (u128, u128))> {
-        let layout = Layout::plan_from(content.len, &args.alphabet, suffix_len, options.min_batch_log2).ok()?;
+        let layout = Layout::plan_from(content.len, &args.alphabet, suffix_len, options.min_segment_log2).ok()?;
         shard.map(|s| (s, s.range(&layout)))
     };
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);

@@ -9,16 +9,16 @@
 //! vpternlogd), an add, a rotate and an add; plus one add in the steps that read an inner word.
 
 use crate::cpu::lanes::Lanes;
-use crate::layout::{Batch, Layout, MAX_INNER_WORDS};
+use crate::layout::{Layout, Segment, MAX_INNER_WORDS};
 use crate::steps::{self, message_index, StepState, LAST_STEP_UPDATING_A, S};
 use std::ops::Range;
 
-/// What a kernel needs besides the mid range: prepared once per search and batch.
+/// What a kernel needs besides the mid range: prepared once per search and segment.
 pub struct KernelInput<'a> {
     /// The search's layout.
     pub layout: &'a Layout,
-    /// The batch the mid values belong to.
-    pub batch: &'a Batch,
+    /// The segment the mid values belong to.
+    pub segment: &'a Segment,
     /// The inner table, as columns.
     pub columns: &'a InnerColumns,
     /// The target's bits in state word A.
@@ -28,11 +28,11 @@ pub struct KernelInput<'a> {
 }
 
 impl<'a> KernelInput<'a> {
-    /// The input for one batch of `job`, with its prefix's bits in state word A.
+    /// The input for one segment of `job`, with its prefix's bits in state word A.
     pub fn new(job: &crate::device::work::Job<'a>, columns: &'a InnerColumns) -> Self {
         KernelInput {
             layout: job.layout,
-            batch: job.batch,
+            segment: job.segment,
             columns,
             a_mask: job.prefix.word_masks[0],
             a_value: job.prefix.word_values[0],
@@ -73,11 +73,11 @@ struct MidOdometer<'a> {
 }
 
 impl<'a> MidOdometer<'a> {
-    fn new(layout: &'a Layout, batch: &Batch, mid: u32) -> Self {
+    fn new(layout: &'a Layout, segment: &Segment, mid: u32) -> Self {
         let k = layout.radix() as u32;
         let digits =
             (0..layout.mid_digits).map(|j| (mid as u64 / (k as u64).pow(j as u32) % k as u64) as u32).collect();
-        MidOdometer { layout, digits, words: layout.mid_words(batch, mid) }
+        MidOdometer { layout, digits, words: layout.mid_words(segment, mid) }
     }
 
     fn advance(&mut self) {
@@ -142,14 +142,14 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     debug_assert_eq!((layout.first_inner_word, layout.inner_word_count), (W, C));
     let columns = &input.columns.columns;
     let count = input.columns.count as usize;
-    let mut odometer = MidOdometer::new(layout, input.batch, mids.start);
+    let mut odometer = MidOdometer::new(layout, input.segment, mids.start);
     let mut tested = 0u64;
     for mid in mids.clone() {
         if mid != mids.start {
             odometer.advance();
         }
         let words = &odometer.words;
-        let mut shared = StepState::from_state(input.batch.midstate);
+        let mut shared = StepState::from_state(input.segment.midstate);
         steps::run_steps(&mut shared, words, 0..W);
         let folded = steps::folded_constants(words);
         // For I computed by subtraction (see `step`).
@@ -181,7 +181,7 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
                  31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60);
             const _: () = assert!(LAST_STEP_UPDATING_A == 60);
             // After step 60 the register it wrote is `b` (see steps::a_after_step_60).
-            let a_out = s.b.add(V::splat(input.batch.midstate[0]));
+            let a_out = s.b.add(V::splat(input.segment.midstate[0]));
             let mut hits = a_out.match_mask(input.a_mask, input.a_value);
             while hits != 0 {
                 let inner_value = (chunk + hits.trailing_zeros() as usize) as u32;

@@ -49,13 +49,13 @@ impl Device for CpuDevice {
             for _ in 0..self.threads {
                 scope.spawn(|| {
                     while let Some(range) = work.take(me, mids_per_chunk) {
-                        let job = Job { layout, batch: &range.batch, prefix: &work.prefix };
+                        let job = Job { layout, segment: &range.segment, prefix: &work.prefix };
                         let input = KernelInput::new(&job, &columns);
                         let mut hit = None;
                         let tested = kernel_fn(&input, range.mids.clone(), &mut |mid, inner| {
                             let real = job.is_real_hit(mid, inner);
                             if real {
-                                hit = Some(layout.index_of(&range.batch, mid, inner));
+                                hit = Some(layout.index_of(&range.segment, mid, inner));
                             }
                             real
                         });

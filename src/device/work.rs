@@ -2,9 +2,9 @@
 //! increasing index order, and the bookkeeping that makes the lowest hit win whatever mix of
 //! devices took which range.
 //!
-//! Work is counted in *mid units*: one mid value of one batch, that is `inner_count`
+//! Work is counted in *mid units*: one mid value of one segment, that is `inner_count`
 //! consecutive candidate indices (global mid `g` covers indices `g * inner_count ..`). A range
-//! never straddles two batches, so a device sees one batch midstate per range.
+//! never straddles two segments, so a device sees one segment midstate per range.
 //!
 //! * A device asks for a range sized to its own speed ([`SearchWork::take`]: a CPU chunk, a GPU
 //!   dispatch) and reports it done with its lowest real hit, if any ([`SearchWork::complete`]).
@@ -21,7 +21,7 @@
 
 use super::{DeviceId, DeviceInfo};
 use crate::engine::Position;
-use crate::layout::{Batch, Layout};
+use crate::layout::{Layout, Segment};
 use crate::target::Prefix;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -33,12 +33,12 @@ use std::time::Duration;
 /// whitespace): enough to amortise a GPU dispatch, small enough for a short page.
 const RAMP_START_MIDS: u128 = 256;
 
-/// One batch of one search, as a device sees it.
+/// One segment of one search, as a device sees it.
 pub struct Job<'a> {
     /// The search's layout.
     pub layout: &'a Layout,
-    /// The batch the range lies in.
-    pub batch: &'a Batch,
+    /// The segment the range lies in.
+    pub segment: &'a Segment,
     /// The target.
     pub prefix: &'a Prefix,
 }
@@ -48,20 +48,20 @@ impl Job<'_> {
     /// kernels test state word A only (they stop after step 60), so a prefix longer than 8
     /// digits is finished here.
     pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
-        let mut state = self.batch.midstate;
-        crate::steps::compress_words(&mut state, &self.layout.candidate_words(self.batch, mid, inner));
+        let mut state = self.segment.midstate;
+        crate::steps::compress_words(&mut state, &self.layout.candidate_words(self.segment, mid, inner));
         self.prefix.matches_state(&state)
     }
 }
 
-/// A range of mid values of one batch, handed to one device.
+/// A range of mid values of one segment, handed to one device.
 #[derive(Clone)]
 pub struct WorkRange {
     /// Global mid of `mids.start` (the dispenser's key for this range).
     pub first: u128,
-    /// The batch, shared by every range in it.
-    pub batch: Arc<Batch>,
-    /// Mid values within the batch.
+    /// The segment, shared by every range in it.
+    pub segment: Arc<Segment>,
+    /// Mid values within the segment.
     pub mids: Range<u32>,
 }
 
@@ -95,8 +95,8 @@ struct Dispenser {
     frontier: u128,
     /// The lowest real hit so far: (candidate index, global mid).
     best: Option<(u128, u128)>,
-    /// The batch of the latest fresh range.
-    batch: Option<Arc<Batch>>,
+    /// The segment of the latest fresh range.
+    segment: Option<Arc<Segment>>,
     /// Devices still taking part.
     live: usize,
     /// Why devices were dropped: (device, reason), reported once each.
@@ -168,7 +168,7 @@ impl SearchWork {
                 done: BTreeMap::new(),
                 frontier: first,
                 best: None,
-                batch: None,
+                segment: None,
                 live,
                 dropped: Vec::new(),
                 reported_drops: 0,
@@ -210,26 +210,26 @@ impl SearchWork {
             // than a sixteenth of the work a hit takes on average: a range handed out just
             // before the hit is found still runs, and should cost little beside the search.
             let ramp = (d.next - self.first).max(RAMP_START_MIDS).min(self.range_cap);
-            let batch_end = (d.next / mid_count + 1) * mid_count;
-            let end = (d.next + max_mids.max(1).min(ramp)).min(limit).min(batch_end);
+            let segment_end = (d.next / mid_count + 1) * mid_count;
+            let end = (d.next + max_mids.max(1).min(ramp)).min(limit).min(segment_end);
             let start = d.next;
             d.next = end;
             (start, end)
         } else {
             backup_range(&mut d, device, limit, max_mids, mid_count)?
         };
-        let batch_number = start / mid_count;
-        let batch = match &d.batch {
-            Some(b) if b.index_base == batch_number * self.layout.batch_size() => b.clone(),
+        let segment_number = start / mid_count;
+        let segment = match &d.segment {
+            Some(b) if b.index_base == segment_number * self.layout.segment_size() => b.clone(),
             _ => {
-                let b = Arc::new(self.layout.batch(self.content_midstate, &self.content_tail, batch_number));
-                d.batch = Some(b.clone());
+                let b = Arc::new(self.layout.segment(self.content_midstate, &self.content_tail, segment_number));
+                d.segment = Some(b.clone());
                 b
             }
         };
         d.out.insert((start, device), end);
-        let offset = batch_number * mid_count;
-        Some(WorkRange { first: start, batch, mids: (start - offset) as u32..(end - offset) as u32 })
+        let offset = segment_number * mid_count;
+        Some(WorkRange { first: start, segment, mids: (start - offset) as u32..(end - offset) as u32 })
     }
 
     /// Reports a range done: `hit` is its lowest real hit (candidate index), `tested` the
@@ -374,7 +374,7 @@ mod tests {
     fn work_for(prefix: &str, indices: Range<u128>, devices: usize) -> SearchWork {
         let content = Content::from_bytes(b"dispenser");
         let layout =
-            Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_BATCH_LOG2).unwrap();
+            Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_SEGMENT_LOG2).unwrap();
         let infos = (0..devices)
             .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
             .collect();

@@ -123,7 +123,7 @@ impl GpuDevice {
         }
     }
 
-    /// Submits `mids` of `range`'s batch into slot `slot`.
+    /// Submits `mids` of `range`'s segment into slot `slot`.
     fn submit(
         &mut self,
         work: &SearchWork,
@@ -141,15 +141,15 @@ impl GpuDevice {
         }
         let (row_width, _, _) = slots::grid(&mids, self.options.workgroup_size, self.max_workgroups_per_dim);
         let params = Params {
-            midstate: range.batch.midstate,
-            base_words: range.batch.base_words,
+            midstate: range.segment.midstate,
+            base_words: range.segment.base_words,
             mid_start: mids.start,
             mid_end: mids.end,
             a_mask: work.prefix.word_masks[0],
             a_value: work.prefix.word_values[0],
             row_width,
             pad: [0; 3],
-            folded: crate::steps::folded_constants(&range.batch.base_words),
+            folded: crate::steps::folded_constants(&range.segment.base_words),
         };
         let prepared = self.pipelines.get_or_build(
             &self.device,
@@ -188,7 +188,7 @@ impl GpuDevice {
         mut found: (buffers::HitsHeader, Vec<[u32; 2]>),
     ) -> Result<(Option<u128>, u64), SearchError> {
         let inner_count = work.layout.inner_count();
-        let job = Job { layout: &work.layout, batch: &range.batch, prefix: &work.prefix };
+        let job = Job { layout: &work.layout, segment: &range.segment, prefix: &work.prefix };
         loop {
             let (header, items) = &found;
             if header.count == 0 {
@@ -200,7 +200,7 @@ impl GpuDevice {
             let mid = header.lowest_mid;
             let tested = |inner: u32| (mid - range.mids.start) as u64 * inner_count as u64 + inner as u64;
             if let Some(inner) = (0..inner_count).find(|&inner| job.is_real_hit(mid, inner)) {
-                return Ok((Some(work.layout.index_of(&range.batch, mid, inner)), tested(inner + 1)));
+                return Ok((Some(work.layout.index_of(&range.segment, mid, inner)), tested(inner + 1)));
             }
             if mid + 1 >= range.mids.end {
                 return Ok((None, range.len() as u64 * inner_count as u64));
