@@ -25,6 +25,8 @@ pub fn human_count(x: f64) -> String {
         x if x >= 1e9 => (x / 1e9, "G"),
         x if x >= 1e6 => (x / 1e6, "M"),
         x if x >= 1e3 => (x / 1e3, "k"),
+        // Whole numbers below a thousand are counts: "381", not "381.0".
+        x if x.fract() == 0.0 => return format!("{x:.0}"),
         _ => (x, ""),
     };
     format!("{v:.1}{unit}")
@@ -192,5 +194,13 @@ mod tests {
         assert!((candidates_for_chance(0.5, 4) - 16.0 * std::f64::consts::LN_2).abs() < 1e-9);
         assert_eq!(human_duration(90.0), "90.0 s");
         assert!(human_duration(1e12).ends_with("years"));
+    }
+
+    #[test]
+    fn counts_read_as_counts() {
+        assert_eq!(human_count(381.0), "381");
+        assert_eq!(human_count(0.5), "0.5");
+        assert_eq!(human_count(29_500_000.0), "29.5M");
+        assert_eq!(human_count(2e15), "2.00e15");
     }
 }

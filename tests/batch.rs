@@ -70,6 +70,7 @@ fn bad_manifests_name_the_file_and_line() {
     let d = dir.path();
     write(d, "p.txt", "hello\nsee {{url:nowhere}}\n");
     write(d, "q.txt", "fine\n");
+    std::fs::create_dir(d.join("folder")).unwrap();
     let page = |name: &str, file: &str, prefix: Option<&str>| {
         format!(
             "[[page]]\nname = \"{name}\"\nfile = \"{file}\"\n{}",
@@ -90,6 +91,7 @@ fn bad_manifests_name_the_file_and_line() {
             "same prefix",
         ),
         (format!("{head}{}", page("q", "missing.txt", None)), "m.toml:4", "does not exist"),
+        (format!("{head}{}", page("q", "folder", None)), "m.toml:4", "folder is a folder; give a file"),
         (format!("{head}{}", page("q", "q.txt", Some("xyz"))), "m.toml:5", "not hex"),
         (format!("url = \"https://x/\"\n{}", page("q", "q.txt", None)), "m.toml:1", "{prefix}"),
         (format!("{head}colour = 3\n{}", page("q", "q.txt", None)), "m.toml:2", "colour"),

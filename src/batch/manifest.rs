@@ -109,12 +109,14 @@ impl Manifest {
                 anyhow::bail!("{}: a second page named '{name}'", at(page.name.span()));
             }
             let file = page.file.get_ref();
-            if !base.join(file).is_file() {
-                anyhow::bail!(
-                    "{}: page '{name}': file {} does not exist",
-                    at(page.file.span()),
-                    base.join(file).display()
-                );
+            let path = base.join(file);
+            if !path.is_file() {
+                let what = match std::fs::metadata(&path) {
+                    Ok(meta) if meta.is_dir() => "is a folder; give a file",
+                    Ok(_) => "is not a regular file; give a file",
+                    Err(_) => "does not exist",
+                };
+                anyhow::bail!("{}: page '{name}': file {} {what}", at(page.file.span()), path.display());
             }
             if Path::new(file).is_absolute()
                 || Path::new(file).components().any(|c| c == std::path::Component::ParentDir)
