@@ -25,7 +25,8 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
             (
                 ok,
                 format!(
-                    "it ends in {trailing} {} symbols; a search for {} appends at least {needed}",
+                    "it ends in {trailing} {} symbols, and a search for {} appends at least {needed}; \
+                     a file that had the prefix already is left as it was: check it with --original",
                     args.alphabet, args.prefix
                 ),
             )
