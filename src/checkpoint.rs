@@ -56,12 +56,13 @@ impl CheckpointFile {
     /// The saved position to resume from, None for a fresh start, an error for a checkpoint
     /// of another search.
     pub fn load(&self) -> anyhow::Result<Option<Position>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(crate::io_error::at("read checkpoint", &self.path, &e)),
         };
-        let saved: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+        // Bytes that are not UTF-8 get the same message as any other file that is not ours.
+        let saved: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| {
             anyhow::anyhow!(
                 "checkpoint {} is not a ghostsum checkpoint ({e}); delete it or choose another file",
                 self.path.display()

@@ -215,4 +215,12 @@ fn a_checkpoint_of_another_search_is_refused() {
     args.extend(["--checkpoint", checkpoint.to_str().unwrap()]);
     let assert = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().code(2);
     assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("different input"));
+    // A file that is not ours, JSON or not, text or not, is named and left alone.
+    for junk in [&b"{not json"[..], &[0xff, 0xfe, 0x00][..]] {
+        std::fs::write(&checkpoint, junk).unwrap();
+        let assert = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(err.contains("is not a ghostsum checkpoint") && err.contains("delete it"), "{err}");
+        assert_eq!(std::fs::read(&checkpoint).unwrap(), junk);
+    }
 }
