@@ -98,6 +98,51 @@ fn in_place_follows_symlinks_and_keeps_the_mode() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "stray files");
 }
 
+/// An access ACL in Linux's extended-attribute form: version 2, then (tag, permissions, id)
+/// entries in tag order; this one lets user nobody (65534) read a 0640 file.
+fn acl_letting_nobody_read() -> Vec<u8> {
+    let entry =
+        |tag: u16, perm: u16, id: u32| [&tag.to_le_bytes()[..], &perm.to_le_bytes(), &id.to_le_bytes()].concat();
+    let undefined = u32::MAX;
+    [
+        2u32.to_le_bytes().to_vec(),
+        entry(0x01, 6, undefined), // the owner: rw
+        entry(0x02, 4, 65534),     // user nobody: r
+        entry(0x04, 4, undefined), // the group: r
+        entry(0x10, 4, undefined), // the mask: r
+        entry(0x20, 0, undefined), // others: nothing
+    ]
+    .concat()
+}
+
+#[test]
+fn extended_attributes_and_acls_survive_a_rewrite() {
+    let (dir, input) = setup();
+    if let Err(e) = xattr::set(&input, "user.origin", b"kept") {
+        eprintln!("skipped the extended attribute test: this file system has no user attributes ({e})");
+        return;
+    }
+    let acl = acl_letting_nobody_read();
+    let acl_set = xattr::set(&input, "system.posix_acl_access", &acl);
+    search(&input, "ab", &["--in-place"]).success();
+    assert!(md5sum(&input).starts_with("ab"));
+    assert_eq!(xattr::get(&input, "user.origin").unwrap().as_deref(), Some(&b"kept"[..]));
+    match acl_set {
+        Ok(()) => {
+            assert_eq!(xattr::get(&input, "system.posix_acl_access").unwrap(), Some(acl), "the ACL was lost");
+            assert_eq!(mode(&input), 0o640);
+        }
+        Err(e) => eprintln!("skipped the ACL half: this file system takes no POSIX ACLs ({e})"),
+    }
+    // -o over an existing file goes the same way.
+    let out = dir.path().join("out.txt");
+    std::fs::write(&out, "old").unwrap();
+    xattr::set(&out, "user.origin", b"out").unwrap();
+    search(&input, "cd", &["-o", out.to_str().unwrap()]).success();
+    assert_eq!(xattr::get(&out, "user.origin").unwrap().as_deref(), Some(&b"out"[..]));
+    assert!(temp_files(dir.path()).is_empty());
+}
+
 #[test]
 fn root_keeps_the_owner_of_a_setuid_file_it_rewrites() {
     if !root_or_skip("the setuid ownership test") {

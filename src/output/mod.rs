@@ -6,8 +6,8 @@
 //! * an existing device, FIFO, or open descriptor such as `/dev/stdout` is opened and written
 //!   into, never replaced;
 //! * a replaced file keeps its mode, and its owner and group wherever they can be kept (root:
-//!   always); setuid and setgid are cleared whenever they cannot. New files get 0666 minus the
-//!   umask.
+//!   always); setuid and setgid are cleared whenever they cannot. Its ACLs and extended
+//!   attributes are copied. New files get 0666 minus the umask.
 //!
 //! The input is rewritten only with --in-place.
 

@@ -1,5 +1,6 @@
 //! The one way ghostsum replaces a regular file: a temporary file in the same folder, filled,
-//! given the old file's mode and (where allowed) owner, synced, then renamed over it. A
+//! given the old file's mode, (where allowed) owner and extended attributes, synced, then
+//! renamed over it. A
 //! stop signal or an error before the rename deletes the temporary file; a forced exit
 //! deletes it through [`crate::signals::TempFileGuard`].
 
@@ -35,6 +36,15 @@ pub(super) fn replace_file(
     fill(temp.as_file_mut())?;
     if let Some(old) = existing {
         keep_owner_and_mode(temp.as_file(), old).map_err(|e| io_error::at("set the mode of", temp.path(), &e))?;
+        // After the chown: a chown drops some attributes (file capabilities).
+        let lost = keep_extended_attributes(real, temp.as_file());
+        if !lost.is_empty() {
+            crate::stdio::say(format!(
+                "ghostsum: note: {} lost extended attributes that could not be copied: {}",
+                real.display(),
+                lost.join(", ")
+            ));
+        }
     }
     temp.as_file().sync_all().map_err(|e| io_error::at("write", real, &e))?;
     if stop_on_signal {
@@ -71,6 +81,43 @@ fn keep_owner_and_mode(file: &File, old: &Metadata) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn keep_owner_and_mode(file: &File, old: &Metadata) -> std::io::Result<()> {
     file.set_permissions(old.permissions())
+}
+
+/// Copies the old file's extended attributes to the new one, as `cp -a` and `rsync -X` do:
+/// ACLs (Linux keeps them as `system.posix_acl_*` attributes, so a web server's read access
+/// granted through an ACL survives), SELinux labels, `user.*` attributes. Returns the ones
+/// that could not be copied, each with its reason; a file system without extended attributes
+/// has none to lose.
+#[cfg(unix)]
+fn keep_extended_attributes(old: &Path, new: &File) -> Vec<String> {
+    use xattr::FileExt;
+    let names = match xattr::list(old) {
+        Ok(names) => names,
+        Err(e) if is_unsupported(&e) => return Vec::new(),
+        Err(e) => return vec![format!("(all: cannot list them: {})", io_error::reason(&e))],
+    };
+    let mut lost = Vec::new();
+    for name in names {
+        let copied = xattr::get(old, &name).and_then(|value| match value {
+            // A label the new file got on creation may already be the same.
+            Some(value) if new.get_xattr(&name).ok().flatten().as_ref() != Some(&value) => new.set_xattr(&name, &value),
+            _ => Ok(()),
+        });
+        if let Err(e) = copied {
+            lost.push(format!("{} ({})", name.to_string_lossy(), io_error::reason(&e)));
+        }
+    }
+    lost
+}
+
+#[cfg(unix)]
+fn is_unsupported(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::Unsupported || e.raw_os_error() == Some(libc::ENOTSUP)
+}
+
+#[cfg(not(unix))]
+fn keep_extended_attributes(_old: &Path, _new: &File) -> Vec<String> {
+    Vec::new()
 }
 
 /// How many names the file has: a replaced file's other hard links keep the old content.
