@@ -6,6 +6,8 @@ mod common;
 use common::*;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn spawn(args: &[&str]) -> Child {
@@ -16,15 +18,24 @@ fn spawn(args: &[&str]) -> Child {
 fn finish(child: Child, limit: Duration) -> (Option<i32>, String) {
     let pid = child.id();
     let started = Instant::now();
-    let watchdog = std::thread::spawn(move || {
-        while started.elapsed() < limit {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-    });
+    // The watchdog kills a hung child, and only while it has not been reaped: after that its
+    // pid may belong to another process.
+    let reaped = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let reaped = Arc::clone(&reaped);
+        std::thread::spawn(move || {
+            while started.elapsed() < limit && !reaped.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if !reaped.load(Ordering::SeqCst) {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+        })
+    };
     let out = child.wait_with_output().unwrap();
+    reaped.store(true, Ordering::SeqCst);
     assert!(started.elapsed() < limit, "the process did not stop within {limit:?}");
-    drop(watchdog);
+    watchdog.join().unwrap();
     (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
 }
 
@@ -87,8 +98,7 @@ fn a_signal_during_the_write_of_a_large_output_stops_it_and_removes_the_temporar
             args.extend(["-o", out.to_str().unwrap()]);
         }
         let child = spawn(&args);
-        // The temporary file appears when the write begins.
-        let began = wait_until(Duration::from_secs(30), || !temp_files(dir.path()).is_empty());
+        let began = wait_until(Duration::from_secs(30), || writing_into(dir.path(), child.id()));
         assert!(began, "the write never began");
         kill(child.id(), signal);
         let (status, err) = finish(child, Duration::from_secs(10));
@@ -111,6 +121,25 @@ fn blocked_on_a_fifo() -> (tempfile::TempDir, Child) {
         spawn(&["search", input.to_str().unwrap(), "-p", "ab", "-q", "-b", "cpu", "-o", fifo.to_str().unwrap()]);
     std::thread::sleep(Duration::from_millis(800));
     (dir, child)
+}
+
+/// SIGKILL cannot be handled: on Linux the output is written to a file that has no name until
+/// it is complete (`O_TMPFILE`), so a killed write leaves nothing either.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_kill_during_the_write_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_input(dir.path(), 256);
+    let out = dir.path().join("out.bin");
+    let child = spawn(&["search", input.to_str().unwrap(), "-p", "a", "-q", "-b", "cpu", "-o", out.to_str().unwrap()]);
+    let began = wait_until(Duration::from_secs(30), || writing_into(dir.path(), child.id()));
+    assert!(began, "the write never began");
+    kill(child.id(), "KILL");
+    let (status, err) = finish(child, Duration::from_secs(10));
+    assert_eq!(status, None, "killed, so no exit code: {err}");
+    assert!(temp_files(dir.path()).is_empty(), "SIGKILL left {:?}", temp_files(dir.path()));
+    assert!(!out.exists(), "a half-written output after SIGKILL");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the input is left");
 }
 
 #[test]

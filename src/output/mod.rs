@@ -57,16 +57,9 @@ impl Destination {
 }
 
 /// Can a temporary file be made in `dir`? (The only sure test of a folder's writability.)
+/// It is made the way outputs are, so unnamed where the system allows.
 pub fn probe_folder(dir: &Path) -> anyhow::Result<()> {
-    let probe = tempfile::Builder::new().prefix(".ghostsum-").tempfile_in(dir);
-    match probe {
-        Ok(file) => {
-            let _guard = crate::signals::TempFileGuard::new(file.path());
-            drop(file);
-            Ok(())
-        }
-        Err(e) => Err(io_error::at("write in", dir, &e)),
-    }
+    replace::probe(dir)
 }
 
 /// Writes the content followed by the suffix, hashing what it writes: if the bytes do not

@@ -1,8 +1,13 @@
 //! The one way ghostsum replaces a regular file: a temporary file in the same folder, filled,
 //! given the old file's mode, (where allowed) owner and extended attributes, synced, then
-//! renamed over it. A
-//! stop signal or an error before the rename deletes the temporary file; a forced exit
-//! deletes it through [`crate::signals::TempFileGuard`].
+//! renamed over it.
+//!
+//! On Linux the temporary file is made with `O_TMPFILE`: it has no name while it is written,
+//! so nothing is left behind whatever ends the process (SIGKILL, the OOM killer, a power
+//! cut); it is linked under a `.ghostsum-XXXXXX` name only for the moment before the rename.
+//! Elsewhere, and on file systems without `O_TMPFILE`, it is `.ghostsum-XXXXXX` from the
+//! start: a stop signal or an error before the rename deletes it, and a forced exit deletes
+//! it through [`crate::signals::TempFileGuard`].
 
 use crate::io_error;
 use crate::signals::TempFileGuard;
@@ -20,24 +25,16 @@ pub(super) fn replace_file(
     fill: impl FnOnce(&mut File) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let dir = super::resolve::parent_dir(real);
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".ghostsum-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // A new file gets 0666 minus the umask, as `cp` or a shell redirect would make it.
-        // A replacement starts private and takes the old file's mode once it is complete,
-        // so a secret file's next version is never readable by others on the way.
-        let mode = if existing.is_some() { 0o600 } else { 0o666 };
-        builder.permissions(std::fs::Permissions::from_mode(mode));
-    }
-    let mut temp = builder.tempfile_in(dir).map_err(|e| io_error::at("write in", dir, &e))?;
-    let _guard = TempFileGuard::new(temp.path());
-    fill(temp.as_file_mut())?;
+    // A new file gets 0666 minus the umask, as `cp` or a shell redirect would make it. A
+    // replacement starts private and takes the old file's mode once it is complete, so a
+    // secret file's next version is never readable by others on the way.
+    let mode = if existing.is_some() { 0o600 } else { 0o666 };
+    let mut pending = Pending::create(dir, mode)?;
+    fill(pending.file_mut())?;
     if let Some(old) = existing {
-        keep_owner_and_mode(temp.as_file(), old).map_err(|e| io_error::at("set the mode of", temp.path(), &e))?;
+        keep_owner_and_mode(pending.file_mut(), old).map_err(|e| io_error::at("set the mode of", real, &e))?;
         // After the chown: a chown drops some attributes (file capabilities).
-        let lost = keep_extended_attributes(real, temp.as_file());
+        let lost = keep_extended_attributes(real, pending.file_mut());
         if !lost.is_empty() {
             crate::stdio::say(format!(
                 "ghostsum: note: {} lost extended attributes that could not be copied: {}",
@@ -46,13 +43,118 @@ pub(super) fn replace_file(
             ));
         }
     }
-    temp.as_file().sync_all().map_err(|e| io_error::at("write", real, &e))?;
+    pending.file_mut().sync_all().map_err(|e| io_error::at("write", real, &e))?;
     if stop_on_signal {
         // A stop that came while the data was flushed still wins: the old file stays.
         crate::signals::check()?;
     }
-    temp.persist(real).map_err(|e| io_error::at("write", real, &e.error))?;
-    Ok(())
+    pending.persist(dir, real)
+}
+
+/// Makes (and at once deletes) a temporary file in `dir`, as an output would be made.
+pub(super) fn probe(dir: &Path) -> anyhow::Result<()> {
+    Pending::create(dir, 0o600).map(drop)
+}
+
+/// The new content on its way to `real`.
+enum Pending {
+    /// An `O_TMPFILE` file: no name until [`Pending::persist`].
+    #[cfg(target_os = "linux")]
+    Unnamed(File),
+    /// `.ghostsum-XXXXXX`, deleted when dropped and on a forced exit.
+    Named(tempfile::NamedTempFile, TempFileGuard),
+}
+
+impl Pending {
+    fn create(dir: &Path, mode: u32) -> anyhow::Result<Pending> {
+        #[cfg(target_os = "linux")]
+        if let Some(file) = unnamed_file(dir, mode)? {
+            return Ok(Pending::Unnamed(file));
+        }
+        Pending::named(dir, mode)
+    }
+
+    /// The portable way: a named temporary file from the start.
+    fn named(dir: &Path, mode: u32) -> anyhow::Result<Pending> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".ghostsum-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(mode));
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let temp = builder.tempfile_in(dir).map_err(|e| io_error::at("write in", dir, &e))?;
+        let guard = TempFileGuard::new(temp.path());
+        Ok(Pending::Named(temp, guard))
+    }
+
+    fn file_mut(&mut self) -> &mut File {
+        match self {
+            #[cfg(target_os = "linux")]
+            Pending::Unnamed(file) => file,
+            Pending::Named(temp, _) => temp.as_file_mut(),
+        }
+    }
+
+    /// Renames the finished file over `real` (through a short-lived name in `dir` for an
+    /// unnamed one).
+    fn persist(self, dir: &Path, real: &Path) -> anyhow::Result<()> {
+        #[cfg(not(target_os = "linux"))]
+        let _ = dir;
+        let named = match self {
+            #[cfg(target_os = "linux")]
+            Pending::Unnamed(file) => {
+                use std::os::fd::AsRawFd;
+                let fd_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+                let linked = tempfile::Builder::new()
+                    .prefix(".ghostsum-")
+                    .make_in(dir, |name| link(&fd_path, name))
+                    .map_err(|e| io_error::at("write in", dir, &e))?;
+                let guard = TempFileGuard::new(linked.path());
+                (linked.into_temp_path(), guard)
+            }
+            Pending::Named(temp, guard) => (temp.into_temp_path(), guard),
+        };
+        let (path, _guard) = named;
+        path.persist(real).map_err(|e| io_error::at("write", real, &e.error))?;
+        Ok(())
+    }
+}
+
+/// An unnamed file in `dir` with `mode` (less the umask), or None where the kernel or the
+/// file system has no `O_TMPFILE` (or /proc is missing, through which it gets its name).
+#[cfg(target_os = "linux")]
+fn unnamed_file(dir: &Path, mode: u32) -> anyhow::Result<Option<File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !Path::new("/proc/self/fd").is_dir() {
+        return Ok(None);
+    }
+    match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_TMPFILE).mode(mode).open(dir) {
+        Ok(file) => Ok(Some(file)),
+        // EOPNOTSUPP: a file system without it; EISDIR: a kernel older than 3.11.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR)) => Ok(None),
+        Err(e) => Err(io_error::at("write in", dir, &e)),
+    }
+}
+
+/// Gives the unnamed file behind `fd_path` (/proc/self/fd/N) the name `name`, as linkat(2)
+/// allows for an `O_TMPFILE` file opened without `O_EXCL`.
+#[cfg(target_os = "linux")]
+fn link(fd_path: &str, name: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let from = CString::new(fd_path)?;
+    let to = CString::new(name.as_os_str().as_bytes())?;
+    // SAFETY: both arguments are valid NUL-terminated strings that outlive the call.
+    let done =
+        unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// Gives the new file the old one's owner, group and mode, as `cp -p` or `sed -i` would.
@@ -130,4 +232,30 @@ pub(super) fn hard_links(meta: &Metadata) -> u64 {
 #[cfg(not(unix))]
 pub(super) fn hard_links(_meta: &Metadata) -> u64 {
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Both ways to the same result: the file's bytes under its name, nothing else left.
+    #[test]
+    fn named_and_unnamed_temporary_files_end_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        type Make = fn(&Path, u32) -> anyhow::Result<Pending>;
+        let ways: [(&str, Make); 2] = [("named", Pending::named), ("where possible unnamed", Pending::create)];
+        for (way, make) in ways {
+            let real = dir.path().join("out.txt");
+            let mut pending = make(dir.path(), 0o600).unwrap();
+            pending.file_mut().write_all(way.as_bytes()).unwrap();
+            pending.persist(dir.path(), &real).unwrap();
+            assert_eq!(std::fs::read_to_string(&real).unwrap(), way);
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{way}: a temporary file is left");
+        }
+        // Dropped before it is complete: nothing is left either way.
+        drop(Pending::named(dir.path(), 0o600).unwrap());
+        drop(Pending::create(dir.path(), 0o600).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -62,6 +62,19 @@ pub fn temp_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Is process `pid` writing a new file into `dir`? Either a `.ghostsum-XXXXXX` file is there,
+/// or (Linux, `O_TMPFILE`) the process holds a file in `dir` that has no name yet, which
+/// /proc shows as `DIR/#INODE (deleted)`.
+pub fn writing_into(dir: &Path, pid: u32) -> bool {
+    if !temp_files(dir).is_empty() {
+        return true;
+    }
+    let dir = std::fs::canonicalize(dir).unwrap();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .any(|target| target.parent() == Some(dir.as_path()) && target.to_string_lossy().ends_with(" (deleted)"))
+}
+
 /// Waits until `ready()` holds, for at most `limit`.
 pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
