@@ -3,7 +3,7 @@
 use super::session::{DeviceTally, Outcome, SearchRun, Session};
 use super::{SearchArgs, EXIT_SHARD_EMPTY};
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
-use crate::device::SearchError;
+use crate::device::{DeviceKind, SearchError};
 use crate::engine::{self, EngineOptions, Found, Position};
 use crate::input::Content;
 use crate::layout::Layout;
@@ -350,11 +350,11 @@ impl SearchReport {
     }
 
     fn ran(&mut self, session: &Session, run: &SearchRun, started: Instant) {
-        let mut kinds: Vec<&str> = run.devices.iter().map(|d| d.backend).collect();
+        let mut kinds: Vec<&str> = run.devices.iter().map(|d| d.backend.name()).collect();
         kinds.dedup();
         self.backend = kinds.join(",");
         self.device = session.devices.describe();
-        self.threads = run.devices.iter().filter(|d| d.backend == "cpu").map(|d| d.threads).sum();
+        self.threads = run.devices.iter().filter(|d| d.backend == DeviceKind::Cpu).map(|d| d.threads).sum();
         self.devices = run.devices.clone();
         (self.candidates_tested, self.seconds) = (run.tested, started.elapsed().as_secs_f64());
     }

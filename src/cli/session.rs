@@ -3,7 +3,7 @@
 
 use super::{EngineArgs, ReportArgs};
 use crate::alphabet::Alphabet;
-use crate::device::{Control, DeviceInfo, DeviceSet, SearchError};
+use crate::device::{Control, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent};
 use crate::input::Content;
 use crate::progress::{Progress, ProgressDisplay};
@@ -26,8 +26,8 @@ pub enum Outcome {
 /// What one device did in one search (`--json` `devices`).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct DeviceTally {
-    /// "cpu" or "gpu".
-    pub backend: &'static str,
+    /// cpu or gpu (serialized as "cpu" or "gpu").
+    pub backend: DeviceKind,
     /// The device in words.
     pub device: String,
     /// Worker threads (1 for a GPU).
@@ -153,7 +153,7 @@ fn tallies(infos: &[DeviceInfo], set: &DeviceSet, control: &Control, before: &[u
         .filter_map(|(id, info)| {
             let tested = control.device_tested(id) - before[id];
             (live.contains(&id) || tested > 0).then(|| DeviceTally {
-                backend: info.kind.name(),
+                backend: info.kind,
                 device: info.name.clone(),
                 threads: info.threads,
                 candidates_tested: tested,
