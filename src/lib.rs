@@ -20,5 +20,6 @@ pub mod shard;
 pub mod signals;
 pub mod stdio;
 pub mod steps;
+pub mod sync;
 pub mod target;
 pub mod tuning;

@@ -87,14 +87,14 @@ pub struct TempFileGuard(PathBuf);
 impl TempFileGuard {
     /// Registers `path` until the guard is dropped.
     pub fn new(path: &Path) -> Self {
-        TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
+        crate::sync::lock(&TEMP_FILES).push(path.to_path_buf());
         TempFileGuard(path.to_path_buf())
     }
 }
 
 impl Drop for TempFileGuard {
     fn drop(&mut self) {
-        let mut files = TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = crate::sync::lock(&TEMP_FILES);
         if let Some(at) = files.iter().position(|p| *p == self.0) {
             files.swap_remove(at);
         }

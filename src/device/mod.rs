@@ -179,7 +179,7 @@ fn serve(mut device: Box<dyn Device>, id: DeviceId, inbox: mpsc::Receiver<Comman
             continue;
         };
         if let Err((error, work)) = result {
-            let mut alive = alive.lock().unwrap_or_else(|e| e.into_inner());
+            let mut alive = crate::sync::lock(&alive);
             *alive = false;
             let reason = error.to_string();
             for work in work.into_iter().chain(searches.drain(..)) {
@@ -232,7 +232,7 @@ impl DeviceSet {
     }
 
     fn is_alive(&self, id: DeviceId) -> bool {
-        *self.devices[id].alive.lock().unwrap_or_else(|e| e.into_inner())
+        *crate::sync::lock(&self.devices[id].alive)
     }
 
     /// Ids of the devices that have not failed.
@@ -251,7 +251,7 @@ impl DeviceSet {
     /// Hands a search to the devices `ids`; a device that has died is dropped from it.
     pub fn start(&self, work: &Arc<SearchWork>, ids: &[DeviceId]) {
         for &id in ids {
-            let alive = self.devices[id].alive.lock().unwrap_or_else(|e| e.into_inner());
+            let alive = crate::sync::lock(&self.devices[id].alive);
             if !*alive || self.devices[id].commands.send(Command::Search(work.clone())).is_err() {
                 work.fail(id, "it failed earlier".into());
             }

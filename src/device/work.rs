@@ -180,7 +180,7 @@ impl SearchWork {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Dispenser> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.state)
     }
 
     /// True once the engine has its answer: a device still getting ready need not join.

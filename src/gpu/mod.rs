@@ -83,11 +83,11 @@ impl GpuDevice {
         let errors = Arc::new(Mutex::new(None::<String>));
         let sink = errors.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
-            sink.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e.to_string());
+            crate::sync::lock(&sink).get_or_insert(e.to_string());
         }));
         let lost = errors.clone();
         device.set_device_lost_callback(move |_reason, message| {
-            lost.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(format!("the GPU device was lost: {message}"));
+            crate::sync::lock(&lost).get_or_insert(format!("the GPU device was lost: {message}"));
         });
         let limits = device.limits();
         let workgroup_size = options
@@ -117,7 +117,7 @@ impl GpuDevice {
     }
 
     fn check_errors(&self) -> Result<(), SearchError> {
-        match self.errors.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        match crate::sync::lock(&self.errors).take() {
             Some(e) => Err(SearchError::Backend(format!("GPU error on {}: {e}", self.info.name))),
             None => Ok(()),
         }

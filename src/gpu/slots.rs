@@ -4,6 +4,7 @@
 use super::buffers::{HitsHeader, Params, HIT_SIZE};
 use super::pipeline::Prepared;
 use crate::device::SearchError;
+use crate::sync::lock;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -139,9 +140,4 @@ pub fn collect(
     };
     slot.readback.unmap();
     Ok((header, items))
-}
-
-/// The mapping status, also after a panic elsewhere poisoned the lock (it holds plain data).
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
