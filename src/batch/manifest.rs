@@ -110,12 +110,13 @@ impl Manifest {
             }
             let file = page.file.get_ref();
             let path = base.join(file);
-            if !path.is_file() {
-                let what = match std::fs::metadata(&path) {
-                    Ok(meta) if meta.is_dir() => "is a folder; give a file",
-                    Ok(_) => "is not a regular file; give a file",
-                    Err(_) => "does not exist",
-                };
+            let not_a_file = match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => None,
+                Ok(meta) if meta.is_dir() => Some("is a folder; give a file"),
+                Ok(_) => Some("is not a regular file; give a file"),
+                Err(_) => Some("does not exist"),
+            };
+            if let Some(what) = not_a_file {
                 anyhow::bail!("{}: page '{name}': file {} {what}", at(page.file.span()), path.display());
             }
             if Path::new(file).is_absolute()

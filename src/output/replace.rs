@@ -103,7 +103,7 @@ impl Pending {
     fn persist(self, dir: &Path, real: &Path) -> anyhow::Result<()> {
         #[cfg(not(target_os = "linux"))]
         let _ = dir;
-        let named = match self {
+        let (path, _guard) = match self {
             #[cfg(target_os = "linux")]
             Pending::Unnamed(file) => {
                 use std::os::fd::AsRawFd;
@@ -117,7 +117,6 @@ impl Pending {
             }
             Pending::Named(temp, guard) => (temp.into_temp_path(), guard),
         };
-        let (path, _guard) = named;
         path.persist(real).map_err(|e| io_error::at("write", real, &e.error))?;
         Ok(())
     }
