@@ -9,6 +9,7 @@ use ghostsum::device::{Control, Device, DeviceId, DeviceInfo, DeviceKind, Device
 use ghostsum::engine::{search, EngineError, EngineOptions, Found, SearchEvent};
 use ghostsum::gpu::{adapter, shader, GpuDevice, GpuOptions};
 use ghostsum::input::Content;
+use ghostsum::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
 use ghostsum::target::{hex, Prefix};
 use md5::{Digest, Md5};
 use std::sync::Arc;
@@ -62,6 +63,11 @@ fn run_events(
     .unwrap()
     .unwrap();
     (found, events, control)
+}
+
+/// The layout a search for a `bits`-bit prefix with the default alphabet plans for `content`.
+fn whitespace_layout(content: &Content, bits: u32) -> Layout {
+    Layout::plan(content, &Alphabet::whitespace(), bits, DEFAULT_MIN_SEGMENT_LOG2).unwrap()
 }
 
 fn run(set: &DeviceSet, bytes: &[u8], prefix: &str, alphabet: &Alphabet) -> Found {
@@ -206,13 +212,7 @@ fn gpu_long_prefix_is_finished_on_the_host() {
     };
     let bytes = b"twelve digits on the gpu";
     let content = Content::from_bytes(bytes);
-    let layout = ghostsum::layout::Layout::plan(
-        &content,
-        &Alphabet::whitespace(),
-        48,
-        ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
-    )
-    .unwrap();
+    let layout = whitespace_layout(&content, 48);
     let mut out = bytes.to_vec();
     out.extend(layout.suffix(700));
     let digest = hex(&Md5::digest(&out));
@@ -244,13 +244,7 @@ fn params_struct_matches_the_wgsl_struct() {
 fn kernel_spends_well_under_a_full_md5_per_candidate() {
     // Counted from naga's IR of the generated WGSL: no GPU needed.
     let content = Content::from_bytes(&[b'x'; 1059]);
-    let layout = ghostsum::layout::Layout::plan(
-        &content,
-        &Alphabet::whitespace(),
-        32,
-        ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
-    )
-    .unwrap();
+    let layout = whitespace_layout(&content, 32);
     let shape = shader::ShaderShape::of(&layout, 64);
     let (per_candidate, full) = shader::ops_per_candidate(&shape).unwrap();
     eprintln!("{per_candidate} integer ops per candidate; a full MD5 compression: {full}");
@@ -361,13 +355,7 @@ fn a_device_that_fails_mid_search_is_dropped_and_the_others_finish() {
         return;
     };
     let bytes: &[u8] = b"a device fails";
-    let layout = ghostsum::layout::Layout::plan(
-        &Content::from_bytes(bytes),
-        &Alphabet::whitespace(),
-        28,
-        ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
-    )
-    .unwrap();
+    let layout = whitespace_layout(&Content::from_bytes(bytes), 28);
     flaky.prepare(&layout).unwrap();
     let set = DeviceSet::new(vec![Box::new(flaky), Box::new(CpuDevice::new(1, None))]);
     let events = assert_same_as_cpu(&set, &[(bytes, "c0ffee1")]);
@@ -401,15 +389,7 @@ fn pipelines_are_compiled_once_per_shape() {
     let Some(mut gpu) = gpu_device(GpuOptions::default()) else {
         return;
     };
-    let plan = |len: usize| {
-        ghostsum::layout::Layout::plan(
-            &Content::from_bytes(&vec![b'x'; len]),
-            &Alphabet::whitespace(),
-            24,
-            ghostsum::layout::DEFAULT_MIN_SEGMENT_LOG2,
-        )
-        .unwrap()
-    };
+    let plan = |len: usize| whitespace_layout(&Content::from_bytes(&vec![b'x'; len]), 24);
     // 64 bytes apart: the same place in the block, the same shape.
     gpu.prepare(&plan(100)).unwrap();
     gpu.prepare(&plan(164)).unwrap();
