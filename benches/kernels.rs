@@ -28,7 +28,8 @@ fn cpu_kernels(c: &mut Criterion) {
         let (content, layout) = setup(content_len);
         let segment = layout.segment(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let job = Job { layout: &layout, segment: &segment, prefix: &prefix };
+        let job =
+            Job { layout: &layout, segment: &segment, prefix: &prefix, line_fit: ghostsum::line_fit::LineFit::ANY };
         let input = KernelInput::new(&job, &columns);
         let mids = 64u32;
         let mut group = c.benchmark_group(format!("cpu_kernel/{}_steps", layout.steps_per_candidate()));
@@ -79,7 +80,16 @@ fn gpu_dispatch(c: &mut Criterion) {
         b.iter(|| {
             let control = std::sync::Arc::new(Control::for_devices(1));
             let infos = vec![gpu.info()];
-            let work = SearchWork::new(layout.clone(), prefix.clone(), &content, 0..candidates, control, infos, 1);
+            let work = SearchWork::new(
+                layout.clone(),
+                prefix.clone(),
+                &content,
+                ghostsum::line_fit::LineFit::ANY,
+                0..candidates,
+                control,
+                infos,
+                1,
+            );
             gpu.run(&work, 0).unwrap();
         })
     });

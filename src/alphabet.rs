@@ -14,7 +14,7 @@ pub struct Alphabet {
 /// Why an alphabet was refused.
 pub enum AlphabetError {
     #[error(
-        "unknown alphabet '{0}': use whitespace, space-tab, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)"
+        "unknown alphabet '{0}': use space-tab-lf, space-lf, space-tab, whitespace, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)"
     )]
     /// Not a known name nor bytes:...
     Unknown(String),
@@ -32,20 +32,35 @@ pub enum AlphabetError {
     BadHex(String, String),
 }
 
-/// The names `--alphabet` accepts, with what they hold; printed by `--help`.
+/// The names `--alphabet` accepts, with what they hold; printed by `ghostsum alphabets`.
 pub const NAMED: &[(&str, &str)] = &[
-    ("whitespace", "space, tab, LF, VT, FF (default; CR is left out: line-ending conversion would change the file)"),
-    ("space-tab", "space and tab only: kept by editors and git"),
-    ("zero-width", "U+200B, U+200C, U+200D, U+2060 in UTF-8 (3 bytes each): for HTML and Markdown"),
+    ("space-tab-lf", "space, tab, LF: invisible in every viewer measured (the default for most kinds of file)"),
+    ("space-lf", "space and LF: for YAML, where a tab that starts a line is a syntax error"),
+    ("space-tab", "space and tab: no new lines at the end of the file"),
+    ("whitespace", "space, tab, LF, VT, FF: the original five; VT and FF show as ^K/^L in less, vim and nano"),
+    (
+        "zero-width",
+        "U+200B, U+200C, U+200D, U+2060 in UTF-8 (3 bytes each): survive whitespace trimming, but vim shows them",
+    ),
 ];
 
 impl Alphabet {
-    /// Space, tab, LF, VT, FF: the default.
+    /// Space, tab, LF, VT, FF: the original five (VT and FF show in less and vim).
     pub fn whitespace() -> Self {
         Self::from_bytes("whitespace", &[b" ", b"\t", b"\n", b"\x0b", b"\x0c"])
     }
 
-    /// Space and tab: kept by editors and git.
+    /// Space, tab and LF: invisible in every viewer measured; the default for most kinds.
+    pub fn space_tab_lf() -> Self {
+        Self::from_bytes("space-tab-lf", &[b" ", b"\t", b"\n"])
+    }
+
+    /// Space and LF: for YAML, which refuses a tab at the start of a line.
+    pub fn space_lf() -> Self {
+        Self::from_bytes("space-lf", &[b" ", b"\n"])
+    }
+
+    /// Space and tab: no new lines at the end of the file.
     pub fn space_tab() -> Self {
         Self::from_bytes("space-tab", &[b" ", b"\t"])
     }
@@ -80,10 +95,17 @@ impl Alphabet {
         Ok(Alphabet { name: name.into(), symbols })
     }
 
+    /// Every named alphabet, in [`NAMED`] order.
+    pub fn named() -> Vec<Alphabet> {
+        NAMED.iter().map(|(name, _)| Self::parse(name).expect("every NAMED alphabet parses")).collect()
+    }
+
     /// Parses `--alphabet`: a name from [`NAMED`] or `bytes:HEX,HEX,...`.
     pub fn parse(spec: &str) -> Result<Self, AlphabetError> {
         match spec {
-            "whitespace" | "default" => return Ok(Self::whitespace()),
+            "whitespace" => return Ok(Self::whitespace()),
+            "space-tab-lf" => return Ok(Self::space_tab_lf()),
+            "space-lf" => return Ok(Self::space_lf()),
             "space-tab" => return Ok(Self::space_tab()),
             "zero-width" => return Ok(Self::zero_width()),
             _ => {}
@@ -165,6 +187,12 @@ mod tests {
     #[test]
     fn named_alphabets() {
         assert_eq!(Alphabet::parse("whitespace").unwrap().radix(), 5);
+        assert_eq!(
+            Alphabet::parse("space-tab-lf").unwrap().symbols(),
+            &[b" ".to_vec(), b"\t".to_vec(), b"\n".to_vec()]
+        );
+        assert_eq!(Alphabet::parse("space-lf").unwrap().radix(), 2);
+        assert_eq!(Alphabet::named().len(), NAMED.len());
         assert_eq!(Alphabet::parse("space-tab").unwrap().symbols(), &[b" ".to_vec(), b"\t".to_vec()]);
         let zw = Alphabet::parse("zero-width").unwrap();
         assert_eq!((zw.radix(), zw.width()), (4, 3));

@@ -7,6 +7,7 @@ use crate::device::work::{SearchWork, WorkOutcome};
 use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
 use crate::input::Content;
 use crate::layout::{Layout, LayoutError, DEFAULT_MIN_SEGMENT_LOG2};
+use crate::line_fit::LineFit;
 use crate::recheck;
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
@@ -90,6 +91,9 @@ pub enum EngineError {
     /// No layout fits (an alphabet that cannot).
     #[error("{0}")]
     Layout(#[from] crate::layout::LayoutError),
+    /// The content could not be read back (its last line, for the line-width check).
+    #[error("{0:#}")]
+    Read(anyhow::Error),
     /// A hit that the md-5 crate does not confirm: a bug, never written.
     #[error("internal error: the backend reported suffix index {index} but the md-5 crate's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
     #[allow(missing_docs)]
@@ -129,6 +133,7 @@ pub fn search(
     on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<Option<Found>, EngineError> {
     let mut layout = plan(content, prefix, alphabet, options)?;
+    let line_fit = LineFit::for_content(content, alphabet).map_err(EngineError::Read)?;
     loop {
         let (mut start, end) = match options.shard {
             Some(shard) => shard.range(&layout),
@@ -140,9 +145,9 @@ pub fn search(
             }
         }
         let ids: Vec<DeviceId> = devices.live().collect();
-        let outcome = run_work(devices, &ids, &layout, prefix, content, start..end, control, on_event)?;
+        let outcome = run_work(devices, &ids, &layout, prefix, content, line_fit, start..end, control, on_event)?;
         match outcome {
-            WorkOutcome::Hit(index) => return verified(content, prefix, &layout, index).map(Some),
+            WorkOutcome::Hit(index) => return verified(content, prefix, &layout, line_fit, index).map(Some),
             WorkOutcome::Exhausted if options.shard.is_some() => return Ok(None),
             // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
             // search must never give up: one more symbol, and on.
@@ -166,6 +171,7 @@ fn run_work(
     layout: &Layout,
     prefix: &Prefix,
     content: &Content,
+    line_fit: LineFit,
     indices: std::ops::Range<u128>,
     control: &Arc<Control>,
     on_event: &mut dyn FnMut(SearchEvent),
@@ -177,6 +183,7 @@ fn run_work(
         layout.clone(),
         prefix.clone(),
         content,
+        line_fit,
         indices,
         control.clone(),
         devices.infos(),
@@ -201,10 +208,16 @@ fn run_work(
 }
 
 /// Rebuilds a hit's bytes and hashes them with the md-5 crate before anyone sees it.
-fn verified(content: &Content, prefix: &Prefix, layout: &Layout, index: u128) -> Result<Found, EngineError> {
+fn verified(
+    content: &Content,
+    prefix: &Prefix,
+    layout: &Layout,
+    line_fit: LineFit,
+    index: u128,
+) -> Result<Found, EngineError> {
     let suffix = layout.suffix(index);
     let digest = recheck::md5_with_suffix(&content.hasher, &suffix);
-    if !prefix.matches_digest(&digest) {
+    if !prefix.matches_digest(&digest) || !line_fit.fits(&suffix) {
         return Err(EngineError::VerificationFailed { index, md5: hex(&digest), prefix: prefix.to_string() });
     }
     Ok(Found { index, suffix, suffix_len: layout.suffix_len, digest })
@@ -275,7 +288,8 @@ pub fn measure(
             control.stop.store(true, Ordering::SeqCst);
         })
     };
-    let outcome = run_work(devices, ids, &layout, &prefix, &content, 0..layout.keyspace(), &control, &mut |_| {});
+    let outcome =
+        run_work(devices, ids, &layout, &prefix, &content, LineFit::ANY, 0..layout.keyspace(), &control, &mut |_| {});
     let elapsed = started.elapsed().as_secs_f64();
     control.stop.store(true, Ordering::SeqCst);
     timer.thread().unpark();

@@ -99,7 +99,12 @@ fn long_prefixes_check_every_state_word() {
     let wrong_ninth = format!("{}{:x}", &digest[..8], (u8::from_str_radix(&digest[8..9], 16).unwrap() + 1) % 16);
     for (prefix, expected) in [(&digest[..9], true), (&wrong_ninth[..], false), (&digest[..8], true)] {
         let prefix = Prefix::parse(prefix).unwrap();
-        let job = ghostsum::device::work::Job { layout: &layout, segment: &segment, prefix: &prefix };
+        let job = ghostsum::device::work::Job {
+            layout: &layout,
+            segment: &segment,
+            prefix: &prefix,
+            line_fit: ghostsum::line_fit::LineFit::ANY,
+        };
         assert_eq!(job.is_real_hit(0, 5), expected, "{prefix}");
     }
 }

@@ -1,8 +1,55 @@
-//! The small subcommands: `devices`, `completions`, `man`.
+//! The small subcommands: `alphabets`, `devices`, `completions`, `man`.
 
 use crate::stdio::print_line;
 use clap::CommandFactory;
 use std::path::PathBuf;
+
+/// `ghostsum alphabets`: the named alphabets, and the one each kind of file gets by default
+/// (what tests/viewers/matrix.py reads, and checks against its measurements).
+pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
+    use crate::alphabet::{Alphabet, NAMED};
+    use crate::kind::FileKind;
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    if json {
+        let alphabets: Vec<_> = Alphabet::named()
+            .iter()
+            .zip(NAMED)
+            .map(|(a, (_, about))| {
+                serde_json::json!({
+                    "name": a.name(), "symbols": a.symbols().iter().map(|s| hex(s)).collect::<Vec<_>>(), "about": about,
+                })
+            })
+            .collect();
+        let kinds: Vec<_> = FileKind::ALL
+            .iter()
+            .map(|k| {
+                serde_json::json!({
+                    "kind": k.name(), "extensions": k.extensions(), "alphabet": k.default_alphabet().name(), "why": k.why(),
+                })
+            })
+            .collect();
+        print_line(serde_json::json!({ "alphabets": alphabets, "kinds": kinds }))?;
+        return Ok(0);
+    }
+    print_line("Alphabets (--alphabet NAME, or bytes:HEX,HEX,... for your own):")?;
+    for (name, about) in NAMED {
+        print_line(format!("  {name:<13} {about}"))?;
+    }
+    print_line("")?;
+    print_line("Default alphabet by kind of file (--for KIND, else the file name's extension):")?;
+    for kind in FileKind::ALL {
+        print_line(format!(
+            "  {:<9} {:<13} .{}",
+            kind.name(),
+            kind.default_alphabet().name(),
+            kind.extensions().join(" .")
+        ))?;
+        print_line(format!("            why: {}", kind.why()))?;
+    }
+    print_line("")?;
+    print_line("Measured with cat, less, vim, nano, Chromium and each format's parser: tests/viewers/matrix.py.")?;
+    Ok(0)
+}
 
 /// `ghostsum devices`: every adapter wgpu finds, numbered for `--backend gpu:N`, and whether
 /// `--backend auto` would use it.

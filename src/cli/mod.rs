@@ -10,6 +10,7 @@ pub mod values;
 mod verify;
 
 use crate::alphabet::Alphabet;
+use crate::kind::FileKind;
 use crate::shard::ShardSpec;
 use crate::target::Prefix;
 use backends::BackendList;
@@ -73,6 +74,12 @@ pub enum Command {
     /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
     #[command(after_help = EXIT_STATUS_HELP)]
     Batch(BatchArgs),
+    /// List the suffix alphabets, and the one each kind of file gets by default and why.
+    Alphabets {
+        /// One JSON object: the alphabets with their symbols (hex), and the kinds.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the GPU adapters wgpu finds, numbered for --backend gpu:N.
     Devices {
         /// One JSON object per line: index, name, api, type, real_gpu.
@@ -111,10 +118,14 @@ pub struct SearchArgs {
     #[command(flatten)]
     /// Devices.
     pub engine: EngineArgs,
-    /// The suffix symbols: whitespace (space, tab, LF, VT, FF), space-tab, zero-width
-    /// (U+200B/C/D, U+2060), or bytes:HEX,HEX,... for your own.
-    #[arg(short, long, default_value = "whitespace", value_name = "NAME")]
-    pub alphabet: Alphabet,
+    /// The suffix symbols (default: the kind's, see --for): space-tab-lf, space-lf, space-tab,
+    /// whitespace (space, tab, LF, VT, FF: VT and FF show in less and vim), zero-width
+    /// (U+200B/C/D, U+2060), or bytes:HEX,HEX,... for your own. `ghostsum alphabets` lists them.
+    #[arg(short, long, value_name = "NAME")]
+    pub alphabet: Option<Alphabet>,
+    #[command(flatten)]
+    /// What kind of file it is.
+    pub kind: KindArgs,
     /// Append a suffix even when the input's MD5 already starts with PREFIX (else it is
     /// written unchanged).
     #[arg(long)]
@@ -138,6 +149,17 @@ pub struct SearchArgs {
     /// Seconds between checkpoint saves (default 2, at least 0.1).
     #[arg(long, value_name = "SECONDS")]
     pub checkpoint_every: Option<Seconds>,
+}
+
+/// What kind of file the suffix goes on, which decides the default alphabet.
+#[derive(Args, Debug, Clone)]
+pub struct KindArgs {
+    /// What kind of file this is, for the default alphabet: the largest set of symbols that is
+    /// invisible in every viewer measured for that kind (cat, less, vim, nano, Chromium, and
+    /// the parser or renderer of the format). Default: from the file name's extension (.md,
+    /// .py, .yaml...), else text. `ghostsum alphabets` shows each kind's alphabet and why.
+    #[arg(long = "for", value_name = "KIND", value_enum)]
+    pub for_kind: Option<FileKind>,
 }
 
 /// How a long job shows it is alive.
@@ -202,7 +224,8 @@ pub struct BatchArgs {
     #[command(flatten)]
     /// Devices.
     pub engine: EngineArgs,
-    /// Overrides the manifest's alphabet.
+    /// Overrides the manifest's alphabets (by default each page gets its own kind's: see
+    /// `ghostsum alphabets`).
     #[arg(short, long, value_name = "NAME")]
     pub alphabet: Option<Alphabet>,
     #[command(flatten)]
@@ -218,12 +241,17 @@ pub struct VerifyArgs {
     /// Hex digits its MD5 should start with.
     #[arg(short, long, value_name = "HEX")]
     pub prefix: Prefix,
-    /// The alphabet whose symbols count as the invisible suffix.
-    #[arg(short, long, default_value = "whitespace", value_name = "NAME")]
-    pub alphabet: Alphabet,
-    /// Also fail (exit 1) unless the file is content plus an invisible suffix: with --original,
-    /// exactly ORIGINAL followed by alphabet symbols; without, it must end in at least as many
-    /// symbols as a search for PREFIX appends.
+    /// Count only this alphabet's symbols as the suffix (default: every symbol of the named
+    /// alphabets).
+    #[arg(short, long, value_name = "NAME")]
+    pub alphabet: Option<Alphabet>,
+    #[command(flatten)]
+    /// What kind of file it is.
+    pub kind: KindArgs,
+    /// Also fail (exit 1) unless the file is content plus an invisible suffix: no symbol that
+    /// shows in a viewer of the file's kind (VT in less, say), and with --original exactly
+    /// ORIGINAL followed by suffix symbols; without, at least as many symbols as a search for
+    /// PREFIX appends.
     #[arg(long)]
     pub strict: bool,
     /// The file before the search: say whether the checked file is it plus alphabet symbols.
@@ -269,6 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::Alphabets { json } => extras::alphabets(json),
         Command::Devices { json } => extras::devices(json),
         Command::Completions { shell } => extras::completions(shell),
         Command::Man { dir } => extras::man(dir),

@@ -2,10 +2,12 @@
 
 use super::session::{DeviceTally, Outcome, SearchRun, Session};
 use super::{SearchArgs, EXIT_SHARD_EMPTY};
+use crate::alphabet::Alphabet;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
 use crate::device::{DeviceKind, SearchError};
 use crate::engine::{self, EngineOptions, Found, Position};
 use crate::input::Content;
+use crate::kind::{ChosenKind, FileKind};
 use crate::layout::Layout;
 use crate::output::{resolve, same_file, write_output, Destination};
 use crate::progress::{human_count, human_duration};
@@ -32,6 +34,12 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.checkpoint {
         check_checkpoint_path(path, &args.input, &destination)?;
     }
+    let output_path = match &destination {
+        Destination::File(path) => Some(path.as_path()),
+        _ => None,
+    };
+    let kind = ChosenKind::decide(args.kind.for_kind, &[&args.input, output_path.unwrap_or(Path::new("-"))]);
+    let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
     let content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {
         anyhow::bail!(
@@ -46,7 +54,8 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     };
     let prefix = &args.prefix;
     let started = Instant::now();
-    let mut report = SearchReport::new(prefix, &destination, args.checkpoint.as_deref());
+    let reason = alphabet_reason(&kind, args.alphabet.is_some());
+    let mut report = SearchReport::new(prefix, &destination, args.checkpoint.as_deref(), &alphabet, &kind, &reason);
     let input_md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
     if !args.always_suffix && prefix.matches_digest(&input_md5) {
         if !args.in_place {
@@ -62,7 +71,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     }
 
     let session = Session::open(&args.engine, &args.report)?;
-    session.say(format!("ghostsum: searching on {}", session.describe()));
+    session.say(format!("ghostsum: searching on {}; alphabet {alphabet} ({reason})", session.describe()));
     refuse_if_too_long(prefix, content.len, args.engine.fast_layout, shard, &session, args.force)?;
 
     let checkpoint = args.checkpoint.as_ref().map(|path| {
@@ -72,7 +81,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
                 input_md5: hex(&input_md5),
                 input_len: content.len,
                 prefix: prefix.hex().into(),
-                alphabet: args.alphabet.name().into(),
+                alphabet: alphabet.name().into(),
                 shard,
                 fast_layout: args.engine.fast_layout,
             },
@@ -91,13 +100,13 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
     // The slice a shard covers, for its report: from the layout the engine plans.
     let slice_of = |suffix_len: usize| -> Option<(Shard, (u128, u128))> {
-        let layout = Layout::plan_from(content.len, &args.alphabet, suffix_len, options.min_segment_log2).ok()?;
+        let layout = Layout::plan_from(content.len, &alphabet, suffix_len, options.min_segment_log2).ok()?;
         shard.map(|s| (s, s.range(&layout)))
     };
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);
     let mut last_save = Instant::now();
     let mut save_error = None;
-    let run = session.search(&content, prefix, &args.alphabet, &options, String::new(), &mut |at| {
+    let run = session.search(&content, prefix, &alphabet, &options, String::new(), &mut |at| {
         if let Some(cp) = &checkpoint {
             if last_save.elapsed() >= save_every {
                 if let Err(e) = cp.save(at) {
@@ -152,6 +161,15 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     ));
     report.print(args.report.json, &destination)?;
     Ok(0)
+}
+
+/// Why this alphabet, in a few words: named with --alphabet, or the kind's default.
+fn alphabet_reason(kind: &ChosenKind, named: bool) -> String {
+    if named {
+        "named with --alphabet".into()
+    } else {
+        format!("the default for {} files, from {}: see ghostsum alphabets", kind.kind, kind.source_text())
+    }
 }
 
 /// Ends a stopped search: saves the checkpoint if there is one, one line (and the report
@@ -303,6 +321,13 @@ struct SearchReport {
     shard: Option<ShardReport>,
     /// Where a stopped search saved its progress.
     checkpoint: Option<String>,
+    /// The alphabet's name.
+    alphabet: String,
+    /// The kind of file (text, markdown, ...), which picks the default alphabet.
+    #[serde(rename = "for")]
+    for_kind: FileKind,
+    /// Why the alphabet: "--alphabet", or the kind's default and where the kind came from.
+    alphabet_reason: String,
 }
 
 /// Which shard ran, and how much of its slice of candidate indices it covered.
@@ -328,7 +353,14 @@ impl ShardReport {
 }
 
 impl SearchReport {
-    fn new(prefix: &Prefix, destination: &Destination, checkpoint: Option<&Path>) -> Self {
+    fn new(
+        prefix: &Prefix,
+        destination: &Destination,
+        checkpoint: Option<&Path>,
+        alphabet: &Alphabet,
+        kind: &ChosenKind,
+        reason: &str,
+    ) -> Self {
         SearchReport {
             status: "stopped",
             prefix: prefix.hex().into(),
@@ -346,6 +378,9 @@ impl SearchReport {
             output: destination.describe(),
             shard: None,
             checkpoint: checkpoint.map(|p| p.display().to_string()),
+            alphabet: alphabet.name().into(),
+            for_kind: kind.kind,
+            alphabet_reason: reason.into(),
         }
     }
 

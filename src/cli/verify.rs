@@ -3,6 +3,7 @@
 use super::{VerifyArgs, EXIT_MISMATCH};
 use crate::alphabet::Alphabet;
 use crate::input::Content;
+use crate::kind::{ChosenKind, FileKind};
 use crate::layout::min_suffix_len;
 use crate::stdio::print_line;
 use crate::target::hex;
@@ -11,84 +12,200 @@ use std::io::Read;
 pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let content = Content::read(&args.file)?;
     let digest = crate::recheck::md5_with_suffix(&content.hasher, b"");
-    let trailing = trailing_symbols(&content, &args.alphabet)?;
-    let original = args.original.as_ref().map(|path| extends_original(&content, path, &args.alphabet)).transpose()?;
+    let kind = ChosenKind::decide(args.kind.for_kind, &[&args.file]);
+    let symbols = SuffixSymbols::new(args.alphabet.as_ref());
+    let trailing = trailing_run(&content, &symbols)?;
+    let original = args.original.as_ref().map(|path| extends_original(&content, path, &symbols)).transpose()?;
     let name = args.file.display();
     let matches = args.prefix.matches_digest(&digest);
-    // What --strict asks: the file is its content plus an invisible suffix.
-    let (invisible, why_not) = match &original {
-        Some(Extension::Symbols(_)) => (true, String::new()),
-        Some(Extension::Other(why)) => (false, why.clone()),
+    // The symbols that make up the suffix: after the original when it is given, else the
+    // file's whole trailing run (which includes any whitespace the content ended with).
+    let suffix_counts = match &original {
+        Some(Extension::Symbols(counts)) => counts,
+        _ => &trailing,
+    };
+    let shown: Vec<&str> = symbols.present(suffix_counts).filter_map(|s| crate::kind::shows(kind.kind, s)).collect();
+    let a_kind = format!("{} file ({})", kind.kind, kind.source_text());
+    // What --strict asks: the file is its content plus a suffix no viewer of its kind shows.
+    let why_not = match &original {
+        Some(Extension::Other(why)) => Some(why.clone()),
+        _ if !shown.is_empty() => Some(format!("{} in a {a_kind}", shown.join("; "))),
+        Some(Extension::Symbols(_)) => None,
         None => {
-            let needed = min_suffix_len(args.alphabet.radix(), args.prefix.bits()) as u64;
-            let ok = trailing >= needed;
-            (
-                ok,
+            let total = trailing.iter().sum::<u64>();
+            let radix = symbols.radix_of(&trailing, kind.kind);
+            let needed = min_suffix_len(radix, args.prefix.bits()) as u64;
+            (total < needed).then(|| {
                 format!(
-                    "it ends in {trailing} {} symbols, and a search for {} appends at least {needed}; \
+                    "it ends in {total} {} symbols, and a search for {} appends at least {needed}; \
                      a file that had the prefix already is left as it was: check it with --original",
-                    args.alphabet, args.prefix
-                ),
-            )
+                    symbols.label(),
+                    args.prefix
+                )
+            })
         }
     };
-    let ok = matches && (invisible || !args.strict);
+    let ok = matches && (why_not.is_none() || !args.strict);
     if !args.quiet {
         // md5sum's line, then the verdict, as `md5sum -c` words it, then the suffix.
         print_line(format!("{}  {name}", hex(&digest)))?;
-        let verdict = match (matches, ok) {
-            (true, true) => "OK".to_string(),
-            (true, false) => format!("FAILED (--strict: {why_not})"),
+        let verdict = match (matches, ok, &why_not) {
+            (true, true, _) => "OK".to_string(),
+            (true, false, Some(why)) => format!("FAILED (--strict: {why})"),
             _ => "FAILED".to_string(),
         };
         print_line(format!("{name}: {verdict} (prefix {})", args.prefix))?;
         let suffix = match &original {
-            Some(Extension::Symbols(n)) => {
-                format!("{} plus {n} {} symbols", args.original.as_ref().unwrap().display(), args.alphabet)
-            }
-            Some(Extension::Other(why)) => why.clone(),
-            None => format!(
-                "ends in {trailing} {} symbols ({} bytes)",
-                args.alphabet,
-                trailing * args.alphabet.width() as u64
+            Some(Extension::Symbols(counts)) => format!(
+                "{} plus {}",
+                args.original.as_ref().expect("an extension of --original").display(),
+                symbols.describe(counts)
             ),
+            Some(Extension::Other(why)) => why.clone(),
+            None => format!("ends in {}", symbols.describe(&trailing)),
         };
         print_line(format!("{name}: suffix: {suffix}"))?;
+        if !shown.is_empty() && !args.strict {
+            print_line(format!("{name}: visible: {} in a {a_kind}", shown.join("; ")))?;
+        }
+        if !matches && symbols.looks_trimmed(&trailing) {
+            print_line(format!(
+                "{name}: note: it ends in no suffix: an editor's trim-trailing-whitespace, git's \
+                 whitespace fix (git apply --whitespace=fix) or a server that strips trailing blanks may \
+                 have removed it; keep the file out of them (EditorConfig trim_trailing_whitespace = \
+                 false, .gitattributes '{} -whitespace'), or search again with --alphabet zero-width, \
+                 which trimming keeps (but vim shows it)",
+                args.file.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
+            ))?;
+        }
     }
     Ok(if ok { 0 } else { EXIT_MISMATCH })
 }
 
-/// How many whole alphabet symbols end the content, read back from its end a block at a time.
-fn trailing_symbols(content: &Content, alphabet: &Alphabet) -> anyhow::Result<u64> {
-    let width = alphabet.width() as u64;
+/// The symbols verify counts as a suffix: the alphabet named with --alphabet, or every symbol
+/// of the named alphabets (of one byte and of three, so a zero-width suffix is seen too).
+struct SuffixSymbols {
+    alphabet: Option<Alphabet>,
+    symbols: Vec<Vec<u8>>,
+}
+
+impl SuffixSymbols {
+    fn new(alphabet: Option<&Alphabet>) -> Self {
+        let mut symbols: Vec<Vec<u8>> = Vec::new();
+        let every = Alphabet::named();
+        for a in alphabet.into_iter().chain(if alphabet.is_some() { &[][..] } else { &every[..] }) {
+            for s in a.symbols() {
+                if !symbols.contains(s) {
+                    symbols.push(s.clone());
+                }
+            }
+        }
+        SuffixSymbols { alphabet: alphabet.cloned(), symbols }
+    }
+
+    /// "space-tab" when an alphabet was named, else "suffix".
+    fn label(&self) -> String {
+        self.alphabet.as_ref().map_or_else(|| "suffix".to_string(), |a| a.name().to_string())
+    }
+
+    /// Peels symbols off the end of `bytes`, counting each; returns how many bytes are left.
+    fn peel(&self, bytes: &[u8], counts: &mut [u64]) -> usize {
+        let mut left = bytes.len();
+        while let Some(i) = self.symbols.iter().position(|s| bytes[..left].ends_with(s)) {
+            counts[i] += 1;
+            left -= self.symbols[i].len();
+        }
+        left
+    }
+
+    /// The symbols that occur in `counts`.
+    fn present<'a>(&'a self, counts: &'a [u64]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.symbols.iter().zip(counts).filter(|(_, &n)| n > 0).map(|(s, _)| s.as_slice())
+    }
+
+    /// The base a search with these symbols counted in: the named alphabet's, else the largest
+    /// named alphabet that holds every symbol present (fewest symbols needed), else the kind's.
+    fn radix_of(&self, counts: &[u64], kind: FileKind) -> u32 {
+        if let Some(a) = &self.alphabet {
+            return a.radix();
+        }
+        let present: Vec<&[u8]> = self.present(counts).collect();
+        Alphabet::named()
+            .iter()
+            .filter(|a| present.iter().all(|p| a.symbols().iter().any(|s| s == p)))
+            .map(Alphabet::radix)
+            .max()
+            .filter(|_| !present.is_empty())
+            .unwrap_or_else(|| kind.default_alphabet().radix())
+    }
+
+    /// "19 suffix symbols (21 bytes: space, tab, LF)".
+    fn describe(&self, counts: &[u64]) -> String {
+        let total: u64 = counts.iter().sum();
+        let bytes: u64 = self.symbols.iter().zip(counts).map(|(s, n)| s.len() as u64 * n).sum();
+        let names: Vec<String> = self.present(counts).map(symbol_name).collect();
+        let which = if names.is_empty() { String::new() } else { format!(": {}", names.join(", ")) };
+        format!("{total} {} symbols ({bytes} bytes{which})", self.label())
+    }
+
+    /// True when the file ends in nothing a search appends: no symbol, or one line ending.
+    fn looks_trimmed(&self, counts: &[u64]) -> bool {
+        let total: u64 = counts.iter().sum();
+        let lf = self.symbols.iter().position(|s| s == b"\n").map_or(0, |i| counts[i]);
+        total == 0 || (total == 1 && lf == 1)
+    }
+}
+
+/// A symbol as people name it: space, tab, LF, VT, FF, U+200B, or its hex bytes.
+fn symbol_name(symbol: &[u8]) -> String {
+    match symbol {
+        b" " => "space".into(),
+        b"\t" => "tab".into(),
+        b"\n" => "LF".into(),
+        b"\x0b" => "VT".into(),
+        b"\x0c" => "FF".into(),
+        _ => match std::str::from_utf8(symbol).ok().and_then(|s| s.chars().next().filter(|_| s.chars().count() == 1)) {
+            Some(c) if !c.is_ascii() => format!("U+{:04X}", c as u32),
+            _ => symbol.iter().map(|b| format!("{b:02x}")).collect(),
+        },
+    }
+}
+
+/// How many of each symbol end the content, read back from its end 64 KiB at a time.
+fn trailing_run(content: &Content, symbols: &SuffixSymbols) -> anyhow::Result<Vec<u64>> {
+    let mut counts = vec![0u64; symbols.symbols.len()];
     let mut end = content.len;
-    let mut count = 0u64;
-    while end >= width {
-        let start = end - (end / width).min(4096) * width;
+    while end > 0 {
+        let start = end.saturating_sub(1 << 16);
         let mut buf = vec![0u8; (end - start) as usize];
         content
             .reader_from(start)
             .read_exact(&mut buf)
             .map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
-        let n = alphabet.trailing_symbols(&buf) as u64;
-        count += n;
-        if n * width < buf.len() as u64 {
-            break;
+        let left = symbols.peel(&buf, &mut counts);
+        match left {
+            0 => end = start,
+            // A multi-byte symbol may straddle the read's start: read again ending here.
+            1..4 if start > 0 && left < buf.len() => end = start + left as u64,
+            _ => break,
         }
-        end = start;
     }
-    Ok(count)
+    Ok(counts)
 }
 
-/// Is the file the original followed by alphabet symbols only?
+/// Is the file the original followed by suffix symbols only?
 enum Extension {
-    /// Yes, with this many symbols.
-    Symbols(u64),
+    /// Yes, with this many of each symbol.
+    Symbols(Vec<u64>),
     /// No, and why.
     Other(String),
 }
 
-fn extends_original(content: &Content, original: &std::path::Path, alphabet: &Alphabet) -> anyhow::Result<Extension> {
+fn extends_original(
+    content: &Content,
+    original: &std::path::Path,
+    symbols: &SuffixSymbols,
+) -> anyhow::Result<Extension> {
     let source = Content::read(original)?;
     if source.len > content.len {
         return Ok(Extension::Other(format!("shorter than {}", original.display())));
@@ -107,13 +224,15 @@ fn extends_original(content: &Content, original: &std::path::Path, alphabet: &Al
     }
     let mut rest = Vec::new();
     b.read_to_end(&mut rest).map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
-    if alphabet.spells(&rest) {
-        Ok(Extension::Symbols((rest.len() / alphabet.width()) as u64))
+    let mut counts = vec![0u64; symbols.symbols.len()];
+    if symbols.peel(&rest, &mut counts) == 0 {
+        Ok(Extension::Symbols(counts))
     } else {
         Ok(Extension::Other(format!(
-            "{} plus {} bytes that are not all {alphabet} symbols",
+            "{} plus {} bytes that are not all {} symbols",
             original.display(),
-            rest.len()
+            rest.len(),
+            symbols.label()
         )))
     }
 }

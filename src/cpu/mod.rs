@@ -49,7 +49,8 @@ impl Device for CpuDevice {
             for _ in 0..self.threads {
                 scope.spawn(|| {
                     while let Some(range) = work.take(me, mids_per_chunk) {
-                        let job = Job { layout, segment: &range.segment, prefix: &work.prefix };
+                        let job =
+                            Job { layout, segment: &range.segment, prefix: &work.prefix, line_fit: work.line_fit };
                         let input = KernelInput::new(&job, &columns);
                         let mut hit = None;
                         let tested = kernel_fn(&input, range.mids.clone(), &mut |mid, inner| {

@@ -22,6 +22,7 @@
 use super::{DeviceId, DeviceInfo};
 use crate::engine::Position;
 use crate::layout::{Layout, Segment};
+use crate::line_fit::LineFit;
 use crate::target::Prefix;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -41,16 +42,21 @@ pub struct Job<'a> {
     pub segment: &'a Segment,
     /// The target.
     pub prefix: &'a Prefix,
+    /// Which suffixes keep their lines within a terminal's width.
+    pub line_fit: LineFit,
 }
 
 impl Job<'_> {
     /// The full compression of one candidate, checked against every word the prefix fixes:
     /// kernels test state word A only (they stop after step 60), so a prefix longer than 8
     /// digits is finished here.
+    /// A hit whose suffix would make a line too wide to show whole is passed over (see
+    /// [`LineFit`]).
     pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
         let mut state = self.segment.midstate;
         crate::steps::compress_words(&mut state, &self.layout.candidate_words(self.segment, mid, inner));
         self.prefix.matches_state(&state)
+            && self.line_fit.fits(&self.layout.suffix(self.layout.index_of(self.segment, mid, inner)))
     }
 }
 
@@ -110,6 +116,8 @@ pub struct SearchWork {
     pub layout: Layout,
     /// The target.
     pub prefix: Prefix,
+    /// Which suffixes keep their lines within a terminal's width.
+    pub line_fit: LineFit,
     content_midstate: [u32; 4],
     content_tail: Vec<u8>,
     first: u128,
@@ -142,6 +150,7 @@ impl SearchWork {
         layout: Layout,
         prefix: Prefix,
         content: &crate::input::Content,
+        line_fit: LineFit,
         indices: Range<u128>,
         control: Arc<super::Control>,
         infos: Vec<DeviceInfo>,
@@ -154,6 +163,7 @@ impl SearchWork {
         SearchWork {
             layout,
             prefix,
+            line_fit,
             content_midstate: content.midstate,
             content_tail: content.tail.clone(),
             first,
@@ -379,7 +389,16 @@ mod tests {
             .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
             .collect();
         let prefix = Prefix::parse(prefix).unwrap();
-        SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, devices)
+        SearchWork::new(
+            layout,
+            prefix,
+            &content,
+            LineFit::ANY,
+            indices,
+            Arc::new(Control::for_devices(devices)),
+            infos,
+            devices,
+        )
     }
 
     #[test]

@@ -188,7 +188,7 @@ impl GpuDevice {
         mut found: (buffers::HitsHeader, Vec<[u32; 2]>),
     ) -> Result<(Option<u128>, u64), SearchError> {
         let inner_count = work.layout.inner_count();
-        let job = Job { layout: &work.layout, segment: &range.segment, prefix: &work.prefix };
+        let job = Job { layout: &work.layout, segment: &range.segment, prefix: &work.prefix, line_fit: work.line_fit };
         loop {
             let (header, items) = &found;
             if header.count == 0 {

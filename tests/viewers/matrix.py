@@ -1,0 +1,857 @@
+#!/usr/bin/env python3
+"""The viewer matrix: which suffix symbols a person can see, measured with the programs people
+look at files with. Nothing in it is asserted by hand: every cell compares what a real viewer
+shows for a file with what it shows for the same file plus a suffix.
+
+Viewers (what is compared):
+  cat, less, vim --clean, nano   the terminal screen through tmux capture-pane, colours and
+                                 reverse video included (Unicode format characters, which a
+                                 terminal draws as nothing, left out); also left out: the viewer's own status
+                                 lines (less's prompt, vim's message line, nano's title, status
+                                 and help lines), blanks at line ends, and blank or end-of-file
+                                 filler lines ('~') after the text
+  chromium-plain                 headless Chromium's screenshot of the file served as
+                                 text/plain; charset=utf-8 (a paste's raw view), pixel by pixel
+  chromium-pre, chromium-body    the text inside an HTML page's <pre>, and inside its <body>
+  chromium-html                  an HTML file served as text/html
+  chromium-markdown              Markdown rendered by cmark-gfm (GitHub's renderer), in Chromium
+  python-ast, json-value, toml-value, yaml-value
+                                 the parsed meaning (ast.dump, json, tomllib, PyYAML)
+  shell-run                      what sh and bash print, and their exit status
+  markdown-html                  cmark-gfm's HTML, whitespace aside
+And, reported but not used to choose (what survives): git diff --check, git apply
+--whitespace=fix, and trim-trailing-whitespace on save (EditorConfig's rule, run in vim).
+
+Usage (from the project root, after `cargo build --release`):
+  tests/viewers/matrix.py --ghostsum target/release/ghostsum            # choose and check
+  tests/viewers/matrix.py --ghostsum target/release/ghostsum --full \\
+      --markdown matrix.md --json matrix.json                           # the README's table
+
+The alphabets and each file kind's default come from `ghostsum alphabets --json`. For each kind
+the script measures which symbols are invisible in every viewer that applies to it, picks the
+largest set of one byte width (the narrower on a tie), checks a suffix holding every ordered
+pair of its symbols, and runs a real `ghostsum search` on the kind's sample with no --alphabet.
+Exit 1 when ghostsum's default for a kind is not the measured choice, or any check shows.
+"""
+
+import argparse
+import ast
+import base64
+import concurrent.futures
+import html
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tomllib
+import unicodedata
+import urllib.parse
+import urllib.request
+import zlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SAMPLES = HERE / "samples"
+
+SYMBOL_NAMES = {b" ": "space", b"\t": "tab", b"\n": "LF", b"\x0b": "VT", b"\x0c": "FF", b"\r": "CR"}
+
+TERMINALS = ["cat", "less", "vim", "nano"]
+# Lints: viewers that exist to reveal trailing whitespace, which no whitespace suffix can pass.
+# Reported beside the matrix, not used to choose.
+LINTS = ["nano-debian"]
+SCREENS = TERMINALS + ["nano-debian"]
+KIND_SAMPLE = {
+    "text": "note.txt",
+    "markdown": "readme.md",
+    "html": "page.html",
+    "shell": "script.sh",
+    "python": "script.py",
+    "json": "data.json",
+    "toml": "config.toml",
+    "yaml": "config.yaml",
+}
+# The viewers that apply to each kind of file. Everyone who edits, reviews or downloads a file
+# sees its source, so the terminal viewers and a raw view apply to every kind.
+KIND_VIEWERS = {
+    "text": TERMINALS + ["chromium-plain", "chromium-pre", "chromium-body"],
+    "markdown": TERMINALS + ["chromium-plain", "markdown-html", "chromium-markdown"],
+    "html": TERMINALS + ["chromium-plain", "chromium-html"],
+    "shell": TERMINALS + ["chromium-plain", "shell-run"],
+    "python": TERMINALS + ["chromium-plain", "python-ast"],
+    "json": TERMINALS + ["chromium-plain", "json-value"],
+    "toml": TERMINALS + ["chromium-plain", "toml-value"],
+    "yaml": TERMINALS + ["chromium-plain", "yaml-value"],
+}
+# The README table's columns, each with the sample it looks at.
+MATRIX_COLUMNS = [
+    ("cat", "text"), ("less", "text"), ("vim", "text"), ("nano", "text"),
+    ("chromium-plain", "text"), ("chromium-pre", "text"), ("chromium-body", "text"),
+    ("chromium-html", "html"), ("chromium-markdown", "markdown"), ("markdown-html", "markdown"),
+    ("python-ast", "python"), ("json-value", "json"), ("shell-run", "shell"),
+    ("toml-value", "toml"), ("yaml-value", "yaml"),
+]
+SURVIVAL_COLUMNS = ["git-diff-check", "git-apply-fix", "trim-on-save"]
+
+
+def symbol_name(sym: bytes) -> str:
+    if sym in SYMBOL_NAMES:
+        return SYMBOL_NAMES[sym]
+    try:
+        text = sym.decode("utf-8")
+        if len(text) == 1:
+            return f"U+{ord(text):04X}"
+    except UnicodeDecodeError:
+        pass
+    return sym.hex()
+
+
+def pair_witness(symbols: list[bytes]) -> bytes:
+    """Every ordered pair of symbols side by side (and each symbol first once): the contexts a
+    real suffix can put them in."""
+    out = []
+    for a in symbols:
+        for b in symbols:
+            out += [a, b]
+    return b"".join(out)
+
+
+def variants(sample: bytes) -> list[tuple[str, bytes]]:
+    """The sample as written (ending in a newline) and without its final newline, so the suffix
+    also starts on a line of text."""
+    return [("final newline", sample), ("no final newline", sample.rstrip(b"\n"))]
+
+
+# ---------------------------------------------------------------------------- terminal screens
+
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def cells(line: str) -> list[tuple[str, tuple]]:
+    """A captured line (capture-pane -e) as (character, attributes) cells."""
+    state = {}
+    out = []
+    pos = 0
+    for m in SGR.finditer(line + "\x1b[m"):
+        for ch in line[pos:m.start()]:
+            out.append((ch, tuple(sorted(state.items()))))
+        pos = m.end()
+        params = [int(p) if p else 0 for p in m.group(1).split(";")] if m.group(1) else [0]
+        i = 0
+        while i < len(params):
+            p = params[i]
+            if p == 0:
+                state = {}
+            elif p in (38, 48) and i + 1 < len(params):
+                n = 3 if params[i + 1] == 5 else 5
+                state["fg" if p == 38 else "bg"] = tuple(params[i:i + n])
+                i += n - 1
+            elif 30 <= p <= 37 or 90 <= p <= 97:
+                state["fg"] = p
+            elif 40 <= p <= 47 or 100 <= p <= 107:
+                state["bg"] = p
+            elif p == 39:
+                state.pop("fg", None)
+            elif p == 49:
+                state.pop("bg", None)
+            elif p in (22, 23, 24, 25, 27, 28, 29):
+                state.pop(str({22: 1, 23: 3, 24: 4, 25: 5, 27: 7, 28: 8, 29: 9}[p]), None)
+                if p == 22:
+                    state.pop("2", None)
+            else:
+                state[str(p)] = True
+            i += 1
+    return out
+
+
+def blank(cell) -> bool:
+    """A space with nothing that shows: no background, reverse video or underline."""
+    ch, attrs = cell
+    shown = {k for k, _ in attrs} & {"bg", "4", "7", "9"}
+    return ch == " " and not shown
+
+
+def visible_lines(captured: str, viewer: str) -> list[list]:
+    # capture-pane ends every line, the last too, with a newline. Unicode format characters
+    # (category Cf: U+200B...) have no width: tmux keeps them in a cell, a terminal draws nothing.
+    captured = "".join(ch for ch in captured if unicodedata.category(ch) != "Cf")
+    lines = captured.removesuffix("\n").split("\n")
+    if viewer.startswith("nano"):
+        lines = lines[1:-3]  # title bar; status line and two help lines
+    elif viewer == "vim":
+        lines = lines[:-1]  # message line
+    rows = [cells(line) for line in lines]
+    if viewer == "less":
+        # less's prompt (file name, or "(END)") is its last line with anything on it.
+        while rows and all(blank(c) for c in rows[-1]):
+            rows.pop()
+        rows = rows[:-1]
+    for row in rows:
+        while row and blank(row[-1]):
+            row.pop()
+    while rows and (not rows[-1] or "".join(c for c, _ in rows[-1]) == "~"):
+        rows.pop()
+    return rows
+
+
+class Tmux:
+    """One private tmux server; each look is a new session running the viewer."""
+
+    def __init__(self):
+        self.socket = f"ghostsum-matrix-{os.getpid()}"
+        self.env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+        self.env.pop("TMUX", None)
+        self.env.pop("LESS", None)
+        self.counter = 0
+        self.lock = threading.Lock()
+        self.tmux("new-session", "-d", "-s", "keep", "-x", "80", "-y", "24", "sleep 100000")
+
+    def tmux(self, *args, check=True):
+        return subprocess.run(["tmux", "-u", "-L", self.socket, "-f", "/dev/null", *args], env=self.env,
+                              capture_output=True, text=True, check=check).stdout
+
+    def screen(self, viewer: str, path: Path) -> str:
+        with self.lock:
+            self.counter += 1
+            name = f"s{self.counter}"
+        command = {
+            "cat": "cat",
+            "less": "less",
+            "vim": "vim --clean",
+            "nano": "nano --ignorercfiles",
+            "nano-debian": "nano",
+        }[viewer]
+        self.tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", "-c", str(path.parent),
+                  f"{command} {path.name}; sleep 100")
+        try:
+            # Wait until the screen holds something and has stopped changing.
+            last, stable, deadline = None, 0, time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                # -N keeps trailing spaces: a coloured blank at a line's end is something shown.
+                shot = self.tmux("capture-pane", "-e", "-N", "-p", "-t", name)
+                stable = stable + 1 if shot == last and shot.strip() else 0
+                last = shot
+                if stable >= 5:
+                    return shot
+            raise RuntimeError(f"{viewer} on {path}: the screen never settled")
+        finally:
+            self.tmux("kill-session", "-t", name, check=False)
+
+    def close(self):
+        self.tmux("kill-server", check=False)
+
+
+# ---------------------------------------------------------------------------- Chromium pictures
+
+def png_pixels(path: Path) -> tuple[int, int, bytes]:
+    """Decodes an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes) to raw pixels."""
+    data = path.read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path}: not a PNG")
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    if depth != 8 or interlace or color not in (2, 6):
+        raise ValueError(f"{path}: unsupported PNG (depth {depth}, colour {color}, interlace {interlace})")
+    bpp = 3 if color == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    out = bytearray()
+    prev = bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        out += line
+        prev = line
+    return width, height, bytes(out)
+
+
+class Picture:
+    """A screenshot that compares by its pixels. Chromium encodes equal pixels to equal
+    filtered scanlines, so equal decompressed image data means equal pixels (cheap); unequal
+    data is decoded in full before it is called a difference (png_pixels)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        data = path.read_bytes()
+        pos, idat = 8, []
+        while pos < len(data):
+            (length,) = struct.unpack(">I", data[pos:pos + 4])
+            if data[pos + 4:pos + 8] in (b"IHDR", b"IDAT"):
+                idat.append(data[pos + 8:pos + 8 + length])
+            pos += 12 + length
+        self.header = idat[0]
+        self.data = zlib.decompress(b"".join(idat[1:]))
+
+    def __eq__(self, other):
+        if (self.header, self.data) == (other.header, other.data):
+            return True
+        return png_pixels(self.path) == png_pixels(other.path)
+
+
+class Site(http.server.ThreadingHTTPServer):
+    """Serves the cases on 127.0.0.1: /raw/... as text/plain; charset=utf-8 (a paste's raw
+    view), everything else as text/html; charset=utf-8."""
+
+    def __init__(self, root: Path):
+        root_dir = str(root)
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **k):
+                super().__init__(*a, directory=root_dir, **k)
+
+            def guess_type(self, path):
+                return "text/plain; charset=utf-8" if "/raw/" in str(path) else "text/html; charset=utf-8"
+
+            def log_message(self, *a):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        # Chromium may drop a connection it no longer needs; that is no failure of the matrix.
+        self.handle_error = lambda request, address: None
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def chromium_binary() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return name
+    raise FileNotFoundError("chromium")
+
+
+class WebSocket:
+    """Just enough of RFC 6455 to talk to Chromium's DevTools endpoint on 127.0.0.1."""
+
+    def __init__(self, url: str):
+        u = urllib.parse.urlparse(url)
+        self.sock = socket.create_connection((u.hostname, u.port), timeout=60)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {u.path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self._chunk()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        if b" 101 " not in head.split(b"\r\n")[0]:
+            raise RuntimeError(f"DevTools refused the WebSocket: {head[:200]!r}")
+
+    def _chunk(self) -> bytes:
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise EOFError("Chromium closed the DevTools connection")
+        return chunk
+
+    def _read(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self.buf += self._chunk()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def send(self, text: str):
+        data = text.encode()
+        mask = os.urandom(4)
+        n = len(data)
+        header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
+                                  bytes([0x80 | 126]) + struct.pack(">H", n) if n < 65536 else
+                                  bytes([0x80 | 127]) + struct.pack(">Q", n))
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def recv(self) -> str:
+        message = b""
+        while True:
+            b0, b1 = self._read(2)
+            n = b1 & 0x7F
+            if n == 126:
+                (n,) = struct.unpack(">H", self._read(2))
+            elif n == 127:
+                (n,) = struct.unpack(">Q", self._read(8))
+            payload = self._read(n)
+            if b0 & 0x0F == 8:
+                raise EOFError("Chromium closed the DevTools connection")
+            if b0 & 0x0F in (9, 10):
+                continue
+            message += payload
+            if b0 & 0x80:
+                return message.decode()
+
+
+class Chromium:
+    """One headless Chromium, driven over the DevTools protocol: a page is loaded, its fonts
+    awaited, and its pixels captured at 900x700, scale 1."""
+
+    def __init__(self, width: int = 900, height: int = 700):
+        self.profile = tempfile.mkdtemp(prefix="ghostsum-chromium-")
+        self.proc = subprocess.Popen(
+            [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             "--no-first-run", "--force-device-scale-factor=1", f"--user-data-dir={self.profile}",
+             "--remote-debugging-port=0", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        port = None
+        deadline = time.monotonic() + 60
+        while port is None and time.monotonic() < deadline:
+            line = self.proc.stderr.readline()
+            if not line and self.proc.poll() is not None:
+                raise RuntimeError("chromium exited before opening DevTools")
+            m = re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line)
+            port = m and int(m.group(1))
+        threading.Thread(target=lambda: self.proc.stderr.read(), daemon=True).start()
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30))
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = WebSocket(page["webSocketDebuggerUrl"])
+        self.next_id = 0
+        self.events = []
+        self.lock = threading.Lock()
+        self.call("Page.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
+    def call(self, method: str, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.next_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg["result"]
+            self.events.append(msg)
+
+    def load(self, url: str):
+        """Navigates and waits for the load event and the fonts."""
+        self.events.clear()
+        result = self.call("Page.navigate", url=url)
+        if result.get("errorText"):
+            raise RuntimeError(f"chromium could not load {url}: {result['errorText']}")
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            self.events.append(json.loads(self.ws.recv()))
+        self.evaluate("document.fonts.ready.then(() => true)")
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def screenshot(self, url: str) -> bytes:
+        with self.lock:
+            self.load(url)
+            return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- the looks
+
+class Looker:
+    """Renders a file for a viewer and says whether a suffix changes what it shows."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.tmux = Tmux()
+        self.site = Site(work)
+        self.chromium = Chromium()
+        self.counter = 0
+        self.lock = threading.Lock()
+        self.cache = {}
+
+    def close(self):
+        self.tmux.close()
+        self.chromium.close()
+        self.site.shutdown()
+
+    def case_dir(self) -> Path:
+        with self.lock:
+            self.counter += 1
+            n = self.counter
+        d = self.work / f"c{n}"
+        (d / "raw").mkdir(parents=True)
+        return d
+
+    def render(self, viewer: str, kind: str, data: bytes):
+        """What the viewer shows for data, in a form that compares: screen cells, pixels, a
+        parsed value. Memoised: the original of each comparison is rendered once."""
+        key = (viewer, kind, data)
+        if key not in self.cache:
+            self.cache[key] = self._render(viewer, kind, data)
+        return self.cache[key]
+
+    def _render(self, viewer: str, kind: str, data: bytes):
+        name = KIND_SAMPLE[kind]
+        d = self.case_dir()
+        path = d / name
+        path.write_bytes(data)
+        if viewer in SCREENS:
+            return visible_lines(self.tmux.screen(viewer, path), viewer)
+        if viewer.startswith("chromium-"):
+            text = data.decode("utf-8", errors="replace")
+            page = "<!doctype html><meta charset=utf-8><title>x</title>"
+            if viewer == "chromium-plain":
+                (d / "raw" / name).write_bytes(data)
+                url = f"{self.site.base}/{d.name}/raw/{name}"
+            else:
+                if viewer == "chromium-pre":
+                    page += f"<pre>{html.escape(text)}</pre>"
+                elif viewer == "chromium-body":
+                    page += f"<body>{html.escape(text)}</body>"
+                elif viewer == "chromium-markdown":
+                    page += "<body>" + cmark(data).decode("utf-8") + "</body>"
+                elif viewer == "chromium-html":
+                    page = text
+                (d / "page.html").write_text(page, encoding="utf-8")
+                url = f"{self.site.base}/{d.name}/page.html"
+            shot = d / "shot.png"
+            shot.write_bytes(self.chromium.screenshot(url))
+            return Picture(shot)
+        return meaning(viewer, path, data)
+
+    def look(self, viewer: str, kind: str, original: bytes, suffixed: bytes) -> str | None:
+        """None when the viewer shows the same; else a few words on what shows."""
+        before = self.render(viewer, kind, original)
+        after = self.render(viewer, kind, suffixed)
+        if before == after:
+            return None
+        if viewer in SCREENS:
+            return screen_difference(before, after)
+        if viewer.startswith("chromium-"):
+            w, h, a = png_pixels(before.path)
+            w2, h2, b = png_pixels(after.path)
+            if (w, h) != (w2, h2):
+                return "a different picture size"
+            bpp = len(a) // (w * h)
+            differ = sum(1 for i in range(0, len(a), bpp) if a[i:i + bpp] != b[i:i + bpp])
+            return f"{differ} pixels differ"
+        return after if isinstance(after, str) and after.startswith("error") else "a different value"
+
+
+def screen_difference(before: list, after: list) -> str:
+    for i in range(max(len(before), len(after))):
+        a = before[i] if i < len(before) else []
+        b = after[i] if i < len(after) else []
+        if a != b:
+            text_a = "".join(c for c, _ in a)
+            text_b = "".join(c for c, _ in b)
+            if text_a.strip() == text_b.strip():
+                return f"coloured blanks on line {i + 1}"
+            common = os.path.commonprefix([text_a, text_b])
+            shown = text_b[len(common):].strip() or text_b.strip()
+            return f'"{shown[:24]}" on line {i + 1}' if shown else f"line {i + 1} changes"
+    return "a different screen"
+
+
+def cmark(data: bytes) -> bytes:
+    return subprocess.run(["cmark-gfm"], input=data, capture_output=True, check=True).stdout
+
+
+def meaning(viewer: str, path: Path, data: bytes):
+    """The parsed value of a file, or 'error: ...' (an error shows)."""
+    try:
+        if viewer == "python-ast":
+            return ast.dump(ast.parse(data))
+        if viewer == "json-value":
+            return json.loads(data.decode("utf-8"))
+        if viewer == "toml-value":
+            return tomllib.loads(data.decode("utf-8"))
+        if viewer == "yaml-value":
+            import yaml
+            return yaml.safe_load(data.decode("utf-8"))
+        if viewer == "markdown-html":
+            return re.sub(r"\s+", " ", cmark(data).decode("utf-8")).strip()
+        if viewer == "shell-run":
+            runs = []
+            for shell in ("sh", "bash"):
+                r = subprocess.run([shell, path.name], cwd=path.parent, capture_output=True, timeout=30)
+                runs.append((shell, r.returncode, r.stdout, r.stderr))
+            if any(r[1] != 0 or r[3] for r in runs):
+                bad = next(r for r in runs if r[1] != 0 or r[3])
+                return f"error: {bad[0]}: {bad[3].decode(errors='replace').strip().splitlines()[-1]}"
+            return runs
+    except Exception as e:  # the viewer's own complaint is what the person sees
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        return f"error: {type(e).__name__}: {first}"[:90]
+    raise ValueError(viewer)
+
+
+def survival(work: Path, original: bytes, suffixed: bytes) -> dict:
+    """What the suffix becomes under git's and editors' whitespace rules."""
+    d = Path(tempfile.mkdtemp(dir=work))
+    env = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
+               GIT_AUTHOR_NAME="m", GIT_AUTHOR_EMAIL="m@example", GIT_COMMITTER_NAME="m",
+               GIT_COMMITTER_EMAIL="m@example")
+    git = lambda *a, **k: subprocess.run(["git", *a], cwd=d, env=env, capture_output=True, **k)
+    git("init", "-q")
+    f = d / "note.txt"
+    f.write_bytes(original)
+    git("add", "note.txt")
+    git("commit", "-q", "-m", "original")
+    f.write_bytes(suffixed)
+    out = {}
+    check = git("diff", "--check")
+    out["git-diff-check"] = None if check.returncode == 0 else "flagged: " + (
+        check.stdout.decode(errors="replace").splitlines() or ["?"])[0].split(": ", 1)[-1]
+    patch = git("diff", "--binary").stdout
+    git("checkout", "-q", "note.txt")
+    git("apply", "--whitespace=fix", input=patch)
+    out["git-apply-fix"] = None if f.read_bytes() == suffixed else "the suffix is changed"
+    f.write_bytes(suffixed)
+    subprocess.run(["vim", "--clean", "-es", "-c", r"%s/\s\+$//e", "-c", "wq", str(f)],
+                   capture_output=True, timeout=30)
+    out["trim-on-save"] = None if f.read_bytes() == suffixed else "the suffix is changed"
+    return out
+
+
+# ---------------------------------------------------------------------------- the runs
+
+def sample(kind: str) -> bytes:
+    return (SAMPLES / KIND_SAMPLE[kind]).read_bytes()
+
+
+def ghostsum_alphabets(binary: str) -> dict:
+    out = subprocess.run([binary, "alphabets", "--json"], capture_output=True, check=True, text=True).stdout
+    table = json.loads(out)
+    for a in table["alphabets"]:
+        a["bytes"] = [bytes.fromhex(s) for s in a["symbols"]]
+    return table
+
+
+def symbols_label(symbols) -> str:
+    return ", ".join(symbol_name(s) for s in symbols)
+
+
+def first_showing(looker, kind, suffix, viewers) -> tuple[str, str] | None:
+    for viewer in viewers:
+        for variant, original in variants(sample(kind)):
+            shown = looker.look(viewer, kind, original, original + suffix)
+            if shown:
+                return viewer, f"{shown} ({variant})"
+    return None
+
+
+def choose(looker, pool: list[bytes], pool_names: dict, pool_executor) -> dict:
+    """Per kind: which symbols show where, and the largest invisible set of one width."""
+    jobs = {(kind, sym): pool_executor.submit(first_showing, looker, kind, sym * 3, KIND_VIEWERS[kind])
+            for kind in KIND_VIEWERS for sym in pool}
+    choice = {}
+    for kind in KIND_VIEWERS:
+        shows = {sym: jobs[(kind, sym)].result() for sym in pool}
+        invisible = [s for s in pool if shows[s] is None]
+        by_width = {}
+        for s in invisible:
+            by_width.setdefault(len(s), []).append(s)
+        best = max(by_width.values(), key=lambda group: (len(group), -len(group[0])), default=[])
+        choice[kind] = {"shows": shows, "symbols": best}
+    return choice
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ghostsum", required=True, help="the ghostsum binary to ask and run")
+    parser.add_argument("--full", action="store_true", help="every named alphabet against every viewer")
+    parser.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
+    parser.add_argument("--json", type=Path, help="write every measurement as JSON here")
+    parser.add_argument("--jobs", type=int, default=3, help="looks in parallel (default 3)")
+    args = parser.parse_args()
+
+    missing = [t for t in ("tmux", "less", "vim", "nano", "cmark-gfm", "git", "bash") if not shutil.which(t)]
+    try:
+        chromium_binary()
+    except FileNotFoundError:
+        missing.append("chromium")
+    try:
+        import yaml  # noqa: F401
+    except ImportError:
+        missing.append("PyYAML (python3 -m pip install pyyaml)")
+    if missing:
+        print(f"matrix.py: missing {', '.join(missing)}; .ci/run installs them", file=sys.stderr)
+        return 4
+
+    table = ghostsum_alphabets(args.ghostsum)
+    named = {a["name"]: a["bytes"] for a in table["alphabets"]}
+    pool = []
+    for symbols in named.values():
+        pool += [s for s in symbols if s not in pool]
+    pool_names = {s: symbol_name(s) for s in pool}
+    defaults = {k["kind"]: k["alphabet"] for k in table["kinds"]}
+    if set(defaults) != set(KIND_VIEWERS):
+        print(f"matrix.py: ghostsum's kinds {sorted(defaults)} are not the matrix's {sorted(KIND_VIEWERS)}",
+              file=sys.stderr)
+        return 1
+
+    started = time.monotonic()
+    failures = []
+    report = {"date": time.strftime("%Y-%m-%d"), "versions": versions(args.ghostsum)}
+    with tempfile.TemporaryDirectory(prefix="ghostsum-matrix-") as tmp, \
+            concurrent.futures.ThreadPoolExecutor(args.jobs) as pool_executor:
+        work = Path(tmp)
+        looker = Looker(work)
+        try:
+            choice = choose(looker, pool, pool_names, pool_executor)
+            rows = []
+            for kind, c in choice.items():
+                default = named[defaults[kind]]
+                measured = c["symbols"]
+                witness = first_showing(looker, kind, pair_witness(measured), KIND_VIEWERS[kind]) if measured else None
+                real = real_search(looker, args.ghostsum, kind, work)
+                lint = first_showing(looker, kind, pair_witness(measured), LINTS) if measured else None
+                agree = sorted(default) == sorted(measured)
+                excluded = {pool_names[s]: f"{v[0]}: {v[1]}" for s, v in c["shows"].items() if v}
+                rows.append({"kind": kind, "measured": [pool_names[s] for s in measured],
+                             "default": defaults[kind], "agree": agree,
+                             "pairs_show": witness and f"{witness[0]}: {witness[1]}",
+                             "real_search_shows": real, "excluded": excluded,
+                             "lint": lint and f"{lint[0]}: {lint[1]}"})
+                if not agree:
+                    failures.append(f"{kind}: ghostsum's default {defaults[kind]} ({symbols_label(default)}) "
+                                    f"is not the measured choice ({symbols_label(measured)})")
+                if witness:
+                    failures.append(f"{kind}: a suffix of every pair of {symbols_label(measured)} shows in {witness[0]}: {witness[1]}")
+                if real:
+                    failures.append(f"{kind}: ghostsum search's default output {real}")
+            report["choice"] = rows
+            if args.full:
+                report["matrix"] = full_matrix(looker, named, pool_executor)
+                report["survival"] = {name: survival(work, sample("text"), sample("text") + pair_witness(symbols))
+                                      for name, symbols in named.items()}
+        finally:
+            looker.close()
+    report["seconds"] = round(time.monotonic() - started, 1)
+    text = markdown(report, named, defaults)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    for f in failures:
+        print(f"FAILED: {f}", file=sys.stderr)
+    print(f"matrix: {len(KIND_VIEWERS) - len({f.split(':')[0] for f in failures})} passed, "
+          f"{len({f.split(':')[0] for f in failures})} failed (kinds; {report['seconds']} s)")
+    return 1 if failures else 0
+
+
+def real_search(looker, binary, kind, work) -> str | None:
+    """Runs `ghostsum search` on the kind's sample with no --alphabet and looks at the output in
+    every viewer of the kind; also checks that --json names the kind and its alphabet."""
+    for variant, original in variants(sample(kind)):
+        d = Path(tempfile.mkdtemp(dir=work))
+        src = d / KIND_SAMPLE[kind]
+        src.write_bytes(original)
+        out = d / ("out-" + KIND_SAMPLE[kind])
+        r = subprocess.run([binary, "search", str(src), "-p", "c0de", "-q", "--json", "-o", str(out)],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            return f"failed: {r.stderr.strip()}"
+        js = json.loads(r.stdout)
+        if js.get("for") != kind:
+            return f'reported "for": {js.get("for")!r}, not {kind!r}'
+        data = out.read_bytes()
+        if not data.startswith(original) or len(data) == len(original):
+            return "is not the input plus a suffix"
+        for viewer in KIND_VIEWERS[kind]:
+            shown = looker.look(viewer, kind, original, data)
+            if shown:
+                return f"shows in {viewer}: {shown} ({variant})"
+    return None
+
+
+def full_matrix(looker, named, pool_executor) -> dict:
+    """Every named alphabet against every column; where one shows, which of its symbols do."""
+    def cell(name, viewer, kind):
+        symbols = named[name]
+        shown = first_showing(looker, kind, pair_witness(symbols), [viewer])
+        if not shown:
+            return None
+        culprits = []
+        for s in symbols:
+            alone = first_showing(looker, kind, s * 3, [viewer])
+            if alone:
+                culprits.append(f"{symbol_name(s)} ({alone[1]})")
+        return "; ".join(culprits) or f"the mix: {shown[1]}"
+    jobs = {(name, viewer): pool_executor.submit(cell, name, viewer, kind)
+            for name in named for viewer, kind in MATRIX_COLUMNS}
+    return {name: {viewer: jobs[(name, viewer)].result() for viewer, _ in MATRIX_COLUMNS} for name in named}
+
+
+def versions(binary) -> dict:
+    def first_line(cmd):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            return (r.stdout or r.stderr).strip().splitlines()[0]
+        except Exception:
+            return "?"
+    import yaml
+    return {
+        "ghostsum": first_line([binary, "--version"]),
+        "chromium": first_line([chromium_binary(), "--version"]),
+        "less": first_line(["less", "--version"]),
+        "vim": first_line(["vim", "--version"]),
+        "nano": first_line(["nano", "--version"]),
+        "tmux": first_line(["tmux", "-V"]),
+        "cmark-gfm": first_line(["cmark-gfm", "--version"]),
+        "git": first_line(["git", "--version"]),
+        "python": sys.version.split()[0],
+        "pyyaml": yaml.__version__,
+    }
+
+
+def markdown(report, named, defaults) -> str:
+    v = report["versions"]
+    lines = [f"Measured {report['date']} by `tests/viewers/matrix.py` ({report['seconds']} s): "
+             + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", ""]
+    if "matrix" in report:
+        head = [c for c, _ in MATRIX_COLUMNS] + SURVIVAL_COLUMNS
+        lines += ["| alphabet | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
+        for name, row in report["matrix"].items():
+            cellv = [("invisible" if row[c] is None else "**shows**: " + row[c]) for c, _ in MATRIX_COLUMNS]
+            cellv += [("kept" if report["survival"][name][c] is None else report["survival"][name][c])
+                      for c in SURVIVAL_COLUMNS]
+            lines.append(f"| `{name}` ({symbols_label(named[name])}) | " + " | ".join(cellv) + " |")
+        lines.append("")
+    lines += ["| kind | measured: invisible in all its viewers | ghostsum's default | symbols left out, and the first viewer that shows each | Debian's nano (whitespace lint) |",
+              "|---|---|---|---|---|"]
+    for row in report["choice"]:
+        mark = "" if row["agree"] and not row["pairs_show"] and not row["real_search_shows"] else " **(FAILED)**"
+        excluded = "; ".join(f"{s}: {why}" for s, why in row["excluded"].items())
+        lint = row["lint"] or "nothing shows"
+        lines.append(f"| {row['kind']} | {', '.join(row['measured'])} | `{row['default']}`{mark} | {excluded} | {lint} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
