@@ -225,10 +225,12 @@ fn verified(
 
 /// What [`measure`] measures: the layout of a `bits`-bit search after `content_len` bytes.
 /// The speed depends on it: the later the first inner word, the fewer steps.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RateProbe {
     /// Bytes of filler content.
     pub content_len: usize,
+    /// The suffix alphabet: its size and width place the inner digits.
+    pub alphabet: Alphabet,
     /// Target bits the layout is planned for.
     pub bits: u32,
     /// Plan the fast layout instead of the shortest.
@@ -247,9 +249,9 @@ impl RateProbe {
     }
 
     fn layout_for(&self, content: &Content) -> Layout {
-        let alphabet = Alphabet::whitespace();
         let plan = if self.fast_layout { Layout::plan_fast } else { Layout::plan };
-        plan(content, &alphabet, self.bits, DEFAULT_MIN_SEGMENT_LOG2).expect("whitespace always has a layout")
+        plan(content, &self.alphabet, self.bits, DEFAULT_MIN_SEGMENT_LOG2)
+            .expect("a layout that searches fitted this alphabet; its probe fits too")
     }
 }
 
@@ -268,7 +270,7 @@ pub struct Measured {
 pub fn measure(
     devices: &DeviceSet,
     ids: &[DeviceId],
-    probe: RateProbe,
+    probe: &RateProbe,
     seconds: f64,
 ) -> Result<(Vec<Measured>, f64), SearchError> {
     let content = probe.content();

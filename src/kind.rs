@@ -8,10 +8,11 @@ use std::fmt;
 use std::path::Path;
 
 /// What a file is, as far as its readers are concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {
     /// Plain text: read in terminals, editors and a browser's raw view.
+    #[default]
     Text,
     /// Markdown: read as source and as rendered HTML.
     Markdown,

@@ -1,6 +1,9 @@
 //! The batch manifest: pages, their prefixes and the address template, checked with errors
 //! that name the file and line.
 
+use crate::alphabet::Alphabet;
+use crate::kind::{ChosenKind, FileKind};
+use clap::ValueEnum;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -27,6 +30,10 @@ struct RawPage {
     file: Spanned<String>,
     #[serde(default)]
     prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    alphabet: Option<Spanned<String>>,
+    #[serde(default, rename = "for")]
+    for_kind: Option<Spanned<String>>,
 }
 
 fn default_digits() -> Spanned<usize> {
@@ -40,8 +47,8 @@ pub struct Manifest {
     pub path: PathBuf,
     /// The address template, with `{prefix}`.
     pub url: String,
-    /// The alphabet the manifest names, if any.
-    pub alphabet: Option<String>,
+    /// The alphabet the manifest names for every page, if any.
+    pub alphabet: Option<Alphabet>,
     /// Every page, in manifest order.
     pub pages: Vec<Page>,
 }
@@ -59,6 +66,10 @@ pub struct Page {
     pub prefix: String,
     /// Whether the prefix was assigned (not written in the manifest).
     pub assigned: bool,
+    /// The alphabet the page names, if any.
+    pub alphabet: Option<Alphabet>,
+    /// Its kind: `for` in the manifest, else its file's extension, else text.
+    pub kind: ChosenKind,
 }
 
 impl Manifest {
@@ -153,11 +164,29 @@ impl Manifest {
                 at(raw.digits.span())
             );
         }
+        let alphabet_at = |spec: &Spanned<String>| {
+            Alphabet::parse(spec.get_ref()).map_err(|e| anyhow::anyhow!("{}: {e}", at(spec.span())))
+        };
+        let alphabet = raw.alphabet.as_ref().map(alphabet_at).transpose()?;
         let mut rng = SplitMix64(raw.seed);
-        let pages = raw
-            .page
-            .iter()
-            .map(|page| {
+        let mut pages = Vec::new();
+        for page in &raw.page {
+            let page_alphabet = page.alphabet.as_ref().map(alphabet_at).transpose()?;
+            let for_kind = match &page.for_kind {
+                Some(spec) => Some(FileKind::from_str(spec.get_ref(), true).map_err(|_| {
+                    let kinds: Vec<&str> = FileKind::ALL.iter().map(|k| k.name()).collect();
+                    anyhow::anyhow!(
+                        "{}: page '{}': unknown kind '{}' for `for`: use one of {}",
+                        at(spec.span()),
+                        page.name.get_ref(),
+                        spec.get_ref(),
+                        kinds.join(", ")
+                    )
+                })?),
+                None => None,
+            };
+            let kind = ChosenKind::decide(for_kind, &[Path::new(page.file.get_ref())]);
+            pages.push({
                 let (prefix, assigned) = match &page.prefix {
                     Some(p) => (p.get_ref().to_ascii_lowercase(), false),
                     None => loop {
@@ -174,15 +203,12 @@ impl Manifest {
                     source: base.join(page.file.get_ref()),
                     prefix,
                     assigned,
+                    alphabet: page_alphabet,
+                    kind,
                 }
-            })
-            .collect();
-        Ok(Manifest {
-            path: path.to_path_buf(),
-            url: raw.url.into_inner(),
-            alphabet: raw.alphabet.map(|a| a.into_inner()),
-            pages,
-        })
+            });
+        }
+        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, pages })
     }
 
     /// A page's address: the url template with its prefix.

@@ -7,6 +7,7 @@ use crate::batch::manifest::Manifest;
 use crate::batch::{already_done, resolve_placeholders};
 use crate::engine::{self, EngineOptions};
 use crate::input::Content;
+use crate::kind::FileKind;
 use crate::output::{resolve::resolved_path, write_output, Destination};
 use crate::progress::{human_count, human_duration};
 use crate::signals::Signal;
@@ -28,6 +29,12 @@ struct PageReport {
     prefix: String,
     prefix_assigned: bool,
     address: String,
+    /// The page's alphabet, and the kind of file that chose it by default (absent from
+    /// reports of versions before them).
+    #[serde(default)]
+    alphabet: String,
+    #[serde(rename = "for", default)]
+    for_kind: FileKind,
     md5: String,
     suffix_len: usize,
     /// Candidates the search tested, in the run that made the page.
@@ -42,18 +49,24 @@ struct PageReport {
 #[derive(Debug, Serialize, Deserialize)]
 struct BatchReport {
     manifest: PathBuf,
-    alphabet: String,
     backend: String,
     pages: Vec<PageReport>,
 }
 
 pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
     let manifest = Manifest::load(&args.manifest)?;
-    let alphabet = match (&args.alphabet, &manifest.alphabet) {
-        (Some(a), _) => a.clone(),
-        (None, Some(name)) => Alphabet::parse(name).map_err(|e| anyhow::anyhow!("{}: {e}", args.manifest.display()))?,
-        (None, None) => Alphabet::whitespace(),
-    };
+    // --alphabet, else the page's, else the manifest's, else the default for the page's kind.
+    let alphabets: Vec<Alphabet> = manifest
+        .pages
+        .iter()
+        .map(|page| {
+            args.alphabet
+                .clone()
+                .or_else(|| page.alphabet.clone())
+                .or_else(|| manifest.alphabet.clone())
+                .unwrap_or_else(|| page.kind.kind.default_alphabet())
+        })
+        .collect();
     // Resolve every page before searching any: a bad placeholder fails in seconds, not hours.
     let resolved: Vec<Vec<u8>> = manifest
         .pages
@@ -74,13 +87,13 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
     // once, in the background, while the CPU already takes the first pages' ranges.
     let contents: Vec<Content> = resolved.iter().map(|bytes| Content::from_bytes(bytes)).collect();
     let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| Prefix::parse(&p.prefix)).collect::<Result<_, _>>()?;
-    for (content, prefix) in contents.iter().zip(&prefixes) {
-        session.devices.prepare(&engine::plan(content, prefix, &alphabet, &options)?);
+    for ((content, prefix), alphabet) in contents.iter().zip(&prefixes).zip(&alphabets) {
+        session.devices.prepare(&engine::plan(content, prefix, alphabet, &options)?);
     }
     let mut pages = Vec::new();
     let total = manifest.pages.len();
     for (n, (page, output)) in manifest.pages.iter().zip(&outputs).enumerate() {
-        let (content, prefix, bytes) = (&contents[n], &prefixes[n], &resolved[n]);
+        let (content, prefix, bytes, alphabet) = (&contents[n], &prefixes[n], &resolved[n], &alphabets[n]);
         if let Some(dir) = output.parent() {
             std::fs::create_dir_all(dir).map_err(|e| crate::io_error::at("create", dir, &e))?;
         }
@@ -92,13 +105,15 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
             prefix: page.prefix.clone(),
             prefix_assigned: page.assigned,
             address: manifest.address(page),
+            alphabet: alphabet.name().into(),
+            for_kind: page.kind.kind,
             md5: String::new(),
             suffix_len: 0,
             candidates: 0,
             seconds: 0.0,
             skipped: false,
         };
-        if let Some(done) = already_done(output, bytes, prefix, &alphabet) {
+        if let Some(done) = already_done(output, bytes, prefix, alphabet) {
             session.say(format!("[{}/{total}] {}: already done", n + 1, page.name));
             entry.md5 = hex(&done.md5);
             entry.suffix_len = done.suffix_len;
@@ -115,7 +130,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
             (Vec::new(), unchanged)
         } else {
             let label = format!("[{}/{total}] {} · ", n + 1, page.name);
-            let run = session.search(content, prefix, &alphabet, &options, label, &mut |_| {})?;
+            let run = session.search(content, prefix, alphabet, &options, label, &mut |_| {})?;
             let found = match run.outcome {
                 Outcome::Found(found) => found,
                 Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
@@ -135,12 +150,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
         entry.seconds = started.elapsed().as_secs_f64();
         pages.push(entry);
     }
-    let report = BatchReport {
-        manifest: manifest.path.clone(),
-        alphabet: alphabet.name().into(),
-        backend: session.devices.describe(),
-        pages,
-    };
+    let report = BatchReport { manifest: manifest.path.clone(), backend: session.devices.describe(), pages };
     let text = serde_json::to_string_pretty(&report)?;
     crate::output::write_file_atomically(&report_path, text.as_bytes())?;
     if args.report.json {

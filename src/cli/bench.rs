@@ -33,27 +33,33 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<i32> {
     if let Some(note) = note {
         crate::stdio::say(format!("ghostsum: {note}"));
     }
-    let probe = RateProbe { content_len: args.content_bytes, bits: 32, fast_layout: args.fast_layout };
+    let probe = RateProbe {
+        content_len: args.content_bytes,
+        alphabet: args.alphabet.clone(),
+        bits: 32,
+        fast_layout: args.fast_layout,
+    };
     let layout = probe.layout();
     if !args.json {
         print_line(format!(
-            "layout: {} bytes of content + {} whitespace symbols; {} MD5 steps per candidate (a full MD5 is 64)",
+            "layout: {} bytes of content + {} {} symbols; {} MD5 steps per candidate (a full MD5 is 64)",
             args.content_bytes,
             layout.suffix_len,
+            args.alphabet,
             layout.steps_per_candidate()
         ))?;
     }
     let ids: Vec<usize> = devices.live().collect();
     let seconds = args.seconds.0;
     // Warm-up: threads, caches, clocks, shader compilation, a GPU's dispatch size.
-    measure(&devices, &ids, probe, (seconds / 5.0).clamp(0.1, 1.0)).map_err(SearchError::into_error)?;
+    measure(&devices, &ids, &probe, (seconds / 5.0).clamp(0.1, 1.0)).map_err(SearchError::into_error)?;
     let mut runs = Vec::new();
     for &id in &ids {
-        let (measured, took) = measure(&devices, &[id], probe, seconds).map_err(SearchError::into_error)?;
+        let (measured, took) = measure(&devices, &[id], &probe, seconds).map_err(SearchError::into_error)?;
         runs.push(Run { together: false, devices: measured, seconds: took });
     }
     if ids.len() > 1 {
-        let (measured, took) = measure(&devices, &ids, probe, seconds).map_err(SearchError::into_error)?;
+        let (measured, took) = measure(&devices, &ids, &probe, seconds).map_err(SearchError::into_error)?;
         runs.push(Run { together: true, devices: measured, seconds: took });
     }
     let infos = devices.infos();

@@ -284,6 +284,9 @@ pub struct BenchArgs {
     /// Measure the --fast-layout layout of that content instead of the shortest one.
     #[arg(long)]
     pub fast_layout: bool,
+    /// The suffix alphabet of the measured search (its size and width decide the layout).
+    #[arg(short, long, default_value = "space-tab-lf", value_name = "NAME")]
+    pub alphabet: Alphabet,
     /// One JSON object per run on stdout.
     #[arg(long)]
     pub json: bool,

@@ -72,7 +72,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
 
     let session = Session::open(&args.engine, &args.report)?;
     session.say(format!("ghostsum: searching on {}; alphabet {alphabet} ({reason})", session.describe()));
-    refuse_if_too_long(prefix, content.len, args.engine.fast_layout, shard, &session, args.force)?;
+    refuse_if_too_long(prefix, content.len, &alphabet, args.engine.fast_layout, shard, &session, args.force)?;
 
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
@@ -257,6 +257,7 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
 fn refuse_if_too_long(
     prefix: &Prefix,
     content_len: u64,
+    alphabet: &Alphabet,
     fast_layout: bool,
     shard: Option<Shard>,
     session: &Session,
@@ -266,9 +267,14 @@ fn refuse_if_too_long(
         return Ok(());
     }
     // Measured on this search's own layout (its speed depends on where the suffix falls).
-    let probe = engine::RateProbe { content_len: (content_len % 64) as usize + 64, bits: prefix.bits(), fast_layout };
+    let probe = engine::RateProbe {
+        content_len: (content_len % 64) as usize + 64,
+        alphabet: alphabet.clone(),
+        bits: prefix.bits(),
+        fast_layout,
+    };
     let ids: Vec<_> = session.devices.live().collect();
-    let (measured, seconds) = engine::measure(&session.devices, &ids, probe, 0.3).map_err(SearchError::into_error)?;
+    let (measured, seconds) = engine::measure(&session.devices, &ids, &probe, 0.3).map_err(SearchError::into_error)?;
     let rate = measured.iter().map(|m| m.candidates).sum::<u64>() as f64 / seconds;
     let (candidates, whose) = match shard {
         Some(s) => {

@@ -4,7 +4,8 @@ look at files with. Nothing in it is asserted by hand: every cell compares what 
 shows for a file with what it shows for the same file plus a suffix.
 
 Viewers (what is compared):
-  cat, less, vim --clean, nano   the terminal screen through tmux capture-pane, colours and
+  cat, less, vim --clean, nano   the terminal screen (for cat, with its scrollback) through
+                                 tmux capture-pane, colours and
                                  reverse video included (Unicode format characters, which a
                                  terminal draws as nothing, left out); also left out: the viewer's own status
                                  lines (less's prompt, vim's message line, nano's title, status
@@ -218,6 +219,13 @@ class Tmux:
                               capture_output=True, text=True, check=check).stdout
 
     def screen(self, viewer: str, path: Path) -> str:
+        # A busy machine can starve the first try; a second one starts afresh.
+        try:
+            return self._screen(viewer, path)
+        except TimeoutError:
+            return self._screen(viewer, path)
+
+    def _screen(self, viewer: str, path: Path) -> str:
         with self.lock:
             self.counter += 1
             name = f"s{self.counter}"
@@ -232,16 +240,18 @@ class Tmux:
                   f"{command} {path.name}; sleep 100")
         try:
             # Wait until the screen holds something and has stopped changing.
-            last, stable, deadline = None, 0, time.monotonic() + 10
+            last, stable, deadline = None, 0, time.monotonic() + 20
             while time.monotonic() < deadline:
                 time.sleep(0.05)
                 # -N keeps trailing spaces: a coloured blank at a line's end is something shown.
-                shot = self.tmux("capture-pane", "-e", "-N", "-p", "-t", name)
+                # cat's text may have scrolled up past the screen: its scrollback counts too.
+                history = ["-S", "-"] if viewer == "cat" else []
+                shot = self.tmux("capture-pane", "-e", "-N", "-p", *history, "-t", name)
                 stable = stable + 1 if shot == last and shot.strip() else 0
                 last = shot
                 if stable >= 5:
                     return shot
-            raise RuntimeError(f"{viewer} on {path}: the screen never settled")
+            raise TimeoutError(f"{viewer} on {path}: the screen never settled: {last!r}")
         finally:
             self.tmux("kill-session", "-t", name, check=False)
 
@@ -538,7 +548,10 @@ class Looker:
                 (d / "page.html").write_text(page, encoding="utf-8")
                 url = f"{self.site.base}/{d.name}/page.html"
             shot = d / "shot.png"
-            shot.write_bytes(self.chromium.screenshot(url))
+            try:
+                shot.write_bytes(self.chromium.screenshot(url))
+            except RuntimeError as e:
+                return f"not shown: {e} (Chromium downloads text it takes for binary)"
             return Picture(shot)
         return meaning(viewer, path, data)
 
@@ -551,6 +564,8 @@ class Looker:
         if viewer in SCREENS:
             return screen_difference(before, after)
         if viewer.startswith("chromium-"):
+            if isinstance(after, str) or isinstance(before, str):
+                return after if isinstance(after, str) else before
             w, h, a = png_pixels(before.path)
             w2, h2, b = png_pixels(after.path)
             if (w, h) != (w2, h2):
@@ -688,6 +703,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write every measurement as JSON here")
     parser.add_argument("--jobs", type=int, default=3, help="looks in parallel (default 3)")
     args = parser.parse_args()
+    args.ghostsum = str(Path(args.ghostsum).resolve())
 
     missing = [t for t in ("tmux", "less", "vim", "nano", "cmark-gfm", "git", "bash") if not shutil.which(t)]
     try:
