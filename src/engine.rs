@@ -179,16 +179,10 @@ fn run_work(
     if ids.is_empty() {
         return Err(SearchError::Backend("no device is left to search on; try --backend cpu".into()).into());
     }
-    let work = Arc::new(SearchWork::new(
-        layout.clone(),
-        prefix.clone(),
-        content,
-        line_fit,
-        indices,
-        control.clone(),
-        devices.infos(),
-        ids.len(),
-    ));
+    let work = Arc::new(
+        SearchWork::new(layout.clone(), prefix.clone(), content, indices, control.clone(), devices.infos(), ids.len())
+            .with_line_fit(line_fit),
+    );
     devices.start(&work, ids);
     let mut reported = None;
     loop {

@@ -144,13 +144,18 @@ pub enum WorkOutcome {
 }
 
 impl SearchWork {
+    /// The same search, passing over hits whose suffix lines `fit` refuses (see [`LineFit`]).
+    pub fn with_line_fit(mut self, fit: LineFit) -> Self {
+        self.line_fit = fit;
+        self
+    }
+
     /// A search over candidate indices `indices` (from the start of the first mid unit that
     /// holds `indices.start`), on devices described by `infos`, of which `live` take part.
     pub fn new(
         layout: Layout,
         prefix: Prefix,
         content: &crate::input::Content,
-        line_fit: LineFit,
         indices: Range<u128>,
         control: Arc<super::Control>,
         infos: Vec<DeviceInfo>,
@@ -163,7 +168,7 @@ impl SearchWork {
         SearchWork {
             layout,
             prefix,
-            line_fit,
+            line_fit: LineFit::ANY,
             content_midstate: content.midstate,
             content_tail: content.tail.clone(),
             first,
@@ -389,16 +394,7 @@ mod tests {
             .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
             .collect();
         let prefix = Prefix::parse(prefix).unwrap();
-        SearchWork::new(
-            layout,
-            prefix,
-            &content,
-            LineFit::ANY,
-            indices,
-            Arc::new(Control::for_devices(devices)),
-            infos,
-            devices,
-        )
+        SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, devices)
     }
 
     #[test]

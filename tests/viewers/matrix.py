@@ -323,6 +323,8 @@ class Picture:
         self.data = zlib.decompress(b"".join(idat[1:]))
 
     def __eq__(self, other):
+        if not isinstance(other, Picture):
+            return False
         if (self.header, self.data) == (other.header, other.data):
             return True
         return png_pixels(self.path) == png_pixels(other.path)
