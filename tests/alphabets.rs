@@ -93,7 +93,7 @@ fn verify_strict_names_a_symbol_a_viewer_shows() {
     let f = file.to_str().unwrap();
     let plain = ghostsum().args(["verify", f, "-p", "a"]).assert().success();
     let text = String::from_utf8_lossy(&plain.get_output().stdout).to_string();
-    assert!(text.contains("visible: VT shows as ^K in less, vim and nano in a text file (extension .txt)"), "{text}");
+    assert!(text.contains("visible: VT shows as ^K in less, vim and nano, and makes Chromium download the file as binary; it is a text file (extension .txt)"), "{text}");
     let strict = ghostsum().args(["verify", f, "-p", "a", "--strict"]).assert().code(1);
     let text = String::from_utf8_lossy(&strict.get_output().stdout).to_string();
     assert!(text.contains("FAILED (--strict: VT shows as ^K in less, vim and nano"), "{text}");

@@ -20,11 +20,22 @@ pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
                 })
             })
             .collect();
+        let mut symbols: Vec<Vec<u8>> = Vec::new();
+        for a in Alphabet::named() {
+            symbols.extend(a.symbols().iter().filter(|s| !symbols.contains(s)).cloned().collect::<Vec<_>>());
+        }
         let kinds: Vec<_> = FileKind::ALL
             .iter()
-            .map(|k| {
+            .map(|&k| {
+                // What verify --strict says of each symbol in this kind of file (checked against
+                // the measurement by tests/viewers/matrix.py).
+                let shows: serde_json::Map<String, serde_json::Value> = symbols
+                    .iter()
+                    .filter_map(|s| crate::kind::shows(k, s).map(|why| (hex(s), why.into())))
+                    .collect();
                 serde_json::json!({
                     "kind": k.name(), "extensions": k.extensions(), "alphabet": k.default_alphabet().name(), "why": k.why(),
+                    "shows": shows,
                 })
             })
             .collect();

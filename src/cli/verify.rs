@@ -29,7 +29,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     // What --strict asks: the file is its content plus a suffix no viewer of its kind shows.
     let why_not = match &original {
         Some(Extension::Other(why)) => Some(why.clone()),
-        _ if !shown.is_empty() => Some(format!("{} in a {a_kind}", shown.join("; "))),
+        _ if !shown.is_empty() => Some(format!("{}; it is a {a_kind}", shown.join("; "))),
         Some(Extension::Symbols(_)) => None,
         None => {
             let total = trailing.iter().sum::<u64>();
@@ -66,7 +66,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
         };
         print_line(format!("{name}: suffix: {suffix}"))?;
         if !shown.is_empty() && !args.strict {
-            print_line(format!("{name}: visible: {} in a {a_kind}", shown.join("; ")))?;
+            print_line(format!("{name}: visible: {}; it is a {a_kind}", shown.join("; ")))?;
         }
         if !matches && symbols.looks_trimmed(&trailing) {
             print_line(format!(
@@ -74,7 +74,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
                  whitespace fix (git apply --whitespace=fix) or a server that strips trailing blanks may \
                  have removed it; keep the file out of them (EditorConfig trim_trailing_whitespace = \
                  false, .gitattributes '{} -whitespace'), or search again with --alphabet zero-width, \
-                 which trimming keeps (but vim shows it)",
+                 which trimming and git keep (but vim shows it)",
                 args.file.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
             ))?;
         }

@@ -20,8 +20,12 @@ Viewers (what is compared):
                                  the parsed meaning (ast.dump, json, tomllib, PyYAML)
   shell-run                      what sh and bash print, and their exit status
   markdown-html                  cmark-gfm's HTML, whitespace aside
-And, reported but not used to choose (what survives): git diff --check, git apply
---whitespace=fix, and trim-trailing-whitespace on save (EditorConfig's rule, run in vim).
+Reported but not used to choose: nano with Debian's /etc/nanorc (its syntax colouring marks
+trailing whitespace in .sh, .py, .json, .yaml and spaces before tabs elsewhere: a lint that no
+whitespace suffix can pass), and what survives: git diff --check, git apply --whitespace=fix
+and trim-trailing-whitespace on save (EditorConfig's rule, run in vim).
+Lines wider than the screen, which nano marks with '>', are kept out by ghostsum itself
+(src/line_fit.rs); the real searches below check that too.
 
 Usage (from the project root, after `cargo build --release`):
   tests/viewers/matrix.py --ghostsum target/release/ghostsum            # choose and check
@@ -641,16 +645,16 @@ def survival(work: Path, original: bytes, suffixed: bytes) -> dict:
     f.write_bytes(suffixed)
     out = {}
     check = git("diff", "--check")
-    out["git-diff-check"] = None if check.returncode == 0 else "flagged: " + (
-        check.stdout.decode(errors="replace").splitlines() or ["?"])[0].split(": ", 1)[-1]
+    out["git-diff-check"] = None if check.returncode == 0 else "flagged"
     patch = git("diff", "--binary").stdout
     git("checkout", "-q", "note.txt")
     git("apply", "--whitespace=fix", input=patch)
-    out["git-apply-fix"] = None if f.read_bytes() == suffixed else "the suffix is changed"
+    out["git-apply-fix"] = None if f.read_bytes() == suffixed else "changed"
     f.write_bytes(suffixed)
-    subprocess.run(["vim", "--clean", "-es", "-c", r"%s/\s\+$//e", "-c", "wq", str(f)],
+    # EditorConfig's trim_trailing_whitespace as vim applies it, and nothing else.
+    subprocess.run(["vim", "--clean", "-es", "-c", "set nofixendofline", "-c", r"%s/\s\+$//e", "-c", "wq", str(f)],
                    capture_output=True, timeout=30)
-    out["trim-on-save"] = None if f.read_bytes() == suffixed else "the suffix is changed"
+    out["trim-on-save"] = None if f.read_bytes() == suffixed else "changed"
     return out
 
 
@@ -727,6 +731,7 @@ def main() -> int:
         pool += [s for s in symbols if s not in pool]
     pool_names = {s: symbol_name(s) for s in pool}
     defaults = {k["kind"]: k["alphabet"] for k in table["kinds"]}
+    claimed_visible = {k["kind"]: {bytes.fromhex(h) for h in k["shows"]} for k in table["kinds"]}
     if set(defaults) != set(KIND_VIEWERS):
         print(f"matrix.py: ghostsum's kinds {sorted(defaults)} are not the matrix's {sorted(KIND_VIEWERS)}",
               file=sys.stderr)
@@ -755,6 +760,10 @@ def main() -> int:
                              "pairs_show": witness and f"{witness[0]}: {witness[1]}",
                              "real_search_shows": real, "excluded": excluded,
                              "lint": lint and f"{lint[0]}: {lint[1]}"})
+                measured_visible = {s for s, v in c["shows"].items() if v}
+                if measured_visible != claimed_visible[kind]:
+                    failures.append(f"{kind}: verify --strict calls {symbols_label(sorted(claimed_visible[kind]))} visible, "
+                                    f"the matrix measured {symbols_label(sorted(measured_visible))}")
                 if not agree:
                     failures.append(f"{kind}: ghostsum's default {defaults[kind]} ({symbols_label(default)}) "
                                     f"is not the measured choice ({symbols_label(measured)})")
@@ -819,11 +828,28 @@ def full_matrix(looker, named, pool_executor) -> dict:
         for s in symbols:
             alone = first_showing(looker, kind, s * 3, [viewer])
             if alone:
-                culprits.append(f"{symbol_name(s)} ({alone[1]})")
-        return "; ".join(culprits) or f"the mix: {shown[1]}"
+                culprits.append(f"{symbol_name(s)}: {short(alone[1])}")
+        return "; ".join(culprits) or f"the mix: {short(shown[1])}"
     jobs = {(name, viewer): pool_executor.submit(cell, name, viewer, kind)
             for name in named for viewer, kind in MATRIX_COLUMNS}
     return {name: {viewer: jobs[(name, viewer)].result() for viewer, _ in MATRIX_COLUMNS} for name in named}
+
+
+def short(shown: str) -> str:
+    """What shows, in a few words for a table cell."""
+    shown = re.sub(r" \((no )?final newline\)$", "", shown)
+    m = re.match(r'"(.*)" on line \d+$', shown)
+    if m:
+        return f"`{m.group(1)[:12]}`"
+    if "Chromium downloads" in shown:
+        return "downloaded, not shown"
+    m = re.match(r"(\d+) pixels differ", shown)
+    if m:
+        return f"{m.group(1)} px"
+    m = re.match(r"error: (\w+)", shown)
+    if m:
+        return m.group(1) if m.group(1) != "sh" else "not found"
+    return shown
 
 
 def versions(binary) -> dict:
@@ -856,7 +882,7 @@ def markdown(report, named, defaults) -> str:
         head = [c for c, _ in MATRIX_COLUMNS] + SURVIVAL_COLUMNS
         lines += ["| alphabet | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
         for name, row in report["matrix"].items():
-            cellv = [("invisible" if row[c] is None else "**shows**: " + row[c]) for c, _ in MATRIX_COLUMNS]
+            cellv = [("invisible" if row[c] is None else "**shows** " + row[c]) for c, _ in MATRIX_COLUMNS]
             cellv += [("kept" if report["survival"][name][c] is None else report["survival"][name][c])
                       for c in SURVIVAL_COLUMNS]
             lines.append(f"| `{name}` ({symbols_label(named[name])}) | " + " | ".join(cellv) + " |")
@@ -865,8 +891,9 @@ def markdown(report, named, defaults) -> str:
               "|---|---|---|---|---|"]
     for row in report["choice"]:
         mark = "" if row["agree"] and not row["pairs_show"] and not row["real_search_shows"] else " **(FAILED)**"
-        excluded = "; ".join(f"{s}: {why}" for s, why in row["excluded"].items())
-        lint = row["lint"] or "nothing shows"
+        excluded = "; ".join(f"{s} ({why.split(':')[0]}: {short(why.split(': ', 1)[1])})"
+                             for s, why in row["excluded"].items())
+        lint = f"{short(row['lint'].split(': ', 1)[1])}" if row["lint"] else "nothing shows"
         lines.append(f"| {row['kind']} | {', '.join(row['measured'])} | `{row['default']}`{mark} | {excluded} | {lint} |")
     return "\n".join(lines) + "\n"
 
