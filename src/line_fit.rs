@@ -3,8 +3,10 @@
 //! spaces long enough to pass column 80 would show, even though each symbol is invisible
 //! (measured: tests/viewers/matrix.py). When the alphabet can start a new line, a hit whose
 //! suffix makes a line reach past column 79 is passed over and the search goes on to the next
-//! hit: about one hit in a few thousand for space-tab-lf after a final newline. Without LF in
-//! the alphabet the suffix is one line whatever happens, and nothing is checked.
+//! hit: about one hit in a few thousand for space-tab-lf after a final newline. A line the
+//! leading zero digits alone take past the limit is exempt (see [`LineFit::fits`]), so the
+//! check never refuses every hit. Without LF in the alphabet the suffix is one line whatever
+//! happens, and nothing is checked.
 
 use crate::alphabet::Alphabet;
 use crate::input::Content;
@@ -23,17 +25,25 @@ const LOOK_BACK: u64 = 1024;
 pub struct LineFit {
     /// The column the content ends at; `None` when nothing is checked.
     start_column: Option<u32>,
+    /// The symbol of digit 0 (up to 4 bytes) and its length: the high digits of every index
+    /// a search reaches.
+    zero: [u8; 4],
+    zero_len: usize,
 }
 
 impl LineFit {
     /// No check: every suffix fits.
-    pub const ANY: LineFit = LineFit { start_column: None };
+    pub const ANY: LineFit = LineFit { start_column: None, zero: [0; 4], zero_len: 0 };
 
     /// The check for suffixes of `alphabet` appended to `content`.
     pub fn for_content(content: &Content, alphabet: &Alphabet) -> anyhow::Result<LineFit> {
         if !alphabet.symbols().iter().any(|s| s == b"\n") {
             return Ok(LineFit::ANY);
         }
+        let mut zero = [0u8; 4];
+        let zero_symbol = alphabet.symbol(0);
+        zero[..zero_symbol.len()].copy_from_slice(zero_symbol);
+        let checked = |start_column| LineFit { start_column: Some(start_column), zero, zero_len: zero_symbol.len() };
         let from = content.len.saturating_sub(LOOK_BACK);
         let mut last = Vec::new();
         content
@@ -42,16 +52,25 @@ impl LineFit {
             .map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
         let line = match last.iter().rposition(|&b| b == b'\n') {
             Some(lf) => &last[lf + 1..],
-            None if from > 0 => return Ok(LineFit { start_column: Some(u32::MAX) }),
+            None if from > 0 => return Ok(checked(u32::MAX)),
             None => &last[..],
         };
-        Ok(LineFit { start_column: Some(columns_after(0, line)) })
+        Ok(checked(columns_after(0, line)))
     }
 
-    /// True when no line that `suffix` adds to, or starts, ends past [`MAX_COLUMNS`]. The
-    /// content's own last line may already be wider: the suffix only adds blanks to it.
+    /// True when no line that `suffix` adds to, or starts, ends past [`MAX_COLUMNS`].
+    ///
+    /// The line the suffix continues is exempt when it is past the limit already, or when the
+    /// suffix's leading zero digits alone take it there: a candidate's most significant digits
+    /// are zeros (spaces, in the named alphabets) for every index a search reaches, so they are
+    /// the same in every hit, and refusing them would refuse every hit and never end. Such a
+    /// line shows as it would anyway; only the lines the suffix starts are then kept within the
+    /// limit.
     pub fn fits(&self, suffix: &[u8]) -> bool {
         let Some(start) = self.start_column else { return true };
+        let zero = &self.zero[..self.zero_len];
+        let leading = suffix.chunks(zero.len()).take_while(|c| *c == zero).count() * zero.len();
+        let first_line_lost = zero != b"\n" && columns_after(start, &suffix[..leading]) > MAX_COLUMNS;
         let mut column = start;
         let mut widest = 0;
         let mut first_line = true;
@@ -62,7 +81,7 @@ impl LineFit {
                 continue;
             }
             column = columns_after(column, &[byte]);
-            if !(first_line && start > MAX_COLUMNS) {
+            if !(first_line && first_line_lost) {
                 widest = widest.max(column);
             }
         }
@@ -105,6 +124,20 @@ mod tests {
         assert!(!long.fits(b"\n\t\t\t\t\t\t\t\t\t\t"));
         let very_long = fit(&[b'x'; 5000]);
         assert!(very_long.fits(b"\t\t\t\t\t\t\t\t\t\t\t"));
+        // Leading spaces that reach past the limit by themselves are in every hit: the line
+        // is lost whatever the rest, and the hit is not refused for it.
+        let sixty = fit(&[b'x'; 60]);
+        assert!(sixty.fits(&[b" ".repeat(25), b"\t\t\n  ".to_vec()].concat()));
+        assert!(!sixty.fits(&[b" ".repeat(15), b"\t\t\n  ".to_vec()].concat()));
+        assert!(!sixty.fits(&[b" ".repeat(25), b"\n".to_vec(), b"\t".repeat(10)].concat()));
+    }
+
+    #[test]
+    fn a_leading_run_of_tabs_as_digit_zero_is_exempt_too() {
+        let tabs = Alphabet::parse("bytes:09,0a").unwrap();
+        let f = LineFit::for_content(&Content::from_bytes(b"x\n"), &tabs).unwrap();
+        assert!(f.fits(&[b"\t".repeat(12), b"\n\t".to_vec()].concat()));
+        assert!(!f.fits(&[b"\t".repeat(2), b"\n".to_vec(), b"\t".repeat(10)].concat()));
     }
 
     #[test]

@@ -83,7 +83,9 @@ fn same_output_for_any_thread_count() {
 fn long_prefixes_check_every_state_word() {
     // 9+ digits constrain B too: kernels match on A alone, and the full check must both
     // accept the real hit and reject a candidate whose A matches but B does not.
-    let bytes = b"twelve digits, found at index five";
+    // Ends in a newline: the suffix of index 5 is a run of spaces and a tab, which after the
+    // 34 columns of the text would pass column 79 (src/line_fit.rs) and be passed over.
+    let bytes = b"twelve digits, found at index five\n";
     let content = Content::from_bytes(bytes);
     let alphabet = Alphabet::whitespace();
     let layout =

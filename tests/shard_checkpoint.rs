@@ -72,7 +72,7 @@ fn shard_exit_codes_and_environment() {
     let run = |shard_args: &[&str], envs: &[(&str, &str)]| {
         let mut cmd = Command::cargo_bin("ghostsum").unwrap();
         cmd.args(["search", input.to_str().unwrap(), "-p", &prefix, "-o", out.to_str().unwrap(), "-q", "--json"])
-            .args(["-b", "cpu", "--shard"])
+            .args(["-b", "cpu", "--alphabet", "whitespace", "--shard"])
             .args(shard_args)
             .envs(envs.iter().copied());
         cmd.assert()
