@@ -92,8 +92,11 @@ struct SuffixSymbols {
 impl SuffixSymbols {
     fn new(alphabet: Option<&Alphabet>) -> Self {
         let mut symbols: Vec<Vec<u8>> = Vec::new();
-        let every = Alphabet::named();
-        for a in alphabet.into_iter().chain(if alphabet.is_some() { &[][..] } else { &every[..] }) {
+        let alphabets = match alphabet {
+            Some(a) => vec![a.clone()],
+            None => Alphabet::named(),
+        };
+        for a in &alphabets {
             for s in a.symbols() {
                 if !symbols.contains(s) {
                     symbols.push(s.clone());
