@@ -707,7 +707,8 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="every named alphabet against every viewer")
     parser.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
     parser.add_argument("--json", type=Path, help="write every measurement as JSON here")
-    parser.add_argument("--jobs", type=int, default=3, help="looks in parallel (default 3)")
+    parser.add_argument("--jobs", type=int, default=6,
+                        help="looks in parallel (default 6: most of a look is waiting for a screen to settle)")
     args = parser.parse_args()
     args.ghostsum = str(Path(args.ghostsum).resolve())
 
@@ -746,31 +747,32 @@ def main() -> int:
         looker = Looker(work)
         try:
             choice = choose(looker, pool, pool_names, pool_executor)
-            rows = []
-            for kind, c in choice.items():
-                default = named[defaults[kind]]
+            def row(kind):
+                c = choice[kind]
                 measured = c["symbols"]
                 witness = first_showing(looker, kind, pair_witness(measured), KIND_VIEWERS[kind]) if measured else None
                 real = real_search(looker, args.ghostsum, kind, work)
                 lint = first_showing(looker, kind, pair_witness(measured), LINTS) if measured else None
-                agree = sorted(default) == sorted(measured)
                 excluded = {pool_names[s]: f"{v[0]}: {v[1]}" for s, v in c["shows"].items() if v}
-                rows.append({"kind": kind, "measured": [pool_names[s] for s in measured],
-                             "default": defaults[kind], "agree": agree,
-                             "pairs_show": witness and f"{witness[0]}: {witness[1]}",
-                             "real_search_shows": real, "excluded": excluded,
-                             "lint": lint and f"{lint[0]}: {lint[1]}"})
-                measured_visible = {s for s, v in c["shows"].items() if v}
+                return {"kind": kind, "measured": [pool_names[s] for s in measured],
+                        "default": defaults[kind], "agree": sorted(named[defaults[kind]]) == sorted(measured),
+                        "pairs_show": witness and f"{witness[0]}: {witness[1]}",
+                        "real_search_shows": real, "excluded": excluded,
+                        "lint": lint and f"{lint[0]}: {lint[1]}"}
+            rows = list(pool_executor.map(row, choice))
+            for r in rows:
+                kind, measured = r["kind"], choice[r["kind"]]["symbols"]
+                measured_visible = {s for s, v in choice[kind]["shows"].items() if v}
                 if measured_visible != claimed_visible[kind]:
                     failures.append(f"{kind}: verify --strict calls {symbols_label(sorted(claimed_visible[kind]))} visible, "
                                     f"the matrix measured {symbols_label(sorted(measured_visible))}")
-                if not agree:
-                    failures.append(f"{kind}: ghostsum's default {defaults[kind]} ({symbols_label(default)}) "
+                if not r["agree"]:
+                    failures.append(f"{kind}: ghostsum's default {r['default']} ({symbols_label(named[r['default']])}) "
                                     f"is not the measured choice ({symbols_label(measured)})")
-                if witness:
-                    failures.append(f"{kind}: a suffix of every pair of {symbols_label(measured)} shows in {witness[0]}: {witness[1]}")
-                if real:
-                    failures.append(f"{kind}: ghostsum search's default output {real}")
+                if r["pairs_show"]:
+                    failures.append(f"{kind}: a suffix of every pair of {symbols_label(measured)} shows in {r['pairs_show']}")
+                if r["real_search_shows"]:
+                    failures.append(f"{kind}: ghostsum search's default output {r['real_search_shows']}")
             report["choice"] = rows
             if args.full:
                 report["matrix"] = full_matrix(looker, named, pool_executor)
