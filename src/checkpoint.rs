@@ -78,6 +78,17 @@ impl CheckpointFile {
             (a.shard != b.shard, "shard"),
             (a.fast_layout != b.fast_layout, "layout (--fast-layout)"),
         ];
+        if a.alphabet != b.alphabet && differs[..3].iter().all(|(d, _)| !d) {
+            // The same search in every other way: most likely one started before the default
+            // alphabet became the kind's (or with another --alphabet), and it can go on.
+            anyhow::bail!(
+                "checkpoint {} was saved by a search with --alphabet {} (this one uses {}); pass --alphabet {} to resume it, or delete it to start over",
+                self.path.display(),
+                a.alphabet,
+                b.alphabet,
+                a.alphabet
+            );
+        }
         if let Some((_, what)) = differs.iter().find(|(d, _)| *d) {
             anyhow::bail!(
                 "checkpoint {} belongs to a search with a different {what}; delete it to start over, or choose another --checkpoint file",
@@ -133,7 +144,11 @@ mod tests {
             CheckpointFile::new(&path, search("ab", "c0ffee", "whitespace", Shard::new(0, 2), false)),
             CheckpointFile::new(&path, search("ab", "c0ffee", "whitespace", None, true)),
         ] {
-            assert!(other.load().unwrap_err().to_string().contains("different"));
+            let refused = other.load().unwrap_err().to_string();
+            assert!(
+                refused.contains("different") || refused.contains("pass --alphabet whitespace to resume"),
+                "{refused}"
+            );
         }
         std::fs::write(&path, "garbage").unwrap();
         assert!(cp.load().is_err());

@@ -197,7 +197,7 @@ fn a_checkpoint_of_another_search_is_refused() {
     cp.save(ghostsum::engine::Position { suffix_len: 15, next_index: 1000 }).unwrap();
     let cases = [
         ("abce", "whitespace", "", "different prefix"),
-        ("abcd", "space-tab", "", "different alphabet"),
+        ("abcd", "space-tab", "", "saved by a search with --alphabet whitespace (this one uses space-tab); pass --alphabet whitespace to resume it"),
         ("abcd", "whitespace", "--fast-layout", "different layout"),
     ];
     for (prefix, alphabet, flag, what) in cases {
