@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from matrix import Chromium, Site, Tmux, cells  # noqa: E402
+from browser import Chromium, Site  # noqa: E402
+from terminal import Tmux, cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

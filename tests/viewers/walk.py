@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from matrix import Chromium, Picture, chromium_binary  # noqa: E402
+from browser import Chromium, Picture, Site, chromium_binary  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,7 +163,6 @@ _site = {}
 def chromium_site(work: Path) -> str:
     """A plain file server for the texts without their suffix, served as nginx serves pages."""
     if "base" not in _site:
-        from matrix import Site
         site = Site(work)
         _site["server"], _site["base"] = site, site.base
     return _site["base"]
