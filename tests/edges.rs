@@ -148,6 +148,37 @@ fn closed_standard_streams_are_errors_not_empty_files() {
 }
 
 #[test]
+fn standard_output_appended_to_the_input_is_refused() {
+    // `cat a >> a` refuses ("input file is output file"); so must ghostsum, or `a` grows until
+    // the disk is full. Through `>>`, `>` and a descriptor opened read-write alike.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a");
+    for redirect in [">>", "1<>"] {
+        std::fs::write(&input, "abc\n").unwrap();
+        let run = sh(&format!(
+            "exec '{}' search '{}' -p 12 -q -b cpu -o - {redirect} '{}'",
+            bin().display(),
+            input.display(),
+            input.display()
+        ));
+        assert_eq!(run.status.code(), Some(2), "{redirect}");
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(err.contains("standard output is the input") && err.lines().count() == 1, "{redirect}: {err}");
+        assert_eq!(std::fs::read(&input).unwrap(), b"abc\n", "{redirect}: the input changed");
+    }
+    // Standard output onto another file is still fine.
+    let other = dir.path().join("b");
+    let run = sh(&format!(
+        "exec '{}' search '{}' -p 12 -q -b cpu -o - > '{}'",
+        bin().display(),
+        input.display(),
+        other.display()
+    ));
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(md5sum(&other).starts_with("12"));
+}
+
+#[test]
 fn progress_without_a_terminal_is_a_plain_line_every_interval() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.txt");

@@ -219,7 +219,17 @@ fn destination(args: &SearchArgs) -> anyhow::Result<Destination> {
         return Ok(Destination::File(args.input.clone()));
     }
     match &args.output {
-        Some(p) if p == Path::new("-") => Ok(Destination::Stdout),
+        Some(p) if p == Path::new("-") => {
+            // `ghostsum search a -o - >> a` would read what it writes, and grow `a` without end
+            // (cat refuses the same: "input file is output file").
+            if !stdin && same_file(Path::new("/dev/stdout"), &args.input) {
+                anyhow::bail!(
+                    "standard output is the input {} itself; write to another file, or pass --in-place to rewrite it",
+                    args.input.display()
+                );
+            }
+            Ok(Destination::Stdout)
+        }
         Some(p) => {
             if !stdin && same_file(p, &args.input) {
                 anyhow::bail!("-o {} is the input itself; pass --in-place to rewrite it", p.display());
