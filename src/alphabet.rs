@@ -100,6 +100,20 @@ impl Alphabet {
         NAMED.iter().map(|(name, _)| Self::parse(name).expect("every NAMED alphabet parses")).collect()
     }
 
+    /// Every symbol of the named alphabets, once each, in [`NAMED`] order: the symbols a
+    /// suffix made by ghostsum can hold.
+    pub fn named_symbols() -> Vec<Vec<u8>> {
+        let mut symbols: Vec<Vec<u8>> = Vec::new();
+        for alphabet in Self::named() {
+            for symbol in alphabet.symbols {
+                if !symbols.contains(&symbol) {
+                    symbols.push(symbol);
+                }
+            }
+        }
+        symbols
+    }
+
     /// Parses `--alphabet`: a name from [`NAMED`] or `bytes:HEX,HEX,...`.
     pub fn parse(spec: &str) -> Result<Self, AlphabetError> {
         match spec {
@@ -144,11 +158,6 @@ impl Alphabet {
     /// Every symbol, in digit order.
     pub fn symbols(&self) -> &[Vec<u8>] {
         &self.symbols
-    }
-
-    /// How many whole symbols end `bytes` (counted back from its end).
-    pub fn trailing_symbols(&self, bytes: &[u8]) -> usize {
-        bytes.rchunks_exact(self.width()).take_while(|c| self.symbols.iter().any(|s| s == c)).count()
     }
 
     /// True when `bytes` is a whole number of this alphabet's symbols.
@@ -215,9 +224,8 @@ mod tests {
         let a = Alphabet::whitespace();
         assert!(a.spells(b" \t\n\x0b\x0c"));
         assert!(!a.spells(b" \r"));
-        assert_eq!(a.trailing_symbols(b"x \t\n"), 3);
-        assert_eq!(a.trailing_symbols(b" x"), 0);
-        let zw = Alphabet::zero_width();
-        assert_eq!(zw.trailing_symbols("a\u{200b}\u{2060}".as_bytes()), 2);
+        let every = Alphabet::named_symbols();
+        assert_eq!(every.len(), 9, "space, tab, LF, VT, FF and four zero-width: {every:?}");
+        assert_eq!(&every[..3], Alphabet::space_tab_lf().symbols());
     }
 }

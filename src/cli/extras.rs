@@ -9,7 +9,7 @@ use std::path::PathBuf;
 pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
     use crate::alphabet::{Alphabet, NAMED};
     use crate::kind::FileKind;
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    use crate::target::hex;
     if json {
         let alphabets: Vec<_> = Alphabet::named()
             .iter()
@@ -20,10 +20,7 @@ pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
                 })
             })
             .collect();
-        let mut symbols: Vec<Vec<u8>> = Vec::new();
-        for a in Alphabet::named() {
-            symbols.extend(a.symbols().iter().filter(|s| !symbols.contains(s)).cloned().collect::<Vec<_>>());
-        }
+        let symbols = Alphabet::named_symbols();
         let kinds: Vec<_> = FileKind::ALL
             .iter()
             .map(|&k| {

@@ -34,11 +34,12 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.checkpoint {
         check_checkpoint_path(path, &args.input, &destination)?;
     }
-    let output_path = match &destination {
-        Destination::File(path) => Some(path.as_path()),
-        _ => None,
+    // The kind from the input's name, else the output's (`-o notes.md` from standard input).
+    let named: Vec<&Path> = match &destination {
+        Destination::File(output) => vec![&args.input, output],
+        _ => vec![&args.input],
     };
-    let kind = ChosenKind::decide(args.kind.for_kind, &[&args.input, output_path.unwrap_or(Path::new("-"))]);
+    let kind = ChosenKind::decide(args.kind.for_kind, &named);
     let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
     let content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {

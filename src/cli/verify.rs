@@ -91,18 +91,10 @@ struct SuffixSymbols {
 
 impl SuffixSymbols {
     fn new(alphabet: Option<&Alphabet>) -> Self {
-        let mut symbols: Vec<Vec<u8>> = Vec::new();
-        let alphabets = match alphabet {
-            Some(a) => vec![a.clone()],
-            None => Alphabet::named(),
+        let symbols = match alphabet {
+            Some(a) => a.symbols().to_vec(),
+            None => Alphabet::named_symbols(),
         };
-        for a in &alphabets {
-            for s in a.symbols() {
-                if !symbols.contains(s) {
-                    symbols.push(s.clone());
-                }
-            }
-        }
         SuffixSymbols { alphabet: alphabet.cloned(), symbols }
     }
 
@@ -169,7 +161,7 @@ fn symbol_name(symbol: &[u8]) -> String {
         b"\x0c" => "FF".into(),
         _ => match std::str::from_utf8(symbol).ok().and_then(|s| s.chars().next().filter(|_| s.chars().count() == 1)) {
             Some(c) if !c.is_ascii() => format!("U+{:04X}", c as u32),
-            _ => symbol.iter().map(|b| format!("{b:02x}")).collect(),
+            _ => hex(symbol),
         },
     }
 }
@@ -237,5 +229,26 @@ fn extends_original(
             rest.len(),
             symbols.label()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peel_counts_whole_symbols_back_from_the_end() {
+        let whitespace = SuffixSymbols::new(Some(&Alphabet::whitespace()));
+        let mut counts = vec![0; whitespace.symbols.len()];
+        assert_eq!(whitespace.peel(b"x \t\n", &mut counts), 1);
+        assert_eq!(counts.iter().sum::<u64>(), 3);
+        let mut counts = vec![0; whitespace.symbols.len()];
+        assert_eq!(whitespace.peel(b" x", &mut counts), 2);
+        assert_eq!(counts.iter().sum::<u64>(), 0);
+        // Every named symbol at once: one-byte and three-byte ones mixed.
+        let every = SuffixSymbols::new(None);
+        let mut counts = vec![0; every.symbols.len()];
+        assert_eq!(every.peel("a\u{200b} \u{2060}\n".as_bytes(), &mut counts), 1);
+        assert_eq!(every.describe(&counts), "4 suffix symbols (8 bytes: space, LF, U+200B, U+2060)");
     }
 }

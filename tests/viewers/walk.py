@@ -102,6 +102,8 @@ def walk_adventure(ghostsum: str, work: Path, chromium: Chromium, alphabet: str 
     run(["sh", str(ROOT / "examples/web/publish.sh"), "out/ghostsum-report.json", "site"], cwd=work)
     os.chmod(work, 0o755)  # nginx's workers run as another user
     server = Nginx(work, port)
+    # The texts without their suffix, served as nginx serves the pages (text/plain, UTF-8).
+    unsuffixed = Site(work)
     try:
         start = next(p for p in report["pages"] if p["name"] == "start")
         pages = {p["prefix"]: p for p in report["pages"]}
@@ -142,7 +144,7 @@ def walk_adventure(ghostsum: str, work: Path, chromium: Chromium, alphabet: str 
             with_suffix = work / f"{prefix}.png"
             without = work / f"{prefix}.nosuffix.png"
             with_suffix.write_bytes(chromium.screenshot(url))
-            without.write_bytes(chromium.screenshot(f"{chromium_site(work)}/raw/{prefix}"))
+            without.write_bytes(chromium.screenshot(f"{unsuffixed.base}/raw/{prefix}"))
             if Picture(with_suffix) != Picture(without):
                 failures.append(f"{url}: the page's pixels differ from its text without the suffix")
         if len(seen) != len(report["pages"]):
@@ -154,18 +156,8 @@ def walk_adventure(ghostsum: str, work: Path, chromium: Chromium, alphabet: str 
             f"{p['name']}=/{p['prefix']} ({p['alphabet']}, suffix {p['suffix_len']})" for p in report["pages"]))
     finally:
         server.close()
+        unsuffixed.shutdown()
     return failures
-
-
-_site = {}
-
-
-def chromium_site(work: Path) -> str:
-    """A plain file server for the texts without their suffix, served as nginx serves pages."""
-    if "base" not in _site:
-        site = Site(work)
-        _site["server"], _site["base"] = site, site.base
-    return _site["base"]
 
 
 def markdown_links(ghostsum: str, work: Path) -> list[str]:
@@ -213,8 +205,6 @@ def main() -> int:
             failures = walk_adventure(args.ghostsum, work, chromium, args.alphabet) + markdown_links(args.ghostsum, work)
         finally:
             chromium.close()
-            if "server" in _site:
-                _site["server"].shutdown()
     for f in failures:
         print(f"FAILED: {f}", file=sys.stderr)
     print(f"walk: {0 if failures else 1} passed, {1 if failures else 0} failed")
