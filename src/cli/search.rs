@@ -256,7 +256,7 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
     }
     match resolve::resolve(path)? {
         resolve::Resolved::Replace { real, .. } => crate::output::probe_folder(resolve::parent_dir(&real)),
-        resolve::Resolved::WriteInto(_) => {
+        resolve::Resolved::WriteInto(_) | resolve::Resolved::Descriptor(_) => {
             anyhow::bail!("--checkpoint {} is not a regular file; choose a file name", path.display())
         }
     }

@@ -13,10 +13,11 @@
 
 mod replace;
 pub mod resolve;
+mod stream;
 
 use crate::input::Content;
 use crate::io_error;
-use crate::stdio::{self, ReaderGone, Stream};
+use crate::stdio::{self, Stream};
 use md5::{Digest, Md5};
 use resolve::Resolved;
 use std::io::{self, Read, Write};
@@ -50,7 +51,7 @@ impl Destination {
             Destination::File(path) => match resolve::resolve(path)? {
                 Resolved::Replace { real, .. } => probe_folder(resolve::parent_dir(&real)),
                 // Opening a FIFO now would wait for its reader; it is opened to write.
-                Resolved::WriteInto(_) => Ok(()),
+                Resolved::WriteInto(_) | Resolved::Descriptor(_) => Ok(()),
             },
         }
     }
@@ -64,59 +65,49 @@ pub fn probe_folder(dir: &Path) -> anyhow::Result<()> {
 
 /// Writes the content followed by the suffix, hashing what it writes: if the bytes do not
 /// hash to `expected_md5` (a regular input file changed under us), a replaced file is left
-/// as it was and the error says so.
+/// as it was, nothing reaches a stream, and the error says so.
 pub fn write_output(
     content: &Content,
     suffix: &[u8],
     destination: &Destination,
     expected_md5: &[u8; 16],
 ) -> anyhow::Result<()> {
-    let check = |digest: [u8; 16]| {
-        if &digest != expected_md5 {
-            anyhow::bail!(
-                "the input {} changed while ghostsum was searching; nothing was kept. Run it again once the file stops changing",
-                content.describe()
-            );
-        }
-        Ok(())
-    };
-    let mut source = content.reader();
     match destination {
         Destination::Stdout => {
             if stdio::closed_at_start(Stream::Stdout) {
                 return Err(stdio::closed_stdout_error().into());
             }
-            let mut out = io::stdout().lock();
-            let digest =
-                copy_hashed(&mut source, &mut out, suffix, content, "standard output").map_err(|e| match e
-                    .downcast_ref::<io::Error>()
-                {
-                    Some(io) if stdio::is_broken_pipe(io) => ReaderGone.into(),
-                    _ => e,
-                })?;
-            check(digest)
+            let stdout = stream::own_descriptor(1).map_err(|e| io_error::on("write to", "standard output", &e))?;
+            stream::write(content, suffix, expected_md5, stdout, "standard output")
         }
-        Destination::File(path) => match resolve::resolve(path)? {
-            Resolved::Replace { real, existing } => {
-                replace::replace_file(&real, existing.as_ref(), true, |file| {
-                    check(copy_hashed(&mut source, file, suffix, content, &path.display().to_string())?)
-                })?;
-                if let Some(links @ 2..) = existing.as_ref().map(replace::hard_links) {
-                    stdio::say(format!(
-                        "ghostsum: note: {} had {links} hard links; the other names keep the old content",
-                        path.display()
-                    ));
+        Destination::File(path) => {
+            let name = path.display().to_string();
+            match resolve::resolve(path)? {
+                Resolved::Replace { real, existing } => {
+                    replace::replace_file(&real, existing.as_ref(), true, |file| {
+                        let digest = copy_hashed(&mut content.reader(), file, suffix, content, &name)?;
+                        stream::check_unchanged(content, &digest, expected_md5)
+                    })?;
+                    if let Some(links @ 2..) = existing.as_ref().map(replace::hard_links) {
+                        stdio::say(format!(
+                            "ghostsum: note: {name} had {links} hard links; the other names keep the old content"
+                        ));
+                    }
+                    Ok(())
                 }
-                Ok(())
+                Resolved::WriteInto(target) => {
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&target)
+                        .map_err(|e| io_error::at("open", path, &e))?;
+                    stream::write(content, suffix, expected_md5, file, &name)
+                }
+                Resolved::Descriptor(fd) => {
+                    let file = stream::own_descriptor(fd).map_err(|e| io_error::at("write to", path, &e))?;
+                    stream::write(content, suffix, expected_md5, file, &name)
+                }
             }
-            Resolved::WriteInto(target) => {
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&target)
-                    .map_err(|e| io_error::at("open", path, &e))?;
-                check(copy_hashed(&mut source, &mut file, suffix, content, &path.display().to_string())?)
-            }
-        },
+        }
     }
 }
 
@@ -127,17 +118,15 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         Resolved::Replace { real, existing } => replace::replace_file(&real, existing.as_ref(), false, |file| {
             file.write_all(bytes).map_err(|e| io_error::at("write", path, &e))
         }),
-        Resolved::WriteInto(target) => std::fs::OpenOptions::new()
-            .write(true)
-            .open(&target)
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(|e| io_error::at("write", path, &e)),
+        Resolved::WriteInto(_) | Resolved::Descriptor(_) => {
+            anyhow::bail!("cannot write {}: it is not a regular file; give a file name", path.display())
+        }
     }
 }
 
 /// Copies `source` then `suffix` into `out`, a MiB at a time, stopping between MiBs when a
 /// stop signal comes. Returns the md-5 crate's digest of everything written.
-fn copy_hashed(
+pub(super) fn copy_hashed(
     source: &mut dyn Read,
     out: &mut dyn Write,
     suffix: &[u8],

@@ -17,14 +17,19 @@ pub enum Resolved {
         /// The file being replaced; None for a new one.
         existing: Option<Metadata>,
     },
-    /// A device, a FIFO or an open descriptor (`/dev/stdout`): opened and written into.
+    /// A device or a FIFO: opened and written into.
     WriteInto(PathBuf),
+    /// One of ghostsum's own open descriptors (`/dev/stdout`, `/dev/fd/3`): written into as
+    /// the shell set it up, at its offset and in its mode, so `>>` stays an append.
+    Descriptor(i32),
 }
 
 /// Looks the path up, following symlinks, and says what writing to it will do.
 pub fn resolve(path: &Path) -> anyhow::Result<Resolved> {
-    if through_descriptor_folder(path) {
-        return Ok(Resolved::WriteInto(path.to_path_buf()));
+    match through_descriptor_folder(path) {
+        Some(OpenDescriptor::Own(fd)) => return Ok(Resolved::Descriptor(fd)),
+        Some(OpenDescriptor::Other) => return Ok(Resolved::WriteInto(path.to_path_buf())),
+        None => {}
     }
     match fs::metadata(path) {
         Ok(meta) if meta.is_file() => {
@@ -83,22 +88,38 @@ pub fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// A path into a process's descriptor folder.
+#[derive(Debug, PartialEq, Eq)]
+enum OpenDescriptor {
+    /// One of ghostsum's own descriptors, by number.
+    Own(i32),
+    /// Another process's (`/proc/1234/fd/3`), which can only be opened anew.
+    Other,
+}
+
 /// Does the path lead, through symlinks, into a process's descriptor folder (`/dev/stdout`
 /// is a link to `/proc/self/fd/1`, `/dev/fd` a link to `/proc/self/fd`)? Such a path is a
-/// descriptor that is already open: ghostsum writes into it, as `cat > /dev/stdout` would.
-fn through_descriptor_folder(path: &Path) -> bool {
+/// descriptor that is already open. Opening it again would start a regular file at byte 0
+/// without truncating it (`>> log` overwritten, a longer file's stale tail kept), so
+/// ghostsum's own descriptors are written into directly, as gawk does for "/dev/stdout".
+fn through_descriptor_folder(path: &Path) -> Option<OpenDescriptor> {
+    let own_folder = fs::canonicalize("/proc/self/fd").ok();
     let mut current = path.to_path_buf();
     for _ in 0..40 {
-        let Ok(dir) = fs::canonicalize(parent_dir(&current)) else { return false };
+        let dir = fs::canonicalize(parent_dir(&current)).ok()?;
         if is_descriptor_folder(&dir) {
-            return true;
+            let number = current.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<i32>().ok());
+            return Some(match number {
+                Some(fd) if Some(&dir) == own_folder.as_ref() => OpenDescriptor::Own(fd),
+                _ => OpenDescriptor::Other,
+            });
         }
         match fs::read_link(&current) {
             Ok(target) => current = dir.join(target),
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
-    false
+    None
 }
 
 fn is_descriptor_folder(dir: &Path) -> bool {
@@ -166,9 +187,10 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn dev_stdout_is_written_into() {
-        assert!(through_descriptor_folder(Path::new("/dev/stdout")));
-        assert!(through_descriptor_folder(Path::new("/dev/fd/2")));
-        assert!(!through_descriptor_folder(Path::new("/tmp/x")));
+        assert_eq!(through_descriptor_folder(Path::new("/dev/stdout")), Some(OpenDescriptor::Own(1)));
+        assert_eq!(through_descriptor_folder(Path::new("/dev/fd/2")), Some(OpenDescriptor::Own(2)));
+        assert_eq!(through_descriptor_folder(Path::new("/proc/1/fd/2")), Some(OpenDescriptor::Other));
+        assert_eq!(through_descriptor_folder(Path::new("/tmp/x")), None);
     }
 
     #[test]
