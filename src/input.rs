@@ -68,6 +68,21 @@ impl Content {
         content
     }
 
+    /// Content ghostsum itself wrote into `spool` (a batch page with its placeholders
+    /// resolved): folded from its start, and kept where it is.
+    pub fn from_spool(mut spool: tempfile::SpooledTempFile, name: &str) -> anyhow::Result<Content> {
+        use std::io::Seek;
+        spool.rewind().map_err(|e| io_error::on("read", name, &e))?;
+        let mut content = Self::fold(&mut spool, None, name)?;
+        content.source = match spool.into_inner() {
+            tempfile::SpooledData::InMemory(cursor) => {
+                ContentSource::Memory { bytes: cursor.into_inner(), name: name.into() }
+            }
+            tempfile::SpooledData::OnDisk(file) => ContentSource::Spooled { file, name: name.into() },
+        };
+        Ok(content)
+    }
+
     /// Reads something that cannot be read twice, keeping its bytes for the output.
     fn read_once(reader: impl Read, name: &str) -> anyhow::Result<Content> {
         let mut spool = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);

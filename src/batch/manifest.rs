@@ -123,9 +123,13 @@ impl Manifest {
             let path = base.join(file);
             let not_a_file = match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_file() => None,
-                Ok(meta) if meta.is_dir() => Some("is a folder; give a file"),
-                Ok(_) => Some("is not a regular file; give a file"),
-                Err(_) => Some("does not exist"),
+                Ok(meta) if meta.is_dir() => Some("is a folder; give a file".to_string()),
+                Ok(_) => Some("is not a regular file; give a file".to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                    Some("goes through a file as if it were a folder; drop the trailing / or fix the path".to_string())
+                }
+                Err(e) => Some(format!("cannot be read: {}", crate::io_error::reason(&e))),
             };
             if let Some(what) = not_a_file {
                 anyhow::bail!("{}: page '{name}': file {} {what}", at(page.file.span()), path.display());
@@ -188,7 +192,8 @@ impl Manifest {
             let kind = ChosenKind::decide(for_kind, &[Path::new(page.file.get_ref())]);
             pages.push({
                 let (prefix, assigned) = match &page.prefix {
-                    Some(p) => (p.get_ref().to_ascii_lowercase(), false),
+                    // As parsed (" ABC " is abc), so the address holds what is searched.
+                    Some(p) => (crate::target::Prefix::parse(p.get_ref())?.hex().to_string(), false),
                     None => loop {
                         let candidate = rng.hex_digits(digits);
                         if !taken.contains_key(&candidate) {

@@ -5,36 +5,98 @@
 pub mod manifest;
 
 use crate::alphabet::Alphabet;
+use crate::input::Content;
 use crate::target::Prefix;
-use manifest::{line_of, Manifest, Page};
+use manifest::{Manifest, Page};
+use md5::{Digest, Md5};
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::Path;
 
-/// The page text with `{{url:NAME}}` and `{{prefix:NAME}}` replaced.
+/// The longest text between `{{` and `}}` read as a placeholder; a longer one is plain text.
+/// It bounds what the streaming resolver holds back, so a page of any size resolves in
+/// constant memory.
+pub const PLACEHOLDER_MAX: usize = 1024;
+
+/// The page text with `{{url:NAME}}` and `{{prefix:NAME}}` replaced (in memory; tests).
 pub fn resolve_placeholders(manifest: &Manifest, page: &Page, text: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let by_name: BTreeMap<&str, &Page> = manifest.pages.iter().map(|p| (p.name.as_str(), p)).collect();
     let mut out = Vec::with_capacity(text.len());
-    let mut rest = text;
-    let mut consumed = 0usize;
-    while let Some(start) = find(rest, b"{{") {
-        out.extend_from_slice(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = find(after, b"}}") else {
-            out.extend_from_slice(&rest[start..]);
-            return Ok(out);
+    resolve_into(manifest, page, text, &mut out)?;
+    Ok(out)
+}
+
+/// Streams the page from `source` into `out` with its placeholders replaced, holding at
+/// most a chunk and one placeholder's worth of text.
+pub fn resolve_into(
+    manifest: &Manifest,
+    page: &Page,
+    mut source: impl Read,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    const CHUNK: usize = 64 << 10;
+    let by_name: BTreeMap<&str, &Page> = manifest.pages.iter().map(|p| (p.name.as_str(), p)).collect();
+    let write = |out: &mut dyn Write, bytes: &[u8]| {
+        out.write_all(bytes).map_err(|e| crate::io_error::on("keep", &format!("page '{}'", page.name), &e))
+    };
+    let mut pending: Vec<u8> = Vec::with_capacity(2 * CHUNK + PLACEHOLDER_MAX);
+    let mut at = 0usize; // the next byte of `pending` to look at
+    let mut line = 1usize; // the line of pending[at]
+    let mut eof = false;
+    loop {
+        // Enough ahead that a placeholder starting in the first chunk is whole in `pending`.
+        while !eof && pending.len() - at < CHUNK + PLACEHOLDER_MAX + 4 {
+            if at > 0 {
+                pending.drain(..at);
+                at = 0;
+            }
+            let old = pending.len();
+            pending.resize(old + CHUNK, 0);
+            let n = loop {
+                match source.read(&mut pending[old..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    other => break other.map_err(|e| crate::io_error::at("read", &page.source, &e))?,
+                }
+            };
+            pending.truncate(old + n);
+            eof = n == 0;
+        }
+        let ahead = &pending[at..];
+        if ahead.is_empty() {
+            return Ok(());
+        }
+        // Text up to the next `{{`, or up to the chunk's end (less a `{` that may open one).
+        let text_len = match find(&ahead[..ahead.len().min(CHUNK)], b"{{") {
+            Some(start) => start,
+            None if eof => ahead.len().min(CHUNK),
+            None => ahead.len().min(CHUNK) - 1,
         };
-        let inner = String::from_utf8_lossy(&after[..end]);
-        let placeholder = inner.split_once(':').filter(|(kind, _)| *kind == "url" || *kind == "prefix");
-        let Some((kind, name)) = placeholder else {
+        if text_len > 0 {
+            write(out, &ahead[..text_len])?;
+            line += newlines(&ahead[..text_len]);
+            at += text_len;
+            continue;
+        }
+        if !ahead.starts_with(b"{{") {
+            // A lone `{` held back at a chunk's end, now known not to open a placeholder.
+            write(out, &ahead[..1])?;
+            at += 1;
+            continue;
+        }
+        let window = &ahead[2..ahead.len().min(2 + PLACEHOLDER_MAX + 2)];
+        let placeholder = find(window, b"}}").and_then(|end| {
+            let inner = String::from_utf8_lossy(&window[..end]).into_owned();
+            let (kind, name) = inner.split_once(':').filter(|(kind, _)| *kind == "url" || *kind == "prefix")?;
+            Some((kind.to_string(), name.to_string(), 2 + end + 2))
+        });
+        let Some((kind, name, len)) = placeholder else {
             // Not ours ({{ in the text itself): kept, and the search goes on from its second
             // brace, so that "{{{url:a}}" still finds the placeholder inside.
-            out.push(b'{');
-            consumed += start + 1;
-            rest = &rest[start + 1..];
+            write(out, b"{")?;
+            at += 1;
             continue;
         };
         let target = by_name.get(name.trim()).ok_or_else(|| {
-            let line = line_of(text, consumed + start);
             anyhow::anyhow!(
                 "{}:{line}: {{{{{kind}:{name}}}}} names no page in {}",
                 page.source.display(),
@@ -42,12 +104,14 @@ pub fn resolve_placeholders(manifest: &Manifest, page: &Page, text: &[u8]) -> an
             )
         })?;
         let value = if kind == "url" { manifest.address(target) } else { target.prefix.clone() };
-        out.extend_from_slice(value.as_bytes());
-        consumed += start + 2 + end + 2;
-        rest = &after[end + 2..];
+        write(out, value.as_bytes())?;
+        line += newlines(&ahead[..len]);
+        at += len;
     }
-    out.extend_from_slice(rest);
-    Ok(out)
+}
+
+fn newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -62,11 +126,65 @@ pub struct FinishedPage {
     pub suffix_len: usize,
 }
 
+/// Most suffix bytes an earlier run's output may end in to be taken as finished: far more
+/// than any search appends, and it bounds what is read past the page.
+const SUFFIX_MAX_BYTES: u64 = 64 << 10;
+
 /// Does an existing output already hold this page, finished? (Then a re-run skips it.)
-pub fn already_done(output: &Path, resolved: &[u8], prefix: &Prefix, alphabet: &Alphabet) -> Option<FinishedPage> {
-    let existing = std::fs::read(output).ok()?;
-    let suffix = existing.strip_prefix(resolved)?;
-    let md5 = crate::recheck::md5_of(&existing);
-    (alphabet.spells(suffix) && prefix.matches_digest(&md5))
+/// Only a regular file can; it is read streaming, so a leftover of any size costs no memory.
+pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet: &Alphabet) -> Option<FinishedPage> {
+    if !std::fs::metadata(output).ok()?.is_file() {
+        return None;
+    }
+    let mut file = open_without_waiting(output).ok()?;
+    let meta = file.metadata().ok()?;
+    let suffix_len = meta.len().checked_sub(content.len)?;
+    if !meta.is_file() || suffix_len > SUFFIX_MAX_BYTES {
+        return None;
+    }
+    let mut hasher = Md5::new();
+    let (mut mine, mut theirs) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    let mut page = content.reader();
+    loop {
+        let n = read_full(&mut page, &mut mine).ok()?;
+        if n == 0 {
+            break;
+        }
+        if read_full(&mut file, &mut theirs[..n]).ok()? != n || mine[..n] != theirs[..n] {
+            return None;
+        }
+        hasher.update(&mine[..n]);
+    }
+    let mut suffix = Vec::new();
+    (&mut file).take(SUFFIX_MAX_BYTES + 1).read_to_end(&mut suffix).ok()?;
+    hasher.update(&suffix);
+    let md5: [u8; 16] = hasher.finalize().into();
+    (suffix.len() as u64 == suffix_len && alphabet.spells(&suffix) && prefix.matches_digest(&md5))
         .then(|| FinishedPage { md5, suffix_len: suffix.len() / alphabet.width() })
+}
+
+/// Opens for reading without waiting on a FIFO swapped in since the check.
+fn open_without_waiting(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// Reads until `buf` is full or the reader ends.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }

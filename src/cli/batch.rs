@@ -1,12 +1,13 @@
 //! `ghostsum batch`: a manifest of linked pages, searched one after another.
 
+use super::estimate::{refuse_batch_if_too_long, Planned};
 use super::session::{Outcome, Session};
 use super::BatchArgs;
 use crate::alphabet::Alphabet;
-use crate::batch::manifest::Manifest;
-use crate::batch::{already_done, resolve_placeholders};
+use crate::batch::manifest::{Manifest, Page};
+use crate::batch::{already_done, resolve_into, FinishedPage};
 use crate::engine::{self, EngineOptions};
-use crate::input::Content;
+use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
 use crate::output::{resolve::resolved_path, write_output, Destination};
 use crate::progress::{human_count, human_duration};
@@ -67,33 +68,46 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
                 .unwrap_or_else(|| page.kind.kind.default_alphabet())
         })
         .collect();
-    // Resolve every page before searching any: a bad placeholder fails in seconds, not hours.
-    let resolved: Vec<Vec<u8>> = manifest
-        .pages
-        .iter()
-        .map(|page| {
-            let text = std::fs::read(&page.source).map_err(|e| crate::io_error::at("read", &page.source, &e))?;
-            resolve_placeholders(&manifest, page, &text)
-        })
-        .collect::<anyhow::Result<_>>()?;
+    // Every check before any search: a bad placeholder, a FIFO where a page goes or a page
+    // that would take years fails in seconds, not hours.
     let outputs = check_outputs(&manifest, &args.out_dir)?;
+    // Every page resolved up front, streaming (in memory up to 16 MiB, past that in an
+    // unnamed temporary file): a GPU compiles each distinct shader shape once, in the
+    // background, while the CPU already takes the first pages' ranges.
+    let contents: Vec<Content> =
+        manifest.pages.iter().map(|page| resolved_page(&manifest, page)).collect::<anyhow::Result<_>>()?;
+    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| Prefix::parse(&p.prefix)).collect::<Result<_, _>>()?;
+    let done: Vec<Option<FinishedPage>> = (0..manifest.pages.len())
+        .map(|n| already_done(&outputs[n], &contents[n], &prefixes[n], &alphabets[n]))
+        .collect();
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
     let session = Session::open(&args.engine, &args.report)?;
     session.say(format!("ghostsum: {} pages on {}", manifest.pages.len(), session.describe()));
     let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
-    // Every page's content and layout up front: a GPU compiles each distinct shader shape
-    // once, in the background, while the CPU already takes the first pages' ranges.
-    let contents: Vec<Content> = resolved.iter().map(|bytes| Content::from_bytes(bytes)).collect();
-    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| Prefix::parse(&p.prefix)).collect::<Result<_, _>>()?;
-    for ((content, prefix), alphabet) in contents.iter().zip(&prefixes).zip(&alphabets) {
-        session.devices.prepare(&engine::plan(content, prefix, alphabet, &options)?);
+    if !args.force {
+        let pending: Vec<(&str, Planned)> = (0..manifest.pages.len())
+            .filter(|&n| done[n].is_none())
+            .map(|n| {
+                let planned = Planned {
+                    prefix: &prefixes[n],
+                    content_len: contents[n].len,
+                    alphabet: &alphabets[n],
+                    fast_layout: args.engine.fast_layout,
+                };
+                (manifest.pages[n].name.as_str(), planned)
+            })
+            .collect();
+        refuse_batch_if_too_long(&pending, &session)?;
+    }
+    for n in (0..contents.len()).filter(|&n| done[n].is_none()) {
+        session.devices.prepare(&engine::plan(&contents[n], &prefixes[n], &alphabets[n], &options)?);
     }
     let mut pages = Vec::new();
     let total = manifest.pages.len();
     for (n, (page, output)) in manifest.pages.iter().zip(&outputs).enumerate() {
-        let (content, prefix, bytes, alphabet) = (&contents[n], &prefixes[n], &resolved[n], &alphabets[n]);
+        let (content, prefix, alphabet) = (&contents[n], &prefixes[n], &alphabets[n]);
         if let Some(dir) = output.parent() {
             std::fs::create_dir_all(dir).map_err(|e| crate::io_error::at("create", dir, &e))?;
         }
@@ -113,7 +127,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
             seconds: 0.0,
             skipped: false,
         };
-        if let Some(done) = already_done(output, bytes, prefix, alphabet) {
+        if let Some(done) = &done[n] {
             session.say(format!("[{}/{total}] {}: already done", n + 1, page.name));
             entry.md5 = hex(&done.md5);
             entry.suffix_len = done.suffix_len;
@@ -162,16 +176,33 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// A page's text with its placeholders resolved, read streaming from its source.
+fn resolved_page(manifest: &Manifest, page: &Page) -> anyhow::Result<Content> {
+    let source = std::fs::File::open(&page.source).map_err(|e| crate::io_error::at("read", &page.source, &e))?;
+    let mut spool = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);
+    resolve_into(manifest, page, std::io::BufReader::new(source), &mut spool)?;
+    Content::from_spool(spool, &format!("page '{}'", page.name))
+}
+
 fn stopped(signal: Signal) -> i32 {
     say(format!("ghostsum: {}: stopped; finished pages are kept, run the same command to go on", signal.name()));
     signal.exit_code()
 }
 
-/// Each page's output path, refused (before anything is written) when it would overwrite a
-/// source page, the manifest, the report or another page's output.
+/// Each page's output path, refused (before anything is searched) when it would overwrite a
+/// source page, the manifest, the report or another page's output, when something that is
+/// not a regular file is in its place (a FIFO would block, a device swallow the page), or
+/// when a file stands where its folder must be. The report gets the same checks.
 fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if out_dir.exists() && !out_dir.is_dir() {
         anyhow::bail!("--out-dir {} is a file, not a folder; name a folder for the pages", out_dir.display());
+    }
+    if let (Err(_), Ok(link)) = (std::fs::metadata(out_dir), std::fs::read_link(out_dir)) {
+        anyhow::bail!(
+            "--out-dir {} is a symlink to {}, which does not exist; create the folder or remove the link",
+            out_dir.display(),
+            link.display()
+        );
     }
     let resolve =
         |path: &Path| resolved_path(path).ok_or_else(|| anyhow::anyhow!("cannot resolve the path {}", path.display()));
@@ -180,8 +211,14 @@ fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<Path
     for page in &manifest.pages {
         inputs.insert(resolve(&page.source)?, format!("page '{}''s source {}", page.name, page.source.display()));
     }
+    let report = out_dir.join(REPORT_NAME);
+    let report_real = resolve(&report)?;
+    if let Some(what) = inputs.get(&report_real) {
+        anyhow::bail!("the report {} would overwrite {what}; choose another --out-dir", report.display());
+    }
+    check_regular_or_new(&report, &format!("the report {REPORT_NAME}"))?;
     let mut taken: BTreeMap<PathBuf, String> = BTreeMap::new();
-    taken.insert(resolve(&out_dir.join(REPORT_NAME))?, format!("the report {REPORT_NAME}"));
+    taken.insert(report_real, format!("the report {REPORT_NAME}"));
     let mut outputs = Vec::new();
     for page in &manifest.pages {
         let output = out_dir.join(&page.file);
@@ -200,9 +237,43 @@ fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<Path
                 output.display()
             );
         }
+        check_regular_or_new(&output, &format!("page '{}'", page.name))?;
         outputs.push(output);
     }
     Ok(outputs)
+}
+
+/// `path` must be a regular file, or nothing yet with folders (or nothing)
+/// on the way to it.
+fn check_regular_or_new(path: &Path, what: &str) -> anyhow::Result<()> {
+    let in_the_way = |thing: &str| {
+        anyhow::anyhow!(
+            "{what} would be written to {}, which is {thing}; batch writes only regular files: remove it, or choose another --out-dir",
+            path.display()
+        )
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => return Ok(()),
+        Ok(meta) if meta.is_dir() => return Err(in_the_way("a folder")),
+        Ok(meta) => return Err(in_the_way(crate::output::resolve::kind_of(&meta))),
+        Err(_) => {}
+    }
+    if let Ok(link) = std::fs::read_link(path) {
+        return Err(in_the_way(&format!("a symlink to {}, which does not exist", link.display())));
+    }
+    for ancestor in path.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
+        if let Ok(meta) = std::fs::metadata(ancestor) {
+            if !meta.is_dir() {
+                anyhow::bail!(
+                    "{what} would be written to {}, but {} is a file, not a folder; remove it, or choose another --out-dir",
+                    path.display(),
+                    ancestor.display()
+                );
+            }
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The figures of an earlier run's report, by page name: a re-run keeps them for the pages

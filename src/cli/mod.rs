@@ -3,6 +3,7 @@
 pub mod backends;
 mod batch;
 mod bench;
+mod estimate;
 mod extras;
 mod search;
 pub mod session;
@@ -231,6 +232,9 @@ pub struct BatchArgs {
     #[command(flatten)]
     /// Progress and reports.
     pub report: ReportArgs,
+    /// Search even when the estimate says the pages would take more than a day.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]

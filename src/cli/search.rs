@@ -1,11 +1,12 @@
 //! `ghostsum search`: one file, one prefix.
 
+use super::estimate::{refuse_search_if_too_long, Planned};
 use super::session::{DeviceTally, Outcome, SearchRun, Session};
 use super::{SearchArgs, EXIT_SHARD_EMPTY};
 use crate::alphabet::Alphabet;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
-use crate::device::{DeviceKind, SearchError};
-use crate::engine::{self, EngineOptions, Found, Position};
+use crate::device::DeviceKind;
+use crate::engine::{EngineOptions, Found, Position};
 use crate::input::Content;
 use crate::kind::{ChosenKind, FileKind};
 use crate::layout::Layout;
@@ -18,10 +19,6 @@ use crate::target::{hex, Prefix};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Searches expected to run longer than this are refused unless --force.
-const MAX_UNFORCED_SECONDS: f64 = 86400.0;
-/// Below this many target bits no backend could take a day, so no rate is measured.
-const ESTIMATE_FROM_BITS: u32 = 36;
 /// Seconds between checkpoint saves unless --checkpoint-every says otherwise.
 const DEFAULT_CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
@@ -73,7 +70,11 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
 
     let session = Session::open(&args.engine, &args.report)?;
     session.say(format!("ghostsum: searching on {}; alphabet {alphabet} ({reason})", session.describe()));
-    refuse_if_too_long(prefix, content.len, &alphabet, args.engine.fast_layout, shard, &session, args.force)?;
+    if !args.force {
+        let planned =
+            Planned { prefix, content_len: content.len, alphabet: &alphabet, fast_layout: args.engine.fast_layout };
+        refuse_search_if_too_long(&planned, shard, &session)?;
+    }
 
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
@@ -260,53 +261,6 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
             anyhow::bail!("--checkpoint {} is not a regular file; choose a file name", path.display())
         }
     }
-}
-
-/// Estimates the search's time from the target's bits and the backend's measured speed.
-/// For a shard, the work is its share: shards run side by side and the first hit ends the
-/// job (README, Sharding), so each expects 2^bits / N candidates, and never more than its slice.
-fn refuse_if_too_long(
-    prefix: &Prefix,
-    content_len: u64,
-    alphabet: &Alphabet,
-    fast_layout: bool,
-    shard: Option<Shard>,
-    session: &Session,
-    force: bool,
-) -> anyhow::Result<()> {
-    if force || prefix.bits() < ESTIMATE_FROM_BITS {
-        return Ok(());
-    }
-    // Measured on this search's own layout (its speed depends on where the suffix falls).
-    let probe = engine::RateProbe {
-        content_len: (content_len % 64) as usize + 64,
-        alphabet: alphabet.clone(),
-        bits: prefix.bits(),
-        fast_layout,
-    };
-    let ids: Vec<_> = session.devices.live().collect();
-    let (measured, seconds) = engine::measure(&session.devices, &ids, &probe, 0.3).map_err(SearchError::into_error)?;
-    let rate = measured.iter().map(|m| m.candidates).sum::<u64>() as f64 / seconds;
-    let (candidates, whose) = match shard {
-        Some(s) => {
-            let slice = probe.layout().keyspace() as f64 / s.count as f64;
-            let share = (2f64.powi(prefix.bits() as i32) / s.count as f64).min(slice);
-            (share, format!(" (the share of shard {} of {})", s.index, s.count))
-        }
-        None => (2f64.powi(prefix.bits() as i32), String::new()),
-    };
-    let expected = candidates / rate;
-    if expected > MAX_UNFORCED_SECONDS {
-        anyhow::bail!(
-            "a {}-digit prefix takes about {} candidates on average{whose}: {} at {}/s on {}; shorten the prefix, or pass --force to search anyway",
-            prefix.hex().len(),
-            human_count(candidates),
-            human_duration(expected),
-            human_count(rate),
-            session.devices.describe()
-        );
-    }
-    Ok(())
 }
 
 /// The `--json` object, for every outcome: a winner, a shard without a hit, a stopped search

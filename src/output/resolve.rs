@@ -128,6 +128,34 @@ fn is_descriptor_folder(dir: &Path) -> bool {
         if *proc == "proc" && *fd == "fd")
 }
 
+/// What a non-regular file is, in words: "a FIFO", "a character device"...
+pub fn kind_of(meta: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else if meta.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
 #[cfg(unix)]
 fn is_socket(meta: &Metadata) -> bool {
     use std::os::unix::fs::FileTypeExt;

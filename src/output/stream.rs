@@ -118,11 +118,9 @@ fn explain(e: anyhow::Error, name: &str, written: u64, total: u64) -> anyhow::Er
     let io = e.downcast_ref::<io::Error>().or_else(|| e.root_cause().downcast_ref::<io::Error>());
     match io {
         Some(io) if stdio::is_broken_pipe(io) => ReaderGone.into(),
-        Some(io) if e.is::<io::Error>() => anyhow::anyhow!(
-            "{}; {}",
-            io_error::on("write", name, io),
-            reached(written, total)
-        ),
+        Some(io) if e.is::<io::Error>() => {
+            anyhow::anyhow!("{}; {}", io_error::on("write", name, io), reached(written, total))
+        }
         _ if written > 0 => anyhow::anyhow!("{e:#}; {}", reached(written, total)),
         _ => e,
     }
