@@ -121,6 +121,40 @@ pub fn plan(
     }
 }
 
+/// Suffix lengths past the first a search may reach: each longer suffix is taken only after
+/// every candidate of the shorter one (64 times the expected work) held no hit.
+const MAX_SUFFIX_GROWTH: usize = 4;
+
+/// Is `at` (a checkpoint's position) one this search can reach? A checkpoint is only trusted
+/// as far as it could have been written by this search: its suffix length one the search
+/// walks, its index inside that layout's candidates (or the shard's slice of them).
+pub fn reachable(
+    content: &Content,
+    prefix: &Prefix,
+    alphabet: &Alphabet,
+    options: &EngineOptions,
+    at: Position,
+) -> Result<(), String> {
+    let fresh = EngineOptions { resume: None, ..options.clone() };
+    let first = plan(content, prefix, alphabet, &fresh).map_err(|e| e.to_string())?;
+    if at.suffix_len < first.suffix_len || at.suffix_len > first.suffix_len + MAX_SUFFIX_GROWTH {
+        return Err(format!(
+            "suffix_len {} is not one this search reaches (it starts at {} symbols, and takes one more only after every candidate of the shorter held no hit)",
+            at.suffix_len, first.suffix_len
+        ));
+    }
+    let layout =
+        Layout::plan_from(content.len, alphabet, at.suffix_len, options.min_segment_log2).map_err(|e| e.to_string())?;
+    let end = match options.shard {
+        Some(shard) => shard.range(&layout).1,
+        None => layout.keyspace(),
+    };
+    if at.next_index > end {
+        return Err(format!("next_index {} is past the last candidate of its layout ({end})", at.next_index));
+    }
+    Ok(())
+}
+
 /// Runs the search on every live device of `devices`; None only when a shard's slice holds
 /// no hit. `on_event` hears progress and dropped devices; per-device counts go to `control`.
 pub fn search(
@@ -139,6 +173,7 @@ pub fn search(
             Some(shard) => shard.range(&layout),
             None => (0, layout.keyspace()),
         };
+        let line_fit = line_fit.for_range(&layout, start, end, prefix.bits());
         if let Some(resume) = options.resume {
             if resume.suffix_len == layout.suffix_len {
                 start = start.max(resume.next_index.min(end));

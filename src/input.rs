@@ -13,8 +13,13 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+mod wait;
+
 /// Bytes of a one-time input held in memory before the rest goes to a temporary file.
 pub const SPOOL_IN_MEMORY: usize = 16 << 20;
+/// The most ghostsum keeps of an input it can read only once: `/dev/zero` or `yes |` would
+/// otherwise fill the temporary folder.
+pub const SPOOL_LIMIT: u64 = 1 << 30;
 
 /// What the search needs to know about the content, and where to copy it from later.
 pub struct Content {
@@ -45,16 +50,19 @@ impl Content {
             if stdio::closed_at_start(Stream::Stdin) {
                 anyhow::bail!("standard input is closed (<&-); give a file, or redirect one into it");
             }
-            return Self::read_once(io::stdin().lock(), "standard input");
+            return Self::read_once(wait::Readable::new(io::stdin().lock()), "standard input");
         }
         // Opening a FIFO waits for its writer, as `cat` does; a stop signal still ends it.
-        let file = File::open(input).map_err(|e| io_error::at("read", input, &e))?;
+        let file = wait::open(input).map_err(|e| match e.downcast::<io::Error>() {
+            Ok(io) => io_error::at("read", input, &io),
+            Err(other) => other,
+        })?;
         let meta = file.metadata().map_err(|e| io_error::at("read", input, &e))?;
         if meta.is_dir() {
             anyhow::bail!("cannot read {}: it is a folder; give a file", input.display());
         }
         if !meta.is_file() {
-            return Self::read_once(file, &input.display().to_string());
+            return Self::read_once(wait::Readable::new(file), &input.display().to_string());
         }
         let mut content = Self::fold(&file, None, &input.display().to_string())?;
         content.source = ContentSource::File { file, path: input.to_path_buf() };
@@ -86,7 +94,13 @@ impl Content {
     /// Reads something that cannot be read twice, keeping its bytes for the output.
     fn read_once(reader: impl Read, name: &str) -> anyhow::Result<Content> {
         let mut spool = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);
-        let mut content = Self::fold(reader, Some(&mut spool), name)?;
+        let mut content = Self::fold(reader.take(SPOOL_LIMIT + 1), Some(&mut spool), name)?;
+        if content.len > SPOOL_LIMIT {
+            anyhow::bail!(
+                "{name} goes on past {} GiB, the most ghostsum keeps of an input it can read only once (a pipe, a FIFO, a device); save it to a file and search the file",
+                SPOOL_LIMIT >> 30
+            );
+        }
         content.source = match spool.into_inner() {
             tempfile::SpooledData::InMemory(cursor) => {
                 ContentSource::Memory { bytes: cursor.into_inner(), name: name.into() }

@@ -3,13 +3,20 @@
 //! spaces long enough to pass column 80 would show, even though each symbol is invisible
 //! (measured: tests/viewers/matrix.py). When the alphabet can start a new line, a hit whose
 //! suffix makes a line reach past column 79 is passed over and the search goes on to the next
-//! hit: about one hit in a few thousand for space-tab-lf after a final newline. A line the
-//! leading zero digits alone take past the limit is exempt (see [`LineFit::fits`]), so the
-//! check never refuses every hit. Without LF in the alphabet the suffix is one line whatever
+//! hit: about one hit in a few thousand for space-tab-lf after a final newline.
+//!
+//! A suffix's leading symbols are its index's most significant digits, and a search walks
+//! indices upward from where its range starts, so its hits all share a lead: the digits that
+//! do not change within 64 times the expected work (zeros, spaces, from index 0; for a shard,
+//! whatever its slice starts with, such as a run of tabs for shard 2 of 4). The lead is the
+//! same in every hit the search can reach, so refusing what it does would refuse every hit
+//! and never end: the lines it completes, and the line it leaves past the limit, are exempt
+//! (see [`LineFit::fits`]). Without LF in the alphabet the suffix is one line whatever
 //! happens, and nothing is checked.
 
 use crate::alphabet::Alphabet;
 use crate::input::Content;
+use crate::layout::Layout;
 use std::io::Read;
 
 /// The widest a line may be, in columns, so that an 80-column screen shows it whole.
@@ -19,31 +26,29 @@ const TAB_WIDTH: u32 = 8;
 /// How far back the content's last line is looked for; a line longer than this is past
 /// column 80 already, and the suffix cannot make it show more.
 const LOOK_BACK: u64 = 1024;
+/// Expected works past a range's start within which its hits are taken to lie when finding
+/// the lead (the chance of needing more is e^-64).
+const LEAD_SPAN_WORKS: u32 = 64;
 
 /// Whether a suffix keeps every line within [`MAX_COLUMNS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineFit {
     /// The column the content ends at; `None` when nothing is checked.
     start_column: Option<u32>,
-    /// The symbol of digit 0 (up to 4 bytes) and its length: the high digits of every index
-    /// a search reaches.
-    zero: [u8; 4],
-    zero_len: usize,
+    /// Bytes at the suffix's start that every hit of the search shares.
+    lead_bytes: usize,
 }
 
 impl LineFit {
     /// No check: every suffix fits.
-    pub const ANY: LineFit = LineFit { start_column: None, zero: [0; 4], zero_len: 0 };
+    pub const ANY: LineFit = LineFit { start_column: None, lead_bytes: 0 };
 
-    /// The check for suffixes of `alphabet` appended to `content`.
+    /// The check for suffixes of `alphabet` appended to `content`, with no lead yet.
     pub fn for_content(content: &Content, alphabet: &Alphabet) -> anyhow::Result<LineFit> {
         if !alphabet.symbols().iter().any(|s| s == b"\n") {
             return Ok(LineFit::ANY);
         }
-        let mut zero = [0u8; 4];
-        let zero_symbol = alphabet.symbol(0);
-        zero[..zero_symbol.len()].copy_from_slice(zero_symbol);
-        let checked = |start_column| LineFit { start_column: Some(start_column), zero, zero_len: zero_symbol.len() };
+        let checked = |start_column| LineFit { start_column: Some(start_column), lead_bytes: 0 };
         let from = content.len.saturating_sub(LOOK_BACK);
         let mut last = Vec::new();
         content
@@ -58,34 +63,51 @@ impl LineFit {
         Ok(checked(columns_after(0, line)))
     }
 
-    /// True when no line that `suffix` adds to, or starts, ends past [`MAX_COLUMNS`].
-    ///
-    /// The line the suffix continues is exempt when it is past the limit already, or when the
-    /// suffix's leading zero digits alone take it there: a candidate's most significant digits
-    /// are zeros (spaces, in the named alphabets) for every index a search reaches, so they are
-    /// the same in every hit, and refusing them would refuse every hit and never end. Such a
-    /// line shows as it would anyway; only the lines the suffix starts are then kept within the
-    /// limit.
+    /// The same check for a search of `layout` that walks up from index `start` (the range's
+    /// own start, never a resume point, so a resumed search takes the same hits) towards
+    /// `end`, for a target of `bits` bits: the lead is what the suffixes of `start` and of
+    /// the index 64 expected works later have in common.
+    pub fn for_range(self, layout: &Layout, start: u128, end: u128, bits: u32) -> LineFit {
+        if self.start_column.is_none() || start >= end {
+            return self;
+        }
+        let span = 1u128.checked_shl(bits).and_then(|w| w.checked_mul(LEAD_SPAN_WORKS as u128)).unwrap_or(u128::MAX);
+        let last = start.saturating_add(span).min(end - 1);
+        let (first, far) = (layout.suffix(start), layout.suffix(last));
+        let width = layout.alphabet.width().max(1);
+        let common = first.iter().zip(&far).take_while(|(a, b)| a == b).count();
+        LineFit { lead_bytes: common / width * width, ..self }
+    }
+
+    /// True when no line that the suffix's varying part adds to, or starts, ends past
+    /// [`MAX_COLUMNS`]. Exempt: the lines the lead completes, and the line in progress where
+    /// the lead ends if it is past the limit already (the content's last line, when the lead
+    /// is empty). Those are the same in every hit, and show as they would anyway.
     pub fn fits(&self, suffix: &[u8]) -> bool {
         let Some(start) = self.start_column else { return true };
-        let zero = &self.zero[..self.zero_len];
-        let leading = suffix.chunks(zero.len()).take_while(|c| *c == zero).count() * zero.len();
-        let first_line_lost = zero != b"\n" && columns_after(start, &suffix[..leading]) > MAX_COLUMNS;
-        let mut column = start;
-        let mut widest = 0;
-        let mut first_line = true;
-        for &byte in suffix {
+        let lead = self.lead_bytes.min(suffix.len());
+        let mut column = columns_after(start, &[]);
+        for &byte in &suffix[..lead] {
+            column = if byte == b'\n' { 0 } else { columns_after(column, &[byte]) };
+        }
+        let mut exempt = column > MAX_COLUMNS;
+        for &byte in &suffix[lead..] {
             if byte == b'\n' {
-                first_line = false;
                 column = 0;
+                exempt = false;
                 continue;
             }
             column = columns_after(column, &[byte]);
-            if !(first_line && first_line_lost) {
-                widest = widest.max(column);
+            if !exempt && column > MAX_COLUMNS {
+                return false;
             }
         }
-        widest <= MAX_COLUMNS
+        true
+    }
+
+    /// The same check with a lead of `bytes` (tests).
+    pub fn with_lead(self, bytes: usize) -> LineFit {
+        LineFit { lead_bytes: bytes, ..self }
     }
 }
 
@@ -124,19 +146,38 @@ mod tests {
         assert!(!long.fits(b"\n\t\t\t\t\t\t\t\t\t\t"));
         let very_long = fit(&[b'x'; 5000]);
         assert!(very_long.fits(b"\t\t\t\t\t\t\t\t\t\t\t"));
-        // Leading spaces that reach past the limit by themselves are in every hit: the line
+        // A lead that every hit shares and that reaches past the limit by itself: that line
         // is lost whatever the rest, and the hit is not refused for it.
-        let sixty = fit(&[b'x'; 60]);
+        let sixty = fit(&[b'x'; 60]).with_lead(25);
         assert!(sixty.fits(&[b" ".repeat(25), b"\t\t\n  ".to_vec()].concat()));
-        assert!(!sixty.fits(&[b" ".repeat(15), b"\t\t\n  ".to_vec()].concat()));
+        assert!(!fit(&[b'x'; 60]).with_lead(15).fits(&[b" ".repeat(15), b"\t\t\n  ".to_vec()].concat()));
         assert!(!sixty.fits(&[b" ".repeat(25), b"\n".to_vec(), b"\t".repeat(10)].concat()));
+    }
+
+    /// Shard 2 of 4 of a base-3 keyspace starts at 0.111...(base 3): every index it reaches
+    /// begins with a run of tabs. Its lead is exempt, or no hit would ever fit.
+    #[test]
+    fn a_shard_whose_indices_start_with_tabs_still_has_hits() {
+        let content = Content::from_bytes(b"notes\n");
+        let alphabet = Alphabet::space_tab_lf();
+        let layout = Layout::plan_from(content.len, &alphabet, 34, 0).unwrap();
+        let (start, end) = crate::shard::Shard::new(2, 4).unwrap().range(&layout);
+        let base = LineFit::for_content(&content, &alphabet).unwrap();
+        assert!(!base.fits(&layout.suffix(start + 5)), "without the lead every index here is refused");
+        let fit = base.for_range(&layout, start, end, 4);
+        let fitting = (start..start + 2000).filter(|&i| fit.fits(&layout.suffix(i))).count();
+        assert!(fitting > 1000, "{fitting} of 2000");
+        // From index 0 the lead is the leading spaces.
+        let from_zero = base.for_range(&layout, 0, layout.keyspace(), 4);
+        assert!(from_zero.lead_bytes >= 20, "{from_zero:?}");
     }
 
     #[test]
     fn a_leading_run_of_tabs_as_digit_zero_is_exempt_too() {
         let tabs = Alphabet::parse("bytes:09,0a").unwrap();
-        let f = LineFit::for_content(&Content::from_bytes(b"x\n"), &tabs).unwrap();
+        let f = LineFit::for_content(&Content::from_bytes(b"x\n"), &tabs).unwrap().with_lead(12);
         assert!(f.fits(&[b"\t".repeat(12), b"\n\t".to_vec()].concat()));
+        let f = f.with_lead(2);
         assert!(!f.fits(&[b"\t".repeat(2), b"\n".to_vec(), b"\t".repeat(10)].concat()));
     }
 

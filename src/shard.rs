@@ -85,17 +85,39 @@ impl Shard {
                 .transpose()
         };
         if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
-            // Arrays may start anywhere (--array=1-8): count from the array's minimum.
+            if let Some(n) = count {
+                // --shard-count N: the task ID is the shard number, so chosen shards can be
+                // run again (`sbatch --array=3,5 ... --shard env --shard-count 8`).
+                return Shard::new(id, n).ok_or_else(|| {
+                    ShardError::BadEnvironment(format!(
+                        "with --shard-count {n} the task ID is the shard number, and task {id} is not below {n}; submit --array with IDs from 0 to {}",
+                        n.saturating_sub(1)
+                    ))
+                });
+            }
+            // Arrays may start anywhere and step (--array=1-8, --array=0-30:2): task k of the
+            // progression is shard k of the array's count. A list that is not one
+            // (--array=1,6) cannot number the shards, and is refused rather than leaving some
+            // unsearched.
             let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-            let n = match count {
-                Some(n) => n,
-                None => number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
-                    ShardError::BadEnvironment("SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into())
-                })?,
-            };
-            let index = id.checked_sub(min).ok_or_else(|| {
+            let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+            let n = number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
+                ShardError::BadEnvironment("SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into())
+            })?;
+            let offset = id.checked_sub(min).ok_or_else(|| {
                 ShardError::BadEnvironment("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into())
             })?;
+            let max = number("SLURM_ARRAY_TASK_MAX")?;
+            let progression =
+                max.is_none_or(|max| max >= min && (max - min) % step == 0 && (max - min) / step + 1 == n);
+            if !progression || offset % step != 0 {
+                return Err(ShardError::BadEnvironment(format!(
+                    "this job array's task IDs ({min} to {}, {n} tasks, step {step}) are not a range, so they cannot number the shards; submit --array=0-{} (a range, with or without :step), or pass --shard-count N to use each task ID as its shard number",
+                    max.map_or("?".into(), |m| m.to_string()),
+                    n.saturating_sub(1)
+                )));
+            }
+            let index = offset / step;
             return Shard::new(index, n)
                 .ok_or_else(|| ShardError::BadEnvironment(format!("task {index} is not below the count {n}")));
         }
@@ -131,8 +153,9 @@ fn mul_div(a: u128, b: u128, c: u128) -> u128 {
 mod tests {
     use super::*;
 
-    fn env_of<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let owned: Vec<(String, String)> = vars.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        move |k| owned.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     }
 
     #[test]
@@ -145,6 +168,29 @@ mod tests {
         let slurm =
             env_of(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "8")]);
         assert_eq!(Shard::parse("env", None, &slurm), Ok(Shard { index: 4, count: 8 }));
+        // Steps (--array=0-6:2), a single task, chosen shards again, and a list that is not a range.
+        let step = |id: &str, min: &str, max: &str, step: &str, count: &str| {
+            let vars = [
+                ("SLURM_ARRAY_TASK_ID", id),
+                ("SLURM_ARRAY_TASK_MIN", min),
+                ("SLURM_ARRAY_TASK_MAX", max),
+                ("SLURM_ARRAY_TASK_STEP", step),
+                ("SLURM_ARRAY_TASK_COUNT", count),
+            ];
+            Shard::parse("env", None, &env_of(&vars))
+        };
+        for (id, index) in [("0", 0), ("2", 1), ("4", 2), ("6", 3)] {
+            assert_eq!(step(id, "0", "6", "2", "4"), Ok(Shard { index, count: 4 }));
+        }
+        assert_eq!(step("5", "5", "5", "1", "1"), Ok(Shard { index: 0, count: 1 }));
+        assert!(
+            matches!(step("6", "1", "6", "1", "2"), Err(ShardError::BadEnvironment(m)) if m.contains("not a range"))
+        );
+        assert!(matches!(step("1", "1", "6", "1", "2"), Err(ShardError::BadEnvironment(_))));
+        let again =
+            env_of(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "3"), ("SLURM_ARRAY_TASK_COUNT", "2")]);
+        assert_eq!(Shard::parse("env", Some(8), &again), Ok(Shard { index: 5, count: 8 }));
+        assert!(Shard::parse("env", Some(4), &again).is_err());
         let k8s = env_of(&[("JOB_COMPLETION_INDEX", "3")]);
         assert_eq!(Shard::parse("env", Some(4), &k8s), Ok(Shard { index: 3, count: 4 }));
         assert!(Shard::parse("env", None, &k8s).is_err());

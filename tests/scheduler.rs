@@ -118,6 +118,114 @@ fn slurm_array_recipe_ends_at_the_first_hit() {
     assert!(elapsed.as_secs_f64() * 4.0 < would_take, "{elapsed:?} against {would_take} s");
     // Tasks 2 and 3 were still pending: cancelled before they started, they left no output.
     assert!(log_of(2).is_none_or(|t| !t.contains("\"found\"")));
+    arrays_that_step_or_skip_search_every_shard_once(state.path(), &path);
+    stop_ends_a_job_that_ignores_sigterm_and_trusts_only_its_own_dir(state.path());
+}
+
+/// `--shard env` on the arrays people submit (issue 16 item 5): a range with a step, a
+/// single task, chosen shards again with --shard-count, and a list that is not a range,
+/// which is refused rather than leaving shards unsearched.
+fn arrays_that_step_or_skip_search_every_shard_once(state: &Path, path: &str) {
+    let run = |array: &str, extra: &[&str]| -> Vec<serde_json::Value> {
+        let (dir, _) = workdir();
+        let script = dir.path().join("shard.sh");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\n#SBATCH --output=task-%a.log\nexec ghostsum search notes.txt -p 0 -b cpu -j 1 -q --json --shard env \"$@\" -o notes.$SLURM_ARRAY_TASK_ID.res\n",
+        )
+        .unwrap();
+        let out = Command::new("sbatch")
+            .args(["--wait", &format!("--array={array}")])
+            .arg(&script)
+            .args(extra)
+            .current_dir(dir.path())
+            .env("PATH", path)
+            .env("SLURM_CONF", state.join("slurm.conf"))
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(said.is_empty() || out.status.code().is_some(), "{said}");
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .collect();
+        logs.sort();
+        logs.iter().map(|log| reports(&std::fs::read_to_string(log).unwrap()).pop().expect("a --json report")).collect()
+    };
+    let shards = |reports: &[serde_json::Value]| -> Vec<(u64, u64)> {
+        let mut s: Vec<(u64, u64)> = reports
+            .iter()
+            .map(|r| (r["shard"]["index"].as_u64().unwrap_or(99), r["shard"]["count"].as_u64().unwrap_or(0)))
+            .collect();
+        s.sort();
+        s
+    };
+    let stepped = run("0-6:2", &[]);
+    assert_eq!(shards(&stepped), vec![(0, 4), (1, 4), (2, 4), (3, 4)], "{stepped:?}");
+    let again = run("3,5", &["--shard-count", "8"]);
+    assert_eq!(shards(&again), vec![(3, 8), (5, 8)], "{again:?}");
+    let single = run("5", &[]);
+    assert_eq!(single.len(), 1);
+    assert!(single[0]["shard"].is_null() || shards(&single) == vec![(0, 1)], "{single:?}");
+    let listed = run("1,6", &[]);
+    assert_eq!(listed.len(), 2);
+    for report in &listed {
+        assert_eq!(report["status"], "error", "{report}");
+        assert!(report["error"].as_str().unwrap().contains("not a range"), "{report}");
+    }
+}
+
+/// examples/slurm/single-node.sh stop (issue 16 item 11): a job that ignores SIGTERM is
+/// killed and stop reports nothing left; a PID file naming another process is not obeyed;
+/// a DIR that others can write is refused.
+fn stop_ends_a_job_that_ignores_sigterm_and_trusts_only_its_own_dir(state: &Path) {
+    let script = state.join("stubborn.sh");
+    let pid_file = state.join("stubborn.pid");
+    std::fs::write(
+        &script,
+        format!("#!/bin/bash\ntrap '' TERM\necho $$ > {}\nfor i in $(seq 300); do sleep 1; done\n", pid_file.display()),
+    )
+    .unwrap();
+    let submitted = Command::new("sbatch")
+        .arg(&script)
+        .current_dir(state)
+        .env("SLURM_CONF", state.join("slurm.conf"))
+        .output()
+        .unwrap();
+    assert!(submitted.status.success());
+    let running = || {
+        let Ok(pid) = std::fs::read_to_string(&pid_file) else { return false };
+        std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|s| !s.contains(") Z "))
+    };
+    assert!(wait_until(Duration::from_secs(30), running), "the stubborn job never started");
+    // A process that is no daemon, named in slurmctld.pid: stop must not kill it.
+    let mut bystander = Command::new("sleep").arg("300").spawn().unwrap();
+    let real_pid = std::fs::read_to_string(state.join("slurmctld.pid")).unwrap();
+    std::fs::write(state.join("slurmctld.pid"), bystander.id().to_string()).unwrap();
+    let stop = || Command::new(repo().join("examples/slurm/single-node.sh")).arg("stop").arg(state).output().unwrap();
+    // Writable by others: refused, nothing stopped.
+    let mode = |m: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(state, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    mode(0o777);
+    let refused = stop();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("can be written by others"));
+    assert!(running());
+    mode(0o700);
+    let stopped = stop();
+    let said = String::from_utf8_lossy(&stopped.stderr).to_string();
+    assert!(stopped.status.success(), "{said}");
+    assert!(!running(), "the job that ignores SIGTERM still runs");
+    assert!(bystander.try_wait().unwrap().is_none(), "stop killed the process a PID file named");
+    let _ = bystander.kill();
+    let _ = bystander.wait();
+    // slurmctld ran under its real PID, which the forged file hid: stop found it anyway.
+    let real_pid = real_pid.trim();
+    let alive = std::fs::read_to_string(format!("/proc/{real_pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
+    assert!(!alive, "slurmctld {real_pid} still runs");
 }
 
 /// The README's GNU parallel recipe, as written there with 0123456789 as the prefix.

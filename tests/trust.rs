@@ -314,3 +314,306 @@ fn manifest_prefixes_are_normalised_into_the_addresses() {
         .unwrap();
     fails_with(batch(&d.join("m.toml"), &d.join("out2"), &[]), "drop the trailing /");
 }
+
+/// The last JSON object a command printed on a stream.
+fn last_json(text: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(text);
+    let line = text.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no JSON in {text:?}"));
+    serde_json::from_str(line).unwrap()
+}
+
+/// --json prints one object whatever the outcome: errors (status "error" with the message),
+/// and stops that come outside the search loop (waiting on a FIFO's writer, reading a
+/// large input) or whose checkpoint cannot be saved, which still exit 128 + the signal.
+#[test]
+fn json_reports_every_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // An error: on stdout, with the message; the line on stderr too.
+    let out =
+        ghostsum().args(["search", "missing.txt", "-p", "abc", "-o", "x", "--json"]).current_dir(d).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report = last_json(&out.stdout);
+    assert_eq!(report["status"], "error");
+    assert!(report["error"].as_str().unwrap().contains("missing.txt"), "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read missing.txt"));
+    // With -o - the report goes to stderr, errors too.
+    let out =
+        ghostsum().args(["search", "missing.txt", "-p", "abc", "-o", "-", "--json"]).current_dir(d).output().unwrap();
+    assert!(out.stdout.is_empty());
+    assert_eq!(last_json(&out.stderr)["status"], "error");
+    // Stopped while waiting for a FIFO's writer.
+    assert!(sh(&format!("mkfifo {}", path_str(&d.join("fifo")))).status.success());
+    let stopped = |args: &[&str], ready: &dyn Fn() -> bool| {
+        let child = Command::new(bin())
+            .args(args)
+            .current_dir(d)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(wait_until(Duration::from_secs(30), ready));
+        kill(child.id(), "TERM");
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), last_json(&out.stdout), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, report, said) = stopped(&["search", "fifo", "-p", "abc", "-o", "o.txt", "--json"], &|| true);
+    assert_eq!((code, report["status"].as_str()), (Some(143), Some("stopped")), "{said}");
+    assert!(said.contains("SIGTERM: stopped"), "{said}");
+    // Stopped while a checkpoint cannot be saved (its folder made read-only under it):
+    // still 143, "stopped", and the report says why the progress is lost.
+    if root_or_skip("a checkpoint folder that even root cannot write") {
+        std::fs::write(d.join("in.txt"), "a search long enough to stop\n").unwrap();
+        std::fs::create_dir(d.join("cp")).unwrap();
+        let args = [
+            "search",
+            "in.txt",
+            "-p",
+            "0123456789",
+            "--force",
+            "-b",
+            "cpu",
+            "-j",
+            "1",
+            "--json",
+            "--checkpoint",
+            "cp/c.json",
+            "--checkpoint-every",
+            "3600",
+            "-o",
+            "o.txt",
+        ];
+        let cp_dir = d.join("cp");
+        let (code, report, said) = stopped(&args, &|| {
+            // chattr +i makes the folder unwritable for root too.
+            sh(&format!("chattr +i {}", path_str(&cp_dir))).status.success()
+        });
+        let _ = sh(&format!("chattr -i {}", path_str(&cp_dir)));
+        assert_eq!((code, report["status"].as_str()), (Some(143), Some("stopped")), "{said}");
+        assert!(report["error"].as_str().is_some_and(|e| e.contains("checkpoint")), "{report}");
+        assert!(said.contains("progress is lost"), "{said}");
+    }
+}
+
+/// Inputs that never end are not kept without bound, and --in-place refuses anything but a
+/// regular file before reading a byte of it.
+#[test]
+fn endless_inputs_are_bounded_and_in_place_refuses_non_files_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ghostsum()
+        .args(["search", "/dev/zero", "-p", "ab", "-q", "-o", path_str(&d.join("z"))])
+        .env("TMPDIR", d)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("goes on past 1 GiB"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.join("z").exists());
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "the spool was left behind");
+    // --in-place on a device or a FIFO: refused at once, nothing read (the FIFO's writer keeps its data).
+    fails_with(
+        ghostsum().args(["search", "/dev/urandom", "-p", "ab", "--in-place"]).timeout(Duration::from_secs(30)).assert(),
+        "needs a regular file",
+    );
+    assert!(sh(&format!("mkfifo {}", path_str(&d.join("f")))).status.success());
+    fails_with(
+        ghostsum()
+            .args(["search", path_str(&d.join("f")), "-p", "ab", "--in-place"])
+            .timeout(Duration::from_secs(30))
+            .assert(),
+        "needs a regular file",
+    );
+}
+
+/// The Kubernetes recipe delivers SIGTERM: its command, as README gives it, runs as PID 1 of
+/// a new PID namespace (as in a pod) and stops cleanly on SIGTERM from outside.
+#[test]
+fn the_kubernetes_recipe_stops_on_sigterm_as_pid_1() {
+    if !root_or_skip("a PID namespace") {
+        return;
+    }
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let line =
+        readme.lines().find(|l| l.trim_start().starts_with("command: [\"ghostsum\"")).expect("the recipe's command");
+    let command: Vec<String> = serde_json::from_str(line.trim_start().trim_start_matches("command:").trim()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/notes.txt"), dir.path().join("notes.txt"))
+        .unwrap();
+    let data = path_str(dir.path());
+    // As Kubernetes would: $(JOB_COMPLETION_INDEX) expanded, the volume at /data.
+    let args: Vec<String> =
+        command[1..].iter().map(|a| a.replace("$(JOB_COMPLETION_INDEX)", "3").replace("/data", data)).collect();
+    let mut child = Command::new("unshare")
+        .args(["--pid", "--fork", "--kill-child"])
+        .arg(bin())
+        .args(&args)
+        .env("JOB_COMPLETION_INDEX", "3")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pid1 = None;
+    assert!(wait_until(Duration::from_secs(10), || {
+        let out = Command::new("pgrep").args(["-P", &child.id().to_string()]).output().unwrap();
+        pid1 = String::from_utf8_lossy(&out.stdout).lines().next().and_then(|l| l.trim().parse::<u32>().ok());
+        pid1.is_some()
+    }));
+    let pid1 = pid1.unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid1}/status")).unwrap();
+    assert!(
+        status.lines().any(|l| l.starts_with("NSpid:") && l.trim_end().ends_with("\t1")),
+        "not PID 1 in its namespace: {status}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    kill(pid1, "TERM");
+    let done = wait_until(Duration::from_secs(20), || child.try_wait().unwrap().is_some());
+    if !done {
+        let _ = child.kill();
+    }
+    assert!(done, "PID 1 ignored SIGTERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(last_json(&out.stdout)["status"], "stopped");
+    assert_eq!(last_json(&out.stdout)["shard"]["index"], 3);
+}
+
+/// Outputs that cannot be replaced are found before the search, with the real cause: an
+/// immutable or append-only file or folder (chattr), another user's file in a sticky folder.
+#[test]
+fn outputs_that_cannot_be_replaced_are_named_before_searching() {
+    if !root_or_skip("chattr and another user's file") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.txt"), "x\n").unwrap();
+    let input = path_str(&d.join("in.txt")).to_string();
+    // A 12-digit prefix with --force: were the output not probed first, this would run for days.
+    let search = |output: &Path| {
+        ghostsum()
+            .args(["search", &input, "-p", "0123456789ab", "--force", "-q", "-o", path_str(output)])
+            .timeout(Duration::from_secs(60))
+            .assert()
+    };
+    for (flag, expected) in [("+i", "immutable (chattr +i)"), ("+a", "append-only (chattr +a)")] {
+        let out = d.join(format!("out{flag}.txt"));
+        std::fs::write(&out, "old\n").unwrap();
+        if !sh(&format!("chattr {flag} {}", path_str(&out))).status.success() {
+            assert!(std::env::var("CI").is_err(), "CI's file system must support chattr");
+            eprintln!("skipped: chattr {flag} is not supported here");
+            return;
+        }
+        let assert = search(&out);
+        let _ = sh(&format!("chattr -{} {}", &flag[1..], path_str(&out)));
+        fails_with(assert, expected);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old\n");
+    }
+    let folder = d.join("locked");
+    std::fs::create_dir(&folder).unwrap();
+    assert!(sh(&format!("chattr +i {}", path_str(&folder))).status.success());
+    let assert = search(&folder.join("new.txt"));
+    let _ = sh(&format!("chattr -i {}", path_str(&folder)));
+    fails_with(assert, "its folder");
+    // Another user's file in a sticky folder, replaced by a third user.
+    let sticky = d.join("shared");
+    std::fs::create_dir(&sticky).unwrap();
+    assert!(sh(&format!("chmod 1777 {0} && chmod 755 {1} && echo theirs > {0}/f.txt && chown nobody {0}/f.txt && chmod 666 {0}/f.txt && chmod 644 {2}", path_str(&sticky), path_str(d), input)).status.success());
+    let out = Command::new("setpriv")
+        .args(["--reuid", "daemon", "--regid", "daemon", "--clear-groups"])
+        .arg(bin())
+        .args(["search", &input, "-p", "0123456789ab", "--force", "-q", "-o", &format!("{}/f.txt", path_str(&sticky))])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("sticky folder"), "{err}");
+}
+
+/// A checkpoint that is valid JSON but not one this search could have written is refused
+/// with one line: a suffix length it never reaches, an index past its candidates.
+#[test]
+fn checkpoints_are_checked_against_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.txt"), "x\n").unwrap();
+    let run = || {
+        ghostsum()
+            .args(["search", "in.txt", "-p", "abc", "-q", "-o", "out.txt", "--checkpoint", "cp.json"])
+            .current_dir(d)
+            .timeout(Duration::from_secs(60))
+            .assert()
+    };
+    // A real checkpoint to start from: a stopped search's.
+    let identity = serde_json::json!({
+        "format": 1, "input_md5": md5sum(&d.join("in.txt")), "input_len": 2, "prefix": "abc",
+        "alphabet": "space-tab-lf", "shard": null, "fast_layout": false,
+    });
+    let mut suffix_len = None;
+    for len in 1..40 {
+        let mut cp = identity.clone();
+        cp["suffix_len"] = len.into();
+        cp["next_index"] = "0".into();
+        std::fs::write(d.join("cp.json"), cp.to_string()).unwrap();
+        if run().get_output().status.success() {
+            suffix_len = Some(len);
+            break;
+        }
+    }
+    let planned = suffix_len.expect("some suffix length is the plan's") as u64;
+    let keyspace = 3u128.pow(planned as u32);
+    for (len, next, expected) in [
+        (200u64, "0".to_string(), "suffix_len 200"),
+        (100000, "0".to_string(), "suffix_len 100000"),
+        (u64::MAX, "0".to_string(), "suffix_len 18446744073709551615"),
+        (planned, (keyspace + 1).to_string(), "past the last candidate"),
+    ] {
+        let mut cp = identity.clone();
+        cp["suffix_len"] = len.into();
+        cp["next_index"] = next.into();
+        std::fs::write(d.join("cp.json"), cp.to_string()).unwrap();
+        let _ = std::fs::remove_file(d.join("out.txt"));
+        fails_with(run(), expected);
+        assert!(!d.join("out.txt").exists(), "{len} {expected}: written anyway");
+    }
+}
+
+/// README's odds of a shard holding no hit (exit 3) are the real ones: e^(-slice / 2^bits),
+/// checked over 64 shards of a 4-digit search.
+#[test]
+fn shards_exit_3_as_often_as_readme_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.txt");
+    std::fs::write(&input, "abc\n").unwrap();
+    let n = 64;
+    let mut empty = 0;
+    let mut slice = 0.0;
+    for i in 0..n {
+        let out = ghostsum()
+            .args(["search", path_str(&input), "-p", "0ddb", "-b", "cpu", "-j", "1", "-q", "--json", "-o", "/dev/null"])
+            .args(["--shard", &format!("{i}/{n}")])
+            .output()
+            .unwrap();
+        let report = last_json(&out.stdout);
+        slice = (report["shard"]["end"].as_f64().unwrap() - report["shard"]["start"].as_f64().unwrap()).max(slice);
+        match out.status.code() {
+            Some(3) => empty += 1,
+            Some(0) => {}
+            other => panic!("shard {i}: {other:?}"),
+        }
+    }
+    let odds = (-slice / 65536.0).exp();
+    let expected = n as f64 * odds;
+    let spread = 4.0 * (n as f64 * odds * (1.0 - odds)).sqrt() + 2.0;
+    assert!(
+        (empty as f64 - expected).abs() < spread,
+        "{empty} of {n} shards held no hit; the formula says {expected:.1}"
+    );
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains("e^(−K/(N·2^bits))") && !readme.contains("(rare: each slice"));
+}

@@ -3,7 +3,8 @@
 # ghostsum's scheduler tests. Needs root; Debian or Ubuntu packages (installed if missing).
 #
 #   examples/slurm/single-node.sh start DIR   # daemons up, node idle; prints the SLURM_CONF to export
-#   examples/slurm/single-node.sh stop DIR    # jobs cancelled, daemons stopped
+#   examples/slurm/single-node.sh stop DIR    # jobs cancelled (SIGKILL after 10 s), daemons
+#                                             # stopped; exit 1 naming any process left
 #
 # Everything (configuration, state, logs, PID files) lives in DIR; nothing under /etc changes
 # but the munge key, which munge requires at /etc/munge/munge.key (made once if absent).
@@ -82,6 +83,7 @@ EOF
 
 start() {
   [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (the daemons and munge's key)" >&2; exit 1; }
+  check_dir_trusted
   install_packages
   start_munge
   write_config
@@ -103,22 +105,105 @@ start() {
   exit 1
 }
 
+# DIR must be the caller's and closed to others: stop runs as root with DIR's slurm.conf and
+# signals the PIDs its PID files name, so a DIR someone else can write into would let them
+# choose what root kills.
+check_dir_trusted() {
+  local path
+  for path in "$dir" "$conf" "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
+    [ -e "$path" ] || continue
+    if [ "$(stat -c %u "$path")" != "$(id -u)" ]; then
+      echo "$0: $path is owned by user $(stat -c %U "$path"), not by you; refusing to trust it" >&2; exit 1
+    fi
+    if [ $(( 0$(stat -c %a "$path") & 022 )) -ne 0 ]; then
+      echo "$0: $path can be written by others (mode $(stat -c %a "$path")); refusing to trust it: chmod go-w it" >&2; exit 1
+    fi
+  done
+}
+
+# The program a process runs, by its executable (Debian installs slurmd as slurmd-wlm).
+program_of() {
+  local exe
+  exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 0
+  exe=$(basename "$exe")
+  echo "${exe%-wlm}"
+}
+
+# The PID in a PID file, only if that process is the daemon named and runs with this conf.
+daemon_pid() {
+  local name=$1 pid
+  pid=$(cat "$dir/$name.pid" 2>/dev/null) || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [ "$(program_of "$pid")" = "$name" ] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$conf" || return 1
+  echo "$pid"
+}
+
+# This cluster's slurmd and slurmctld (their command line names the conf).
+daemons() {
+  local pid
+  for pid in $(pgrep -x 'slurmd|slurmctld'); do
+    case $(program_of "$pid") in
+      slurmd|slurmctld) tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$conf" && echo "$pid" ;;
+    esac
+  done
+  return 0
+}
+
+# The slurmstepd of this cluster's jobs (their environment names the conf) and every process
+# those jobs started: a job's processes outlive a killed slurmstepd.
+job_processes() {
+  local pid
+  for pid in $(pgrep -x slurmstepd); do
+    [ "$(program_of "$pid")" = slurmstepd ] || continue
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf"; then
+      echo "$pid"
+      descendants "$pid"
+    fi
+  done
+  return 0
+}
+
+descendants() {
+  local child
+  for child in $(pgrep -P "$1"); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
 stop() {
+  check_dir_trusted
   export SLURM_CONF=$conf
   if [ -f "$conf" ] && command -v squeue >/dev/null; then
     squeue -h -o %A 2>/dev/null | xargs -r scancel 2>/dev/null || true
-    for _ in $(seq 50); do [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.2; done
+    # Jobs get SIGTERM; one that ignores it for 10 s gets SIGKILL.
+    for _ in $(seq 100); do [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.1; done
+    squeue -h -o %A 2>/dev/null | xargs -r scancel --signal=KILL --full 2>/dev/null || true
+    for _ in $(seq 50); do [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.1; done
   fi
-  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
-    if [ -s "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+  local name pid
+  # What is left of the jobs ignored SIGTERM and outlived scancel's SIGKILL: killed now.
+  for pid in $(job_processes); do kill -KILL "$pid" 2>/dev/null || true; done
+  for name in slurmd slurmctld; do
+    if pid=$(daemon_pid "$name"); then kill "$pid" 2>/dev/null || true; fi
   done
-  for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
-    for _ in $(seq 50); do [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
-  done
+  for _ in $(seq 50); do [ -z "$(daemons)" ] && break; sleep 0.1; done
+  # A daemon stuck, or one whose PID file did not name it: killed.
+  for pid in $(daemons); do kill -KILL "$pid" 2>/dev/null || true; done
+  for _ in $(seq 30); do [ -z "$(daemons)$(job_processes)" ] && break; sleep 0.1; done
   # munged too, if this script started it (a munged that was already running stays).
   if [ -f "$dir/munged-started-here" ] && [ -s /run/munge/munged.pid ]; then
-    kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+    pid=$(cat /run/munge/munged.pid)
+    if [ "$(program_of "$pid")" = munged ]; then kill "$pid" 2>/dev/null || true; fi
     rm -f "$dir/munged-started-here"
+  fi
+  local left
+  left="$(daemons) $(job_processes)"
+  left=$(echo $left)
+  if [ -n "$left" ]; then
+    echo "$0: still running after SIGKILL: $(echo $left | tr '\n' ' ')" >&2
+    exit 1
   fi
 }
 

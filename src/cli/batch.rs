@@ -261,6 +261,10 @@ fn check_regular_or_new(path: &Path, what: &str) -> anyhow::Result<()> {
     if let Ok(link) = std::fs::read_link(path) {
         return Err(in_the_way(&format!("a symlink to {}, which does not exist", link.display())));
     }
+    if path.parent().is_some_and(Path::is_dir) {
+        // An immutable page or folder, another user's page in a sticky folder: found now.
+        Destination::File(path.to_path_buf()).check_writable()?;
+    }
     for ancestor in path.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
         if let Ok(meta) = std::fs::metadata(ancestor) {
             if !meta.is_dir() {

@@ -6,7 +6,7 @@ use super::{SearchArgs, EXIT_SHARD_EMPTY};
 use crate::alphabet::Alphabet;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
 use crate::device::DeviceKind;
-use crate::engine::{EngineOptions, Found, Position};
+use crate::engine::{self, EngineOptions, Found, Position};
 use crate::input::Content;
 use crate::kind::{ChosenKind, FileKind};
 use crate::layout::Layout;
@@ -22,10 +22,47 @@ use std::time::{Duration, Instant};
 /// Seconds between checkpoint saves unless --checkpoint-every says otherwise.
 const DEFAULT_CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
+/// `ghostsum search`. With --json, one object whatever the outcome: found, no hit, stopped
+/// (also while reading the input or measuring the speed) and errors (`"status": "error"`).
 pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
+    let mut report = None;
+    let result = find_and_write(&args, &mut report);
+    if !args.report.json {
+        return result;
+    }
+    let on_stderr = args.output.as_deref() == Some(Path::new("-"));
+    match result {
+        Ok(code) => Ok(code),
+        Err(e) if e.is::<crate::stdio::ReaderGone>() => Err(e),
+        Err(e) => {
+            let mut report = report.unwrap_or_else(|| SearchReport::before_start(&args));
+            if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
+                report.status = "stopped";
+                say(format!("ghostsum: {}: stopped; nothing was written", signal.name()));
+                report.print(true, on_stderr)?;
+                return Ok(signal.exit_code());
+            }
+            report.status = "error";
+            report.error = Some(format!("{e:#}"));
+            // The error line still goes to stderr (main); a failure to print is that error's.
+            let _ = report.print(true, on_stderr);
+            Err(e)
+        }
+    }
+}
+
+fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> anyhow::Result<i32> {
     args.engine.check()?;
-    refuse_options_without_effect(&args)?;
-    let destination = destination(&args)?;
+    if args.report.json
+        && args.output.as_deref() != Some(Path::new("-"))
+        && crate::stdio::closed_at_start(crate::stdio::Stream::Stdout)
+    {
+        anyhow::bail!(
+            "--json writes its report to standard output, which is closed (>&-); redirect it, or drop --json"
+        );
+    }
+    refuse_options_without_effect(args)?;
+    let destination = destination(args)?;
     destination.check_writable()?;
     let shard = args.shard.map(|spec| spec.resolve(args.shard_count, &|name| std::env::var(name).ok())).transpose()?;
     if let Some(path) = &args.checkpoint {
@@ -38,6 +75,21 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     };
     let kind = ChosenKind::decide(args.kind.for_kind, &named);
     let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
+    let reason = alphabet_reason(&kind, args.alphabet.is_some());
+    let report = report_slot.insert(SearchReport::new(
+        &args.prefix,
+        &destination,
+        args.checkpoint.as_deref(),
+        &alphabet,
+        &kind,
+        &reason,
+    ));
+    if args.in_place && !std::fs::metadata(&args.input).is_ok_and(|m| m.is_file()) {
+        anyhow::bail!(
+            "--in-place needs a regular file, and {} is not one; write the result elsewhere with -o",
+            args.input.display()
+        );
+    }
     let content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {
         anyhow::bail!(
@@ -52,8 +104,6 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     };
     let prefix = &args.prefix;
     let started = Instant::now();
-    let reason = alphabet_reason(&kind, args.alphabet.is_some());
-    let mut report = SearchReport::new(prefix, &destination, args.checkpoint.as_deref(), &alphabet, &kind, &reason);
     let input_md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
     if !args.always_suffix && prefix.matches_digest(&input_md5) {
         if !args.in_place {
@@ -65,7 +115,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
             content.describe()
         ));
         report.unchanged(&input_md5, started);
-        return report.print(args.report.json, &destination).map(|()| 0);
+        return report.print(args.report.json, destination == Destination::Stdout).map(|()| 0);
     }
 
     let session = Session::open(&args.engine, &args.report)?;
@@ -93,13 +143,18 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
         Some(cp) => cp.load()?,
         None => None,
     };
+    let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    if let (Some(at), Some(cp)) = (resume, &checkpoint) {
+        engine::reachable(&content, prefix, &alphabet, &options, at).map_err(|why| {
+            anyhow::anyhow!("checkpoint {} is damaged: {why}; delete it to start over", cp.path.display())
+        })?;
+    }
     if let Some(at) = resume {
         session.say(format!(
             "ghostsum: resuming from the checkpoint at candidate {} (suffix of {} symbols)",
             at.next_index, at.suffix_len
         ));
     }
-    let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
     // The slice a shard covers, for its report: from the layout the engine plans.
     let slice_of = |suffix_len: usize| -> Option<(Shard, (u128, u128))> {
         let layout = Layout::plan_from(content.len, &alphabet, suffix_len, options.min_segment_log2).ok()?;
@@ -130,12 +185,19 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
             }
             session.say("ghostsum: this shard holds no hit; nothing was written");
             report.no_hit(slice_of(run.position.suffix_len));
-            report.print(args.report.json, &destination)?;
+            report.print(args.report.json, destination == Destination::Stdout)?;
             return Ok(EXIT_SHARD_EMPTY);
         }
         Outcome::Stopped(signal) => {
             report.stopped(slice_of(run.position.suffix_len), run.position);
-            return stop(signal, checkpoint.as_ref(), run.position, &report, args.report.json, &destination);
+            return stop(
+                signal,
+                checkpoint.as_ref(),
+                run.position,
+                report,
+                args.report.json,
+                destination == Destination::Stdout,
+            );
         }
     };
     if let Err(e) = write_output(&content, &found.suffix, &destination, &found.digest) {
@@ -144,7 +206,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
                 // Every candidate below the hit holds none: a resume finds it at once.
                 let at = Position { suffix_len: found.suffix_len, next_index: found.index };
                 report.stopped(slice_of(at.suffix_len), at);
-                stop(*signal, checkpoint.as_ref(), at, &report, args.report.json, &destination)
+                stop(*signal, checkpoint.as_ref(), at, report, args.report.json, destination == Destination::Stdout)
             }
             None => Err(e),
         };
@@ -161,7 +223,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
         human_count(report.candidates_tested as f64),
         human_duration(report.seconds)
     ));
-    report.print(args.report.json, &destination)?;
+    report.print(args.report.json, destination == Destination::Stdout)?;
     Ok(0)
 }
 
@@ -175,27 +237,30 @@ fn alphabet_reason(kind: &ChosenKind, named: bool) -> String {
 }
 
 /// Ends a stopped search: saves the checkpoint if there is one, one line (and the report
-/// with --json), 128 + the signal.
+/// with --json), 128 + the signal. A checkpoint that cannot be saved is a warning: the
+/// search was still stopped, and says so.
 fn stop(
     signal: Signal,
     checkpoint: Option<&CheckpointFile>,
     at: Position,
-    report: &SearchReport,
+    report: &mut SearchReport,
     json: bool,
-    destination: &Destination,
+    on_stderr: bool,
 ) -> anyhow::Result<i32> {
-    match checkpoint {
-        Some(cp) => {
-            cp.save(at)?;
-            say(format!(
-                "ghostsum: {}: stopped; progress saved to {}, run the same command to resume",
-                signal.name(),
-                cp.path.display()
-            ));
+    match checkpoint.map(|cp| (cp, cp.save(at))) {
+        Some((cp, Ok(()))) => say(format!(
+            "ghostsum: {}: stopped; progress saved to {}, run the same command to resume",
+            signal.name(),
+            cp.path.display()
+        )),
+        Some((_, Err(e))) => {
+            say(format!("ghostsum: {}: stopped; nothing was written, and the progress is lost: {e:#}", signal.name()));
+            report.checkpoint = None;
+            report.error = Some(format!("{e:#}"));
         }
         None => say(format!("ghostsum: {}: stopped; nothing was written", signal.name())),
     }
-    report.print(json, destination)?;
+    report.print(json, on_stderr)?;
     Ok(signal.exit_code())
 }
 
@@ -268,7 +333,7 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
 /// (serde_json writes u128 as a plain number), not through `serde_json::Value`.
 #[derive(serde::Serialize)]
 struct SearchReport {
-    /// "found", "no_hit" (a shard's slice held none) or "stopped" (a stop signal).
+    /// "found", "no_hit" (a shard's slice held none), "stopped" (a stop signal) or "error".
     status: &'static str,
     prefix: String,
     md5: Option<String>,
@@ -299,6 +364,9 @@ struct SearchReport {
     for_kind: FileKind,
     /// Why the alphabet: "--alphabet", or the kind's default and where the kind came from.
     alphabet_reason: String,
+    /// What went wrong: the error of a search with status "error", or a stopped search's
+    /// checkpoint that could not be saved; null otherwise.
+    error: Option<String>,
 }
 
 /// Which shard ran, and how much of its slice of candidate indices it covered.
@@ -352,6 +420,7 @@ impl SearchReport {
             alphabet: alphabet.name().into(),
             for_kind: kind.kind,
             alphabet_reason: reason.into(),
+            error: None,
         }
     }
 
@@ -388,13 +457,26 @@ impl SearchReport {
         self.shard = slice.map(|s| ShardReport::new(s, at.next_index));
     }
 
+    /// The report of a search that ended before its report was made (a bad argument).
+    fn before_start(args: &SearchArgs) -> Self {
+        let output = match (&args.output, args.in_place) {
+            (Some(p), _) if p == Path::new("-") => Destination::Stdout,
+            (Some(p), _) => Destination::File(p.clone()),
+            (None, _) => Destination::File(args.input.clone()),
+        };
+        let kind = ChosenKind::decide(args.kind.for_kind, &[&args.input]);
+        let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
+        let reason = alphabet_reason(&kind, args.alphabet.is_some());
+        SearchReport::new(&args.prefix, &output, args.checkpoint.as_deref(), &alphabet, &kind, &reason)
+    }
+
     /// With --json: on stdout, or on stderr when the file itself went to stdout.
-    fn print(&self, json: bool, destination: &Destination) -> anyhow::Result<()> {
+    fn print(&self, json: bool, on_stderr: bool) -> anyhow::Result<()> {
         if !json {
             return Ok(());
         }
         let text = serde_json::to_string(self)?;
-        if *destination == Destination::Stdout {
+        if on_stderr {
             say(text);
         } else {
             print_line(text)?;

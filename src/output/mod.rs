@@ -11,6 +11,7 @@
 //!
 //! The input is rewritten only with --in-place.
 
+mod obstacles;
 mod replace;
 pub mod resolve;
 mod stream;
@@ -49,7 +50,10 @@ impl Destination {
             Destination::Stdout if stdio::closed_at_start(Stream::Stdout) => Err(stdio::closed_stdout_error().into()),
             Destination::Stdout => Ok(()),
             Destination::File(path) => match resolve::resolve(path)? {
-                Resolved::Replace { real, .. } => probe_folder(resolve::parent_dir(&real)),
+                Resolved::Replace { real, existing } => {
+                    obstacles::check(&real, existing.as_ref(), resolve::parent_dir(&real))?;
+                    probe_folder(resolve::parent_dir(&real))
+                }
                 // Opening a FIFO now would wait for its reader; it is opened to write.
                 Resolved::WriteInto(_) | Resolved::Descriptor(_) => Ok(()),
             },
