@@ -25,6 +25,10 @@ pub fn reason(e: &io::Error) -> String {
 /// What the user can do about it, if the kind says.
 fn hint(e: &io::Error) -> &'static str {
     use io::ErrorKind::*;
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return "; the symlinks lead in a circle (or past 40 of them): check where they point with readlink -f";
+    }
     match e.kind() {
         PermissionDenied => "; check its permissions, or choose a path you may use",
         StorageFull | QuotaExceeded => "; free some space, or write elsewhere",

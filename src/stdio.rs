@@ -63,7 +63,8 @@ pub fn print_line(line: impl fmt::Display) -> io::Result<()> {
             STDOUT_GONE.store(true, Ordering::Relaxed);
             Ok(())
         }
-        result => result.map_err(|e| io::Error::new(e.kind(), format!("cannot write to standard output: {e}"))),
+        result => result
+            .map_err(|e| io::Error::new(e.kind(), crate::io_error::on("write to", "standard output", &e).to_string())),
     }
 }
 

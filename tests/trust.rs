@@ -617,3 +617,119 @@ fn shards_exit_3_as_often_as_readme_says() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     assert!(readme.contains("e^(−K/(N·2^bits))") && !readme.contains("(rare: each slice"));
 }
+
+/// The low items: each a clear one-line error, not a file made by mistake, a panic, a hang or
+/// a raw system message.
+#[test]
+fn low_edges_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.txt"), "x\n").unwrap();
+    let in_txt = path_str(&d.join("in.txt")).to_string();
+    let one_line = |args: &[&str], expected: &str| {
+        fails_with(ghostsum().args(args).current_dir(d).timeout(Duration::from_secs(60)).assert(), expected)
+    };
+    // -o newname/ names a folder that is not there: no file "newname" appears.
+    one_line(&["search", &in_txt, "-p", "ab", "-o", "newname/"], "ending in / is a folder");
+    assert!(!d.join("newname").exists());
+    // bench sizes past memory: an error, not a panic (101) or an abort (134).
+    one_line(&["bench", "--content-bytes", "18446744073709551615"], "more than 1073741824");
+    one_line(&["bench", "--content-bytes", "10000000000"], "more than 1073741824");
+    // A symlink loop gets a hint.
+    std::os::unix::fs::symlink("loop-b", d.join("loop-a")).unwrap();
+    std::os::unix::fs::symlink("loop-a", d.join("loop-b")).unwrap();
+    one_line(&["search", "loop-a", "-p", "ab", "-o", "o.txt"], "lead in a circle");
+    // --adapter with adapters named by number has nothing to narrow.
+    one_line(
+        &["search", &in_txt, "-p", "ab", "-o", "o.txt", "-b", "gpu:0", "--adapter", "xyz"],
+        "names adapters by number",
+    );
+    // verify cannot read standard input twice.
+    one_line(&["verify", "-", "-p", "ab", "--original", "-"], "both standard input");
+    // A dangling --out-dir.
+    std::os::unix::fs::symlink("nowhere", d.join("gone")).unwrap();
+    std::fs::write(d.join("m.toml"), "url = \"https://u/{prefix}\"\n[[page]]\nname = \"a\"\nfile = \"in.txt\"\n")
+        .unwrap();
+    one_line(&["batch", "m.toml", "--out-dir", "gone", "-b", "cpu"], "which does not exist");
+    // --json with standard output closed: refused before searching, nothing written.
+    let out = sh(&format!("cd {} && {} search in.txt -p abc -o o.txt --json >&-", path_str(d), bin().display()));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--json writes its report to standard output, which is closed")
+    );
+    assert!(!d.join("o.txt").exists());
+    // Standard output full: the reason in words, not "(os error 28)".
+    let out = sh(&format!("{} verify {in_txt} -p ab > /dev/full", bin().display()));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("no space left on the device") && !err.contains("os error"), "{err}");
+}
+
+/// A reader that leaves `-o /dev/stdout` or `-o FIFO` ends the command as it ends `-o -`:
+/// quietly, with 141.
+#[test]
+fn readers_leaving_a_fifo_or_dev_stdout_end_with_141() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("big.txt"), "y\n".repeat(4 << 20)).unwrap();
+    assert!(sh(&format!("mkfifo {}", path_str(&d.join("fifo")))).status.success());
+    let bin = bin();
+    for (output, reader) in
+        [("/dev/stdout", "| head -c 1 > /dev/null"), ("fifo", "& head -c 1 fifo > /dev/null; wait $!")]
+    {
+        let script = format!(
+            "cd {} && set -o pipefail; {} search big.txt -p ab -q -o {output} {reader}; echo \"status=${{PIPESTATUS[0]}} $?\"",
+            path_str(d),
+            bin.display()
+        );
+        let out = sh(&script);
+        let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("141"), "{output}: {said}");
+        assert!(!said.contains("Broken pipe"), "{output}: {said}");
+    }
+}
+
+/// verify escapes a file name as md5sum does, so one file stays one line.
+#[test]
+fn verify_escapes_names_as_md5sum_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("two\nlines.txt");
+    std::fs::write(&name, "x\n").unwrap();
+    let out = ghostsum().args(["verify", path_str(&name), "-p", "0"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let md5sum_line = String::from_utf8(Command::new("md5sum").arg(&name).output().unwrap().stdout).unwrap();
+    assert_eq!(text.lines().next().unwrap(), md5sum_line.trim_end(), "{text}");
+    assert!(text.lines().all(|l| !l.starts_with("lines.txt")), "{text}");
+}
+
+/// man --dir writes whole pages, never through a symlink or into a FIFO.
+#[test]
+fn man_pages_are_written_whole_and_never_through_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ghostsum().args(["man", "--dir", path_str(d)]).assert().success();
+    assert!(std::fs::metadata(d.join("ghostsum-search.1")).unwrap().len() > 1000);
+    std::fs::write(d.join("precious"), "mine\n").unwrap();
+    std::fs::remove_file(d.join("ghostsum.1")).unwrap();
+    std::os::unix::fs::symlink(d.join("precious"), d.join("ghostsum.1")).unwrap();
+    fails_with(ghostsum().args(["man", "--dir", path_str(d)]).timeout(Duration::from_secs(30)).assert(), "a symlink");
+    assert_eq!(std::fs::read_to_string(d.join("precious")).unwrap(), "mine\n");
+    std::fs::remove_file(d.join("ghostsum.1")).unwrap();
+    assert!(sh(&format!("mkfifo {}", path_str(&d.join("ghostsum.1")))).status.success());
+    fails_with(ghostsum().args(["man", "--dir", path_str(d)]).timeout(Duration::from_secs(30)).assert(), "a FIFO");
+}
+
+/// An input that already has the prefix, searched as a shard: the report names the shard.
+#[test]
+fn an_unchanged_input_reports_its_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "x\n").unwrap();
+    let first = md5sum(&input)[..1].to_string();
+    let out = ghostsum()
+        .args(["search", path_str(&input), "-p", &first, "--shard", "2/4", "-q", "--json", "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    let report = last_json(&out.stdout);
+    assert_eq!(report["unchanged"], true);
+    assert_eq!((report["shard"]["index"].as_u64(), report["shard"]["count"].as_u64()), (Some(2), Some(4)), "{report}");
+}

@@ -68,6 +68,11 @@ impl BackendList {
         self.0.iter().any(|i| matches!(i, BackendItem::Cpu | BackendItem::All | BackendItem::Auto))
     }
 
+    /// Does an item choose among the adapters (gpu, all, auto), so that --adapter narrows it?
+    pub fn filters_adapters(&self) -> bool {
+        self.0.iter().any(|i| matches!(i, BackendItem::Gpu | BackendItem::All | BackendItem::Auto))
+    }
+
     /// Could the list include a GPU (so --adapter means something)?
     pub fn may_use_gpu(&self) -> bool {
         self.0.iter().any(|i| !matches!(i, BackendItem::Cpu))
@@ -123,6 +128,9 @@ fn choose(list: &BackendList, adapters: &[AdapterSummary], filter: Option<&str>)
             }
             BackendItem::GpuIndex(n) => choice.gpus.push(n),
             BackendItem::All => {
+                if matching.is_empty() {
+                    choice.note = Some(format!("all found no GPU to add to the CPU: {}", none_found()));
+                }
                 choice.gpus.extend(&matching);
                 choice.cpu = true;
             }

@@ -90,6 +90,39 @@ pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// One page per (sub)command into `dir`, named as clap_mangen names them. Each is written
+/// whole or not at all (a temporary file and a rename: a full disk leaves no empty page), and
+/// only over a regular file: a symlink, a FIFO or a device there is refused, not written
+/// through.
+fn write_man_pages(command: clap::Command, dir: &std::path::Path) -> anyhow::Result<()> {
+    fn pages(cmd: clap::Command, out: &mut Vec<clap_mangen::Man>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            pages(sub, out);
+        }
+        out.push(clap_mangen::Man::new(cmd));
+    }
+    let mut command = command.disable_help_subcommand(true);
+    command.build();
+    let mut all = Vec::new();
+    pages(command, &mut all);
+    for man in all {
+        let path = dir.join(man.get_filename());
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            if !meta.is_file() {
+                anyhow::bail!(
+                    "cannot write {}: it is {}, not a regular file; remove it first",
+                    path.display(),
+                    if meta.file_type().is_symlink() { "a symlink" } else { crate::output::resolve::kind_of(&meta) }
+                );
+            }
+        }
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        crate::output::write_file_atomically(&path, &page)?;
+    }
+    Ok(())
+}
+
 /// `ghostsum man [--dir DIR]`: the man page from the same definition.
 pub(super) fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
     let command = super::Cli::command();
@@ -103,7 +136,7 @@ pub(super) fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
             if !dir.is_dir() {
                 anyhow::bail!("--dir {} is not a folder; create it first", dir.display());
             }
-            clap_mangen::generate_to(command, &dir).map_err(|e| crate::io_error::at("write man pages in", &dir, &e))?;
+            write_man_pages(command, &dir)?;
         }
     }
     Ok(0)

@@ -204,6 +204,12 @@ impl EngineArgs {
         if !self.backend.may_use_gpu() && self.adapter.is_some() {
             anyhow::bail!("--adapter picks a GPU and has no effect with --backend cpu; drop one of them");
         }
+        if self.adapter.is_some() && !self.backend.filters_adapters() {
+            anyhow::bail!(
+                "--adapter narrows gpu, all and auto, and has no effect with --backend {}, which names adapters by number; drop one of them",
+                self.backend
+            );
+        }
         if !self.backend.may_use_cpu() && self.threads.is_some() {
             anyhow::bail!(
                 "--threads sets CPU workers and has no effect with --backend {}; drop one of them",
@@ -283,7 +289,7 @@ pub struct BenchArgs {
     pub adapter: Option<String>,
     /// Content length of the measured search: where the suffix falls in its block decides
     /// how many MD5 steps each candidate costs (the bench prints it).
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = values::parse_content_bytes)]
     pub content_bytes: usize,
     /// Measure the --fast-layout layout of that content instead of the shortest one.
     #[arg(long)]

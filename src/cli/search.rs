@@ -115,6 +115,12 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
             content.describe()
         ));
         report.unchanged(&input_md5, started);
+        if let Some(s) = shard {
+            // Every shard writes the input unchanged; its slice is still the one it was given.
+            let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+            let layout = engine::plan(&content, prefix, &alphabet, &options)?;
+            report.shard = Some(ShardReport::new((s, s.range(&layout)), 0));
+        }
         return report.print(args.report.json, destination == Destination::Stdout).map(|()| 0);
     }
 

@@ -1,5 +1,6 @@
 //! Command-line values checked once, as clap parses them: a thread count within what the
-//! machine can use, a number of seconds that is finite and not absurdly small.
+//! machine can use, a number of seconds that is finite and not absurdly small, a benchmark
+//! content that fits in memory.
 
 use std::time::Duration;
 
@@ -17,6 +18,22 @@ pub fn parse_threads(text: &str) -> Result<usize, String> {
         0 => Err("must be at least 1".into()),
         n if n > most => Err(format!("{n} is more than this machine can use: at most {most} (4 per core)")),
         n => Ok(n),
+    }
+}
+
+/// The largest content `bench --content-bytes` accepts: the content is held in memory, and
+/// only its length modulo 64 changes what is measured.
+pub const MAX_CONTENT_BYTES: usize = 1 << 30;
+
+/// `bench --content-bytes N`: 0 to [`MAX_CONTENT_BYTES`].
+pub fn parse_content_bytes(text: &str) -> Result<usize, String> {
+    let n: u128 = text.trim().parse().map_err(|_| format!("'{text}' is not a whole number of bytes"))?;
+    match usize::try_from(n) {
+        Ok(n) if n <= MAX_CONTENT_BYTES => Ok(n),
+        _ => Err(format!(
+            "{n} is more than {MAX_CONTENT_BYTES} (1 GiB); only the length modulo 64 changes the layout measured, so use {}",
+            n % 64 + 64 * 15
+        )),
     }
 }
 

@@ -10,13 +10,18 @@ use crate::target::hex;
 use std::io::Read;
 
 pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
+    if args.file == std::path::Path::new("-") && args.original.as_deref() == Some(std::path::Path::new("-")) {
+        anyhow::bail!("the file and --original are both standard input (-), which can be read only once; give one of them as a file");
+    }
     let content = Content::read(&args.file)?;
     let digest = crate::recheck::md5_with_suffix(&content.hasher, b"");
     let kind = ChosenKind::decide(args.kind.for_kind, &[&args.file]);
     let symbols = SuffixSymbols::new(args.alphabet.as_ref());
     let trailing = trailing_run(&content, &symbols)?;
     let original = args.original.as_ref().map(|path| extends_original(&content, path, &symbols)).transpose()?;
-    let name = args.file.display();
+    // As md5sum writes it: a name with a newline or a backslash is escaped, and its
+    // md5sum line starts with a backslash, so one file is always one line.
+    let (escaped, name) = escape_name(&args.file.display().to_string());
     let matches = args.prefix.matches_digest(&digest);
     // The symbols that make up the suffix: after the original when it is given, else the
     // file's whole trailing run (which includes any whitespace the content ended with).
@@ -48,7 +53,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let ok = matches && (why_not.is_none() || !args.strict);
     if !args.quiet {
         // md5sum's line, then the verdict, as `md5sum -c` words it, then the suffix.
-        print_line(format!("{}  {name}", hex(&digest)))?;
+        print_line(format!("{}{}  {name}", if escaped { "\\" } else { "" }, hex(&digest)))?;
         let verdict = match (matches, ok, &why_not) {
             (true, true, _) => "OK".to_string(),
             (true, false, Some(why)) => format!("FAILED (--strict: {why})"),
@@ -75,7 +80,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
                  have removed it; keep the file out of them (EditorConfig trim_trailing_whitespace = \
                  false, .gitattributes '{} -whitespace'), or search again with --alphabet zero-width, \
                  which trimming and git keep (but vim shows it)",
-                args.file.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
+                escape_name(&args.file.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()).1
             ))?;
         }
     }
@@ -217,24 +222,62 @@ fn extends_original(
         }
         left -= n as u64;
     }
-    let mut rest = Vec::new();
-    b.read_to_end(&mut rest).map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
-    let mut counts = vec![0u64; symbols.symbols.len()];
-    if symbols.peel(&rest, &mut counts) == 0 {
-        Ok(Extension::Symbols(counts))
-    } else {
-        Ok(Extension::Other(format!(
+    // The rest, streaming (a 3 GB rest costs no memory), must be whole symbols.
+    let not_symbols = || {
+        Extension::Other(format!(
             "{} plus {} bytes that are not all {} symbols",
             original.display(),
-            rest.len(),
+            content.len - source.len,
             symbols.label()
-        )))
+        ))
+    };
+    let mut counts = vec![0u64; symbols.symbols.len()];
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let n = loop {
+            match b.read(&mut y) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other.map_err(|e| crate::io_error::on("read", &content.describe(), &e))?,
+            }
+        };
+        pending.extend_from_slice(&y[..n]);
+        let mut at = 0;
+        while at < pending.len() {
+            match symbols.symbols.iter().position(|s| pending[at..].starts_with(s)) {
+                Some(i) => {
+                    counts[i] += 1;
+                    at += symbols.symbols[i].len();
+                }
+                // A symbol cut by the read's end: completed by the next read.
+                None if n > 0 && symbols.symbols.iter().any(|s| s.starts_with(&pending[at..])) => break,
+                None => return Ok(not_symbols()),
+            }
+        }
+        pending.drain(..at);
+        if n == 0 {
+            return Ok(if pending.is_empty() { Extension::Symbols(counts) } else { not_symbols() });
+        }
     }
+}
+
+/// A file name as md5sum prints it: backslashes and newlines escaped (`\\`, `\n`), and
+/// whether any were.
+fn escape_name(name: &str) -> (bool, String) {
+    if !name.contains(['\\', '\n', '\r']) {
+        return (false, name.to_string());
+    }
+    (true, name.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_escaped_as_md5sum_does() {
+        assert_eq!(escape_name("a.txt"), (false, "a.txt".into()));
+        assert_eq!(escape_name("a\nb\\c"), (true, "a\\nb\\\\c".into()));
+    }
 
     #[test]
     fn peel_counts_whole_symbols_back_from_the_end() {

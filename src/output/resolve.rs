@@ -26,6 +26,14 @@ pub enum Resolved {
 
 /// Looks the path up, following symlinks, and says what writing to it will do.
 pub fn resolve(path: &Path) -> anyhow::Result<Resolved> {
+    // `-o newname/` names a folder: cp says "Not a directory"; Rust's file_name() would
+    // quietly drop the slash and make a file.
+    if path.as_os_str().to_string_lossy().ends_with('/') && !path.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: a name ending in / is a folder, and there is none; give a file name without the /",
+            path.display()
+        );
+    }
     match through_descriptor_folder(path) {
         Some(OpenDescriptor::Own(fd)) => return Ok(Resolved::Descriptor(fd)),
         Some(OpenDescriptor::Other) => return Ok(Resolved::WriteInto(path.to_path_buf())),
