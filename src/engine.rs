@@ -89,7 +89,9 @@ pub enum EngineError {
     #[error(transparent)]
     Search(#[from] SearchError),
     /// No layout fits (an alphabet that cannot).
-    #[error("{0}")]
+    // Transparent: with "{0}" and #[from], `{:#}` printed the message twice (as the error
+    // and again as its source).
+    #[error(transparent)]
     Layout(#[from] crate::layout::LayoutError),
     /// The content could not be read back (its last line, for the line-width check).
     #[error("{0:#}")]
@@ -335,4 +337,16 @@ pub fn measure(
     let measured =
         ids.iter().map(|&id| Measured { info: infos[id].clone(), candidates: control.device_tested(id) }).collect();
     Ok((measured, elapsed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layout_error_is_said_once() {
+        let e: anyhow::Error = EngineError::from(LayoutError::NoLength(40)).into();
+        let said = format!("{e:#}");
+        assert_eq!(said.matches("no suffix length").count(), 1, "{said}");
+    }
 }

@@ -733,3 +733,18 @@ fn an_unchanged_input_reports_its_shard() {
     assert_eq!(report["unchanged"], true);
     assert_eq!((report["shard"]["index"].as_u64(), report["shard"]["count"].as_u64()), (Some(2), Some(4)), "{report}");
 }
+
+/// verify --original reads the file's rest streaming: a 1 GiB sparse file costs no memory.
+#[test]
+fn verify_memory_does_not_grow_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("sparse");
+    std::fs::File::create(&big).unwrap().set_len(1 << 30).unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let bin = bin();
+    let args = [bin.to_str().unwrap(), "verify", path_str(&big), "-p", "ab", "--original", path_str(&empty)];
+    let (code, mib) = peak_rss_mib(&args);
+    assert_eq!(code, 1);
+    assert!(mib < 200, "verify took {mib} MiB");
+}
