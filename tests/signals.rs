@@ -177,8 +177,16 @@ fn a_stopped_batch_keeps_finished_pages_and_leaves_no_temporary_file() {
     )
     .unwrap();
     let out = d.join("out");
-    let child =
-        spawn(&["batch", d.join("m.toml").to_str().unwrap(), "--out-dir", out.to_str().unwrap(), "-q", "-b", "cpu"]);
+    let child = spawn(&[
+        "batch",
+        d.join("m.toml").to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+        "-q",
+        "-b",
+        "cpu",
+        "--force",
+    ]);
     assert!(wait_until(Duration::from_secs(20), || out.join("quick.txt").exists()));
     std::thread::sleep(Duration::from_millis(300));
     kill(child.id(), "TERM");
