@@ -82,12 +82,7 @@ impl Content {
         use std::io::Seek;
         spool.rewind().map_err(|e| io_error::on("read", name, &e))?;
         let mut content = Self::fold(&mut spool, None, name)?;
-        content.source = match spool.into_inner() {
-            tempfile::SpooledData::InMemory(cursor) => {
-                ContentSource::Memory { bytes: cursor.into_inner(), name: name.into() }
-            }
-            tempfile::SpooledData::OnDisk(file) => ContentSource::Spooled { file, name: name.into() },
-        };
+        content.source = ContentSource::kept(spool, name);
         Ok(content)
     }
 
@@ -101,12 +96,7 @@ impl Content {
                 SPOOL_LIMIT >> 30
             );
         }
-        content.source = match spool.into_inner() {
-            tempfile::SpooledData::InMemory(cursor) => {
-                ContentSource::Memory { bytes: cursor.into_inner(), name: name.into() }
-            }
-            tempfile::SpooledData::OnDisk(file) => ContentSource::Spooled { file, name: name.into() },
-        };
+        content.source = ContentSource::kept(spool, name);
         Ok(content)
     }
 
@@ -168,6 +158,18 @@ impl Content {
     /// Was the content read from a regular file (which --in-place can replace)?
     pub fn is_regular_file(&self) -> bool {
         matches!(self.source, ContentSource::File { .. })
+    }
+}
+
+impl ContentSource {
+    /// Bytes held in a spool: in memory, or in its anonymous temporary file.
+    fn kept(spool: tempfile::SpooledTempFile, name: &str) -> ContentSource {
+        match spool.into_inner() {
+            tempfile::SpooledData::InMemory(cursor) => {
+                ContentSource::Memory { bytes: cursor.into_inner(), name: name.into() }
+            }
+            tempfile::SpooledData::OnDisk(file) => ContentSource::Spooled { file, name: name.into() },
+        }
     }
 }
 

@@ -27,6 +27,19 @@ pub(super) struct Planned<'a> {
     pub fast_layout: bool,
 }
 
+impl Planned<'_> {
+    /// The speed measurement for this search's own layout (its speed depends on where the
+    /// suffix falls).
+    fn probe(&self) -> RateProbe {
+        RateProbe {
+            content_len: (self.content_len % 64) as usize + 64,
+            alphabet: self.alphabet.clone(),
+            bits: self.prefix.bits(),
+            fast_layout: self.fast_layout,
+        }
+    }
+}
+
 /// Candidates per second on the session's devices, measured once per distinct layout.
 #[derive(Default)]
 pub(super) struct Rates {
@@ -35,13 +48,7 @@ pub(super) struct Rates {
 
 impl Rates {
     fn of(&mut self, session: &Session, planned: &Planned) -> anyhow::Result<f64> {
-        // Measured on the search's own layout (its speed depends on where the suffix falls).
-        let probe = RateProbe {
-            content_len: (planned.content_len % 64) as usize + 64,
-            alphabet: planned.alphabet.clone(),
-            bits: planned.prefix.bits(),
-            fast_layout: planned.fast_layout,
-        };
+        let probe = planned.probe();
         let key = (probe.content_len, probe.alphabet.name().to_string(), probe.bits, probe.fast_layout);
         if let Some(rate) = self.measured.get(&key) {
             return Ok(*rate);
@@ -69,14 +76,7 @@ pub(super) fn refuse_search_if_too_long(
     let rate = Rates::default().of(session, planned)?;
     let (candidates, whose) = match shard {
         Some(s) => {
-            let layout = RateProbe {
-                content_len: (planned.content_len % 64) as usize + 64,
-                alphabet: planned.alphabet.clone(),
-                bits: planned.prefix.bits(),
-                fast_layout: planned.fast_layout,
-            }
-            .layout();
-            let slice = layout.keyspace() as f64 / s.count as f64;
+            let slice = planned.probe().layout().keyspace() as f64 / s.count as f64;
             let share = (expected_candidates(planned.prefix) / s.count as f64).min(slice);
             (share, format!(" (the share of shard {} of {})", s.index, s.count))
         }

@@ -128,6 +128,25 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// Reads `source` to its end a MiB at a time, handing each piece to `take`, and stops between
+/// MiBs when a stop signal comes. `source_name` names it in a read error.
+pub(super) fn each_mib(
+    source: &mut dyn Read,
+    source_name: &str,
+    mut take: impl FnMut(&[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        crate::signals::check()?;
+        match source.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => take(&buf[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error::on("read", source_name, &e)),
+        }
+    }
+}
+
 /// Copies `source` then `suffix` into `out`, a MiB at a time, stopping between MiBs when a
 /// stop signal comes. Returns the md-5 crate's digest of everything written.
 pub(super) fn copy_hashed(
@@ -138,7 +157,6 @@ pub(super) fn copy_hashed(
     out_name: &str,
 ) -> anyhow::Result<[u8; 16]> {
     let mut hasher = Md5::new();
-    let mut buf = vec![0u8; 1 << 20];
     let write_error = |e: io::Error| -> anyhow::Error {
         if stdio::is_broken_pipe(&e) {
             e.into()
@@ -146,17 +164,10 @@ pub(super) fn copy_hashed(
             io_error::on("write", out_name, &e)
         }
     };
-    loop {
-        crate::signals::check()?;
-        let n = match source.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_error::on("read", &content.describe(), &e)),
-        };
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(write_error)?;
-    }
+    each_mib(source, &content.describe(), |piece| {
+        hasher.update(piece);
+        out.write_all(piece).map_err(write_error)
+    })?;
     hasher.update(suffix);
     out.write_all(suffix).and_then(|()| out.flush()).map_err(write_error)?;
     Ok(hasher.finalize().into())
