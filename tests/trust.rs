@@ -748,3 +748,56 @@ fn verify_memory_does_not_grow_with_the_file() {
     assert_eq!(code, 1);
     assert!(mib < 200, "verify took {mib} MiB");
 }
+
+/// In a folder whose absolute path is longer than PATH_MAX (where getcwd fails and `cp`
+/// with short names works), search, --in-place through a symlink, checkpoints, verify and
+/// batch all work with short relative names, leave no temporary file, and still refuse an
+/// output that is the input or a page that leads outside the manifest's folder.
+#[test]
+fn folders_deeper_than_path_max_work_where_cp_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        r#"set -e
+        G={bin}
+        cd {top}
+        for i in $(seq 25); do mkdir {level}; cd {level}; done
+        [ "$(pwd | wc -c)" -gt 4096 ]
+        printf 'abc\n' > a.txt
+        cp a.txt b.txt
+        ln -s b.txt link
+        $G search a.txt -p ab -q -o out.txt
+        $G search a.txt -p abc -q -o out.txt
+        $G search link -p abc -q --in-place
+        [ -L link ]
+        $G verify b.txt -p abc | grep -q '^b.txt: OK (prefix abc)$' || exit 12
+        $G search a.txt -p ab0 -q --checkpoint cp.json -o out2.txt
+        $G search b.txt -p ab -q -o link 2>&1 | grep -q 'is the input itself' || exit 9
+        mkdir site
+        cp a.txt site/page.txt
+        printf 'url = "https://u/{{prefix}}"\n[[page]]\nname = "p"\nfile = "page.txt"\nprefix = "ab1"\n' > site/m.toml
+        $G batch site/m.toml --out-dir pages -q > /dev/null
+        ln -s ../a.txt site/outside.txt
+        printf '[[page]]\nname = "o"\nfile = "outside.txt"\n' >> site/m.toml
+        $G batch site/m.toml --out-dir pages -q 2>&1 | grep -q 'leads outside the manifest' || exit 10
+        md5sum out.txt b.txt out2.txt pages/page.txt
+        ls -A . site pages | grep '^\.ghostsum-' && exit 11
+        true"#,
+        bin = bin().display(),
+        top = path_str(dir.path()),
+        level = "d".repeat(200),
+    );
+    let out = sh(&script);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status.code());
+    let sums: Vec<(String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| (l[..32].to_string(), l[34..].to_string()))
+        .collect();
+    let wanted = [("out.txt", "abc"), ("b.txt", "abc"), ("out2.txt", "ab0"), ("pages/page.txt", "ab1")];
+    assert_eq!(sums.len(), wanted.len(), "{sums:?}");
+    for ((sum, name), (file, prefix)) in sums.iter().zip(wanted) {
+        assert_eq!(name, file);
+        assert!(sum.starts_with(prefix), "{file}: {sum} does not start with {prefix}");
+    }
+}

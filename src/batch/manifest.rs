@@ -104,8 +104,6 @@ impl Manifest {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        // Pages must stay inside the manifest's folder, through symlinks too.
-        let real_base = std::fs::canonicalize(base).map_err(|e| crate::io_error::at("read the folder", base, &e))?;
         let mut names = BTreeSet::new();
         let mut taken: BTreeMap<String, String> = BTreeMap::new();
         for page in &raw.page {
@@ -142,14 +140,19 @@ impl Manifest {
                     at(page.file.span())
                 );
             }
-            let real = std::fs::canonicalize(base.join(file)).map_err(|e| {
+            // Pages must stay inside the manifest's folder, through symlinks too.
+            let inside = crate::file_id::lies_within(&path, base).map_err(|e| {
                 anyhow::anyhow!("{}: page '{name}': {}", at(page.file.span()), crate::io_error::reason(&e))
             })?;
-            if !real.starts_with(&real_base) {
+            if !inside {
+                // Absolute where it can be made so (a deep folder cannot).
+                let target = std::fs::canonicalize(&path)
+                    .or_else(|_| crate::file_id::follow_links(&path))
+                    .unwrap_or(path.clone());
                 anyhow::bail!(
                     "{}: page '{name}': {file} leads outside the manifest's folder (to {}) through a symlink; copy the file in instead",
                     at(page.file.span()),
-                    real.display()
+                    target.display()
                 );
             }
             if let Some(prefix) = &page.prefix {

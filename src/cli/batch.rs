@@ -7,9 +7,10 @@ use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
 use crate::batch::{already_done, resolve_into, FinishedPage};
 use crate::engine::{self, EngineOptions};
+use crate::file_id::{file_id, FileId};
 use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
-use crate::output::{resolve::resolved_path, write_output, Destination};
+use crate::output::{write_output, Destination};
 use crate::progress::{human_count, human_duration};
 use crate::signals::Signal;
 use crate::stdio::{print_line, say};
@@ -205,8 +206,8 @@ fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<Path
         );
     }
     let resolve =
-        |path: &Path| resolved_path(path).ok_or_else(|| anyhow::anyhow!("cannot resolve the path {}", path.display()));
-    let mut inputs: BTreeMap<PathBuf, String> = BTreeMap::new();
+        |path: &Path| file_id(path).ok_or_else(|| anyhow::anyhow!("cannot resolve the path {}", path.display()));
+    let mut inputs: BTreeMap<FileId, String> = BTreeMap::new();
     inputs.insert(resolve(&manifest.path)?, format!("the manifest {}", manifest.path.display()));
     for page in &manifest.pages {
         inputs.insert(resolve(&page.source)?, format!("page '{}''s source {}", page.name, page.source.display()));
@@ -217,7 +218,7 @@ fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<Path
         anyhow::bail!("the report {} would overwrite {what}; choose another --out-dir", report.display());
     }
     check_regular_or_new(&report, &format!("the report {REPORT_NAME}"))?;
-    let mut taken: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut taken: BTreeMap<FileId, String> = BTreeMap::new();
     taken.insert(report_real, format!("the report {REPORT_NAME}"));
     let mut outputs = Vec::new();
     for page in &manifest.pages {

@@ -24,7 +24,7 @@ use resolve::Resolved;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub use resolve::same_file;
+pub use crate::file_id::same_file;
 
 /// Where a result goes, as the user named it.
 #[derive(Clone, Debug, PartialEq, Eq)]

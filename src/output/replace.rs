@@ -62,7 +62,7 @@ enum Pending {
     #[cfg(target_os = "linux")]
     Unnamed(File),
     /// `.ghostsum-XXXXXX`, deleted when dropped and on a forced exit.
-    Named(tempfile::NamedTempFile, TempFileGuard),
+    Named(File, TempName),
 }
 
 impl Pending {
@@ -76,25 +76,24 @@ impl Pending {
 
     /// The portable way: a named temporary file from the start.
     fn named(dir: &Path, mode: u32) -> anyhow::Result<Pending> {
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".ghostsum-");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(mode));
-        }
+        let create = |path: &Path| {
+            let mut options = std::fs::OpenOptions::new();
+            options.read(true).write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+            options.open(path)
+        };
         #[cfg(not(unix))]
         let _ = mode;
-        let temp = builder.tempfile_in(dir).map_err(|e| io_error::at("write in", dir, &e))?;
-        let guard = TempFileGuard::new(temp.path());
-        Ok(Pending::Named(temp, guard))
+        let (name, file) = TempName::make(dir, create).map_err(|e| io_error::at("write in", dir, &e))?;
+        Ok(Pending::Named(file, name))
     }
 
     fn file_mut(&mut self) -> &mut File {
         match self {
             #[cfg(target_os = "linux")]
             Pending::Unnamed(file) => file,
-            Pending::Named(temp, _) => temp.as_file_mut(),
+            Pending::Named(file, _) => file,
         }
     }
 
@@ -103,23 +102,78 @@ impl Pending {
     fn persist(self, dir: &Path, real: &Path) -> anyhow::Result<()> {
         #[cfg(not(target_os = "linux"))]
         let _ = dir;
-        let (path, _guard) = match self {
+        let name = match self {
             #[cfg(target_os = "linux")]
             Pending::Unnamed(file) => {
                 use std::os::fd::AsRawFd;
                 let fd_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-                let linked = tempfile::Builder::new()
-                    .prefix(".ghostsum-")
-                    .make_in(dir, |name| link(&fd_path, name))
-                    .map_err(|e| io_error::at("write in", dir, &e))?;
-                let guard = TempFileGuard::new(linked.path());
-                (linked.into_temp_path(), guard)
+                TempName::make(dir, |name| link(&fd_path, name)).map_err(|e| io_error::at("write in", dir, &e))?.0
             }
-            Pending::Named(temp, guard) => (temp.into_temp_path(), guard),
+            Pending::Named(_, name) => name,
         };
-        path.persist(real).map_err(|e| io_error::at("write", real, &e.error))?;
+        name.rename_over(real).map_err(|e| io_error::at("write", real, &e))
+    }
+}
+
+/// A temporary name, `.ghostsum-XXXXXX`, in the destination's folder: removed when dropped (an
+/// error, a stop) and on a forced exit, unless renamed over the destination. It is joined to
+/// the folder as the user gave it; the tempfile crate would make it absolute, which fails in a
+/// folder whose absolute path is longer than PATH_MAX (ghostsum never changes its folder,
+/// so a relative name stays right).
+struct TempName {
+    path: std::path::PathBuf,
+    renamed: bool,
+    _guard: TempFileGuard,
+}
+
+impl TempName {
+    /// Finds a free name in `dir` and makes it with `make` (which creates a file there, or
+    /// links one, and fails with AlreadyExists when the name is taken).
+    fn make<T>(dir: &Path, mut make: impl FnMut(&Path) -> std::io::Result<T>) -> std::io::Result<(TempName, T)> {
+        for _ in 0..100 {
+            let path = dir.join(format!(".ghostsum-{}", random_name(6)));
+            match make(&path) {
+                Ok(made) => {
+                    let _guard = TempFileGuard::new(&path);
+                    return Ok((TempName { path, renamed: false, _guard }, made));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free temporary name in 100 tries"))
+    }
+
+    fn rename_over(mut self, real: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, real)?;
+        self.renamed = true;
         Ok(())
     }
+}
+
+impl Drop for TempName {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// `len` letters and digits, different on every call (std's randomly keyed hasher over a
+/// counter), for temporary names.
+fn random_name(len: usize) -> String {
+    use std::hash::BuildHasher;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    const SYMBOLS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut bits = std::hash::RandomState::new().hash_one((CALLS.fetch_add(1, Ordering::Relaxed), std::process::id()));
+    (0..len)
+        .map(|_| {
+            let symbol = SYMBOLS[(bits % SYMBOLS.len() as u64) as usize];
+            bits /= SYMBOLS.len() as u64;
+            symbol as char
+        })
+        .collect()
 }
 
 /// An unnamed file in `dir` with `mode` (less the umask), or None where the kernel or the

@@ -1,7 +1,7 @@
 //! What an output path names on disk: a regular file to replace (after following symlinks),
 //! something already open to write into (a device, a FIFO, /dev/stdout), or a mistake.
 
-use crate::io_error;
+use crate::{file_id, io_error};
 use std::fs::{self, Metadata};
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -41,7 +41,7 @@ pub fn resolve(path: &Path) -> anyhow::Result<Resolved> {
     }
     match fs::metadata(path) {
         Ok(meta) if meta.is_file() => {
-            let real = fs::canonicalize(path).map_err(|e| io_error::at("resolve", path, &e))?;
+            let real = file_id::follow_links(path).map_err(|e| io_error::at("resolve", path, &e))?;
             Ok(Resolved::Replace { real, existing: Some(meta) })
         }
         Ok(meta) if meta.is_dir() => {
@@ -69,14 +69,17 @@ fn new_file(path: &Path) -> anyhow::Result<Resolved> {
         return Err(e);
     }
     let dir = parent_dir(path);
-    let real_dir = fs::canonicalize(dir).map_err(|e| match e.kind() {
+    fs::metadata(dir).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => {
             anyhow::anyhow!("cannot write {}: the folder {} does not exist", path.display(), dir.display())
         }
         _ => io_error::at("write in", dir, &e),
     })?;
-    let name = path.file_name().ok_or_else(|| anyhow::anyhow!("cannot write {}: give a file name", path.display()))?;
-    Ok(Resolved::Replace { real: real_dir.join(name), existing: None })
+    if path.file_name().is_none() {
+        anyhow::bail!("cannot write {}: give a file name", path.display());
+    }
+    // Kept as given, not made absolute: a deep folder's absolute path can pass PATH_MAX.
+    Ok(Resolved::Replace { real: path.to_path_buf(), existing: None })
 }
 
 /// "a.txt is a file, not a folder" for `-o a.txt/x`, naming the ancestor that is in the way.
@@ -114,8 +117,8 @@ fn through_descriptor_folder(path: &Path) -> Option<OpenDescriptor> {
     let own_folder = fs::canonicalize("/proc/self/fd").ok();
     let mut current = path.to_path_buf();
     for _ in 0..40 {
-        let dir = fs::canonicalize(parent_dir(&current)).ok()?;
-        if is_descriptor_folder(&dir) {
+        // A folder deeper than PATH_MAX cannot be made absolute; it is no descriptor folder.
+        if let Some(dir) = fs::canonicalize(parent_dir(&current)).ok().filter(|d| is_descriptor_folder(d)) {
             let number = current.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<i32>().ok());
             return Some(match number {
                 Some(fd) if Some(&dir) == own_folder.as_ref() => OpenDescriptor::Own(fd),
@@ -123,7 +126,7 @@ fn through_descriptor_folder(path: &Path) -> Option<OpenDescriptor> {
             });
         }
         match fs::read_link(&current) {
-            Ok(target) => current = dir.join(target),
+            Ok(target) => current = parent_dir(&current).join(target),
             Err(_) => return None,
         }
     }
@@ -175,39 +178,6 @@ fn is_socket(_meta: &Metadata) -> bool {
     false
 }
 
-/// Do two paths name the same file? By device and inode where both exist (so a symlink or
-/// a hard link to the input is caught), else by their resolved paths.
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    if let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) {
-        use std::os::unix::fs::MetadataExt;
-        return (x.dev(), x.ino()) == (y.dev(), y.ino());
-    }
-    match (resolved_path(a), resolved_path(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// The absolute path a (possibly not yet existing) file would have: its longest existing
-/// ancestor resolved through symlinks, and the rest appended.
-pub fn resolved_path(path: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(path).ok()?;
-    let mut rest = Vec::new();
-    let mut existing = absolute.as_path();
-    loop {
-        if let Ok(real) = fs::canonicalize(existing) {
-            let mut resolved = real;
-            for part in rest.iter().rev() {
-                resolved.push(part);
-            }
-            return Some(resolved);
-        }
-        rest.push(existing.file_name()?.to_os_string());
-        existing = existing.parent()?;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,12 +197,5 @@ mod tests {
         assert_eq!(through_descriptor_folder(Path::new("/dev/fd/2")), Some(OpenDescriptor::Own(2)));
         assert_eq!(through_descriptor_folder(Path::new("/proc/1/fd/2")), Some(OpenDescriptor::Other));
         assert_eq!(through_descriptor_folder(Path::new("/tmp/x")), None);
-    }
-
-    #[test]
-    fn resolved_paths_of_files_that_do_not_exist_yet() {
-        let dir = tempfile::tempdir().unwrap();
-        let real = fs::canonicalize(dir.path()).unwrap();
-        assert_eq!(resolved_path(&dir.path().join("a/b.txt")), Some(real.join("a/b.txt")));
     }
 }
