@@ -141,7 +141,12 @@ struct DeviceThread {
     info: DeviceInfo,
     commands: mpsc::Sender<Command>,
     alive: Arc<Mutex<bool>>,
+    thread: std::thread::JoinHandle<()>,
 }
+
+/// How long a dropped [`DeviceSet`] waits for its threads to drop their devices: longer than
+/// any dispatch or shader compilation, short enough that a hung driver cannot hold the exit.
+const END_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Every device of a run, opened once and kept for all its searches (a batch's pages reuse
 /// compiled shaders and measured dispatch sizes).
@@ -195,6 +200,26 @@ fn serve(mut device: Box<dyn Device>, id: DeviceId, inbox: mpsc::Receiver<Comman
     }
 }
 
+/// Ends every device thread before the set is gone, so that each device (and every wgpu
+/// object in it) is dropped before the process starts exiting. A thread still tearing down
+/// its Vulkan instance while the main thread ran the exit handlers crashed with SIGSEGV on
+/// lavapipe after a correct search, and a scheduler then saw exit 139, not 0.
+impl Drop for DeviceSet {
+    fn drop(&mut self) {
+        let deadline = std::time::Instant::now() + END_WAIT;
+        // Closing every inbox first lets all threads end at once.
+        let threads: Vec<_> = self.devices.drain(..).map(|d| d.thread).collect();
+        for thread in threads {
+            while !thread.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
 impl DeviceSet {
     /// Starts a host thread for each device.
     pub fn new(devices: Vec<Box<dyn Device>>) -> Self {
@@ -206,11 +231,11 @@ impl DeviceSet {
                 let (commands, inbox) = mpsc::channel::<Command>();
                 let alive = Arc::new(Mutex::new(true));
                 let gate = alive.clone();
-                std::thread::Builder::new()
+                let thread = std::thread::Builder::new()
                     .name(format!("ghostsum device {id}"))
                     .spawn(move || serve(device, id, inbox, gate))
                     .expect("a device thread starts");
-                DeviceThread { info, commands, alive }
+                DeviceThread { info, commands, alive, thread }
             })
             .collect();
         DeviceSet { devices }
