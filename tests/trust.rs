@@ -789,11 +789,8 @@ fn folders_deeper_than_path_max_work_where_cp_works() {
     let out = sh(&script);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status.code());
-    let sums: Vec<(String, String)> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| (l[..32].to_string(), l[34..].to_string()))
-        .collect();
+    let sums: Vec<(String, String)> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| (l[..32].to_string(), l[34..].to_string())).collect();
     let wanted = [("out.txt", "abc"), ("b.txt", "abc"), ("out2.txt", "ab0"), ("pages/page.txt", "ab1")];
     assert_eq!(sums.len(), wanted.len(), "{sums:?}");
     for ((sum, name), (file, prefix)) in sums.iter().zip(wanted) {
