@@ -51,6 +51,8 @@ impl Counted {
         mnemonics.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let listed: Vec<String> = mnemonics.iter().map(|(m, n)| format!("{m} {n}")).collect();
         out += &format!("  VALU by mnemonic: {}\n", listed.join(", "));
+        // One line for scripts (benches/gpu-isa.sh builds its table from these).
+        out += &format!("  summary: valu={} total={}\n", self.valu(), self.total());
         out
     }
 }
@@ -160,28 +162,35 @@ fn llvm_blocks(dump: &str, function: Option<&str>) -> Result<Vec<Block>, String>
     let mut split = false;
     let mut inside = function.is_none();
     for line in dump.lines() {
-        let text = line.trim();
+        let (code, comment) = line.split_once(';').unwrap_or((line, ""));
+        let code = code.trim();
         if let Some(name) = function {
-            if text.strip_suffix(':') == Some(name) {
+            if code.strip_suffix(':') == Some(name) {
                 inside = true;
                 continue;
             }
-            if inside && text.starts_with(".Lfunc_end") {
+            if inside && code.starts_with(".Lfunc_end") {
                 break;
             }
         }
-        if !inside || text.is_empty() {
+        if !inside {
             continue;
         }
-        let label = text.strip_suffix(':').filter(|l| l.starts_with(".LBB")).or_else(|| {
-            text.strip_prefix("; %bb.").map(|n| n.trim_end_matches(|c: char| c == ':' || c.is_whitespace()))
-        });
+        // A block is labelled `.LBB0_3:`, or only by the comment `; %bb.3:` when nothing
+        // jumps to it.
+        let label = match code.strip_suffix(':') {
+            Some(label) if label.starts_with(".LBB") => Some(label),
+            Some(_) => continue,
+            None if code.is_empty() => {
+                comment.trim().strip_prefix("%bb.").map(|_| comment.trim().trim_end_matches(':'))
+            }
+            None => None,
+        };
         if let Some(label) = label {
-            let label = label.split_whitespace().next().unwrap_or(label);
             blocks.push(Block { label: label.to_string(), instructions: Vec::new() });
             split = false;
-        } else if !text.starts_with('.') && !text.starts_with(';') && !text.ends_with(':') {
-            push(&mut blocks, &mut split, text);
+        } else if !code.is_empty() && !code.starts_with('.') {
+            push(&mut blocks, &mut split, code);
         }
     }
     if function.is_some() && !inside {

@@ -120,9 +120,12 @@ fn run(command: Command) -> Result<(), String> {
             let counted = count::hot_loop(&text, None)?;
             let steps = search.layout.steps_per_candidate();
             let device = text.lines().find_map(|l| l.strip_prefix("gpu-isa: pipeline created on ")).unwrap_or("?");
-            print!("{}", counted.report(&format!("ghostsum on {device}{}", if llvm { ", LLVM backend" } else { "" })));
+            let device = format!("{device}, {}", if llvm { "RADV's LLVM backend" } else { "ACO" });
+            print!("{}", counted.report(&format!("ghostsum on {device}")));
+            println!("  device: {device}");
             println!("  kernel: {}", search.describe());
             println!("  VALU per MD5 step: {:.2}", counted.valu() as f64 / steps as f64);
+            println!("  steps: {steps}");
             Ok(())
         }
     }

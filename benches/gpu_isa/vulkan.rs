@@ -7,7 +7,7 @@
 use crate::kernel::Spirv;
 use ash::vk;
 
-/// The device's name and driver ("AMD RADV NAVI21 (Mesa 22.3.6)"), after its compiler has
+/// The device's name and driver ("RADV NAVI21, Mesa 22.3.6"), after its compiler has
 /// built a pipeline for `spirv`'s `entry_point`.
 pub(crate) fn compile(spirv: &Spirv, entry_point: &str) -> Result<String, String> {
     let failed = |what: &str, e: vk::Result| format!("{what}: {e}");
@@ -27,11 +27,14 @@ pub(crate) fn compile(spirv: &Spirv, entry_point: &str) -> Result<String, String
         let mut driver = vk::PhysicalDeviceDriverProperties::default();
         let mut properties = vk::PhysicalDeviceProperties2::default().push_next(&mut driver);
         instance.get_physical_device_properties2(physical, &mut properties);
-        let name = format!(
-            "{} ({})",
-            properties.properties.device_name_as_c_str().unwrap_or_default().to_string_lossy(),
-            driver.driver_info_as_c_str().unwrap_or_default().to_string_lossy()
-        );
+        let device_name = properties.properties.device_name_as_c_str().unwrap_or_default().to_string_lossy();
+        // RADV's null device calls itself "Null hardware (RADV NAVI21)".
+        let device_name = device_name
+            .strip_prefix("Null hardware (")
+            .and_then(|n| n.strip_suffix(')'))
+            .unwrap_or(&device_name)
+            .to_string();
+        let name = format!("{device_name}, {}", driver.driver_info_as_c_str().unwrap_or_default().to_string_lossy());
         let family = instance
             .get_physical_device_queue_family_properties(physical)
             .iter()

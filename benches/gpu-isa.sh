@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# GPU machine instructions per candidate: ghostsum's search kernel beside hashcat's MD5
+# brute-force kernel (-m 0 -a 3, optimized), on real GPU instruction sets, with no GPU.
+#
+#   benches/gpu-isa.sh [--hashcat] [--newer-mesa] [--nvidia] [--input FILE] [--prefix HEX]
+#
+# Always: ghostsum's kernel (the default layout and --fast-layout), as wgpu hands it to Vulkan,
+# compiled by Mesa's RADV on its null device (no GPU) for RDNA2 (navi21), RDNA3 (gfx1100)
+# and GCN (vega10) with ACO, and for RDNA2 with RADV's LLVM backend (tool: benches/gpu_isa).
+#   --hashcat     also hashcat's m00000_a3-optimized.cl compiled by clang-15 for the same chips
+#                 (gfx1030, gfx1100, gfx900) with hashcat's build options for an AMD GPU.
+#                 Needs: apt-get install clang-15 llvm-15 rocm-device-libs hashcat (root).
+#   --newer-mesa  also RADV from bookworm-backports' Mesa (25.x), unpacked under $WORK, not
+#                 installed.
+#   --nvidia      also NVIDIA sm_90 SASS from ptxas (CUDA 11.8, Debian non-free, unpacked
+#                 under $WORK): hashcat's CUDA path, and ghostsum's WGSL transliterated line
+#                 for line into CUDA C. That row is ptxas on a transliteration, NOT NVIDIA's
+#                 Vulkan compiler (which only a driver with a card has).
+# WORK (default target/gpu-isa) keeps downloads, kernels and every ISA dump; the table at the
+# end is also in $WORK/summary.txt. Instruction counts are deterministic for one compiler.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=$(mkdir -p "${WORK:-target/gpu-isa}" && cd "${WORK:-target/gpu-isa}" && pwd)
+INPUT="" PREFIX=c0ffee HASHCAT=0 NEWER=0 NVIDIA=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --hashcat) HASHCAT=1 ;;
+        --newer-mesa) NEWER=1 ;;
+        --nvidia) NVIDIA=1 ;;
+        --input) INPUT=$2; shift ;;
+        --prefix) PREFIX=$2; shift ;;
+        *) echo "gpu-isa.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ -z "$INPUT" ]; then INPUT=$WORK/hello.txt; printf 'hello world\n' > "$INPUT"; fi
+say() { echo "== $*" >&2; }
+ROWS=$WORK/rows.txt; : > "$ROWS"
+# row TARGET KERNEL STEPS REPORT: one table row from a count's "summary:" line.
+row() {
+    local numbers; numbers=$(grep -o 'summary: .*' "$4" | head -1)
+    [ -n "$numbers" ] || { echo "no count in $4" >&2; return 1; }
+    echo "$1|$2|$3|$numbers" >> "$ROWS"
+}
+
+say "the gpu-isa tool"
+cargo build -q --example gpu-isa
+TOOL=$ROOT/target/debug/examples/gpu-isa
+MESA=/usr/share/vulkan/icd.d/radeon_icd.x86_64.json
+[ -f "$MESA" ] || { echo "no RADV: apt-get install mesa-vulkan-drivers" >&2; exit 1; }
+
+# Debian's mirror, as this machine's apt already uses it (for backports and non-free).
+mirror() {
+    grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+        | grep -v security | head -1 | tr -d ' '
+}
+# fetch SUITE_LINE PACKAGE...: downloads Debian packages into $WORK/debs with a private apt
+# state, so nothing on the machine changes.
+fetch() {
+    local line=$1; shift
+    local state=$WORK/apt-$(echo "$line" | md5sum | cut -c1-8)
+    mkdir -p "$state/lists/partial" "$WORK/debs"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $line" > "$state/sources.list"
+    local opts=(-o "Dir::Etc::sourcelist=$state/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$state/lists")
+    apt-get "${opts[@]}" update -qq
+    (cd "$WORK/debs" && apt-get "${opts[@]}" download -qq "$@")
+}
+
+MESAS=("debian:$MESA:")
+if [ $NEWER = 1 ]; then
+    say "newer Mesa from bookworm-backports, unpacked under $WORK/mesa-new"
+    NEW=$WORK/mesa-new
+    if [ ! -f "$NEW/radeon_icd.json" ]; then
+        fetch "$(mirror) bookworm-backports main" mesa-vulkan-drivers/bookworm-backports \
+            libdrm2/bookworm-backports libdrm-amdgpu1/bookworm-backports
+        for deb in "$WORK"/debs/mesa-vulkan-drivers_*bpo*.deb "$WORK"/debs/libdrm*bpo*.deb; do dpkg-deb -x "$deb" "$NEW"; done
+        printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "%s", "api_version": "1.3.0"}}\n' \
+            "$NEW/usr/lib/x86_64-linux-gnu/libvulkan_radeon.so" > "$NEW/radeon_icd.json"
+    fi
+    MESAS+=("backports:$NEW/radeon_icd.json:$NEW/usr/lib/x86_64-linux-gnu")
+fi
+
+say "ghostsum on RADV's null device"
+declare -A STEPS
+for mesa in "${MESAS[@]}"; do
+    IFS=: read -r name icd libs <<< "$mesa"
+    for layout in default fast; do
+        flag=$([ $layout = fast ] && echo --fast-layout || true)
+        for family in navi21 gfx1100 vega10 navi21-llvm; do
+            [ $name != debian ] && [ $family = navi21-llvm ] && continue
+            chip=${family%-llvm}
+            out=$WORK/ghostsum-$layout-$chip-$name$([ $family = navi21-llvm ] && echo -llvm || true)
+            "$TOOL" amd "$INPUT" "$PREFIX" $flag --family "$chip" --icd "$icd" ${libs:+--libraries "$libs"} \
+                $([ $family = navi21-llvm ] && echo --llvm || true) --dump "$out.dump" > "$out.txt"
+            device=$(sed -n 's/^  device: //p' "$out.txt")
+            STEPS[$layout]=$(sed -n 's/^  steps: //p' "$out.txt")
+            row "AMD $device" "ghostsum $layout" "${STEPS[$layout]}" "$out.txt"
+        done
+    done
+done
+"$TOOL" shader "$INPUT" "$PREFIX" "$WORK/ghostsum-default" > /dev/null
+"$TOOL" shader "$INPUT" "$PREFIX" "$WORK/ghostsum-fast" --fast-layout > /dev/null
+
+KERNEL=/usr/share/hashcat/OpenCL/m00000_a3-optimized.cl
+if [ $HASHCAT = 1 ]; then
+    say "hashcat's MD5 kernel for AMD chips (clang-15, hashcat's build options for ROCm OpenCL)"
+    [ -f $KERNEL ] && command -v clang-15 > /dev/null \
+        || { echo "--hashcat needs: apt-get install clang-15 llvm-15 rocm-device-libs hashcat" >&2; exit 1; }
+    BITCODE=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode
+    # What hashcat 6.2 passes its OpenCL compiler for one AMD GPU, an a3 attack on -m 0.
+    OPTIONS=(-D KERNEL_STATIC -D INCLUDE_PATH=/usr/share/hashcat/OpenCL '-D XM2S(x)=#x' '-D M2S(x)=XM2S(x)'
+        -D LOCAL_MEM_TYPE=1 -D VENDOR_ID=1 -D CUDA_ARCH=0 -D VECT_SIZE=1 -D DEVICE_TYPE=4
+        -D HAS_VPERM=1 -D HAS_VADD3=1 -D HAS_VBFE=1 -D HAS_BFE=0 -D HAS_LOP3=0 -D HAS_MOV64=0 -D HAS_PRMT=0
+        -D HAS_ADD=0 -D HAS_ADDC=0 -D HAS_SUB=0 -D HAS_SUBC=0 -D HAS_VADD=0 -D HAS_VADDC=0 -D HAS_VADD_CO=0
+        -D HAS_VADDC_CO=0 -D HAS_VSUB=0 -D HAS_VSUBB=0 -D HAS_VSUB_CO=0 -D HAS_VSUBB_CO=0
+        -D DGST_R0=0 -D DGST_R1=3 -D DGST_R2=2 -D DGST_R3=1 -D DGST_ELEM=4
+        -D KERN_TYPE=0 -D ATTACK_EXEC=11 -D ATTACK_KERN=3 -D ATTACK_MODE=3 -w)
+    CL=(clang-15 -x cl -cl-std=CL2.0 -target amdgcn-amd-amdhsa -O3 -cl-no-stdinc -Xclang -finclude-default-header
+        -Xclang -cl-ext=+cl_amd_media_ops,+cl_amd_media_ops2 "${OPTIONS[@]}")
+    for chip in gfx1030 gfx1100 gfx900; do
+        libs=(--rocm-device-lib-path=$BITCODE)
+        if [ ! -f $BITCODE/oclc_isa_version_${chip#gfx}.bc ]; then
+            # Debian's rocm-device-libs (5.2) predates this chip: link its libraries by hand,
+            # gfx1030's ISA-version stub standing in (only ockl functions MD5 never calls read it).
+            libs=(-nogpulib)
+            for lib in opencl ocml ockl oclc_daz_opt_off oclc_unsafe_math_off oclc_finite_only_off \
+                oclc_correctly_rounded_sqrt_on oclc_wavefrontsize64_off oclc_isa_version_1030 oclc_abi_version_400; do
+                libs+=(-Xclang -mlink-builtin-bitcode -Xclang $BITCODE/$lib.bc)
+            done
+        fi
+        "${CL[@]}" "${libs[@]}" -mcpu=$chip -S -o "$WORK/hashcat-$chip.s" $KERNEL
+        for kernel in m00000_m04 m00000_s04; do
+            "$TOOL" count "$WORK/hashcat-$chip.s" --function $kernel > "$WORK/hashcat-$chip-$kernel.txt"
+            steps=$([ $kernel = m00000_m04 ] && echo 64 || echo "64*")
+            row "AMD $chip (clang-15)" "hashcat $kernel" "$steps" "$WORK/hashcat-$chip-$kernel.txt"
+        done
+    done
+fi
+
+if [ $NVIDIA = 1 ]; then
+    say "NVIDIA sm_90 SASS: ptxas and cuobjdump from CUDA 11.8 (Debian non-free), unpacked under $WORK/cuda"
+    command -v clang-15 > /dev/null || { echo "--nvidia needs clang-15 (apt-get install clang-15)" >&2; exit 1; }
+    CUDA=$WORK/cuda
+    if [ ! -x "$CUDA/usr/bin/ptxas" ]; then
+        fetch "$(mirror) bookworm main non-free" nvidia-cuda-toolkit
+        mkdir -p "$CUDA"
+        dpkg-deb --fsys-tarfile "$WORK"/debs/nvidia-cuda-toolkit_*.deb \
+            | tar -x -C "$CUDA" ./usr/bin/ptxas ./usr/bin/cuobjdump ./usr/bin/nvdisasm
+    fi
+    export PATH=$CUDA/usr/bin:$PATH
+    # clang makes PTX for sm_80 (the newest clang-15 knows); ptxas compiles it for sm_90.
+    CU=(clang-15 -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib -O3 -S)
+    sass() { ptxas -arch=sm_90 -O3 -o "$1.cubin" "$1.ptx" && cuobjdump -sass "$1.cubin" > "$1.sass"; }
+    for layout in default fast; do
+        python3 benches/gpu_isa/wgsl_to_cuda.py "$WORK/ghostsum-$layout.wgsl" > "$WORK/ghostsum-$layout.cu"
+        "${CU[@]}" -o "$WORK/ghostsum-$layout-sm90.ptx" "$WORK/ghostsum-$layout.cu"
+        sass "$WORK/ghostsum-$layout-sm90"
+        "$TOOL" count "$WORK/ghostsum-$layout-sm90.sass" --function search > "$WORK/ghostsum-$layout-sm90.txt"
+        row "NVIDIA sm_90 (ptxas 11.8, transliterated)" "ghostsum $layout" "${STEPS[$layout]}" "$WORK/ghostsum-$layout-sm90.txt"
+    done
+    if [ -f $KERNEL ]; then
+        # hashcat's CUDA path, compiled as nvrtc would (every function inlined), with just
+        # enough of the CUDA headers (benches/gpu_isa/cuda_prelude.h).
+        "${CU[@]}" -mllvm -inline-threshold=100000 -std=c++14 -include benches/gpu_isa/cuda_prelude.h \
+            -D KERNEL_STATIC -D INCLUDE_PATH=/usr/share/hashcat/OpenCL '-D XM2S(x)=#x' '-D M2S(x)=XM2S(x)' \
+            -D LOCAL_MEM_TYPE=1 -D VENDOR_ID=32 -D CUDA_ARCH=900 -D VECT_SIZE=1 -D DEVICE_TYPE=4 \
+            -D HAS_ADD=1 -D HAS_ADDC=1 -D HAS_SUB=1 -D HAS_SUBC=1 -D HAS_BFE=1 -D HAS_LOP3=1 -D HAS_MOV64=1 -D HAS_PRMT=1 \
+            -D HAS_VPERM=0 -D HAS_VADD3=0 -D HAS_VBFE=0 -D HAS_VADD=0 -D HAS_VADDC=0 -D HAS_VADD_CO=0 -D HAS_VADDC_CO=0 \
+            -D HAS_VSUB=0 -D HAS_VSUBB=0 -D HAS_VSUB_CO=0 -D HAS_VSUBB_CO=0 \
+            -D DGST_R0=0 -D DGST_R1=3 -D DGST_R2=2 -D DGST_R3=1 -D DGST_ELEM=4 \
+            -D KERN_TYPE=0 -D ATTACK_EXEC=11 -D ATTACK_KERN=3 -D ATTACK_MODE=3 -w \
+            -o "$WORK/hashcat-sm90.ptx" $KERNEL
+        sass "$WORK/hashcat-sm90"
+        for kernel in m00000_m04 m00000_s04; do
+            "$TOOL" count "$WORK/hashcat-sm90.sass" --function $kernel > "$WORK/hashcat-sm90-$kernel.txt"
+            row "NVIDIA sm_90 (ptxas 11.8)" "hashcat $kernel" "$([ $kernel = m00000_m04 ] && echo 64 || echo '64*')" \
+                "$WORK/hashcat-sm90-$kernel.txt"
+        done
+    fi
+fi
+
+say "instructions per candidate (one pass of each kernel's hot loop)"
+{
+    echo "| target | kernel | MD5 steps | main instructions | all instructions | main per MD5 step |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    while IFS='|' read -r target kernel steps numbers; do
+        main=$(grep -oE '(valu|alu)=[0-9]+' <<< "$numbers" | cut -d= -f2)
+        total=$(grep -oE 'total=[0-9]+' <<< "$numbers" | cut -d= -f2)
+        per=$(awk -v m="$main" -v s="${steps%\*}" 'BEGIN { printf "%.2f", m / s }')
+        echo "| $target | $kernel | $steps | $main | $total | $per |"
+    done < "$ROWS"
+    echo
+    echo "main: VALU on AMD, ALU (without uniform-datapath instructions) on NVIDIA. 64*: hashcat's"
+    echo "single-hash kernel (s04, what 'hashcat -b' measures) runs 64 steps' worth less the ones"
+    echo "it skips by reversing the last steps from the one target, which a prefix search cannot."
+} | tee "$WORK/summary.txt"
