@@ -154,7 +154,7 @@ if [ $NVIDIA = 1 ]; then
     sass() { ptxas -arch=sm_90 -O3 -o "$1.cubin" "$1.ptx" && cuobjdump -sass "$1.cubin" > "$1.sass"; }
     for layout in default fast; do
         python3 benches/gpu_isa/wgsl_to_cuda.py "$WORK/ghostsum-$layout.wgsl" > "$WORK/ghostsum-$layout.cu"
-        "${CU[@]}" -o "$WORK/ghostsum-$layout-sm90.ptx" "$WORK/ghostsum-$layout.cu"
+        "${CU[@]}" -include benches/gpu_isa/cuda_prelude.h -o "$WORK/ghostsum-$layout-sm90.ptx" "$WORK/ghostsum-$layout.cu"
         sass "$WORK/ghostsum-$layout-sm90"
         "$TOOL" count "$WORK/ghostsum-$layout-sm90.sass" --function search > "$WORK/ghostsum-$layout-sm90.txt"
         row "NVIDIA sm_90 (ptxas 11.8, transliterated)" "ghostsum $layout" "${STEPS[$layout]}" "$WORK/ghostsum-$layout-sm90.txt"

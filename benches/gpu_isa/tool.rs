@@ -8,8 +8,10 @@
 //!   gpu-isa amd INPUT PREFIX [--fast-layout] [--family F] [--icd JSON] [--llvm]
 //!                                                      all of it on RADV's null device, one summary
 
+mod amd;
 mod count;
 mod kernel;
+mod sass;
 mod vulkan;
 
 use clap::{Parser, Subcommand};
@@ -124,7 +126,7 @@ fn run(command: Command) -> Result<(), String> {
             print!("{}", counted.report(&format!("ghostsum on {device}")));
             println!("  device: {device}");
             println!("  kernel: {}", search.describe());
-            println!("  VALU per MD5 step: {:.2}", counted.valu() as f64 / steps as f64);
+            println!("  VALU per MD5 step: {:.2}", counted.main() as f64 / steps as f64);
             println!("  steps: {steps}");
             Ok(())
         }
