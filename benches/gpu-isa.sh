@@ -87,12 +87,15 @@ for mesa in "${MESAS[@]}"; do
     IFS=: read -r name icd libs <<< "$mesa"
     for layout in default fast; do
         flag=$([ $layout = fast ] && echo --fast-layout || true)
-        for family in navi21 gfx1100 vega10 navi21-llvm; do
+        # RDNA3 is "gfx1100" to Mesa 22 and "navi31" to Mesa 25.
+        for family in navi21 gfx1100/navi31 vega10 navi21-llvm; do
             [ $name != debian ] && [ $family = navi21-llvm ] && continue
-            chip=${family%-llvm}
-            out=$WORK/ghostsum-$layout-$chip-$name$([ $family = navi21-llvm ] && echo -llvm || true)
-            "$TOOL" amd "$INPUT" "$PREFIX" $flag --family "$chip" --icd "$icd" ${libs:+--libraries "$libs"} \
-                $([ $family = navi21-llvm ] && echo --llvm || true) --dump "$out.dump" > "$out.txt"
+            out=$WORK/ghostsum-$layout-${family%%/*}-$name
+            for chip in $(tr / ' ' <<< "${family%-llvm}"); do
+                "$TOOL" amd "$INPUT" "$PREFIX" $flag --family "$chip" --icd "$icd" ${libs:+--libraries "$libs"} \
+                    $([ $family = navi21-llvm ] && echo --llvm || true) --dump "$out.dump" > "$out.txt" 2> "$out.err" && break
+            done
+            [ -s "$out.txt" ] || { cat "$out.err" >&2; exit 1; }
             device=$(sed -n 's/^  device: //p' "$out.txt")
             STEPS[$layout]=$(sed -n 's/^  steps: //p' "$out.txt")
             row "AMD $device" "ghostsum $layout" "${STEPS[$layout]}" "$out.txt"

@@ -5,7 +5,7 @@
 //!   gpu-isa spirv FILE.wgsl FILE.spv                   the same for any WGSL (respellings)
 //!   gpu-isa compile STEM                               the driver compiles STEM.spv (env picks it)
 //!   gpu-isa count FILE [--function NAME]               instructions on the hot loop of an ISA dump
-//!   gpu-isa amd INPUT PREFIX [--fast-layout] [--family F] [--icd JSON] [--llvm]
+//!   gpu-isa amd INPUT PREFIX [--fast-layout] [--family F] [--icd JSON] [--llvm] [--wgsl FILE]
 //!                                                      all of it on RADV's null device, one summary
 
 mod amd;
@@ -70,6 +70,9 @@ enum Command {
         /// Keep the ISA dump here.
         #[arg(long)]
         dump: Option<PathBuf>,
+        /// Compile this WGSL (a respelling of the kernel for INPUT and PREFIX) instead.
+        #[arg(long)]
+        wgsl: Option<PathBuf>,
     },
 }
 
@@ -110,11 +113,15 @@ fn run(command: Command) -> Result<(), String> {
             print!("{}", counted.report(&file.display().to_string()));
             Ok(())
         }
-        Command::Amd { input, prefix, fast_layout, family, icd, libraries, llvm, dump } => {
+        Command::Amd { input, prefix, fast_layout, family, icd, libraries, llvm, dump, wgsl } => {
             let search = kernel::Search::plan(&input, &prefix, fast_layout)?;
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             let stem = dir.path().join("kernel");
-            write_kernel(&search.wgsl(), &stem)?;
+            let source = match &wgsl {
+                Some(path) => read_text(path)?,
+                None => search.wgsl(),
+            };
+            write_kernel(&source, &stem)?;
             let text = compile_on_radv(&stem, &family, &icd, libraries.as_deref(), llvm)?;
             if let Some(dump) = &dump {
                 write(dump, text.as_bytes())?;

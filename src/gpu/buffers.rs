@@ -3,7 +3,8 @@
 
 use bytemuck::{Pod, Zeroable};
 
-/// The per-dispatch uniform block (`Params` in WGSL).
+/// The per-dispatch parameter block (`Params` in WGSL), a read-only storage buffer (the
+/// shader says why not a uniform one).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub struct Params {
@@ -62,7 +63,7 @@ pub fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("ghostsum search"),
         entries: &[
-            entry(0, wgpu::BufferBindingType::Uniform),
+            entry(0, wgpu::BufferBindingType::Storage { read_only: true }),
             entry(1, wgpu::BufferBindingType::Storage { read_only: true }),
             entry(2, wgpu::BufferBindingType::Storage { read_only: true }),
             entry(3, wgpu::BufferBindingType::Storage { read_only: false }),

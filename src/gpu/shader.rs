@@ -191,7 +191,7 @@ fn steps_code(
 }
 
 /// `let k{i} = ...;` for each loop step whose word is constant in the loop: computed once
-/// per invocation for words holding mid digits, read from the host-folded uniform otherwise.
+/// per invocation for words holding mid digits, read from the host-folded parameters otherwise.
 fn hoisted_constants(shape: &ShaderShape) -> String {
     let mut code = String::new();
     for i in shape.first_inner_word..LAST_STEP_UPDATING_A + 1 {

@@ -14,7 +14,7 @@ pub const DISPATCH_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Buffers for one dispatch in flight.
 pub struct Slot {
-    /// The uniform block.
+    /// The parameter block.
     pub params: wgpu::Buffer,
     /// Hit counter, lowest hit and hit list, written by the shader.
     pub hits: wgpu::Buffer,
@@ -36,7 +36,7 @@ impl Slot {
             params: buffer(
                 "params",
                 std::mem::size_of::<Params>() as u64,
-                wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             ),
             hits: buffer(
                 "hits",
@@ -53,7 +53,7 @@ impl Slot {
 pub struct Dispatch<'a> {
     /// The pipeline and the slot's bind group.
     pub prepared: &'a Prepared,
-    /// The uniform block, its mid range included.
+    /// The parameter block, its mid range included.
     pub params: Params,
     /// Invocations per workgroup.
     pub workgroup_size: u32,
@@ -63,7 +63,7 @@ pub struct Dispatch<'a> {
     pub hit_capacity: u32,
 }
 
-/// The uniform block's `row_width` and the dispatch's (x, y) workgroups for `mids`.
+/// The parameter block's `row_width` and the dispatch's (x, y) workgroups for `mids`.
 pub fn grid(mids: &Range<u32>, workgroup_size: u32, max_per_dim: u32) -> (u32, u32, u32) {
     let workgroups = (mids.end - mids.start).div_ceil(workgroup_size);
     let x = workgroups.min(max_per_dim);
