@@ -21,6 +21,22 @@ grep -m1 'model name' /proc/cpuinfo
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | head -3
 [ -x "$bin" ] || { echo "missing $bin: run benches/device-check-prepare.sh and carry .devicecheck"; exit 1; }
 
+step "what the instruction-count model predicts here (BENCHMARKS.md, Real GPUs: a model)"
+# SMs x 64 INT32 results a clock x the max SM clock / ALU instructions a candidate (ptxas for
+# sm_90, benches/gpu-isa.sh): ghostsum 3.30 a step times the steps the bench prints below,
+# hashcat -b -m 0 (its single-hash kernel) 145.
+gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+mhz=$(nvidia-smi --query-gpu=clocks.max.sm --format=csv,noheader,nounits 2>/dev/null | head -1)
+case $gpu_name in *H100*PCIe*) sms=114 ;; *H100*|*H200*) sms=132 ;; *) sms= ;; esac
+steps=$("$bin" bench -b cpu -s 0.1 2>/dev/null | grep -o '[0-9]* MD5 steps' | cut -d' ' -f1)
+if [ -n "$sms" ] && [ -n "$mhz" ] && [ -n "$steps" ]; then
+  awk -v s="$sms" -v m="$mhz" -v n="$steps" 'BEGIN {
+    printf "%s SMs at %s MHz: ghostsum bench (%s steps) %.1f G/s, hashcat -b -m 0 %.1f GH/s\n",
+      s, m, n, s * 64 * m * 1e6 / (3.30 * n) / 1e9, s * 64 * m * 1e6 / 145 / 1e9 }'
+else
+  echo "no model for '${gpu_name:-no NVIDIA GPU}' (SM count unknown to this script)"
+fi
+
 step "packages: the Vulkan loader into /, hashcat into /tmp/hashcat"
 for deb in "$dc"/debs/libvulkan1_*.deb; do dpkg -x "$deb" /; done
 mkdir -p /tmp/hashcat
