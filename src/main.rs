@@ -19,6 +19,7 @@ static RECORD_CLOSED_STANDARD_FDS: extern "C" fn() = ghostsum::stdio::record_clo
 static RECORD_CLOSED_STANDARD_FDS: extern "C" fn() = ghostsum::stdio::record_closed_standard_fds;
 
 fn main() {
+    quiet_window_system();
     let code = match ghostsum::cli::Cli::try_parse() {
         Ok(cli) => match ghostsum::cli::run(cli) {
             Ok(code) => code,
@@ -27,6 +28,18 @@ fn main() {
         Err(e) => report_usage_error(e),
     };
     std::process::exit(code)
+}
+
+/// Vulkan drivers' window-system code prints "XDG_RUNTIME_DIR is invalid" on headless
+/// machines; a compute-only tool has no use for it, so it gets a harmless value. Set here,
+/// first thing, because setting the environment is sound only while no other thread exists
+/// (the signal thread starts later, in `cli::run`).
+fn quiet_window_system() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: main has started no thread yet, and nothing before it reads the environment
+        // concurrently (the .init_array hook above only records closed descriptors).
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
+    }
 }
 
 fn report_error(e: &anyhow::Error) -> i32 {

@@ -1,9 +1,11 @@
 //! The MD5 compression function as RFC 1321 states it: the one place that holds the step
 //! constants, the rotation amounts and the order in which the 64 steps read message words.
 //!
-//! Every backend is built from, or tested against, these tables: the CPU kernels call
-//! [`step`] with these constants, and the WGSL step code is generated from them
-//! ([`crate::gpu::shader`]), so a typo cannot hide in one backend alone.
+//! Every backend is built from, or tested against, these tables: the CPU kernels run the
+//! steps shared by a mid value's candidates with [`run_steps`] and their vector steps with
+//! these constants, rotations and message order (picking the round function by `i / 16`
+//! themselves), and the WGSL step code is generated from them ([`crate::gpu::shader`]), so
+//! a typo cannot hide in one backend alone.
 
 /// Per-step additive constants, `floor(abs(sin(i + 1)) * 2^32)`, four steps a line as RFC 1321
 /// lists them.

@@ -1,17 +1,9 @@
 //! Linked pages from a manifest: cycles and self-links resolve, every output's MD5 (checked
 //! with md5sum) starts with its page's prefix, and bad manifests name the file and line.
 
-use assert_cmd::Command;
+mod common;
+use common::{ghostsum, md5sum};
 use std::path::Path;
-
-fn ghostsum() -> Command {
-    Command::cargo_bin("ghostsum").unwrap()
-}
-
-fn md5sum(path: &Path) -> String {
-    let out = std::process::Command::new("md5sum").arg(path).output().unwrap();
-    String::from_utf8(out.stdout).unwrap()[..32].to_string()
-}
 
 /// `ghostsum batch MANIFEST --out-dir OUT -q -b cpu`, plus `extra` arguments. A batch that
 /// hangs is killed after five minutes, and its exit code then matches no expectation.

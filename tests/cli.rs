@@ -1,24 +1,13 @@
 //! The command line as a user runs it; outputs checked with the system's md5sum and
 //! Python's hashlib, never only with ghostsum itself.
 
-use assert_cmd::Command;
+mod common;
+use common::{ghostsum, hashlib_of, md5sum};
 use std::path::Path;
 use std::process::Stdio;
 
-fn ghostsum() -> Command {
-    Command::cargo_bin("ghostsum").unwrap()
-}
-
-fn md5sum(path: &Path) -> String {
-    let out = std::process::Command::new("md5sum").arg(path).output().expect("md5sum is installed");
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
-}
-
 fn hashlib(path: &Path) -> String {
-    let script = "import hashlib,sys; print(hashlib.md5(open(sys.argv[1],'rb').read()).hexdigest())";
-    let out =
-        std::process::Command::new("python3").args(["-c", script]).arg(path).output().expect("python3 is installed");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    hashlib_of(&std::fs::read(path).unwrap())
 }
 
 fn stderr_line(assert: &assert_cmd::assert::Assert) -> String {

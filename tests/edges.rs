@@ -285,7 +285,9 @@ fn the_day_long_estimate_of_a_shard_is_its_share() {
     std::thread::sleep(Duration::from_millis(2500));
     kill(child.id(), "TERM");
     let status = child.wait_with_output().unwrap().status.code();
-    assert!(matches!(status, Some(143) | Some(0) | Some(3)), "{status:?}: refused although its share is small");
+    // Stopped mid-slice (143), or, on a machine that tests 2^32 candidates in 2.5 s, through
+    // its slice with no hit (3); a hit (0) has odds of 2^-24. Refused would be 2.
+    assert!(matches!(status, Some(143) | Some(3)), "{status:?}: refused although its share is small");
 }
 
 #[test]

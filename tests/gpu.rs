@@ -231,6 +231,26 @@ fn params_struct_matches_the_wgsl_struct() {
         layouter[handle].size
     };
     assert_eq!(size_of("Params") as usize, std::mem::size_of::<ghostsum::gpu::buffers::Params>());
+    // Every member the shader reads sits at the Rust field's offset (the WGSL pads with
+    // pad0..pad2 where Rust has one `pad` array).
+    use ghostsum::gpu::buffers::Params;
+    let rust_offsets = [
+        ("midstate", std::mem::offset_of!(Params, midstate)),
+        ("base_words", std::mem::offset_of!(Params, base_words)),
+        ("mid_start", std::mem::offset_of!(Params, mid_start)),
+        ("mid_end", std::mem::offset_of!(Params, mid_end)),
+        ("a_mask", std::mem::offset_of!(Params, a_mask)),
+        ("a_value", std::mem::offset_of!(Params, a_value)),
+        ("row_width", std::mem::offset_of!(Params, row_width)),
+        ("pad0", std::mem::offset_of!(Params, pad)),
+        ("folded", std::mem::offset_of!(Params, folded)),
+    ];
+    let (_, params) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some("Params")).unwrap();
+    let naga::TypeInner::Struct { members, .. } = &params.inner else { panic!("Params is a struct") };
+    for (name, offset) in rust_offsets {
+        let member = members.iter().find(|m| m.name.as_deref() == Some(name)).unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(member.offset as usize, offset, "Params.{name}");
+    }
     // Hits = header + runtime array: the header is the array's offset.
     let (_, ty) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some("Hits")).unwrap();
     if let naga::TypeInner::Struct { members, .. } = &ty.inner {

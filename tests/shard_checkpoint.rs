@@ -1,6 +1,8 @@
 //! Sharding against the unsharded search, and checkpoints that survive kill -9 and Ctrl-C.
 
+mod common;
 use assert_cmd::Command;
+use common::wait_until;
 use ghostsum::alphabet::Alphabet;
 use ghostsum::cpu::CpuDevice;
 use ghostsum::device::{Control, DeviceSet};
@@ -12,7 +14,7 @@ use ghostsum::target::{hex, Prefix};
 use md5::{Digest, Md5};
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SWEEP_CONTENT: &[u8] = b"shard sweep";
 
@@ -121,17 +123,6 @@ fn search_args<'a>(input: &'a Path, prefix: &'a str, out: &'a Path) -> Vec<&'a s
     vec!["search", input.to_str().unwrap(), "-p", prefix, "-o", out.to_str().unwrap(), "-q", "-b", "cpu"]
 }
 
-fn wait_for(path: &Path, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if path.exists() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
-}
-
 #[test]
 fn kill_and_resume_gives_the_uninterrupted_output() {
     let prefix = deep_target();
@@ -154,7 +145,7 @@ fn kill_and_resume_gives_the_uninterrupted_output() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        assert!(wait_for(&checkpoint, Duration::from_secs(20)), "no checkpoint was saved");
+        assert!(wait_until(Duration::from_secs(20), || checkpoint.exists()), "no checkpoint was saved");
         std::thread::sleep(Duration::from_millis(200));
         std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
         let status = child.wait().unwrap();

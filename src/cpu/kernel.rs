@@ -108,6 +108,10 @@ struct VState<V> {
 /// One MD5 step on every lane. `shared` carries `b ^ c` from an even round-3 step to the odd
 /// one after it, where it is `c ^ d`: without three-input logic, H then costs one xor in
 /// every other step instead of two.
+///
+/// # Safety
+/// The CPU must have the instruction set `V`'s operations use: a kernel is only offered on
+/// a CPU that does ([`available_kernels`]).
 #[inline(always)]
 unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V, shared: &mut V) {
     let sum = match i / 16 {
@@ -130,6 +134,9 @@ unsafe fn step<V: Lanes, const R: u32>(s: &mut VState<V>, i: usize, x: V, shared
 /// The generic kernel, specialised on the layout's inner words: `W` is the first word an
 /// inner digit touches (steps before it run once per mid value) and `C` how many words
 /// they touch, so which steps add an inner word is known at compile time.
+///
+/// # Safety
+/// As for [`step`]: the CPU must have `V`'s instruction set.
 #[inline(always)]
 unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     input: &KernelInput,
@@ -219,6 +226,9 @@ macro_rules! kernel_set {
     ($name:ident, $lanes:ty, $($feature:literal)?) => {
         mod $name {
             use super::*;
+            /// # Safety
+            /// The CPU must have this kernel set's target feature, if it names one:
+            /// [`available_kernels`] checks it before offering the kernel.
             $(#[target_feature(enable = $feature)])?
             unsafe fn at<const W: usize, const C: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
                 search_mids::<$lanes, W, C>(input, mids, on_match)

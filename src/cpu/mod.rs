@@ -22,11 +22,6 @@ impl CpuDevice {
     pub fn new(threads: usize, kernel: Option<&'static str>) -> Self {
         CpuDevice { threads: threads.max(1), kernel: kernel.unwrap_or(kernel::available_names()[0]) }
     }
-
-    /// One worker per core, the fastest kernel.
-    pub fn all_cores() -> Self {
-        Self::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), None)
-    }
 }
 
 impl Device for CpuDevice {

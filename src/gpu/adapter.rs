@@ -8,12 +8,6 @@ pub fn backends() -> wgpu::Backends {
 
 /// A wgpu instance on the compute-capable APIs.
 pub fn instance() -> wgpu::Instance {
-    // Vulkan drivers' window-system code prints "XDG_RUNTIME_DIR is invalid" on headless
-    // machines; a compute-only tool has no use for it, so give them a harmless value.
-    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
-        // SAFETY: called before any worker thread exists (backends are made first).
-        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
-    }
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
     desc.backends = backends();
     wgpu::Instance::new(desc)
@@ -48,28 +42,6 @@ pub fn is_real_gpu(info: &wgpu::AdapterInfo) -> bool {
 /// An adapter in words: name, API, type.
 pub fn describe(info: &wgpu::AdapterInfo) -> String {
     format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
-}
-
-/// Picks the adapter whose name contains `wanted` (case-insensitive), or the best one.
-pub fn choose_adapter(wanted: Option<&str>, real_gpu_only: bool) -> anyhow::Result<wgpu::Adapter> {
-    let all = adapters();
-    let names = || all.iter().map(|a| a.get_info().name).collect::<Vec<_>>().join(", ");
-    let found = match wanted {
-        Some(w) => {
-            let w = w.to_lowercase();
-            all.iter().find(|a| a.get_info().name.to_lowercase().contains(&w)).cloned().ok_or_else(|| {
-                anyhow::anyhow!("no GPU adapter matches '{w}'; adapters found: {}", if all.is_empty() { "none".into() } else { names() })
-            })?
-        }
-        None => all.iter().find(|a| !real_gpu_only || is_real_gpu(&a.get_info())).cloned().ok_or_else(|| {
-            if all.is_empty() {
-                anyhow::anyhow!("no GPU adapter found (no Vulkan driver?); on Debian install mesa-vulkan-drivers for the software one, or use --backend cpu")
-            } else {
-                anyhow::anyhow!("no real GPU found (only {}); use --backend gpu to run on it anyway, or --backend cpu", names())
-            }
-        })?,
-    };
-    Ok(found)
 }
 
 /// Opens a device and its queue on `adapter`, with the adapter's own limits.
