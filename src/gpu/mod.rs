@@ -97,6 +97,7 @@ impl GpuDevice {
         let options = GpuOptions { workgroup_size, ..options };
         let slots = (0..2).map(|_| Slot::new(&device, options.hit_capacity)).collect();
         let mids_per_dispatch = options.fixed_mids_per_dispatch.unwrap_or(64 * workgroup_size);
+        let pipelines = PipelineCache::new(&info.name, options.workgroup_size, options.runtime_checks);
         Ok(GpuDevice {
             info,
             device,
@@ -104,7 +105,7 @@ impl GpuDevice {
             max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
             options,
             slots,
-            pipelines: PipelineCache::default(),
+            pipelines,
             mids_per_dispatch,
             dispatches: 0,
             errors,
@@ -151,16 +152,10 @@ impl GpuDevice {
             pad: [0; 3],
             folded: crate::steps::folded_constants(&range.segment.base_words),
         };
-        let prepared = self.pipelines.get_or_build(
-            &self.device,
-            &self.info.name,
-            &work.layout,
-            self.options.workgroup_size,
-            self.options.runtime_checks,
-            &self.slots,
-        )?;
+        let prepared = self.pipelines.get_or_build(&self.device, &work.layout, &self.slots)?;
         let dispatch = Dispatch {
-            prepared,
+            pipeline: &prepared.pipeline,
+            bind_group: &prepared.bind_groups[slot],
             params,
             workgroup_size: self.options.workgroup_size,
             max_workgroups_per_dim: self.max_workgroups_per_dim,
@@ -230,14 +225,7 @@ impl Device for GpuDevice {
     }
 
     fn prepare(&mut self, layout: &Layout) -> Result<(), SearchError> {
-        self.pipelines.get_or_build(
-            &self.device,
-            &self.info.name,
-            layout,
-            self.options.workgroup_size,
-            self.options.runtime_checks,
-            &self.slots,
-        )?;
+        self.pipelines.get_or_build(&self.device, layout, &self.slots)?;
         self.check_errors()
     }
 

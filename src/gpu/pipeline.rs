@@ -19,26 +19,32 @@ pub struct Prepared {
     pub bind_groups: Vec<wgpu::BindGroup>,
 }
 
-/// Compiled pipelines of one GPU, by what the generated code and its buffers depend on.
-#[derive(Default)]
+/// Compiled pipelines of one GPU, by what the generated code and its buffers depend on,
+/// with the settings every one of them is compiled with.
 pub struct PipelineCache {
+    adapter_name: String,
+    workgroup_size: u32,
+    runtime_checks: bool,
     prepared: HashMap<(ShaderShape, Alphabet), Prepared>,
 }
 
 impl PipelineCache {
-    /// The pipeline for `layout`, compiled on first use.
+    /// An empty cache for the adapter `adapter_name` (named in compile errors), compiling with
+    /// `workgroup_size` invocations a workgroup and, with `runtime_checks`, wgpu's bounds checks.
+    pub fn new(adapter_name: &str, workgroup_size: u32, runtime_checks: bool) -> Self {
+        PipelineCache { adapter_name: adapter_name.into(), workgroup_size, runtime_checks, prepared: HashMap::new() }
+    }
+
+    /// The pipeline for `layout`, compiled on first use, with a bind group for each of `slots`.
     pub fn get_or_build(
         &mut self,
         device: &wgpu::Device,
-        adapter_name: &str,
         layout: &Layout,
-        workgroup_size: u32,
-        runtime_checks: bool,
         slots: &[Slot],
     ) -> Result<&Prepared, SearchError> {
-        let key = (ShaderShape::of(layout, workgroup_size), layout.alphabet.clone());
+        let key = (ShaderShape::of(layout, self.workgroup_size), layout.alphabet.clone());
         if !self.prepared.contains_key(&key) {
-            let built = build(device, adapter_name, layout, &key.0, runtime_checks, slots)?;
+            let built = build(device, &self.adapter_name, layout, &key.0, self.runtime_checks, slots)?;
             self.prepared.insert(key.clone(), built);
         }
         Ok(&self.prepared[&key])

@@ -2,7 +2,6 @@
 //! hit list's read-back copy), how a dispatch is encoded into one, and how its hits are read.
 
 use super::buffers::{HitsHeader, Params, HIT_SIZE};
-use super::pipeline::Prepared;
 use crate::device::SearchError;
 use crate::sync::lock;
 use std::ops::Range;
@@ -51,8 +50,10 @@ impl Slot {
 
 /// What a dispatch needs besides its slot.
 pub struct Dispatch<'a> {
-    /// The pipeline and the slot's bind group.
-    pub prepared: &'a Prepared,
+    /// The compiled search.
+    pub pipeline: &'a wgpu::ComputePipeline,
+    /// The bind group of the slot the dispatch uses.
+    pub bind_group: &'a wgpu::BindGroup,
     /// The parameter block, its mid range included.
     pub params: Params,
     /// Invocations per workgroup.
@@ -86,8 +87,8 @@ pub fn submit(
     let mut encoder = device.create_command_encoder(&Default::default());
     {
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&dispatch.prepared.pipeline);
-        pass.set_bind_group(0, &dispatch.prepared.bind_groups[index], &[]);
+        pass.set_pipeline(dispatch.pipeline);
+        pass.set_bind_group(0, dispatch.bind_group, &[]);
         pass.dispatch_workgroups(x, y, 1);
     }
     encoder.copy_buffer_to_buffer(&s.hits, 0, &s.readback, 0, s.readback.size());
