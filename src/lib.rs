@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cpu;
 pub mod device;
 pub mod engine;
+pub mod exit;
 pub mod file_id;
 pub mod gpu;
 pub mod input;

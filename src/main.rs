@@ -2,9 +2,9 @@
 //! the status the README and `--help` list.
 
 use clap::Parser;
-use ghostsum::cli::EXIT_ERROR;
+use ghostsum::exit::Exit;
 use ghostsum::signals::Interrupted;
-use ghostsum::stdio::{say, ReaderGone, EXIT_READER_GONE};
+use ghostsum::stdio::{say, ReaderGone};
 
 // Which standard descriptors were closed at start, recorded before Rust's runtime reopens
 // them on /dev/null (src/stdio.rs): `search - <&-` must be an error, not an empty input.
@@ -20,14 +20,14 @@ static RECORD_CLOSED_STANDARD_FDS: extern "C" fn() = ghostsum::stdio::record_clo
 
 fn main() {
     quiet_window_system();
-    let code = match ghostsum::cli::Cli::try_parse() {
+    let exit = match ghostsum::cli::Cli::try_parse() {
         Ok(cli) => match ghostsum::cli::run(cli) {
-            Ok(code) => code,
+            Ok(exit) => exit,
             Err(e) => report_error(&e),
         },
         Err(e) => report_usage_error(e),
     };
-    std::process::exit(code)
+    std::process::exit(exit.code())
 }
 
 /// Vulkan drivers' window-system code prints "XDG_RUNTIME_DIR is invalid" on headless
@@ -42,32 +42,32 @@ fn quiet_window_system() {
     }
 }
 
-fn report_error(e: &anyhow::Error) -> i32 {
+fn report_error(e: &anyhow::Error) -> Exit {
     if e.downcast_ref::<ReaderGone>().is_some() {
         // The reader stopped reading, as `| head` does: nothing to complain about.
-        return EXIT_READER_GONE;
+        return Exit::ReaderGone;
     }
     if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
         say(format!("ghostsum: {}: stopped; nothing was written", signal.name()));
-        return signal.exit_code();
+        return Exit::Stopped(*signal);
     }
     say(format!("ghostsum: error: {e:#}"));
-    EXIT_ERROR
+    Exit::Error
 }
 
 /// clap's message on one line: the error, the arguments it lists (a missing --prefix is
 /// named), and the usage line.
-fn report_usage_error(e: clap::Error) -> i32 {
+fn report_usage_error(e: clap::Error) -> Exit {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
-            return 0;
+            return Exit::Done;
         }
         // Bare `ghostsum` (or a subcommand-less call): the whole help, on stderr.
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            return EXIT_ERROR;
+            return Exit::Error;
         }
         _ => {}
     }
@@ -82,5 +82,5 @@ fn report_usage_error(e: clap::Error) -> i32 {
         Some(usage) => say(format!("ghostsum: error: {message} (usage: {usage}; see --help)")),
         None => say(format!("ghostsum: error: {message} (see ghostsum --help)")),
     }
-    EXIT_ERROR
+    Exit::Error
 }

@@ -86,10 +86,7 @@ pub fn stderr_is_terminal() -> bool {
 }
 
 /// Standard output's reader went away while ghostsum wrote the result into it (`| head -c`):
-/// the command ends quietly with [`EXIT_READER_GONE`], as `cat` would.
+/// the command ends quietly with [`crate::exit::Exit::ReaderGone`] (141), as `cat` would.
 #[derive(Debug, thiserror::Error)]
 #[error("the reader of standard output went away")]
 pub struct ReaderGone;
-
-/// 128 + SIGPIPE: what a shell reports for a writer whose reader went away.
-pub const EXIT_READER_GONE: i32 = 141;

@@ -7,6 +7,7 @@ use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
 use crate::batch::{already_done, resolve_into, FinishedPage};
 use crate::engine::{self, EngineOptions};
+use crate::exit::Exit;
 use crate::file_id::{file_id, FileId};
 use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
@@ -55,7 +56,7 @@ struct BatchReport {
     pages: Vec<PageReport>,
 }
 
-pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     let manifest = Manifest::load(&args.manifest)?;
     // --alphabet, else the page's, else the manifest's, else the default for the page's kind.
     let alphabets: Vec<Alphabet> = manifest
@@ -174,7 +175,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<i32> {
         print_summary(&report)?;
         print_line(format!("report: {}", report_path.display()))?;
     }
-    Ok(0)
+    Ok(Exit::Done)
 }
 
 /// A page's text with its placeholders resolved, read streaming from its source.
@@ -185,9 +186,9 @@ fn resolved_page(manifest: &Manifest, page: &Page) -> anyhow::Result<Content> {
     Content::from_spool(spool, &format!("page '{}'", page.name))
 }
 
-fn stopped(signal: Signal) -> i32 {
+fn stopped(signal: Signal) -> Exit {
     say(format!("ghostsum: {}: stopped; finished pages are kept, run the same command to go on", signal.name()));
-    signal.exit_code()
+    Exit::Stopped(signal)
 }
 
 /// Each page's output path, refused (before anything is searched) when it would overwrite a

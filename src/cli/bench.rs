@@ -4,6 +4,7 @@
 use super::{BenchArgs, EngineArgs};
 use crate::device::{DeviceKind, SearchError};
 use crate::engine::{measure, Measured, RateProbe};
+use crate::exit::Exit;
 use crate::progress::human_count;
 use crate::stdio::print_line;
 
@@ -20,7 +21,7 @@ impl Run {
     }
 }
 
-pub(super) fn run(args: BenchArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     let engine = EngineArgs {
         backend: args.backend.clone(),
         threads: args.threads,
@@ -106,7 +107,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<i32> {
             ))?;
         }
     }
-    Ok(0)
+    Ok(Exit::Done)
 }
 
 /// One JSON object per run: the first fields describe the first device (a single-device run

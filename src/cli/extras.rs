@@ -1,12 +1,13 @@
 //! The small subcommands: `alphabets`, `devices`, `completions`, `man`.
 
+use crate::exit::Exit;
 use crate::stdio::print_line;
 use clap::CommandFactory;
 use std::path::PathBuf;
 
 /// `ghostsum alphabets`: the named alphabets, and the one each kind of file gets by default
 /// (what tests/viewers/matrix.py reads, and checks against its measurements).
-pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
+pub(super) fn alphabets(json: bool) -> anyhow::Result<Exit> {
     use crate::alphabet::{Alphabet, NAMED};
     use crate::kind::FileKind;
     use crate::target::hex;
@@ -37,7 +38,7 @@ pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
             })
             .collect();
         print_line(serde_json::json!({ "alphabets": alphabets, "kinds": kinds }))?;
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     print_line("Alphabets (--alphabet NAME, or bytes:HEX,HEX,... for your own):")?;
     for (name, about) in NAMED {
@@ -56,12 +57,12 @@ pub(super) fn alphabets(json: bool) -> anyhow::Result<i32> {
     }
     print_line("")?;
     print_line("Measured with cat, less, vim, nano, Chromium and each format's parser: tests/viewers/matrix.py.")?;
-    Ok(0)
+    Ok(Exit::Done)
 }
 
 /// `ghostsum devices`: every adapter wgpu finds, numbered for `--backend gpu:N`, and whether
 /// `--backend auto` would use it.
-pub(super) fn devices(json: bool) -> anyhow::Result<i32> {
+pub(super) fn devices(json: bool) -> anyhow::Result<Exit> {
     let adapters = crate::gpu::adapter::adapters();
     if adapters.is_empty() && !json {
         print_line("no GPU adapters found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers)")?;
@@ -79,15 +80,15 @@ pub(super) fn devices(json: bool) -> anyhow::Result<i32> {
             print_line(format!("gpu:{index}  {}  [{kind}]", crate::gpu::adapter::describe(&info)))?;
         }
     }
-    Ok(0)
+    Ok(Exit::Done)
 }
 
 /// `ghostsum completions SHELL`: generated from the one clap definition.
-pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
+pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut super::Cli::command(), "ghostsum", &mut script);
     print_line(String::from_utf8_lossy(&script).trim_end())?;
-    Ok(0)
+    Ok(Exit::Done)
 }
 
 /// One page per (sub)command into `dir`, named as clap_mangen names them. Each is written
@@ -124,7 +125,7 @@ fn write_man_pages(command: clap::Command, dir: &std::path::Path) -> anyhow::Res
 }
 
 /// `ghostsum man [--dir DIR]`: the man page from the same definition.
-pub(super) fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
+pub(super) fn man(dir: Option<PathBuf>) -> anyhow::Result<Exit> {
     let command = super::Cli::command();
     match dir {
         None => {
@@ -139,5 +140,5 @@ pub(super) fn man(dir: Option<PathBuf>) -> anyhow::Result<i32> {
             write_man_pages(command, &dir)?;
         }
     }
-    Ok(0)
+    Ok(Exit::Done)
 }

@@ -11,6 +11,7 @@ pub mod values;
 mod verify;
 
 use crate::alphabet::Alphabet;
+use crate::exit::Exit;
 use crate::kind::FileKind;
 use crate::shard::ShardSpec;
 use crate::target::Prefix;
@@ -19,14 +20,8 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use values::{parse_threads, Seconds};
 
-/// Exit status: `verify` found a mismatch.
-pub const EXIT_MISMATCH: i32 = 1;
-/// Exit status: bad input or an error.
-pub const EXIT_ERROR: i32 = 2;
-/// Exit status when a shard's part of the keyspace held no hit.
-pub const EXIT_SHARD_EMPTY: i32 = 3;
-
-const EXIT_STATUS_HELP: &str = "\
+/// What `--help` says of the exit statuses ([`crate::exit::Exit`] gives them).
+pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0          found and written (search, batch), verified (verify), done
   1          verify: the digest does not start with the prefix (with --strict: or the file does
@@ -302,8 +297,8 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
-/// Runs a parsed command line; returns the process exit status.
-pub fn run(cli: Cli) -> anyhow::Result<i32> {
+/// Runs a parsed command line; returns how it ended.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     crate::signals::install();
     match cli.command {
         Command::Search(args) => search::run(args),

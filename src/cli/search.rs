@@ -2,11 +2,12 @@
 
 use super::estimate::{refuse_search_if_too_long, Planned};
 use super::session::{DeviceTally, Outcome, SearchRun, Session};
-use super::{SearchArgs, EXIT_SHARD_EMPTY};
+use super::SearchArgs;
 use crate::alphabet::Alphabet;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
 use crate::device::DeviceKind;
 use crate::engine::{self, EngineOptions, Found, Position};
+use crate::exit::Exit;
 use crate::input::Content;
 use crate::kind::{ChosenKind, FileKind};
 use crate::layout::Layout;
@@ -24,7 +25,7 @@ const DEFAULT_CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
 /// `ghostsum search`. With --json, one object whatever the outcome: found, no hit, stopped
 /// (also while reading the input or measuring the speed) and errors (`"status": "error"`).
-pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: SearchArgs) -> anyhow::Result<Exit> {
     let mut report = None;
     let result = find_and_write(&args, &mut report);
     if !args.report.json {
@@ -37,12 +38,12 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
         Err(e) => {
             let mut report = report.unwrap_or_else(|| SearchReport::before_start(&args));
             if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
-                report.status = "stopped";
+                report.status = SearchStatus::Stopped;
                 say(format!("ghostsum: {}: stopped; nothing was written", signal.name()));
                 report.print(true, on_stderr)?;
-                return Ok(signal.exit_code());
+                return Ok(Exit::Stopped(*signal));
             }
-            report.status = "error";
+            report.status = SearchStatus::Error;
             report.error = Some(format!("{e:#}"));
             // The error line still goes to stderr (main); a failure to print is that error's.
             let _ = report.print(true, on_stderr);
@@ -51,7 +52,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<i32> {
     }
 }
 
-fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> anyhow::Result<i32> {
+fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> anyhow::Result<Exit> {
     args.engine.check()?;
     if args.report.json
         && args.output.as_deref() != Some(Path::new("-"))
@@ -121,7 +122,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
             let layout = engine::plan(&content, prefix, &alphabet, &options)?;
             report.shard = Some(ShardReport::new((s, s.range(&layout)), 0));
         }
-        return report.print(args.report.json, destination == Destination::Stdout).map(|()| 0);
+        return report.print(args.report.json, destination == Destination::Stdout).map(|()| Exit::Done);
     }
 
     let session = Session::open(&args.engine, &args.report)?;
@@ -192,7 +193,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
             session.say("ghostsum: this shard holds no hit; nothing was written");
             report.no_hit(slice_of(run.position.suffix_len));
             report.print(args.report.json, destination == Destination::Stdout)?;
-            return Ok(EXIT_SHARD_EMPTY);
+            return Ok(Exit::ShardEmpty);
         }
         Outcome::Stopped(signal) => {
             report.stopped(slice_of(run.position.suffix_len), run.position);
@@ -230,7 +231,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         human_duration(report.seconds)
     ));
     report.print(args.report.json, destination == Destination::Stdout)?;
-    Ok(0)
+    Ok(Exit::Done)
 }
 
 /// Why this alphabet, in a few words: named with --alphabet, or the kind's default.
@@ -252,7 +253,7 @@ fn stop(
     report: &mut SearchReport,
     json: bool,
     on_stderr: bool,
-) -> anyhow::Result<i32> {
+) -> anyhow::Result<Exit> {
     match checkpoint.map(|cp| (cp, cp.save(at))) {
         Some((cp, Ok(()))) => say(format!(
             "ghostsum: {}: stopped; progress saved to {}, run the same command to resume",
@@ -267,7 +268,7 @@ fn stop(
         None => say(format!("ghostsum: {}: stopped; nothing was written", signal.name())),
     }
     report.print(json, on_stderr)?;
-    Ok(signal.exit_code())
+    Ok(Exit::Stopped(signal))
 }
 
 /// Options that do nothing in the combination given are mistakes worth a word.
@@ -334,13 +335,26 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
     }
 }
 
+/// How a search ended, as `--json` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum SearchStatus {
+    /// A hit was written (or the input, which already had the prefix).
+    Found,
+    /// `no_hit`: a shard's slice held none.
+    NoHit,
+    /// A stop signal ended it.
+    Stopped,
+    /// An error ended it; the report's `error` says which.
+    Error,
+}
+
 /// The `--json` object, for every outcome: a winner, a shard without a hit, a stopped search
 /// (so a script can tell them apart). Indices can pass 2^64, so it is serialized directly
 /// (serde_json writes u128 as a plain number), not through `serde_json::Value`.
 #[derive(serde::Serialize)]
 struct SearchReport {
-    /// "found", "no_hit" (a shard's slice held none), "stopped" (a stop signal) or "error".
-    status: &'static str,
+    status: SearchStatus,
     prefix: String,
     md5: Option<String>,
     /// The hit's candidate index; null when the input was written unchanged, or no hit.
@@ -407,7 +421,8 @@ impl SearchReport {
         reason: &str,
     ) -> Self {
         SearchReport {
-            status: "stopped",
+            // Until the search says otherwise: a stop signal can come at any moment.
+            status: SearchStatus::Stopped,
             prefix: prefix.hex().into(),
             md5: None,
             index: None,
@@ -441,25 +456,25 @@ impl SearchReport {
     }
 
     fn unchanged(&mut self, md5: &[u8; 16], started: Instant) {
-        (self.status, self.md5, self.unchanged) = ("found", Some(hex(md5)), true);
+        (self.status, self.md5, self.unchanged) = (SearchStatus::Found, Some(hex(md5)), true);
         (self.suffix_len, self.suffix_bytes, self.checkpoint) = (Some(0), Some(0), None);
         self.seconds = started.elapsed().as_secs_f64();
     }
 
     fn found(&mut self, found: &Found, slice: Option<(Shard, (u128, u128))>) {
-        (self.status, self.md5, self.index) = ("found", Some(found.md5_hex()), Some(found.index));
+        (self.status, self.md5, self.index) = (SearchStatus::Found, Some(found.md5_hex()), Some(found.index));
         (self.suffix_len, self.suffix_bytes, self.checkpoint) =
             (Some(found.suffix_len), Some(found.suffix.len()), None);
         self.shard = slice.map(|s| ShardReport::new(s, found.index + 1));
     }
 
     fn no_hit(&mut self, slice: Option<(Shard, (u128, u128))>) {
-        (self.status, self.checkpoint) = ("no_hit", None);
+        (self.status, self.checkpoint) = (SearchStatus::NoHit, None);
         self.shard = slice.map(|s| ShardReport::new(s, u128::MAX));
     }
 
     fn stopped(&mut self, slice: Option<(Shard, (u128, u128))>, at: Position) {
-        self.status = "stopped";
+        self.status = SearchStatus::Stopped;
         self.shard = slice.map(|s| ShardReport::new(s, at.next_index));
     }
 

@@ -1,7 +1,8 @@
 //! `ghostsum verify`: an md5sum-style line, the verdict, and what the file's suffix is made of.
 
-use super::{VerifyArgs, EXIT_MISMATCH};
+use super::VerifyArgs;
 use crate::alphabet::Alphabet;
+use crate::exit::Exit;
 use crate::input::Content;
 use crate::kind::{ChosenKind, FileKind};
 use crate::layout::min_suffix_len;
@@ -9,7 +10,7 @@ use crate::stdio::print_line;
 use crate::target::hex;
 use std::io::Read;
 
-pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
+pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     if args.file == std::path::Path::new("-") && args.original.as_deref() == Some(std::path::Path::new("-")) {
         anyhow::bail!("the file and --original are both standard input (-), which can be read only once; give one of them as a file");
     }
@@ -84,7 +85,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<i32> {
             ))?;
         }
     }
-    Ok(if ok { 0 } else { EXIT_MISMATCH })
+    Ok(if ok { Exit::Done } else { Exit::Mismatch })
 }
 
 /// The symbols verify counts as a suffix: the alphabet named with --alphabet, or every symbol
