@@ -3,6 +3,7 @@
 
 use crate::alphabet::Alphabet;
 use crate::kind::{ChosenKind, FileKind};
+use crate::target::Prefix;
 use clap::ValueEnum;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,8 +63,8 @@ pub struct Page {
     pub file: PathBuf,
     /// Where it is read from.
     pub source: PathBuf,
-    /// Its prefix, lower-case hex: given, or assigned from the seed.
-    pub prefix: String,
+    /// Its prefix: given, or assigned from the seed.
+    pub prefix: Prefix,
     /// Whether the prefix was assigned (not written in the manifest).
     pub assigned: bool,
     /// The alphabet the page names, if any.
@@ -106,6 +107,8 @@ impl Manifest {
         };
         let mut names = BTreeSet::new();
         let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        // Each page's prefix as written, parsed once (" ABC " is abc).
+        let mut given: Vec<Option<Prefix>> = Vec::new();
         for page in &raw.page {
             let name = page.name.get_ref();
             if name.is_empty() || name.contains(['{', '}', ':']) {
@@ -155,13 +158,18 @@ impl Manifest {
                     target.display()
                 );
             }
-            if let Some(prefix) = &page.prefix {
-                let checked = crate::target::Prefix::parse(prefix.get_ref())
-                    .map_err(|e| anyhow::anyhow!("{}: page '{name}': {e}", at(prefix.span())))?;
-                if let Some(other) = taken.insert(checked.hex().to_string(), name.clone()) {
-                    anyhow::bail!("{}: page '{name}' has the same prefix as page '{other}'", at(prefix.span()));
+            let parsed = match &page.prefix {
+                Some(prefix) => {
+                    let checked = Prefix::parse(prefix.get_ref())
+                        .map_err(|e| anyhow::anyhow!("{}: page '{name}': {e}", at(prefix.span())))?;
+                    if let Some(other) = taken.insert(checked.hex().to_string(), name.clone()) {
+                        anyhow::bail!("{}: page '{name}' has the same prefix as page '{other}'", at(prefix.span()));
+                    }
+                    Some(checked)
                 }
-            }
+                None => None,
+            };
+            given.push(parsed);
         }
         let unassigned = raw.page.iter().filter(|p| p.prefix.is_none()).count() as u128;
         let free = free_prefixes(digits, &taken);
@@ -177,7 +185,7 @@ impl Manifest {
         let alphabet = raw.alphabet.as_ref().map(alphabet_at).transpose()?;
         let mut rng = SplitMix64(raw.seed);
         let mut pages = Vec::new();
-        for page in &raw.page {
+        for (page, given) in raw.page.iter().zip(given) {
             let page_alphabet = page.alphabet.as_ref().map(alphabet_at).transpose()?;
             let for_kind = match &page.for_kind {
                 Some(spec) => Some(FileKind::from_str(spec.get_ref(), true).map_err(|_| {
@@ -194,14 +202,13 @@ impl Manifest {
             };
             let kind = ChosenKind::decide(for_kind, &[Path::new(page.file.get_ref())]);
             pages.push({
-                let (prefix, assigned) = match &page.prefix {
-                    // As parsed (" ABC " is abc), so the address holds what is searched.
-                    Some(p) => (crate::target::Prefix::parse(p.get_ref())?.hex().to_string(), false),
+                let (prefix, assigned) = match given {
+                    Some(prefix) => (prefix, false),
                     None => loop {
                         let candidate = rng.hex_digits(digits);
                         if !taken.contains_key(&candidate) {
                             taken.insert(candidate.clone(), page.name.get_ref().clone());
-                            break (candidate, true);
+                            break (Prefix::parse(&candidate)?, true);
                         }
                     },
                 };
@@ -221,7 +228,8 @@ impl Manifest {
 
     /// A page's address: the url template with its prefix.
     pub fn address(&self, page: &Page) -> String {
-        self.url.replace("{prefix}", &page.prefix)
+        // The prefix as parsed (" ABC " is abc), so the address holds what is searched.
+        self.url.replace("{prefix}", page.prefix.hex())
     }
 }
 

@@ -103,7 +103,7 @@ pub fn resolve_into(
                 manifest.path.display()
             )
         })?;
-        let value = if kind == "url" { manifest.address(target) } else { target.prefix.clone() };
+        let value = if kind == "url" { manifest.address(target) } else { target.prefix.hex().to_string() };
         write(out, value.as_bytes())?;
         line += newlines(&ahead[..len]);
         at += len;

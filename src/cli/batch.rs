@@ -78,7 +78,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     // background, while the CPU already takes the first pages' ranges.
     let contents: Vec<Content> =
         manifest.pages.iter().map(|page| resolved_page(&manifest, page)).collect::<anyhow::Result<_>>()?;
-    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| Prefix::parse(&p.prefix)).collect::<Result<_, _>>()?;
+    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| p.prefix.clone()).collect();
     let done: Vec<Option<FinishedPage>> = (0..manifest.pages.len())
         .map(|n| already_done(&outputs[n], &contents[n], &prefixes[n], &alphabets[n]))
         .collect();
@@ -118,7 +118,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             name: page.name.clone(),
             file: page.file.clone(),
             output: output.clone(),
-            prefix: page.prefix.clone(),
+            prefix: page.prefix.hex().to_string(),
             prefix_assigned: page.assigned,
             address: manifest.address(page),
             alphabet: alphabet.name().into(),
