@@ -1,7 +1,7 @@
 //! Resumable searches: how far a search got, saved atomically, and refused when it was made
 //! for another input, prefix, alphabet, shard or layout.
 
-use crate::engine::Position;
+use crate::device::work::Position;
 use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -57,16 +57,8 @@ impl Found {
     }
 }
 
-/// How far a search got: every candidate below `next_index` (for suffixes of `suffix_len`
-/// symbols) has been searched. The engine reports it after each backend call; checkpoints
-/// save it; a resumed search starts there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Position {
-    /// Suffix length of the layout searched.
-    pub suffix_len: usize,
-    /// Every candidate below this index is searched.
-    pub next_index: u128,
-}
+/// How far a search got; made by the dispenser that hands the keyspace out.
+pub use crate::device::work::Position;
 
 /// What the engine tells its caller while a search runs.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,7 +20,6 @@
 //!   then delays the answer by no more than the fast device takes to search it again.
 
 use super::{DeviceId, DeviceInfo};
-use crate::engine::Position;
 use crate::layout::{Layout, Segment};
 use crate::line_fit::LineFit;
 use crate::target::Prefix;
@@ -29,6 +28,17 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+
+/// How far a search got: every candidate below `next_index` (for suffixes of `suffix_len`
+/// symbols) has been searched. The dispenser computes it from its frontier; the engine
+/// reports it after each backend call; checkpoints save it; a resumed search starts there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Suffix length of the layout searched.
+    pub suffix_len: usize,
+    /// Every candidate below this index is searched.
+    pub next_index: u128,
+}
 
 /// The smallest range of a search's first takes, in mid units (about 800,000 candidates for
 /// whitespace): enough to amortise a GPU dispatch, small enough for a short page.
