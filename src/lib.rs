@@ -17,6 +17,7 @@ pub mod io_error;
 pub mod kind;
 pub mod layout;
 pub mod line_fit;
+pub mod measure;
 pub mod output;
 pub mod progress;
 pub mod recheck;

@@ -3,8 +3,8 @@
 
 use super::{BenchArgs, EngineArgs};
 use crate::device::{DeviceKind, SearchError};
-use crate::engine::{measure, Measured, RateProbe};
 use crate::exit::Exit;
+use crate::measure::{measure, Measured, RateProbe};
 use crate::progress::human_count;
 use crate::stdio::print_line;
 

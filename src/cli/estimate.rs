@@ -4,7 +4,7 @@
 use super::session::Session;
 use crate::alphabet::Alphabet;
 use crate::device::SearchError;
-use crate::engine::{self, RateProbe};
+use crate::measure::{self, RateProbe};
 use crate::progress::{human_count, human_duration};
 use crate::shard::Shard;
 use crate::target::Prefix;
@@ -55,7 +55,7 @@ impl Rates {
         }
         let ids: Vec<_> = session.devices.live().collect();
         let (measured, seconds) =
-            engine::measure(&session.devices, &ids, &probe, 0.3).map_err(SearchError::into_error)?;
+            measure::measure(&session.devices, &ids, &probe, 0.3).map_err(SearchError::into_error)?;
         let rate = measured.iter().map(|m| m.candidates).sum::<u64>() as f64 / seconds;
         self.measured.insert(key, rate);
         Ok(rate)
