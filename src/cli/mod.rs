@@ -6,6 +6,7 @@ mod bench;
 mod estimate;
 mod extras;
 mod search;
+mod search_report;
 pub mod session;
 pub mod values;
 mod verify;

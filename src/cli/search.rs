@@ -1,22 +1,21 @@
 //! `ghostsum search`: one file, one prefix.
 
 use super::estimate::{refuse_search_if_too_long, Planned};
-use super::session::{DeviceTally, Outcome, SearchRun, Session};
+use super::search_report::{alphabet_reason, SearchReport, SearchStatus, ShardReport};
+use super::session::{Outcome, Session};
 use super::SearchArgs;
-use crate::alphabet::Alphabet;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
-use crate::device::DeviceKind;
-use crate::engine::{self, EngineOptions, Found, Position};
+use crate::engine::{self, EngineOptions, Position};
 use crate::exit::Exit;
 use crate::input::Content;
-use crate::kind::{ChosenKind, FileKind};
+use crate::kind::ChosenKind;
 use crate::layout::Layout;
 use crate::output::{resolve, same_file, write_output, Destination};
 use crate::progress::{human_count, human_duration};
 use crate::shard::Shard;
 use crate::signals::{Interrupted, Signal};
-use crate::stdio::{print_line, say};
-use crate::target::{hex, Prefix};
+use crate::stdio::say;
+use crate::target::hex;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -234,15 +233,6 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     Ok(Exit::Done)
 }
 
-/// Why this alphabet, in a few words: named with --alphabet, or the kind's default.
-fn alphabet_reason(kind: &ChosenKind, named: bool) -> String {
-    if named {
-        "named with --alphabet".into()
-    } else {
-        format!("the default for {} files, from {}: see ghostsum alphabets", kind.kind, kind.source_text())
-    }
-}
-
 /// Ends a stopped search: saves the checkpoint if there is one, one line (and the report
 /// with --json), 128 + the signal. A checkpoint that cannot be saved is a warning: the
 /// search was still stopped, and says so.
@@ -332,176 +322,5 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
         resolve::Resolved::WriteInto(_) | resolve::Resolved::Descriptor(_) => {
             anyhow::bail!("--checkpoint {} is not a regular file; choose a file name", path.display())
         }
-    }
-}
-
-/// How a search ended, as `--json` names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-enum SearchStatus {
-    /// A hit was written (or the input, which already had the prefix).
-    Found,
-    /// `no_hit`: a shard's slice held none.
-    NoHit,
-    /// A stop signal ended it.
-    Stopped,
-    /// An error ended it; the report's `error` says which.
-    Error,
-}
-
-/// The `--json` object, for every outcome: a winner, a shard without a hit, a stopped search
-/// (so a script can tell them apart). Indices can pass 2^64, so it is serialized directly
-/// (serde_json writes u128 as a plain number), not through `serde_json::Value`.
-#[derive(serde::Serialize)]
-struct SearchReport {
-    status: SearchStatus,
-    prefix: String,
-    md5: Option<String>,
-    /// The hit's candidate index; null when the input was written unchanged, or no hit.
-    index: Option<u128>,
-    suffix_len: Option<usize>,
-    suffix_bytes: Option<usize>,
-    /// The input already had the prefix and was written as it was.
-    unchanged: bool,
-    candidates_tested: u64,
-    seconds: f64,
-    /// The kinds of device that took part: "cpu", "gpu" or "gpu,cpu".
-    backend: String,
-    /// The devices in words.
-    device: String,
-    /// CPU worker threads.
-    threads: usize,
-    /// Each device's share.
-    devices: Vec<DeviceTally>,
-    output: String,
-    shard: Option<ShardReport>,
-    /// Where a stopped search saved its progress.
-    checkpoint: Option<String>,
-    /// The alphabet's name.
-    alphabet: String,
-    /// The kind of file (text, markdown, ...), which picks the default alphabet.
-    #[serde(rename = "for")]
-    for_kind: FileKind,
-    /// Why the alphabet: "--alphabet", or the kind's default and where the kind came from.
-    alphabet_reason: String,
-    /// What went wrong: the error of a search with status "error", or a stopped search's
-    /// checkpoint that could not be saved; null otherwise.
-    error: Option<String>,
-}
-
-/// Which shard ran, and how much of its slice of candidate indices it covered.
-#[derive(serde::Serialize)]
-struct ShardReport {
-    index: u64,
-    count: u64,
-    /// The slice, `start..end` in candidate indices.
-    start: u128,
-    end: u128,
-    /// Candidates of the slice searched: up to and with the hit, all of it without one, or up
-    /// to where a stopped search got.
-    searched: u128,
-    searched_fraction: f64,
-}
-
-impl ShardReport {
-    fn new((shard, (start, end)): (Shard, (u128, u128)), searched_to: u128) -> Self {
-        let searched = searched_to.clamp(start, end) - start;
-        let fraction = if end > start { searched as f64 / (end - start) as f64 } else { 1.0 };
-        ShardReport { index: shard.index, count: shard.count, start, end, searched, searched_fraction: fraction }
-    }
-}
-
-impl SearchReport {
-    fn new(
-        prefix: &Prefix,
-        destination: &Destination,
-        checkpoint: Option<&Path>,
-        alphabet: &Alphabet,
-        kind: &ChosenKind,
-        reason: &str,
-    ) -> Self {
-        SearchReport {
-            // Until the search says otherwise: a stop signal can come at any moment.
-            status: SearchStatus::Stopped,
-            prefix: prefix.hex().into(),
-            md5: None,
-            index: None,
-            suffix_len: None,
-            suffix_bytes: None,
-            unchanged: false,
-            candidates_tested: 0,
-            seconds: 0.0,
-            backend: "none".into(),
-            device: "none".into(),
-            threads: 0,
-            devices: Vec::new(),
-            output: destination.describe(),
-            shard: None,
-            checkpoint: checkpoint.map(|p| p.display().to_string()),
-            alphabet: alphabet.name().into(),
-            for_kind: kind.kind,
-            alphabet_reason: reason.into(),
-            error: None,
-        }
-    }
-
-    fn ran(&mut self, session: &Session, run: &SearchRun, started: Instant) {
-        let mut kinds: Vec<&str> = run.devices.iter().map(|d| d.backend.name()).collect();
-        kinds.dedup();
-        self.backend = kinds.join(",");
-        self.device = session.devices.describe();
-        self.threads = run.devices.iter().filter(|d| d.backend == DeviceKind::Cpu).map(|d| d.threads).sum();
-        self.devices = run.devices.clone();
-        (self.candidates_tested, self.seconds) = (run.tested, started.elapsed().as_secs_f64());
-    }
-
-    fn unchanged(&mut self, md5: &[u8; 16], started: Instant) {
-        (self.status, self.md5, self.unchanged) = (SearchStatus::Found, Some(hex(md5)), true);
-        (self.suffix_len, self.suffix_bytes, self.checkpoint) = (Some(0), Some(0), None);
-        self.seconds = started.elapsed().as_secs_f64();
-    }
-
-    fn found(&mut self, found: &Found, slice: Option<(Shard, (u128, u128))>) {
-        (self.status, self.md5, self.index) = (SearchStatus::Found, Some(found.md5_hex()), Some(found.index));
-        (self.suffix_len, self.suffix_bytes, self.checkpoint) =
-            (Some(found.suffix_len), Some(found.suffix.len()), None);
-        self.shard = slice.map(|s| ShardReport::new(s, found.index + 1));
-    }
-
-    fn no_hit(&mut self, slice: Option<(Shard, (u128, u128))>) {
-        (self.status, self.checkpoint) = (SearchStatus::NoHit, None);
-        self.shard = slice.map(|s| ShardReport::new(s, u128::MAX));
-    }
-
-    fn stopped(&mut self, slice: Option<(Shard, (u128, u128))>, at: Position) {
-        self.status = SearchStatus::Stopped;
-        self.shard = slice.map(|s| ShardReport::new(s, at.next_index));
-    }
-
-    /// The report of a search that ended before its report was made (a bad argument).
-    fn before_start(args: &SearchArgs) -> Self {
-        let output = match (&args.output, args.in_place) {
-            (Some(p), _) if p == Path::new("-") => Destination::Stdout,
-            (Some(p), _) => Destination::File(p.clone()),
-            (None, _) => Destination::File(args.input.clone()),
-        };
-        let kind = ChosenKind::decide(args.kind.for_kind, &[&args.input]);
-        let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
-        let reason = alphabet_reason(&kind, args.alphabet.is_some());
-        SearchReport::new(&args.prefix, &output, args.checkpoint.as_deref(), &alphabet, &kind, &reason)
-    }
-
-    /// With --json: on stdout, or on stderr when the file itself went to stdout.
-    fn print(&self, json: bool, on_stderr: bool) -> anyhow::Result<()> {
-        if !json {
-            return Ok(());
-        }
-        let text = serde_json::to_string(self)?;
-        if on_stderr {
-            say(text);
-        } else {
-            print_line(text)?;
-        }
-        Ok(())
     }
 }
