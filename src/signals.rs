@@ -73,6 +73,13 @@ pub fn stop_requested() -> Option<Signal> {
 #[error("interrupted by {}", .0.name())]
 pub struct Interrupted(pub Signal);
 
+impl Interrupted {
+    /// The stop signal an error carries, if it is one.
+    pub fn signal_of(e: &anyhow::Error) -> Option<Signal> {
+        e.downcast_ref::<Interrupted>().map(|Interrupted(signal)| *signal)
+    }
+}
+
 /// `Err(Interrupted)` once a stop signal has come.
 pub fn check() -> Result<(), Interrupted> {
     match stop_requested() {

@@ -1,7 +1,7 @@
 //! `ghostsum batch`: a manifest of linked pages, searched one after another.
 
 use super::estimate::{refuse_batch_if_too_long, Planned};
-use super::session::{Outcome, Session};
+use super::session::{write_if_prefixed, Outcome, Session};
 use super::BatchArgs;
 use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
@@ -11,9 +11,9 @@ use crate::exit::Exit;
 use crate::file_id::{file_id, FileId};
 use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
-use crate::output::{write_output, Destination};
+use crate::output::Destination;
 use crate::progress::{human_count, human_duration};
-use crate::signals::Signal;
+use crate::signals::{Interrupted, Signal};
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
 use serde::{Deserialize, Serialize};
@@ -141,27 +141,24 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             continue;
         }
         session.say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
-        let unchanged = crate::recheck::md5_with_suffix(&content.hasher, b"");
-        let (suffix, digest) = if prefix.matches_digest(&unchanged) {
-            (Vec::new(), unchanged)
-        } else {
-            let label = format!("[{}/{total}] {} · ", n + 1, page.name);
-            let run = session.search(content, prefix, alphabet, &options, label, &mut |_| {})?;
-            let found = match run.outcome {
-                Outcome::Found(found) => found,
-                Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
-                Outcome::Stopped(signal) => return Ok(stopped(signal)),
-            };
-            entry.suffix_len = found.suffix_len;
-            entry.candidates = run.tested;
-            (found.suffix, found.digest)
+        let destination = Destination::File(output.clone());
+        let digest = match write_if_prefixed(content, prefix, Some(&destination)) {
+            Ok(Some(unchanged)) => unchanged,
+            Ok(None) => {
+                let label = format!("[{}/{total}] {} · ", n + 1, page.name);
+                let run =
+                    session.search_and_write(content, prefix, alphabet, &options, &destination, label, &mut |_| {})?;
+                match run.outcome {
+                    Outcome::Found(found) => {
+                        (entry.suffix_len, entry.candidates) = (found.suffix_len, run.tested);
+                        found.digest
+                    }
+                    Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
+                    Outcome::Stopped(signal) => return Ok(stopped(signal)),
+                }
+            }
+            Err(e) => return Interrupted::signal_of(&e).map(stopped).ok_or(e),
         };
-        if let Err(e) = write_output(content, &suffix, &Destination::File(output.clone()), &digest) {
-            return match e.downcast_ref::<crate::signals::Interrupted>() {
-                Some(interrupted) => Ok(stopped(interrupted.0)),
-                None => Err(e),
-            };
-        }
         entry.md5 = hex(&digest);
         entry.seconds = started.elapsed().as_secs_f64();
         pages.push(entry);

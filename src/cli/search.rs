@@ -2,7 +2,7 @@
 
 use super::estimate::{refuse_search_if_too_long, Planned};
 use super::search_report::{alphabet_reason, SearchReport, SearchStatus, ShardReport};
-use super::session::{Outcome, Session};
+use super::session::{write_if_prefixed, Outcome, Session};
 use super::SearchArgs;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
 use crate::engine::{self, EngineOptions, Position};
@@ -10,7 +10,7 @@ use crate::exit::Exit;
 use crate::input::Content;
 use crate::kind::ChosenKind;
 use crate::layout::Layout;
-use crate::output::{resolve, same_file, write_output, Destination};
+use crate::output::{resolve, same_file, Destination};
 use crate::progress::{human_count, human_duration};
 use crate::shard::Shard;
 use crate::signals::{Interrupted, Signal};
@@ -104,11 +104,11 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     };
     let prefix = &args.prefix;
     let started = Instant::now();
-    let input_md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
-    if !args.always_suffix && prefix.matches_digest(&input_md5) {
-        if !args.in_place {
-            write_output(&content, b"", &destination, &input_md5)?;
-        }
+    let unchanged = match args.always_suffix {
+        true => None,
+        false => write_if_prefixed(&content, prefix, (!args.in_place).then_some(&destination))?,
+    };
+    if let Some(input_md5) = unchanged {
         say(format!(
             "ghostsum: {}  {} already starts with {prefix}; written unchanged (pass --always-suffix for a suffix anyway)",
             hex(&input_md5),
@@ -132,6 +132,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         refuse_search_if_too_long(&planned, shard, &session)?;
     }
 
+    let input_md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
             path,
@@ -169,21 +170,23 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);
     let mut last_save = Instant::now();
     let mut save_error = None;
-    let run = session.search(&content, prefix, &alphabet, &options, String::new(), &mut |at| {
-        if let Some(cp) = &checkpoint {
-            if last_save.elapsed() >= save_every {
-                if let Err(e) = cp.save(at) {
-                    save_error = Some(e);
+    let run =
+        session.search_and_write(&content, prefix, &alphabet, &options, &destination, String::new(), &mut |at| {
+            if let Some(cp) = &checkpoint {
+                if last_save.elapsed() >= save_every {
+                    if let Err(e) = cp.save(at) {
+                        save_error = Some(e);
+                    }
+                    last_save = Instant::now();
                 }
-                last_save = Instant::now();
             }
-        }
-    })?;
+        })?;
     if let Some(e) = save_error {
         session.say(format!("ghostsum: warning: {e:#}"));
     }
     report.ran(&session, &run, started);
     let found = match run.outcome {
+        // Found and written.
         Outcome::Found(found) => found,
         Outcome::NoHit => {
             if let Some(cp) = &checkpoint {
@@ -206,17 +209,6 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
             );
         }
     };
-    if let Err(e) = write_output(&content, &found.suffix, &destination, &found.digest) {
-        return match e.downcast_ref::<Interrupted>() {
-            Some(Interrupted(signal)) => {
-                // Every candidate below the hit holds none: a resume finds it at once.
-                let at = Position { suffix_len: found.suffix_len, next_index: found.index };
-                report.stopped(slice_of(at.suffix_len), at);
-                stop(*signal, checkpoint.as_ref(), at, report, args.report.json, destination == Destination::Stdout)
-            }
-            None => Err(e),
-        };
-    }
     if let Some(cp) = &checkpoint {
         cp.remove();
     }

@@ -6,8 +6,9 @@ use crate::alphabet::Alphabet;
 use crate::device::{Control, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent};
 use crate::input::Content;
+use crate::output::{write_output, Destination};
 use crate::progress::{Progress, ProgressDisplay};
-use crate::signals::Signal;
+use crate::signals::{Interrupted, Signal};
 use crate::target::Prefix;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::time::Instant;
 
 /// How one search ended, for the command line.
 pub enum Outcome {
-    /// A verified hit.
+    /// A verified hit ([`Session::search_and_write`]: and written).
     Found(Found),
     /// A shard's slice held none.
     NoHit,
@@ -142,6 +143,51 @@ impl Session {
         let tested = self.control.tested.load(Ordering::Relaxed) - total_before;
         Ok(SearchRun { outcome, position, tested, seconds, devices })
     }
+}
+
+impl Session {
+    /// Searches, then writes the hit to `destination`: the one way `search` and `batch` turn
+    /// content into a result. A stop signal during the write leaves the destination as it
+    /// was and ends as [`Outcome::Stopped`] at the hit's own index (every candidate below it
+    /// holds none, so a resume finds it at once).
+    #[allow(clippy::too_many_arguments)]
+    pub fn search_and_write(
+        &self,
+        content: &Content,
+        prefix: &Prefix,
+        alphabet: &Alphabet,
+        options: &EngineOptions,
+        destination: &Destination,
+        label: String,
+        on_position: &mut dyn FnMut(Position),
+    ) -> anyhow::Result<SearchRun> {
+        let mut run = self.search(content, prefix, alphabet, options, label, on_position)?;
+        if let Outcome::Found(found) = &run.outcome {
+            if let Err(e) = write_output(content, &found.suffix, destination, &found.digest) {
+                let signal = Interrupted::signal_of(&e).ok_or(e)?;
+                run.position = Position { suffix_len: found.suffix_len, next_index: found.index };
+                run.outcome = Outcome::Stopped(signal);
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// Writes `content` unchanged to `destination` (None: nowhere, for --in-place) when its
+/// digest already starts with `prefix`, and returns that digest; None when it does not.
+pub fn write_if_prefixed(
+    content: &Content,
+    prefix: &Prefix,
+    destination: Option<&Destination>,
+) -> anyhow::Result<Option<[u8; 16]>> {
+    let md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
+    if !prefix.matches_digest(&md5) {
+        return Ok(None);
+    }
+    if let Some(destination) = destination {
+        write_output(content, b"", destination, &md5)?;
+    }
+    Ok(Some(md5))
 }
 
 /// Per-device figures of one search: the devices still live, and any that did work.
