@@ -57,6 +57,7 @@ struct BatchReport {
 }
 
 pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
+    args.engine.check()?;
     let manifest = Manifest::load(&args.manifest)?;
     // --alphabet, else the page's, else the manifest's, else the default for the page's kind.
     let alphabets: Vec<Alphabet> = manifest

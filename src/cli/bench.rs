@@ -1,7 +1,7 @@
 //! `ghostsum bench`: each device's real search loop alone, then all of them together in one
 //! search, side by side.
 
-use super::{BenchArgs, EngineArgs};
+use super::BenchArgs;
 use crate::device::{DeviceKind, SearchError};
 use crate::exit::Exit;
 use crate::measure::{measure, Measured, RateProbe};
@@ -22,15 +22,9 @@ impl Run {
 }
 
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
-    let engine = EngineArgs {
-        backend: args.backend.clone(),
-        threads: args.threads,
-        adapter: args.adapter.clone(),
-        fast_layout: args.fast_layout,
-    };
-    engine.check()?;
+    args.engine.check()?;
     let tuning = crate::tuning::Tuning::from_env()?;
-    let (devices, note) = super::backends::open(&engine.backend, engine.threads, engine.adapter.as_deref(), &tuning)?;
+    let (devices, note) = args.engine.open_devices()?;
     if let Some(note) = note {
         crate::stdio::say(format!("ghostsum: {note}"));
     }
@@ -38,7 +32,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
         content_len: args.content_bytes,
         alphabet: args.alphabet.clone(),
         bits: 32,
-        fast_layout: args.fast_layout,
+        fast_layout: args.engine.fast_layout,
     };
     let layout = probe.layout();
     if !args.json {

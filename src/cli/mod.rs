@@ -66,6 +66,11 @@ pub enum Command {
     #[command(after_help = EXIT_STATUS_HELP)]
     Verify(VerifyArgs),
     /// Measure candidates per second of each backend's real search loop, side by side.
+    #[command(mut_arg("backend", |a| a
+        .default_value("all")
+        .help("Devices to measure, each alone and then all together (see search --backend)")))]
+    #[command(mut_arg("fast_layout", |a| a
+        .help("Measure the --fast-layout layout of that content instead of the shortest one")))]
     Bench(BenchArgs),
     /// Build linked pages from a TOML manifest: each page's MD5 starts with its prefix, and
     /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
@@ -214,6 +219,13 @@ impl EngineArgs {
         }
         Ok(())
     }
+
+    /// Opens the devices these arguments name (once for a whole run), with the tuning knobs
+    /// from the environment. Checked with [`EngineArgs::check`] first, by each command, early.
+    pub fn open_devices(&self) -> anyhow::Result<(crate::device::DeviceSet, Option<String>)> {
+        let tuning = crate::tuning::Tuning::from_env()?;
+        backends::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -271,25 +283,16 @@ pub struct VerifyArgs {
 #[derive(Args, Debug)]
 /// `ghostsum bench`.
 pub struct BenchArgs {
-    /// Devices to measure, each alone and then all together (see search --backend).
-    #[arg(short, long, default_value = "all", value_name = "LIST")]
-    pub backend: BackendList,
+    /// The devices measured and how (`--backend` defaults to all here).
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Seconds of measurement per run (after a warm-up); at least 0.1.
     #[arg(short, long, default_value = "5")]
     pub seconds: Seconds,
-    /// CPU worker threads (default: all cores, less one per GPU beside them; at most 4 per core).
-    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    /// Only GPU adapters whose name contains this text.
-    #[arg(long, value_name = "SUBSTRING")]
-    pub adapter: Option<String>,
     /// Content length of the measured search: where the suffix falls in its block decides
     /// how many MD5 steps each candidate costs (the bench prints it).
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = values::parse_content_bytes)]
     pub content_bytes: usize,
-    /// Measure the --fast-layout layout of that content instead of the shortest one.
-    #[arg(long)]
-    pub fast_layout: bool,
     /// The suffix alphabet of the measured search (its size and width decide the layout).
     #[arg(short, long, default_value = "space-tab-lf", value_name = "NAME")]
     pub alphabet: Alphabet,

@@ -65,15 +65,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the devices `engine` names (once for the whole run) and the progress display.
+    /// Opens the devices `engine` names (once for the whole run; the command checked them
+    /// already) and the progress display.
     pub fn open(engine: &EngineArgs, report: &ReportArgs) -> anyhow::Result<Session> {
-        engine.check()?;
         if report.quiet && report.progress_every.is_some() {
             anyhow::bail!("--progress-every has no effect with --quiet; drop one of them");
         }
-        let tuning = crate::tuning::Tuning::from_env()?;
-        let (devices, note) =
-            super::backends::open(&engine.backend, engine.threads, engine.adapter.as_deref(), &tuning)?;
+        let (devices, note) = engine.open_devices()?;
         let control = Arc::new(Control::for_devices(devices.infos().len()));
         let display = ProgressDisplay::choose(report.quiet, report.progress_every.map(|s| s.duration()));
         Ok(Session { devices, note, control, display, quiet: report.quiet })
