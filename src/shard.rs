@@ -139,6 +139,24 @@ impl Shard {
         let bound = |i: u64| mul_div(units, i as u128, self.count as u128) * unit;
         (bound(self.index), bound(self.index + 1))
     }
+
+    /// This shard's slice of `layout`'s candidate indices.
+    pub fn slice(&self, layout: &Layout) -> Slice {
+        let (start, end) = self.range(layout);
+        Slice { shard: *self, start, end }
+    }
+}
+
+/// A shard with its slice of one layout's candidate indices, `start..end` (reports say
+/// how much of it a search covered).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slice {
+    /// The shard.
+    pub shard: Shard,
+    /// Its first index.
+    pub start: u128,
+    /// One past its last index.
+    pub end: u128,
 }
 
 /// `a * b / c` without overflowing u128 for the sizes used here.

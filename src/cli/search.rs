@@ -12,7 +12,7 @@ use crate::kind::ChosenKind;
 use crate::layout::Layout;
 use crate::output::{resolve, same_file, Destination};
 use crate::progress::{human_count, human_duration};
-use crate::shard::Shard;
+use crate::shard::Slice;
 use crate::signals::{Interrupted, Signal};
 use crate::stdio::say;
 use crate::target::hex;
@@ -119,7 +119,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
             // Every shard writes the input unchanged; its slice is still the one it was given.
             let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
             let layout = engine::plan(&content, prefix, &alphabet, &options)?;
-            report.shard = Some(ShardReport::new((s, s.range(&layout)), 0));
+            report.shard = Some(ShardReport::new(s.slice(&layout), 0));
         }
         return report.print(args.report.json, destination == Destination::Stdout).map(|()| Exit::Done);
     }
@@ -163,9 +163,9 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         ));
     }
     // The slice a shard covers, for its report: from the layout the engine plans.
-    let slice_of = |suffix_len: usize| -> Option<(Shard, (u128, u128))> {
+    let slice_of = |suffix_len: usize| -> Option<Slice> {
         let layout = Layout::plan_from(content.len, &alphabet, suffix_len, options.min_segment_log2).ok()?;
-        shard.map(|s| (s, s.range(&layout)))
+        shard.map(|s| s.slice(&layout))
     };
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);
     let mut last_save = Instant::now();

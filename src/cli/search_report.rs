@@ -8,7 +8,7 @@ use crate::device::DeviceKind;
 use crate::engine::{Found, Position};
 use crate::kind::{ChosenKind, FileKind};
 use crate::output::Destination;
-use crate::shard::Shard;
+use crate::shard::Slice;
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
 use std::path::Path;
@@ -83,7 +83,7 @@ pub(super) struct ShardReport {
 }
 
 impl ShardReport {
-    pub(super) fn new((shard, (start, end)): (Shard, (u128, u128)), searched_to: u128) -> Self {
+    pub(super) fn new(Slice { shard, start, end }: Slice, searched_to: u128) -> Self {
         let searched = searched_to.clamp(start, end) - start;
         let fraction = if end > start { searched as f64 / (end - start) as f64 } else { 1.0 };
         ShardReport { index: shard.index, count: shard.count, start, end, searched, searched_fraction: fraction }
@@ -140,19 +140,19 @@ impl SearchReport {
         self.seconds = started.elapsed().as_secs_f64();
     }
 
-    pub(super) fn found(&mut self, found: &Found, slice: Option<(Shard, (u128, u128))>) {
+    pub(super) fn found(&mut self, found: &Found, slice: Option<Slice>) {
         (self.status, self.md5, self.index) = (SearchStatus::Found, Some(found.md5_hex()), Some(found.index));
         (self.suffix_len, self.suffix_bytes, self.checkpoint) =
             (Some(found.suffix_len), Some(found.suffix.len()), None);
         self.shard = slice.map(|s| ShardReport::new(s, found.index + 1));
     }
 
-    pub(super) fn no_hit(&mut self, slice: Option<(Shard, (u128, u128))>) {
+    pub(super) fn no_hit(&mut self, slice: Option<Slice>) {
         (self.status, self.checkpoint) = (SearchStatus::NoHit, None);
         self.shard = slice.map(|s| ShardReport::new(s, u128::MAX));
     }
 
-    pub(super) fn stopped(&mut self, slice: Option<(Shard, (u128, u128))>, at: Position) {
+    pub(super) fn stopped(&mut self, slice: Option<Slice>, at: Position) {
         self.status = SearchStatus::Stopped;
         self.shard = slice.map(|s| ShardReport::new(s, at.next_index));
     }
