@@ -35,7 +35,7 @@ fn cpu_kernels(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("cpu_kernel/{}_steps", layout.steps_per_candidate()));
         group.throughput(Throughput::Elements(mids as u64 * layout.inner_count() as u64));
         for (name, kernel) in available_kernels(&layout) {
-            group.bench_function(name, |b| b.iter(|| kernel(&input, black_box(0..mids), &mut |_, _| false)));
+            group.bench_function(name.name(), |b| b.iter(|| kernel(&input, black_box(0..mids), &mut |_, _| false)));
         }
         group.finish();
     }

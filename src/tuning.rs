@@ -5,7 +5,7 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tuning {
     /// `GHOSTSUM_CPU_KERNEL=avx512|avx2|portable`: force a CPU kernel this CPU can run.
-    pub cpu_kernel: Option<&'static str>,
+    pub cpu_kernel: Option<crate::cpu::kernel::KernelKind>,
     /// `GHOSTSUM_GPU_WORKGROUP_SIZE=N` (1 to 1024, default 64): GPU invocations per workgroup.
     pub gpu_workgroup_size: u32,
     /// `GHOSTSUM_GPU_RUNTIME_CHECKS=1`: keep wgpu's bounds checks in the shader (default 0).
@@ -28,14 +28,15 @@ impl Tuning {
     pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let mut tuning = Tuning::default();
         if let Some(wanted) = env("GHOSTSUM_CPU_KERNEL") {
-            let names = crate::cpu::kernel::available_names();
-            let found = names.iter().find(|n| **n == wanted.trim()).ok_or_else(|| {
+            let kinds = crate::cpu::kernel::KernelKind::available();
+            let found = kinds.iter().find(|k| k.name() == wanted.trim()).ok_or_else(|| {
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
                 anyhow::anyhow!(
                     "GHOSTSUM_CPU_KERNEL={wanted} is not a kernel this CPU can run; use one of: {}, or unset it",
                     names.join(", ")
                 )
             })?;
-            tuning.cpu_kernel = Some(found);
+            tuning.cpu_kernel = Some(*found);
         }
         if let Some(size) = env("GHOSTSUM_GPU_WORKGROUP_SIZE") {
             tuning.gpu_workgroup_size =
@@ -70,7 +71,11 @@ mod tests {
             Tuning::from_lookup(&env(&[("GHOSTSUM_GPU_WORKGROUP_SIZE", "128"), ("GHOSTSUM_CPU_KERNEL", "portable")]));
         assert_eq!(
             t.unwrap(),
-            Tuning { cpu_kernel: Some("portable"), gpu_workgroup_size: 128, gpu_runtime_checks: false }
+            Tuning {
+                cpu_kernel: Some(crate::cpu::kernel::KernelKind::Portable),
+                gpu_workgroup_size: 128,
+                gpu_runtime_checks: false
+            }
         );
         for (name, value) in [
             ("GHOSTSUM_GPU_WORKGROUP_SIZE", "0"),

@@ -82,7 +82,7 @@ fn for_each_kernel(
         ghostsum::device::work::Job { layout, segment: &segment, prefix, line_fit: ghostsum::line_fit::LineFit::ANY };
     let input = KernelInput::new(&job, &columns);
     for (name, kernel) in available_kernels(layout) {
-        check(name, kernel, &input);
+        check(name.name(), kernel, &input);
     }
 }
 

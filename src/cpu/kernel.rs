@@ -256,32 +256,78 @@ kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, "avx2");
 #[cfg(target_arch = "x86_64")]
 kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>, "avx512f");
 
-/// The kernels this CPU can run, best first: (name, kernel).
-pub fn available_kernels(layout: &Layout) -> Vec<(&'static str, KernelFn)> {
-    let (w, c) = (layout.first_inner_word, layout.inner_word_count);
-    let mut kernels = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            kernels.push(("avx512", avx512::for_layout(w, c)));
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            kernels.push(("avx2", avx2::for_layout(w, c)));
+/// The CPU kernel sets, fastest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelKind {
+    /// AVX-512F: `vprold` rotations, `vpternlogd` round functions, 64 lanes in flight.
+    Avx512,
+    /// AVX2: 24 lanes in three groups.
+    Avx2,
+    /// Plain Rust on u32 lanes, for any CPU.
+    Portable,
+}
+
+impl KernelKind {
+    /// Every kernel set, fastest first.
+    pub const ALL: [KernelKind; 3] = [KernelKind::Avx512, KernelKind::Avx2, KernelKind::Portable];
+
+    /// Its name (`GHOSTSUM_CPU_KERNEL`, the device's description).
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelKind::Avx512 => "avx512",
+            KernelKind::Avx2 => "avx2",
+            KernelKind::Portable => "portable",
         }
     }
-    kernels.push(("portable", portable::for_layout(w, c)));
-    kernels
+
+    /// Does this CPU have the instructions it needs? (Checked at run time.)
+    pub fn runs_here(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            KernelKind::Avx512 | KernelKind::Avx2 => false,
+            KernelKind::Portable => true,
+        }
+    }
+
+    /// The kernel sets this CPU can run, fastest first.
+    pub fn available() -> Vec<KernelKind> {
+        KernelKind::ALL.into_iter().filter(|k| k.runs_here()).collect()
+    }
+
+    /// Its instantiation for `layout`'s inner words; only for a kind that [`runs_here`](Self::runs_here).
+    fn for_layout(self, layout: &Layout) -> KernelFn {
+        let (w, c) = (layout.first_inner_word, layout.inner_word_count);
+        assert!(self.runs_here(), "the {self} kernel needs instructions this CPU lacks");
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx512 => avx512::for_layout(w, c),
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::Avx2 => avx2::for_layout(w, c),
+            #[cfg(not(target_arch = "x86_64"))]
+            KernelKind::Avx512 | KernelKind::Avx2 => unreachable!("no x86 kernels on this architecture"),
+            KernelKind::Portable => portable::for_layout(w, c),
+        }
+    }
 }
 
-/// The kernel named `wanted` (see [`crate::tuning::Tuning::cpu_kernel`]), else the fastest
-/// this CPU supports.
-pub fn select(layout: &Layout, wanted: Option<&str>) -> (&'static str, KernelFn) {
-    let kernels = available_kernels(layout);
-    wanted.and_then(|w| kernels.iter().find(|(n, _)| *n == w).copied()).unwrap_or(kernels[0])
+impl std::fmt::Display for KernelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
-/// Names of the kernels this CPU can run, best first.
-pub fn available_names() -> Vec<&'static str> {
-    let probe = Layout::plan_from(0, &crate::alphabet::Alphabet::whitespace(), 16, 8).expect("a plain layout");
-    available_kernels(&probe).into_iter().map(|(name, _)| name).collect()
+/// The kernels this CPU can run for `layout`, fastest first.
+pub fn available_kernels(layout: &Layout) -> Vec<(KernelKind, KernelFn)> {
+    KernelKind::available().into_iter().map(|kind| (kind, kind.for_layout(layout))).collect()
+}
+
+/// The kernel `wanted` (see [`crate::tuning::Tuning::cpu_kernel`]) if this CPU runs it, else
+/// the fastest this CPU supports.
+pub fn select(layout: &Layout, wanted: Option<KernelKind>) -> (KernelKind, KernelFn) {
+    let kind = wanted.filter(|k| k.runs_here()).unwrap_or(KernelKind::available()[0]);
+    (kind, kind.for_layout(layout))
 }

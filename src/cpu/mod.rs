@@ -14,13 +14,15 @@ const CANDIDATES_PER_CHUNK: u64 = 1 << 18;
 /// Worker threads running the fastest kernel this CPU has (or the one the tuning names).
 pub struct CpuDevice {
     threads: usize,
-    kernel: &'static str,
+    kernel: kernel::KernelKind,
 }
 
 impl CpuDevice {
-    /// `threads` workers (at least 1); `kernel` forces one of [`kernel::available_names`].
-    pub fn new(threads: usize, kernel: Option<&'static str>) -> Self {
-        CpuDevice { threads: threads.max(1), kernel: kernel.unwrap_or(kernel::available_names()[0]) }
+    /// `threads` workers (at least 1); `kernel` forces one that this CPU runs
+    /// ([`kernel::KernelKind::available`]), else the fastest.
+    pub fn new(threads: usize, kernel: Option<kernel::KernelKind>) -> Self {
+        let kernel = kernel.filter(|k| k.runs_here()).unwrap_or(kernel::KernelKind::available()[0]);
+        CpuDevice { threads: threads.max(1), kernel }
     }
 }
 
