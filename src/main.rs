@@ -71,14 +71,22 @@ fn report_usage_error(e: clap::Error) -> Exit {
         }
         _ => {}
     }
+    use clap::error::{ContextKind, ContextValue};
+    // clap's own sentence (its first line), then what its context names: the missing
+    // arguments, and the usage line.
     let rendered = e.to_string();
-    let mut lines = rendered.lines();
-    let mut message = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
-    let listed: Vec<&str> = lines.clone().take_while(|l| l.starts_with("  ")).map(str::trim).collect();
-    if !listed.is_empty() {
-        message = format!("{} {}", message, listed.join(", "));
+    let sentence = rendered.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+    let mut message = sentence.to_string();
+    if let (ErrorKind::MissingRequiredArgument, Some(ContextValue::Strings(missing))) =
+        (e.kind(), e.get(ContextKind::InvalidArg))
+    {
+        message = format!("{sentence} {}", missing.join(", "));
     }
-    match lines.find_map(|l| l.strip_prefix("Usage: ")) {
+    let usage = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(usage)) => usage.to_string(),
+        _ => String::new(),
+    };
+    match usage.trim().strip_prefix("Usage: ") {
         Some(usage) => say(format!("ghostsum: error: {message} (usage: {usage}; see --help)")),
         None => say(format!("ghostsum: error: {message} (see ghostsum --help)")),
     }
