@@ -21,6 +21,7 @@ pub mod measure;
 pub mod output;
 pub mod progress;
 pub mod recheck;
+pub mod run;
 pub mod shard;
 pub mod signals;
 pub mod stdio;

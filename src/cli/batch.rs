@@ -1,7 +1,6 @@
 //! `ghostsum batch`: a manifest of linked pages, searched one after another.
 
 use super::estimate::{refuse_batch_if_too_long, Planned};
-use super::session::{write_if_prefixed, Outcome, Session};
 use super::BatchArgs;
 use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
@@ -13,6 +12,7 @@ use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
 use crate::output::Destination;
 use crate::progress::{human_count, human_duration};
+use crate::run::{write_if_prefixed, Outcome};
 use crate::signals::{Interrupted, Signal};
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
@@ -86,7 +86,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
-    let session = Session::open(&args.engine, &args.report)?;
+    let session = args.engine.session(&args.report)?;
     session.say(format!("ghostsum: {} pages on {}", manifest.pages.len(), session.describe()));
     let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
     if !args.force {

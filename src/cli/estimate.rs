@@ -1,11 +1,11 @@
 //! How long a search is expected to take, measured on this machine's devices, and the
 //! refusal of one that would take more than a day unless --force (search and batch alike).
 
-use super::session::Session;
 use crate::alphabet::Alphabet;
 use crate::device::SearchError;
 use crate::measure::{self, RateProbe};
 use crate::progress::{human_count, human_duration};
+use crate::run::Session;
 use crate::shard::Shard;
 use crate::target::Prefix;
 use std::collections::BTreeMap;

@@ -1,22 +1,20 @@
 //! The command line: arguments parsed into typed values, one module per subcommand.
 
-pub mod backends;
-mod batch;
+pub mod batch;
 mod bench;
 mod estimate;
 mod extras;
 mod search;
 mod search_report;
-pub mod session;
 pub mod values;
 mod verify;
 
 use crate::alphabet::Alphabet;
+use crate::device::choice::{self, BackendList};
 use crate::exit::Exit;
 use crate::kind::FileKind;
 use crate::shard::ShardSpec;
 use crate::target::Prefix;
-use backends::BackendList;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use values::{parse_threads, Seconds};
@@ -179,6 +177,16 @@ pub struct ReportArgs {
     pub progress_every: Option<Seconds>,
 }
 
+impl ReportArgs {
+    /// How the run reports; --progress-every with --quiet is a mistake worth a word.
+    pub fn reporting(&self) -> anyhow::Result<crate::run::Reporting> {
+        if self.quiet && self.progress_every.is_some() {
+            anyhow::bail!("--progress-every has no effect with --quiet; drop one of them");
+        }
+        Ok(crate::run::Reporting { quiet: self.quiet, progress_every: self.progress_every.map(|s| s.duration()) })
+    }
+}
+
 /// Which devices search, and how.
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
@@ -224,7 +232,14 @@ impl EngineArgs {
     /// from the environment. Checked with [`EngineArgs::check`] first, by each command, early.
     pub fn open_devices(&self) -> anyhow::Result<(crate::device::DeviceSet, Option<String>)> {
         let tuning = crate::tuning::Tuning::from_env()?;
-        backends::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
+        choice::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
+    }
+
+    /// The run these devices make, reporting as `report` says.
+    pub fn session(&self, report: &ReportArgs) -> anyhow::Result<crate::run::Session> {
+        let reporting = report.reporting()?;
+        let (devices, note) = self.open_devices()?;
+        Ok(crate::run::Session::new(devices, note, reporting))
     }
 }
 

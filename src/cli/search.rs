@@ -2,7 +2,6 @@
 
 use super::estimate::{refuse_search_if_too_long, Planned};
 use super::search_report::{alphabet_reason, SearchReport, SearchStatus, ShardReport};
-use super::session::{write_if_prefixed, Outcome, Session};
 use super::SearchArgs;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
 use crate::engine::{self, EngineOptions, Position};
@@ -12,6 +11,7 @@ use crate::kind::ChosenKind;
 use crate::layout::Layout;
 use crate::output::{resolve, same_file, Destination};
 use crate::progress::{human_count, human_duration};
+use crate::run::{write_if_prefixed, Outcome};
 use crate::shard::Slice;
 use crate::signals::{Interrupted, Signal};
 use crate::stdio::say;
@@ -124,7 +124,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         return report.print(args.report.json, destination == Destination::Stdout).map(|()| Exit::Done);
     }
 
-    let session = Session::open(&args.engine, &args.report)?;
+    let session = args.engine.session(&args.report)?;
     session.say(format!("ghostsum: searching on {}; alphabet {alphabet} ({reason})", session.describe()));
     if !args.force {
         let planned =

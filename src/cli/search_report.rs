@@ -1,13 +1,13 @@
 //! The `--json` object of `ghostsum search`: one for every outcome (a hit, a shard without
 //! one, a stop, an error), with what ran, how far and how fast.
 
-use super::session::{DeviceTally, SearchRun, Session};
 use super::SearchArgs;
 use crate::alphabet::Alphabet;
 use crate::device::DeviceKind;
 use crate::engine::{Found, Position};
 use crate::kind::{ChosenKind, FileKind};
 use crate::output::Destination;
+use crate::run::{DeviceTally, SearchRun, Session};
 use crate::shard::Slice;
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};

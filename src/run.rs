@@ -1,7 +1,6 @@
 //! The run pipeline `search` and `batch` share: devices opened once, progress, stop
-//! signals, the engine call and what its outcome means for the command line.
+//! signals, the engine call, the write of its result, and what the outcome means.
 
-use super::{EngineArgs, ReportArgs};
 use crate::alphabet::Alphabet;
 use crate::device::{Control, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent};
@@ -12,7 +11,7 @@ use crate::signals::{Interrupted, Signal};
 use crate::target::Prefix;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How one search ended, for the command line.
 pub enum Outcome {
@@ -64,17 +63,22 @@ pub struct Session {
     quiet: bool,
 }
 
+/// How a run reports on stderr.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reporting {
+    /// No progress and no messages but errors.
+    pub quiet: bool,
+    /// A plain progress line this often (else a live line on a terminal, every 10 s elsewhere).
+    pub progress_every: Option<Duration>,
+}
+
 impl Session {
-    /// Opens the devices `engine` names (once for the whole run; the command checked them
-    /// already) and the progress display.
-    pub fn open(engine: &EngineArgs, report: &ReportArgs) -> anyhow::Result<Session> {
-        if report.quiet && report.progress_every.is_some() {
-            anyhow::bail!("--progress-every has no effect with --quiet; drop one of them");
-        }
-        let (devices, note) = engine.open_devices()?;
+    /// A run over `devices` (opened once for all its searches; `note` says why `auto` chose
+    /// them), reporting as `reporting` says.
+    pub fn new(devices: DeviceSet, note: Option<String>, reporting: Reporting) -> Session {
         let control = Arc::new(Control::for_devices(devices.infos().len()));
-        let display = ProgressDisplay::choose(report.quiet, report.progress_every.map(|s| s.duration()));
-        Ok(Session { devices, note, control, display, quiet: report.quiet })
+        let display = ProgressDisplay::choose(reporting.quiet, reporting.progress_every);
+        Session { devices, note, control, display, quiet: reporting.quiet }
     }
 
     /// A line on stderr, unless --quiet.
