@@ -19,6 +19,16 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use values::{parse_threads, Seconds};
 
+/// `--alphabet`'s help, from the one list of named alphabets, so it cannot fall behind it.
+fn alphabet_help() -> String {
+    let names: Vec<&str> = crate::alphabet::NAMED.iter().map(|(name, _)| *name).collect();
+    format!(
+        "The suffix symbols (default: the kind's, see --for): {}, or bytes:HEX,HEX,... for your own. \
+         `ghostsum alphabets` lists them with what each viewer shows of them",
+        names.join(", ")
+    )
+}
+
 /// What `--help` says of the exit statuses ([`crate::exit::Exit`] gives them).
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
@@ -118,10 +128,8 @@ pub struct SearchArgs {
     #[command(flatten)]
     /// Devices.
     pub engine: EngineArgs,
-    /// The suffix symbols (default: the kind's, see --for): space-tab-lf, space-lf, space-tab,
-    /// whitespace (space, tab, LF, VT, FF: VT and FF show in less and vim), zero-width
-    /// (U+200B/C/D, U+2060), or bytes:HEX,HEX,... for your own. `ghostsum alphabets` lists them.
-    #[arg(short, long, value_name = "NAME")]
+    /// The suffix symbols; the help lists [`crate::alphabet::NAMED`].
+    #[arg(short, long, value_name = "NAME", help = alphabet_help())]
     pub alphabet: Option<Alphabet>,
     #[command(flatten)]
     /// What kind of file it is.
