@@ -3,6 +3,18 @@
 
 use crate::signals::Signal;
 
+/// What `--help` says of the exit statuses (the ones [`Exit`] gives).
+pub const HELP: &str = "\
+Exit status:
+  0          found and written (search, batch), verified (verify), done
+  1          verify: the digest does not start with the prefix (with --strict: or the file does
+             not end in an invisible suffix)
+  2          bad input or an error; one line on stderr says what to do
+  3          --shard: this shard's part of the keyspace holds no hit; nothing was written
+  129/130/143  stopped by SIGHUP / SIGINT (Ctrl-C) / SIGTERM: nothing half-written, no temporary
+             files left, the checkpoint saved with --checkpoint
+  141        the reader of standard output went away while -o - was being written";
+
 /// The end of a command, as the shell sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -40,12 +52,12 @@ impl Exit {
 mod tests {
     use super::*;
 
-    /// The statuses `--help` promises (cli::EXIT_STATUS_HELP) are the ones given.
+    /// The statuses `--help` promises (HELP) are the ones given.
     #[test]
     fn codes_are_the_documented_ones() {
         let codes = [Exit::Done, Exit::Mismatch, Exit::Error, Exit::ShardEmpty, Exit::ReaderGone].map(Exit::code);
         assert_eq!(codes, [0, 1, 2, 3, 141]);
-        let help = crate::cli::EXIT_STATUS_HELP;
+        let help = HELP;
         for code in codes {
             assert!(help.lines().any(|l| l.trim_start().starts_with(&code.to_string())), "{code} is not in --help");
         }

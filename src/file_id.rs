@@ -11,6 +11,14 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// The folder a path lies in ("." for a bare name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Where a path leads: an existing file by its device and inode; a file not yet made by its
 /// nearest existing folder's device and inode and the names below that folder. Two paths
 /// with the same FileId name the same file, through any symlinks and hard links.
@@ -33,7 +41,7 @@ pub fn file_id(path: &Path) -> Option<FileId> {
             return Some(FileId { device, inode, below });
         }
         below.push(existing.file_name()?.to_os_string());
-        existing = crate::output::resolve::parent_dir(existing);
+        existing = parent_dir(existing);
     }
 }
 
@@ -53,7 +61,7 @@ pub fn follow_links(path: &Path) -> io::Result<PathBuf> {
             return Ok(current);
         }
         let target = fs::read_link(&current)?;
-        current = crate::output::resolve::parent_dir(&current).join(target);
+        current = parent_dir(&current).join(target);
     }
     Err(io::Error::from_raw_os_error(libc::ELOOP))
 }
@@ -66,7 +74,7 @@ pub fn lies_within(path: &Path, folder: &Path) -> io::Result<bool> {
     let wanted = fs::metadata(folder)?;
     let wanted = (wanted.dev(), wanted.ino());
     let file = follow_links(path)?;
-    let mut dir = open_folder(crate::output::resolve::parent_dir(&file))?;
+    let mut dir = open_folder(parent_dir(&file))?;
     loop {
         let here = dir.metadata()?;
         if (here.dev(), here.ino()) == wanted {

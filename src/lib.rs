@@ -3,6 +3,7 @@
 //! the block layout the search is built on.
 
 pub mod alphabet;
+pub mod backends;
 pub mod batch;
 pub mod checkpoint;
 pub mod cli;

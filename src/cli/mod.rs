@@ -10,7 +10,7 @@ pub mod values;
 mod verify;
 
 use crate::alphabet::Alphabet;
-use crate::device::choice::{self, BackendList};
+use crate::backends::{self, BackendList};
 use crate::exit::Exit;
 use crate::kind::FileKind;
 use crate::shard::ShardSpec;
@@ -29,18 +29,6 @@ fn alphabet_help() -> String {
     )
 }
 
-/// What `--help` says of the exit statuses ([`crate::exit::Exit`] gives them).
-pub const EXIT_STATUS_HELP: &str = "\
-Exit status:
-  0          found and written (search, batch), verified (verify), done
-  1          verify: the digest does not start with the prefix (with --strict: or the file does
-             not end in an invisible suffix)
-  2          bad input or an error; one line on stderr says what to do
-  3          --shard: this shard's part of the keyspace holds no hit; nothing was written
-  129/130/143  stopped by SIGHUP / SIGINT (Ctrl-C) / SIGTERM: nothing half-written, no temporary
-             files left, the checkpoint saved with --checkpoint
-  141        the reader of standard output went away while -o - was being written";
-
 #[derive(Parser, Debug)]
 #[command(
     name = "ghostsum",
@@ -55,7 +43,7 @@ the finished one, never half of one.\n\n\
 Examples:\n  ghostsum search notes.txt --prefix c0ffee -o notes.out.txt\n  \
 ghostsum search - --prefix abcd -o - < in > out\n  ghostsum search notes.txt --prefix c0ffee --in-place\n  \
 ghostsum verify notes.out.txt --prefix c0ffee\n  ghostsum bench --seconds 5",
-    after_help = EXIT_STATUS_HELP
+    after_help = crate::exit::HELP
 )]
 /// The whole command line.
 pub struct Cli {
@@ -68,10 +56,10 @@ pub struct Cli {
 /// The subcommands.
 pub enum Command {
     /// Append an invisible suffix so the file's MD5 starts with PREFIX.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = crate::exit::HELP)]
     Search(SearchArgs),
     /// Check that a file's MD5 starts with PREFIX (exit 0) or not (exit 1), and show its suffix.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = crate::exit::HELP)]
     Verify(VerifyArgs),
     /// Measure candidates per second of each backend's real search loop, side by side.
     #[command(mut_arg("backend", |a| a
@@ -82,7 +70,7 @@ pub enum Command {
     Bench(BenchArgs),
     /// Build linked pages from a TOML manifest: each page's MD5 starts with its prefix, and
     /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
-    #[command(after_help = EXIT_STATUS_HELP)]
+    #[command(after_help = crate::exit::HELP)]
     Batch(BatchArgs),
     /// List the suffix alphabets, and the one each kind of file gets by default and why.
     Alphabets {
@@ -240,7 +228,7 @@ impl EngineArgs {
     /// from the environment. Checked with [`EngineArgs::check`] first, by each command, early.
     pub fn open_devices(&self) -> anyhow::Result<(crate::device::DeviceSet, Option<String>)> {
         let tuning = crate::tuning::Tuning::from_env()?;
-        choice::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
+        backends::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
     }
 
     /// The run these devices make, reporting as `report` says.

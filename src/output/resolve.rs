@@ -91,13 +91,7 @@ fn not_a_folder(path: &Path) -> Option<anyhow::Error> {
     })
 }
 
-/// The folder a path lies in ("." for a bare name).
-pub fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
+pub use crate::file_id::parent_dir;
 
 /// A path into a process's descriptor folder.
 #[derive(Debug, PartialEq, Eq)]
