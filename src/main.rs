@@ -47,9 +47,9 @@ fn report_error(e: &anyhow::Error) -> Exit {
         // The reader stopped reading, as `| head` does: nothing to complain about.
         return Exit::ReaderGone;
     }
-    if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
+    if let Some(signal) = Interrupted::signal_of(e) {
         say(format!("ghostsum: {}: stopped; nothing was written", signal.name()));
-        return Exit::Stopped(*signal);
+        return Exit::Stopped(signal);
     }
     say(format!("ghostsum: error: {e:#}"));
     Exit::Error

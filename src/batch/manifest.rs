@@ -101,10 +101,7 @@ impl Manifest {
         if raw.page.is_empty() {
             anyhow::bail!("{}: no [[page]] entries", path.display());
         }
-        let base = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let base = crate::file_id::parent_dir(path);
         let mut names = BTreeSet::new();
         let mut taken: BTreeMap<String, String> = BTreeMap::new();
         // Each page's prefix as written, parsed once (" ABC " is abc).

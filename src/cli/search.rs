@@ -36,11 +36,11 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Exit> {
         Err(e) if e.is::<crate::stdio::ReaderGone>() => Err(e),
         Err(e) => {
             let mut report = report.unwrap_or_else(|| SearchReport::before_start(&args));
-            if let Some(Interrupted(signal)) = e.downcast_ref::<Interrupted>() {
+            if let Some(signal) = Interrupted::signal_of(&e) {
                 report.status = SearchStatus::Stopped;
                 say(format!("ghostsum: {}: stopped; nothing was written", signal.name()));
                 report.print(true, on_stderr)?;
-                return Ok(Exit::Stopped(*signal));
+                return Ok(Exit::Stopped(signal));
             }
             report.status = SearchStatus::Error;
             report.error = Some(format!("{e:#}"));
@@ -84,18 +84,20 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         &kind,
         &reason,
     ));
-    if args.in_place && !std::fs::metadata(&args.input).is_ok_and(|m| m.is_file()) {
-        anyhow::bail!(
+    let not_a_file = || {
+        anyhow::anyhow!(
             "--in-place needs a regular file, and {} is not one; write the result elsewhere with -o",
             args.input.display()
-        );
+        )
+    };
+    // Before reading, so a FIFO's writer keeps its data; and after, for a file swapped
+    // for something else in between.
+    if args.in_place && !std::fs::metadata(&args.input).is_ok_and(|m| m.is_file()) {
+        return Err(not_a_file());
     }
     let content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {
-        anyhow::bail!(
-            "--in-place needs a regular file, and {} is not one; write the result elsewhere with -o",
-            args.input.display()
-        );
+        return Err(not_a_file());
     }
     let say = |line: String| {
         if !args.report.quiet {
@@ -310,7 +312,7 @@ fn check_checkpoint_path(path: &Path, input: &Path, destination: &Destination) -
         }
     }
     match resolve::resolve(path)? {
-        resolve::Resolved::Replace { real, .. } => crate::output::probe_folder(resolve::parent_dir(&real)),
+        resolve::Resolved::Replace { real, .. } => crate::output::probe_folder(crate::file_id::parent_dir(&real)),
         resolve::Resolved::WriteInto(_) | resolve::Resolved::Descriptor(_) => {
             anyhow::bail!("--checkpoint {} is not a regular file; choose a file name", path.display())
         }

@@ -16,6 +16,7 @@ mod replace;
 pub mod resolve;
 mod stream;
 
+use crate::file_id::parent_dir;
 use crate::input::Content;
 use crate::io_error;
 use crate::stdio::{self, Stream};
@@ -51,8 +52,9 @@ impl Destination {
             Destination::Stdout => Ok(()),
             Destination::File(path) => match resolve::resolve(path)? {
                 Resolved::Replace { real, existing } => {
-                    obstacles::check(&real, existing.as_ref(), resolve::parent_dir(&real))?;
-                    probe_folder(resolve::parent_dir(&real))
+                    let dir = parent_dir(&real);
+                    obstacles::check(&real, existing.as_ref(), dir)?;
+                    probe_folder(dir)
                 }
                 // Opening a FIFO now would wait for its reader; it is opened to write.
                 Resolved::WriteInto(_) | Resolved::Descriptor(_) => Ok(()),

@@ -24,7 +24,7 @@ pub(super) fn replace_file(
     stop_on_signal: bool,
     fill: impl FnOnce(&mut File) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let dir = super::resolve::parent_dir(real);
+    let dir = crate::file_id::parent_dir(real);
     // A new file gets 0666 minus the umask, as `cp` or a shell redirect would make it. A
     // replacement starts private and takes the old file's mode once it is complete, so a
     // secret file's next version is never readable by others on the way.

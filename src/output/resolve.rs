@@ -1,7 +1,8 @@
 //! What an output path names on disk: a regular file to replace (after following symlinks),
 //! something already open to write into (a device, a FIFO, /dev/stdout), or a mistake.
 
-use crate::{file_id, io_error};
+use crate::file_id::{self, parent_dir};
+use crate::io_error;
 use std::fs::{self, Metadata};
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -90,8 +91,6 @@ fn not_a_folder(path: &Path) -> Option<anyhow::Error> {
             .then(|| anyhow::anyhow!("cannot write {}: {} is a file, not a folder", path.display(), ancestor.display()))
     })
 }
-
-pub use crate::file_id::parent_dir;
 
 /// A path into a process's descriptor folder.
 #[derive(Debug, PartialEq, Eq)]
