@@ -106,19 +106,27 @@ done
 "$TOOL" shader "$INPUT" "$PREFIX" "$WORK/ghostsum-fast" --fast-layout > /dev/null
 
 KERNEL=/usr/share/hashcat/OpenCL/m00000_a3-optimized.cl
+# hashcat_options VENDOR_ID CUDA_ARCH HAS...: into OPTIONS, what hashcat 6.2 passes its kernel
+# compiler for an a3 attack on -m 0 on one device of that vendor, with HAS_x=1 for each
+# instruction named (the device has it) and 0 for the rest.
+hashcat_options() {
+    local vendor=$1 arch=$2 has
+    shift 2
+    OPTIONS=(-D KERNEL_STATIC -D INCLUDE_PATH=/usr/share/hashcat/OpenCL '-D XM2S(x)=#x' '-D M2S(x)=XM2S(x)'
+        -D LOCAL_MEM_TYPE=1 -D VENDOR_ID="$vendor" -D CUDA_ARCH="$arch" -D VECT_SIZE=1 -D DEVICE_TYPE=4
+        -D DGST_R0=0 -D DGST_R1=3 -D DGST_R2=2 -D DGST_R3=1 -D DGST_ELEM=4
+        -D KERN_TYPE=0 -D ATTACK_EXEC=11 -D ATTACK_KERN=3 -D ATTACK_MODE=3 -w)
+    for has in ADD ADDC SUB SUBC VADD VADDC VADD_CO VADDC_CO VSUB VSUBB VSUB_CO VSUBB_CO \
+        VPERM VADD3 VBFE BFE LOP3 MOV64 PRMT; do
+        OPTIONS+=(-D "HAS_$has=$([[ " $* " == *" $has "* ]] && echo 1 || echo 0)")
+    done
+}
 if [ $HASHCAT = 1 ]; then
     say "hashcat's MD5 kernel for AMD chips (clang-15, hashcat's build options for ROCm OpenCL)"
     [ -f $KERNEL ] && command -v clang-15 > /dev/null \
         || { echo "--hashcat needs: apt-get install clang-15 llvm-15 rocm-device-libs hashcat" >&2; exit 1; }
     BITCODE=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode
-    # What hashcat 6.2 passes its OpenCL compiler for one AMD GPU, an a3 attack on -m 0.
-    OPTIONS=(-D KERNEL_STATIC -D INCLUDE_PATH=/usr/share/hashcat/OpenCL '-D XM2S(x)=#x' '-D M2S(x)=XM2S(x)'
-        -D LOCAL_MEM_TYPE=1 -D VENDOR_ID=1 -D CUDA_ARCH=0 -D VECT_SIZE=1 -D DEVICE_TYPE=4
-        -D HAS_VPERM=1 -D HAS_VADD3=1 -D HAS_VBFE=1 -D HAS_BFE=0 -D HAS_LOP3=0 -D HAS_MOV64=0 -D HAS_PRMT=0
-        -D HAS_ADD=0 -D HAS_ADDC=0 -D HAS_SUB=0 -D HAS_SUBC=0 -D HAS_VADD=0 -D HAS_VADDC=0 -D HAS_VADD_CO=0
-        -D HAS_VADDC_CO=0 -D HAS_VSUB=0 -D HAS_VSUBB=0 -D HAS_VSUB_CO=0 -D HAS_VSUBB_CO=0
-        -D DGST_R0=0 -D DGST_R1=3 -D DGST_R2=2 -D DGST_R3=1 -D DGST_ELEM=4
-        -D KERN_TYPE=0 -D ATTACK_EXEC=11 -D ATTACK_KERN=3 -D ATTACK_MODE=3 -w)
+    hashcat_options 1 0 VPERM VADD3 VBFE
     CL=(clang-15 -x cl -cl-std=CL2.0 -target amdgcn-amd-amdhsa -O3 -cl-no-stdinc -Xclang -finclude-default-header
         -Xclang -cl-ext=+cl_amd_media_ops,+cl_amd_media_ops2 "${OPTIONS[@]}")
     for chip in gfx1030 gfx1100 gfx900; do
@@ -165,15 +173,9 @@ if [ $NVIDIA = 1 ]; then
     if [ -f $KERNEL ]; then
         # hashcat's CUDA path, compiled as nvrtc would (every function inlined), with just
         # enough of the CUDA headers (benches/gpu_isa/cuda_prelude.h).
+        hashcat_options 32 900 ADD ADDC SUB SUBC BFE LOP3 MOV64 PRMT
         "${CU[@]}" -mllvm -inline-threshold=100000 -std=c++14 -include benches/gpu_isa/cuda_prelude.h \
-            -D KERNEL_STATIC -D INCLUDE_PATH=/usr/share/hashcat/OpenCL '-D XM2S(x)=#x' '-D M2S(x)=XM2S(x)' \
-            -D LOCAL_MEM_TYPE=1 -D VENDOR_ID=32 -D CUDA_ARCH=900 -D VECT_SIZE=1 -D DEVICE_TYPE=4 \
-            -D HAS_ADD=1 -D HAS_ADDC=1 -D HAS_SUB=1 -D HAS_SUBC=1 -D HAS_BFE=1 -D HAS_LOP3=1 -D HAS_MOV64=1 -D HAS_PRMT=1 \
-            -D HAS_VPERM=0 -D HAS_VADD3=0 -D HAS_VBFE=0 -D HAS_VADD=0 -D HAS_VADDC=0 -D HAS_VADD_CO=0 -D HAS_VADDC_CO=0 \
-            -D HAS_VSUB=0 -D HAS_VSUBB=0 -D HAS_VSUB_CO=0 -D HAS_VSUBB_CO=0 \
-            -D DGST_R0=0 -D DGST_R1=3 -D DGST_R2=2 -D DGST_R3=1 -D DGST_ELEM=4 \
-            -D KERN_TYPE=0 -D ATTACK_EXEC=11 -D ATTACK_KERN=3 -D ATTACK_MODE=3 -w \
-            -o "$WORK/hashcat-sm90.ptx" $KERNEL
+            "${OPTIONS[@]}" -o "$WORK/hashcat-sm90.ptx" $KERNEL
         sass "$WORK/hashcat-sm90"
         for kernel in m00000_m04 m00000_s04; do
             "$TOOL" count "$WORK/hashcat-sm90.sass" --function $kernel > "$WORK/hashcat-sm90-$kernel.txt"
