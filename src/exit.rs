@@ -8,7 +8,7 @@ pub const HELP: &str = "\
 Exit status:
   0          found and written (search, batch), verified (verify), done
   1          verify: the digest does not start with the prefix (with --strict: or the file does
-             not end in an invisible suffix)
+             not end in an invisible suffix); batch --collect: a page is missing or unfinished
   2          bad input or an error; one line on stderr says what to do
   3          --shard: this shard's part of the keyspace holds no hit; nothing was written
   129/130/143  stopped by SIGHUP / SIGINT (Ctrl-C) / SIGTERM: nothing half-written, no temporary
@@ -21,7 +21,7 @@ pub enum Exit {
     /// 0: found and written (search, batch), verified (verify), done.
     Done,
     /// 1: verify: the digest does not start with the prefix (or, with --strict, the file does
-    /// not end in an invisible suffix).
+    /// not end in an invisible suffix); batch --collect: a page is missing or unfinished.
     Mismatch,
     /// 2: bad input or an error; one line on stderr says what to do.
     Error,

@@ -4,7 +4,7 @@ use super::estimate::{refuse_batch_if_too_long, Planned};
 use super::BatchArgs;
 use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
-use crate::batch::{already_done, resolve_into, FinishedPage};
+use crate::batch::{already_done, resolve_into, split, FinishedPage};
 use crate::engine::{self, EngineOptions};
 use crate::exit::Exit;
 use crate::file_id::{file_id, FileId};
@@ -13,6 +13,7 @@ use crate::kind::FileKind;
 use crate::output::Destination;
 use crate::progress::{human_count, human_duration};
 use crate::run::{write_if_prefixed, Outcome};
+use crate::shard::Shard;
 use crate::signals::{Interrupted, Signal};
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
@@ -53,11 +54,18 @@ struct PageReport {
 struct BatchReport {
     manifest: PathBuf,
     backend: String,
+    /// The task of a job array this run was (--shard); its pages are its share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shard: Option<Shard>,
+    /// The pages this run searched (the others were already done).
+    #[serde(default)]
+    searched: Vec<String>,
     pages: Vec<PageReport>,
 }
 
 pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     args.engine.check()?;
+    let shard = args.sharding.resolve()?;
     let manifest = Manifest::load(&args.manifest)?;
     // --alphabet, else the page's, else the manifest's, else the default for the page's kind.
     let alphabets: Vec<Alphabet> = manifest
@@ -72,48 +80,77 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         })
         .collect();
     // Every check before any search: a bad placeholder, a FIFO where a page goes or a page
-    // that would take years fails in seconds, not hours.
+    // that would take years fails in seconds, not hours. A task checks every page's output,
+    // not only its own: every task of an array then refuses the same manifest alike.
     let outputs = check_outputs(&manifest, &args.out_dir)?;
-    // Every page resolved up front, streaming (in memory up to 16 MiB, past that in an
+    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| p.prefix.clone()).collect();
+    // This run's pages: a task's share, or all of them. Every address comes from the whole
+    // manifest (prefixes are chosen before any search), so a task writes the same bytes as
+    // an unsharded run.
+    let mine: Vec<usize> = match shard {
+        Some(shard) => {
+            let work: Vec<f64> = prefixes.iter().map(|p| 2f64.powi(p.bits() as i32)).collect();
+            split::pages_of(shard, &work)
+        }
+        None => (0..manifest.pages.len()).collect(),
+    };
+    // Each page resolved up front, streaming (in memory up to 16 MiB, past that in an
     // unnamed temporary file): a GPU compiles each distinct shader shape once, in the
     // background, while the CPU already takes the first pages' ranges.
-    let contents: Vec<Content> =
-        manifest.pages.iter().map(|page| resolved_page(&manifest, page)).collect::<anyhow::Result<_>>()?;
-    let prefixes: Vec<Prefix> = manifest.pages.iter().map(|p| p.prefix.clone()).collect();
-    let done: Vec<Option<FinishedPage>> = (0..manifest.pages.len())
-        .map(|n| already_done(&outputs[n], &contents[n], &prefixes[n], &alphabets[n]))
+    let mut contents: BTreeMap<usize, Content> = BTreeMap::new();
+    for &n in &mine {
+        contents.insert(n, resolved_page(&manifest, &manifest.pages[n])?);
+    }
+    let done: BTreeMap<usize, FinishedPage> = mine
+        .iter()
+        .filter_map(|&n| Some((n, already_done(&outputs[n], &contents[&n], &prefixes[n], &alphabets[n])?)))
         .collect();
+    if args.collect {
+        if let Some(missing) = unfinished(&manifest, &done) {
+            say(format!("ghostsum: --collect: {missing}"));
+            return Ok(Exit::Mismatch);
+        }
+    }
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
     let session = args.engine.session(&args.report)?;
-    session.say(format!("ghostsum: {} pages on {}", manifest.pages.len(), session.describe()));
+    match shard {
+        Some(s) => session.say(format!(
+            "ghostsum: task {}/{}: {} of {} pages on {}",
+            s.index,
+            s.count,
+            mine.len(),
+            manifest.pages.len(),
+            session.describe()
+        )),
+        None => session.say(format!("ghostsum: {} pages on {}", manifest.pages.len(), session.describe())),
+    }
     let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    let pending: Vec<usize> = mine.iter().copied().filter(|n| !done.contains_key(n)).collect();
     if !args.force {
-        let pending: Vec<(&str, Planned)> = (0..manifest.pages.len())
-            .filter(|&n| done[n].is_none())
-            .map(|n| {
+        let planned: Vec<(&str, Planned)> = pending
+            .iter()
+            .map(|&n| {
                 let planned = Planned {
                     prefix: &prefixes[n],
-                    content_len: contents[n].len,
+                    content_len: contents[&n].len,
                     alphabet: &alphabets[n],
                     fast_layout: args.engine.fast_layout,
                 };
                 (manifest.pages[n].name.as_str(), planned)
             })
             .collect();
-        refuse_batch_if_too_long(&pending, &session)?;
+        refuse_batch_if_too_long(&planned, &session)?;
     }
-    for n in (0..contents.len()).filter(|&n| done[n].is_none()) {
-        session.devices.prepare(&engine::plan(&contents[n], &prefixes[n], &alphabets[n], &options)?);
+    for &n in &pending {
+        session.devices.prepare(&engine::plan(&contents[&n], &prefixes[n], &alphabets[n], &options)?);
     }
     let mut pages = Vec::new();
-    let total = manifest.pages.len();
-    for (n, (page, output)) in manifest.pages.iter().zip(&outputs).enumerate() {
-        let (content, prefix, alphabet) = (&contents[n], &prefixes[n], &alphabets[n]);
-        if let Some(dir) = output.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| crate::io_error::at("create", dir, &e))?;
-        }
+    let total = mine.len();
+    for (step, &n) in mine.iter().enumerate() {
+        let (page, output) = (&manifest.pages[n], &outputs[n]);
+        let (content, prefix, alphabet) = (&contents[&n], &prefixes[n], &alphabets[n]);
         let started = Instant::now();
         let mut entry = PageReport {
             name: page.name.clone(),
@@ -130,8 +167,9 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             seconds: 0.0,
             skipped: false,
         };
-        if let Some(done) = &done[n] {
-            session.say(format!("[{}/{total}] {}: already done", n + 1, page.name));
+        if let Some(done) = done.get(&n) {
+            let how = if args.collect { "finished, verified" } else { "already done" };
+            session.say(format!("[{}/{total}] {}: {how}", step + 1, page.name));
             entry.md5 = hex(&done.md5);
             entry.suffix_len = done.suffix_len;
             entry.skipped = true;
@@ -141,12 +179,15 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             pages.push(entry);
             continue;
         }
-        session.say(format!("[{}/{total}] {} -> {}", n + 1, page.name, manifest.address(page)));
+        if let Some(dir) = output.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| crate::io_error::at("create", dir, &e))?;
+        }
+        session.say(format!("[{}/{total}] {} -> {}", step + 1, page.name, manifest.address(page)));
         let destination = Destination::File(output.clone());
         let digest = match write_if_prefixed(content, prefix, Some(&destination)) {
             Ok(Some(unchanged)) => unchanged,
             Ok(None) => {
-                let label = format!("[{}/{total}] {} · ", n + 1, page.name);
+                let label = format!("[{}/{total}] {} · ", step + 1, page.name);
                 let run =
                     session.search_and_write(content, prefix, alphabet, &options, &destination, label, &mut |_| {})?;
                 match run.outcome {
@@ -164,16 +205,50 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         entry.seconds = started.elapsed().as_secs_f64();
         pages.push(entry);
     }
-    let report = BatchReport { manifest: manifest.path.clone(), backend: session.devices.describe(), pages };
+    let searched = pages.iter().filter(|p| !p.skipped).map(|p| p.name.clone()).collect();
+    let report =
+        BatchReport { manifest: manifest.path.clone(), backend: session.devices.describe(), shard, searched, pages };
     let text = serde_json::to_string_pretty(&report)?;
-    crate::output::write_file_atomically(&report_path, text.as_bytes())?;
+    // A task's pages are only part of the batch: the report is the collect run's to write,
+    // and two tasks never write the same file.
+    if shard.is_none() {
+        crate::output::write_file_atomically(&report_path, text.as_bytes())?;
+    }
     if args.report.json {
         print_line(&text)?;
     } else {
         print_summary(&report)?;
-        print_line(format!("report: {}", report_path.display()))?;
+        match shard {
+            None => print_line(format!("report: {}", report_path.display()))?,
+            Some(s) => print_line(format!(
+                "task {}/{} done; when every task is, `ghostsum batch {} --out-dir {} --collect` checks the pages and writes the report",
+                s.index,
+                s.count,
+                args.manifest.display(),
+                args.out_dir.display()
+            ))?,
+        }
     }
     Ok(Exit::Done)
+}
+
+/// The pages not finished yet, in words; None when every one is (--collect searches nothing).
+fn unfinished(manifest: &Manifest, done: &BTreeMap<usize, FinishedPage>) -> Option<String> {
+    let missing: Vec<&str> =
+        (0..manifest.pages.len()).filter(|n| !done.contains_key(n)).map(|n| manifest.pages[n].name.as_str()).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    const NAMED: usize = 10;
+    let mut names = missing.iter().take(NAMED).map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+    if missing.len() > NAMED {
+        names += &format!(" and {} more", missing.len() - NAMED);
+    }
+    Some(format!(
+        "{} of {} pages are missing or unfinished: {names}; run their tasks again, or run the batch without --collect to search them here",
+        missing.len(),
+        manifest.pages.len()
+    ))
 }
 
 /// A page's text with its placeholders resolved, read streaming from its source.

@@ -13,7 +13,7 @@ use crate::alphabet::Alphabet;
 use crate::backends::{self, BackendList};
 use crate::exit::Exit;
 use crate::kind::FileKind;
-use crate::shard::ShardSpec;
+use crate::shard::{Shard, ShardSpec};
 use crate::target::Prefix;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -132,13 +132,9 @@ pub struct SearchArgs {
     /// Search even when the estimate says it would take more than a day.
     #[arg(long)]
     pub force: bool,
-    /// Search only shard I of N of the keyspace (0-based), e.g. 3/16; or `env` to read it
-    /// from a Slurm job array or a Kubernetes indexed job. Exit 3: this shard held no hit.
-    #[arg(long, value_name = "I/N|env")]
-    pub shard: Option<ShardSpec>,
-    /// The number of shards, for --shard env in a Kubernetes indexed job (its completions).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub shard_count: Option<u64>,
+    #[command(flatten)]
+    /// --shard and --shard-count.
+    pub sharding: ShardArgs<SearchShardHelp>,
     /// Save progress to FILE and resume from it when the same command runs again.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
@@ -260,6 +256,14 @@ pub struct BatchArgs {
     /// Search even when the estimate says the pages would take more than a day.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    /// --shard and --shard-count.
+    pub sharding: ShardArgs<BatchShardHelp>,
+    /// Search nothing: check that every page is finished (written by the tasks of a job
+    /// array), verify each one and its links, and write ghostsum-report.json. Exit 1, naming
+    /// them, when pages are missing.
+    #[arg(long, conflicts_with = "shard")]
+    pub collect: bool,
 }
 
 #[derive(Args, Debug)]
@@ -324,5 +328,52 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Devices { json } => extras::devices(json),
         Command::Completions { shell } => extras::completions(shell),
         Command::Man { dir } => extras::man(dir),
+    }
+}
+
+/// `--shard` and `--shard-count`, for search (a slice of the keyspace) and batch (a share of
+/// the pages); `H` gives each its help text.
+#[derive(Args, Debug, Clone)]
+pub struct ShardArgs<H: ShardHelp> {
+    #[arg(long, value_name = "I/N|env", help = H::SHARD)]
+    shard: Option<ShardSpec>,
+    /// The number of shards, for --shard env in a Kubernetes indexed job (its completions), or
+    /// in a Slurm array that runs chosen tasks again (--array=3,5): the task ID is then the shard.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shard_count: Option<u64>,
+    #[arg(skip)]
+    help: std::marker::PhantomData<H>,
+}
+
+/// The help text of `--shard`, per command.
+pub trait ShardHelp: Clone + Send + Sync + std::fmt::Debug + 'static {
+    /// --shard's help.
+    const SHARD: &'static str;
+}
+
+/// `search --shard`.
+#[derive(Clone, Debug)]
+pub struct SearchShardHelp;
+impl ShardHelp for SearchShardHelp {
+    const SHARD: &'static str = "Search only shard I of N of the keyspace (0-based), e.g. 3/16; or `env` to read it from a Slurm job array or a Kubernetes indexed job. Exit 3: this shard held no hit";
+}
+
+/// `batch --shard`.
+#[derive(Clone, Debug)]
+pub struct BatchShardHelp;
+impl ShardHelp for BatchShardHelp {
+    const SHARD: &'static str = "Search only task I of N's share of the pages (0-based, split by expected work), e.g. 3/16; or `env` to read it from a Slurm job array or a Kubernetes indexed job. Then run the batch once more with --collect for the report";
+}
+
+impl<H: ShardHelp> ShardArgs<H> {
+    /// The shard, read from the scheduler's variables for `--shard env`; None without --shard.
+    pub fn resolve(&self) -> anyhow::Result<Option<Shard>> {
+        if self.shard_count.is_some() && self.shard != Some(ShardSpec::FromEnvironment) {
+            anyhow::bail!(
+                "--shard-count is only for --shard env (a Kubernetes indexed job); with --shard I/N the count is N"
+            );
+        }
+        let env = |name: &str| std::env::var(name).ok();
+        Ok(self.shard.map(|spec| spec.resolve(self.shard_count, &env)).transpose()?)
     }
 }

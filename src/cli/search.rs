@@ -64,7 +64,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     refuse_options_without_effect(args)?;
     let destination = destination(args)?;
     destination.check_writable()?;
-    let shard = args.shard.map(|spec| spec.resolve(args.shard_count, &|name| std::env::var(name).ok())).transpose()?;
+    let shard = args.sharding.resolve()?;
     if let Some(path) = &args.checkpoint {
         check_checkpoint_path(path, &args.input, &destination)?;
     }
@@ -257,11 +257,6 @@ fn stop(
 
 /// Options that do nothing in the combination given are mistakes worth a word.
 fn refuse_options_without_effect(args: &SearchArgs) -> anyhow::Result<()> {
-    if args.shard_count.is_some() && args.shard != Some(crate::shard::ShardSpec::FromEnvironment) {
-        anyhow::bail!(
-            "--shard-count is only for --shard env (a Kubernetes indexed job); with --shard I/N the count is N"
-        );
-    }
     if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
         anyhow::bail!("--checkpoint-every needs --checkpoint FILE, where the progress is saved");
     }
