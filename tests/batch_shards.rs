@@ -204,3 +204,45 @@ fn shard_options_are_checked() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("found no shard in the environment"));
 }
+
+/// The `command:` of a Kubernetes Job in examples/kubernetes/, with /data as `data`.
+fn job_command(file: &str, data: &Path) -> Vec<String> {
+    let yaml =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes").join(file)).unwrap();
+    let line = yaml.lines().find_map(|l| l.trim().strip_prefix("command: ")).expect("a command line");
+    let words: Vec<String> = serde_json::from_str(line).unwrap();
+    words.into_iter().map(|w| w.replace("/data", &data.display().to_string())).collect()
+}
+
+/// The indexed Job's pods, each as Kubernetes runs it (ghostsum as the command, no shell,
+/// JOB_COMPLETION_INDEX set), then the collect Job's: every page once, all collected.
+#[test]
+fn the_kubernetes_batch_jobs_commands_split_and_collect() {
+    let dir = site();
+    let yaml =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes/ghostsum-batch.yaml"))
+            .unwrap();
+    let completions: u64 = yaml.lines().find_map(|l| l.trim().strip_prefix("completions: ")).unwrap().parse().unwrap();
+    let pod = job_command("ghostsum-batch.yaml", dir.path());
+    assert!(pod.join(" ").contains(&format!("--shard-count {completions}")), "{pod:?}");
+    let mut searched = Vec::new();
+    for index in 0..completions {
+        let out = Command::new(bin())
+            .args(&pod[1..])
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .output()
+            .unwrap();
+        let report = json_of(&out);
+        assert_eq!(report["shard"]["index"], index);
+        searched.extend(names(&report["searched"]));
+    }
+    searched.sort();
+    let mut all: Vec<String> = (0..SMALL_PAGES).map(|n| format!("p{n}")).chain(["big".into()]).collect();
+    all.sort();
+    assert_eq!(searched, all);
+    let collect = job_command("ghostsum-collect.yaml", dir.path());
+    let report = json_of(&Command::new(bin()).args(&collect[1..]).output().unwrap());
+    assert_eq!(report["pages"].as_array().unwrap().len(), SMALL_PAGES + 1);
+    assert!(dir.path().join("out/ghostsum-report.json").exists());
+}

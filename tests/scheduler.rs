@@ -119,6 +119,7 @@ fn slurm_array_recipe_ends_at_the_first_hit() {
     // Tasks 2 and 3 were still pending: cancelled before they started, they left no output.
     assert!(log_of(2).is_none_or(|t| !t.contains("\"found\"")));
     arrays_that_step_or_skip_search_every_shard_once(state.path(), &path);
+    batch_array_then_collect_job(state.path(), &path);
     stop_ends_a_job_that_ignores_sigterm_and_trusts_only_its_own_dir(state.path());
 }
 
@@ -174,6 +175,107 @@ fn arrays_that_step_or_skip_search_every_shard_once(state: &Path, path: &str) {
         assert_eq!(report["status"], "error", "{report}");
         assert!(report["error"].as_str().unwrap().contains("not a range"), "{report}");
     }
+}
+
+/// A manifest of `pages` pages of 5 digits linked in a ring, in a new folder, with the
+/// pages an unsharded batch writes (in `whole/`) to compare with.
+fn ring_site(pages: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("url = \"https://ring.example/{prefix}\"\ndigits = 5\nseed = 5\n");
+    for n in 0..pages {
+        let next = (n + 1) % pages;
+        std::fs::write(dir.path().join(format!("r{n}.txt")), format!("ring page {n}: {{{{url:r{next}}}}}\n")).unwrap();
+        manifest += &format!("[[page]]\nname = \"r{n}\"\nfile = \"r{n}.txt\"\n");
+    }
+    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    let whole = Command::new(bin())
+        .args(["batch", "site.toml", "--out-dir", "whole", "-b", "cpu", "-q"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(whole.status.success(), "{}", String::from_utf8_lossy(&whole.stderr));
+    dir
+}
+
+/// Every page of `site` in `out` is the unsharded run's, and the collect run's report names
+/// every page.
+fn assert_collected(site: &Path, out: &str, pages: usize) {
+    for n in 0..pages {
+        let name = format!("r{n}.txt");
+        let (mine, whole) = (site.join(out).join(&name), site.join("whole").join(&name));
+        assert_eq!(std::fs::read(&mine).unwrap(), std::fs::read(&whole).unwrap(), "{name}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join(out).join("ghostsum-report.json")).unwrap()).unwrap();
+    assert_eq!(report["pages"].as_array().unwrap().len(), pages);
+    assert!(temp_files(&site.join(out)).is_empty());
+}
+
+/// README's batch recipe for Slurm, as written there: an array of 4 tasks, then the collect
+/// job with --dependency=afterok (waited for here with --wait).
+fn batch_array_then_collect_job(state: &Path, path: &str) {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let submit = "tasks=$(sbatch --parsable --array=0-3 ghostsum-batch-array.sbatch site.toml out)\nsbatch --dependency=afterok:$tasks ghostsum-batch-collect.sbatch site.toml out\n";
+    assert!(readme.contains(submit), "README.md must show the tested commands");
+    const PAGES: usize = 12;
+    let site = ring_site(PAGES);
+    for script in ["ghostsum-batch-array.sbatch", "ghostsum-batch-collect.sbatch"] {
+        let text = std::fs::read_to_string(repo().join("examples/slurm").join(script)).unwrap();
+        assert!(readme.contains(&text), "README.md must show {script}");
+        std::fs::write(site.path().join(script), text).unwrap();
+    }
+    let ran = Command::new("bash")
+        .arg("-c")
+        .arg(submit.replace("sbatch --dependency", "sbatch --wait --dependency"))
+        .current_dir(site.path())
+        .env("PATH", path)
+        .env("SLURM_CONF", state.join("slurm.conf"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&ran.stdout).to_string() + &String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "{said}");
+    let logs: Vec<(String, String)> = std::fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    let mut searched: Vec<String> = Vec::new();
+    let mut tasks = 0;
+    for (name, log) in logs.iter().filter(|(name, _)| name.starts_with("ghostsum-batch-")) {
+        let report: serde_json::Value = serde_json::from_str(&log[log.find('{').expect(name)..]).expect(name);
+        searched.extend(report["searched"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()));
+        tasks += 1;
+    }
+    assert_eq!(tasks, 4, "{logs:?}");
+    searched.sort();
+    let mut all: Vec<String> = (0..PAGES).map(|n| format!("r{n}")).collect();
+    all.sort();
+    assert_eq!(searched, all, "every page searched by exactly one task");
+    let collect = logs.iter().find(|(name, _)| name.starts_with("ghostsum-collect-")).expect("the collect job's log");
+    assert!(collect.1.contains("\"searched\": []"), "{}", collect.1);
+    assert_collected(site.path(), "out", PAGES);
+}
+
+/// README's batch recipe for GNU parallel, as written there.
+#[test]
+fn gnu_parallel_batch_recipe_collects() {
+    const RECIPE: &str = "parallel -j 4 ghostsum batch site.toml --out-dir out --shard {}/4 -j 1 -q ::: 0 1 2 3 && ghostsum batch site.toml --out-dir out --collect";
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains(RECIPE), "README.md must show the tested recipe");
+    if Command::new("parallel").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must run the GNU parallel test (apt-get install parallel)");
+        eprintln!("skipped the GNU parallel batch test: parallel is not installed");
+        return;
+    }
+    const PAGES: usize = 10;
+    let site = ring_site(PAGES);
+    let (_, path) = workdir();
+    let ran = Command::new("bash").arg("-c").arg(RECIPE).current_dir(site.path()).env("PATH", &path).output().unwrap();
+    let said = String::from_utf8_lossy(&ran.stdout).to_string() + &String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "{said}");
+    assert!(said.contains("finished, verified"), "{said}");
+    assert_collected(site.path(), "out", PAGES);
 }
 
 /// examples/slurm/single-node.sh stop (issue 16 item 11): a job that ignores SIGTERM is

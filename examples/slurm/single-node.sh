@@ -142,7 +142,8 @@ daemon_pid() {
 # This cluster's slurmd and slurmctld (their command line names the conf).
 daemons() {
   local pid
-  for pid in $(pgrep -x 'slurmd|slurmctld'); do
+  # One name a call: pgrep matches at most 15 characters, and 'slurmd|slurmctld' is 16.
+  for pid in $(pgrep -x slurmd; pgrep -x slurmctld); do
     case $(program_of "$pid") in
       slurmd|slurmctld) tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$conf" && echo "$pid" ;;
     esac
