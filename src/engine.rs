@@ -159,39 +159,164 @@ pub fn search(
     control: &Arc<Control>,
     on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<Option<Found>, EngineError> {
-    let mut layout = plan(content, prefix, alphabet, options)?;
-    let line_fit = LineFit::for_content(content, alphabet).map_err(EngineError::Read)?;
-    loop {
-        let (mut start, end) = match options.shard {
-            Some(shard) => shard.range(&layout),
-            None => (0, layout.keyspace()),
+    let ids: Vec<DeviceId> = devices.live().collect();
+    start(devices, &ids, content, prefix, alphabet, options, control)?.finish(devices, on_event)
+}
+
+/// Hands a search to the devices `ids` and returns at once: they work on it in the
+/// background (each device on the oldest search it has) until [`Started::finish`] waits for
+/// its answer, so the next search of a batch can start before this one's hit is written.
+pub fn start<'a>(
+    devices: &DeviceSet,
+    ids: &[DeviceId],
+    content: &'a Content,
+    prefix: &'a Prefix,
+    alphabet: &'a Alphabet,
+    options: &'a EngineOptions,
+    control: &Arc<Control>,
+) -> Result<Started<'a>, EngineError> {
+    if ids.is_empty() {
+        return Err(SearchError::Backend("no device is left to search on; try --backend cpu".into()).into());
+    }
+    let layout = plan(content, prefix, alphabet, options)?;
+    let whole_fit = LineFit::for_content(content, alphabet).map_err(EngineError::Read)?;
+    let mut started = Started {
+        content,
+        prefix,
+        alphabet,
+        options,
+        control: control.clone(),
+        whole_fit,
+        line_fit: whole_fit,
+        layout,
+        work: None,
+        tested_before: 0,
+    };
+    started.launch(devices, ids);
+    Ok(started)
+}
+
+/// A search the devices are working on ([`start`]); dropping it unfinished withdraws it.
+pub struct Started<'a> {
+    content: &'a Content,
+    prefix: &'a Prefix,
+    alphabet: &'a Alphabet,
+    options: &'a EngineOptions,
+    control: Arc<Control>,
+    /// Which suffixes fit the content's last line, for any range.
+    whole_fit: LineFit,
+    /// The same for the range now searched.
+    line_fit: LineFit,
+    layout: Layout,
+    work: Option<Arc<SearchWork>>,
+    /// Candidates tested under earlier (shorter) layouts of this search.
+    tested_before: u64,
+}
+
+impl<'a> Started<'a> {
+    /// Hands the current layout's indices (or the shard's slice, from the resume point) to `ids`.
+    fn launch(&mut self, devices: &DeviceSet, ids: &[DeviceId]) {
+        let (mut start, end) = match self.options.shard {
+            Some(shard) => shard.range(&self.layout),
+            None => (0, self.layout.keyspace()),
         };
-        let line_fit = line_fit.for_range(&layout, start, end, prefix.bits());
-        if let Some(resume) = options.resume {
-            if resume.suffix_len == layout.suffix_len {
+        self.line_fit = self.whole_fit.for_range(&self.layout, start, end, self.prefix.bits());
+        if let Some(resume) = self.options.resume {
+            if resume.suffix_len == self.layout.suffix_len {
                 start = start.max(resume.next_index.min(end));
             }
         }
-        let ids: Vec<DeviceId> = devices.live().collect();
-        let outcome = run_work(devices, &ids, &layout, prefix, content, line_fit, start..end, control, on_event)?;
-        match outcome {
-            WorkOutcome::Hit(index) => return verified(content, prefix, &layout, line_fit, index).map(Some),
-            WorkOutcome::Exhausted if options.shard.is_some() => return Ok(None),
-            // Practically unreachable (the keyspace is 2^6 times the expected trials), but a
-            // search must never give up: one more symbol, and on.
-            WorkOutcome::Exhausted => {
-                layout = Layout::plan_from(content.len, alphabet, layout.suffix_len + 1, options.min_segment_log2)?;
-            }
-            WorkOutcome::Stopped => return Err(SearchError::Cancelled.into()),
-            WorkOutcome::NoDevices(why) => {
-                return Err(SearchError::Backend(format!("every device failed ({why}); try --backend cpu")).into())
+        let work = Arc::new(
+            SearchWork::new(
+                self.layout.clone(),
+                self.prefix.clone(),
+                self.content,
+                start..end,
+                self.control.clone(),
+                devices.infos(),
+                ids.len(),
+            )
+            .with_line_fit(self.line_fit),
+        );
+        devices.start(&work, ids);
+        if let Some(old) = self.work.replace(work) {
+            self.tested_before += old.tested();
+        }
+    }
+
+    /// The target.
+    pub fn prefix(&self) -> &Prefix {
+        self.prefix
+    }
+
+    /// The content searched.
+    pub fn content(&self) -> &'a Content {
+        self.content
+    }
+
+    /// Where the search starts: a checkpoint's position, or the beginning.
+    pub fn start_position(&self) -> Position {
+        self.options.resume.unwrap_or(Position { suffix_len: 0, next_index: 0 })
+    }
+
+    /// Candidates tested for this search so far, over every device.
+    pub fn tested(&self) -> u64 {
+        self.tested_before + self.work.as_ref().map_or(0, |w| w.tested())
+    }
+
+    /// Waits for the answer: the lowest hit, verified with the md-5 crate; None only when a
+    /// shard's slice holds none. An exhausted keyspace (practically never) grows the suffix
+    /// and goes on, on every live device.
+    pub fn finish(
+        &mut self,
+        devices: &DeviceSet,
+        on_event: &mut dyn FnMut(SearchEvent),
+    ) -> Result<Option<Found>, EngineError> {
+        loop {
+            let work = self.work.clone().expect("a launched search");
+            match wait_for(&work, on_event) {
+                WorkOutcome::Hit(index) => {
+                    return verified(self.content, self.prefix, &self.layout, self.line_fit, index).map(Some)
+                }
+                WorkOutcome::Exhausted if self.options.shard.is_some() => return Ok(None),
+                // Practically unreachable (the keyspace is 2^6 times the expected trials), but
+                // a search must never give up: one more symbol, and on.
+                WorkOutcome::Exhausted => {
+                    self.layout = Layout::plan_from(
+                        self.content.len,
+                        self.alphabet,
+                        self.layout.suffix_len + 1,
+                        self.options.min_segment_log2,
+                    )?;
+                    let ids: Vec<DeviceId> = devices.live().collect();
+                    if ids.is_empty() {
+                        return Err(
+                            SearchError::Backend("no device is left to search on; try --backend cpu".into()).into()
+                        );
+                    }
+                    self.launch(devices, &ids);
+                }
+                WorkOutcome::Stopped => return Err(SearchError::Cancelled.into()),
+                WorkOutcome::NoDevices(why) => {
+                    return Err(SearchError::Backend(format!("every device failed ({why}); try --backend cpu")).into())
+                }
             }
         }
     }
 }
 
+impl Drop for Started<'_> {
+    /// A search nobody waits for any more (a batch stopped or failed with pages in flight)
+    /// must not keep the devices busy.
+    fn drop(&mut self) {
+        if let Some(work) = &self.work {
+            work.withdraw();
+        }
+    }
+}
+
 /// Hands one layout's indices to the devices `ids` and waits for the outcome, reporting
-/// progress and dropped devices on the way (a search, or a measurement: [`crate::measure`]).
+/// progress and dropped devices on the way (a measurement: [`crate::measure`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_work(
     devices: &DeviceSet,
@@ -212,6 +337,11 @@ pub(crate) fn run_work(
             .with_line_fit(line_fit),
     );
     devices.start(&work, ids);
+    Ok(wait_for(&work, on_event))
+}
+
+/// Waits for one search's outcome, reporting progress and dropped devices on the way.
+fn wait_for(work: &SearchWork, on_event: &mut dyn FnMut(SearchEvent)) -> WorkOutcome {
     let mut reported = None;
     loop {
         let outcome = work.wait(REPORT_EVERY);
@@ -224,7 +354,7 @@ pub(crate) fn run_work(
             reported = Some(position);
         }
         if let Some(outcome) = outcome {
-            return Ok(outcome);
+            return outcome;
         }
     }
 }

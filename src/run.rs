@@ -2,14 +2,13 @@
 //! signals, the engine call, the write of its result, and what the outcome means.
 
 use crate::alphabet::Alphabet;
-use crate::device::{Control, DeviceInfo, DeviceKind, DeviceSet, SearchError};
-use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent};
+use crate::device::{Control, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
+use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent, Started};
 use crate::input::Content;
 use crate::output::{write_output, Destination};
 use crate::progress::{Progress, ProgressDisplay};
 use crate::signals::{Interrupted, Signal};
 use crate::target::Prefix;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -81,6 +80,12 @@ impl Session {
         Session { devices, note, control, display, quiet: reporting.quiet }
     }
 
+    /// The shortest time device `id` has taken to return a range in this run; None before
+    /// its first.
+    pub fn fastest_turnaround(&self, id: DeviceId) -> Option<Duration> {
+        self.control.fastest_turnaround(id)
+    }
+
     /// A line on stderr, unless --quiet.
     pub fn say(&self, line: impl std::fmt::Display) {
         if !self.quiet {
@@ -107,32 +112,50 @@ impl Session {
         label: String,
         on_position: &mut dyn FnMut(Position),
     ) -> Result<SearchRun, EngineError> {
+        let ids: Vec<DeviceId> = self.devices.live().collect();
+        let started = self.start(content, prefix, alphabet, options, &ids)?;
+        self.finish(started, label, on_position)
+    }
+
+    /// Hands a search to the devices `ids` and returns at once ([`engine::start`]): a batch
+    /// keeps the next pages in flight while it waits for one and writes it.
+    pub fn start<'a>(
+        &self,
+        content: &'a Content,
+        prefix: &'a Prefix,
+        alphabet: &'a Alphabet,
+        options: &'a EngineOptions,
+        ids: &[DeviceId],
+    ) -> Result<Started<'a>, EngineError> {
+        engine::start(&self.devices, ids, content, prefix, alphabet, options, &self.control)
+    }
+
+    /// Waits for a started search, with progress led by `label`. Per-device figures count
+    /// everything the devices did meanwhile (with pages in flight, the next ones too).
+    pub fn finish(
+        &self,
+        mut started: Started,
+        label: String,
+        on_position: &mut dyn FnMut(Position),
+    ) -> Result<SearchRun, EngineError> {
         let infos = self.devices.infos();
         let before: Vec<u64> = (0..infos.len()).map(|id| self.control.device_tested(id)).collect();
-        let total_before = self.control.tested.load(Ordering::Relaxed);
-        let started = Instant::now();
-        let mut position = options.resume.unwrap_or(Position { suffix_len: 0, next_index: 0 });
-        let progress = Progress::start(self.control.clone(), infos.clone(), prefix.bits(), self.display, label);
-        let result =
-            engine::search(
-                &self.devices,
-                content,
-                prefix,
-                alphabet,
-                options,
-                &self.control,
-                &mut |event| match event {
-                    SearchEvent::Progress(at) => {
-                        position = at;
-                        on_position(at);
-                    }
-                    SearchEvent::DeviceDropped { device, reason } => crate::stdio::say(format!(
-                        "ghostsum: warning: dropped {device}: {reason}; the other devices go on"
-                    )),
-                },
-            );
+        let started_at = Instant::now();
+        let mut position = started.start_position();
+        let progress =
+            Progress::start(self.control.clone(), infos.clone(), started.prefix().bits(), self.display, label);
+        let result = started.finish(&self.devices, &mut |event| match event {
+            SearchEvent::Progress(at) => {
+                position = at;
+                on_position(at);
+            }
+            SearchEvent::DeviceDropped { device, reason } => {
+                crate::stdio::say(format!("ghostsum: warning: dropped {device}: {reason}; the other devices go on"))
+            }
+        });
+        let tested = started.tested();
         drop(progress);
-        let seconds = started.elapsed().as_secs_f64();
+        let seconds = started_at.elapsed().as_secs_f64();
         let outcome = match result {
             Ok(Some(found)) => Outcome::Found(found),
             Ok(None) => Outcome::NoHit,
@@ -142,8 +165,20 @@ impl Session {
             Err(e) => return Err(e),
         };
         let devices = tallies(&infos, &self.devices, &self.control, &before, seconds);
-        let tested = self.control.tested.load(Ordering::Relaxed) - total_before;
         Ok(SearchRun { outcome, position, tested, seconds, devices })
+    }
+
+    /// Waits for a started search and writes its hit to `destination`, as
+    /// [`Session::search_and_write`] does.
+    pub fn finish_and_write(
+        &self,
+        started: Started<'_>,
+        destination: &Destination,
+        label: String,
+    ) -> anyhow::Result<SearchRun> {
+        let content = started.content();
+        let run = self.finish(started, label, &mut |_| {})?;
+        write_found(run, content, destination)
     }
 }
 
@@ -163,16 +198,22 @@ impl Session {
         label: String,
         on_position: &mut dyn FnMut(Position),
     ) -> anyhow::Result<SearchRun> {
-        let mut run = self.search(content, prefix, alphabet, options, label, on_position)?;
-        if let Outcome::Found(found) = &run.outcome {
-            if let Err(e) = write_output(content, &found.suffix, destination, &found.digest) {
-                let signal = Interrupted::signal_of(&e).ok_or(e)?;
-                run.position = Position { suffix_len: found.suffix_len, next_index: found.index };
-                run.outcome = Outcome::Stopped(signal);
-            }
-        }
-        Ok(run)
+        let run = self.search(content, prefix, alphabet, options, label, on_position)?;
+        write_found(run, content, destination)
     }
+}
+
+/// Writes a run's hit (if it found one) to `destination`; a stop signal during the write
+/// turns the run into [`Outcome::Stopped`] at the hit's index.
+fn write_found(mut run: SearchRun, content: &Content, destination: &Destination) -> anyhow::Result<SearchRun> {
+    if let Outcome::Found(found) = &run.outcome {
+        if let Err(e) = write_output(content, &found.suffix, destination, &found.digest) {
+            let signal = Interrupted::signal_of(&e).ok_or(e)?;
+            run.position = Position { suffix_len: found.suffix_len, next_index: found.index };
+            run.outcome = Outcome::Stopped(signal);
+        }
+    }
+    Ok(run)
 }
 
 /// Writes `content` unchanged to `destination` (None: nowhere, for --in-place) when its

@@ -3,6 +3,7 @@
 //! may form any graph, cycles and self-links included.
 
 pub mod manifest;
+pub mod pace;
 pub mod split;
 
 use crate::alphabet::Alphabet;

@@ -1,10 +1,13 @@
-//! `ghostsum batch`: a manifest of linked pages, searched one after another.
+//! `ghostsum batch`: a manifest of linked pages, searched with several in flight, or a job
+//! array task's share of them (`--shard`), or collected (`--collect`).
 
 use super::estimate::{refuse_batch_if_too_long, Planned};
 use super::BatchArgs;
 use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
+use crate::batch::pace::{Pace, Turnaround};
 use crate::batch::{already_done, resolve_into, split, FinishedPage};
+use crate::engine::Started;
 use crate::engine::{self, EngineOptions};
 use crate::exit::Exit;
 use crate::file_id::{file_id, FileId};
@@ -12,15 +15,14 @@ use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
 use crate::output::Destination;
 use crate::progress::{human_count, human_duration};
-use crate::run::{write_if_prefixed, Outcome};
+use crate::run::{write_if_prefixed, Outcome, Session};
 use crate::shard::Shard;
 use crate::signals::{Interrupted, Signal};
 use crate::stdio::{print_line, say};
 use crate::target::{hex, Prefix};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 pub(super) const REPORT_NAME: &str = "ghostsum-report.json";
 
@@ -146,12 +148,16 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     for &n in &pending {
         session.devices.prepare(&engine::plan(&contents[&n], &prefixes[n], &alphabets[n], &options)?);
     }
-    let mut pages = Vec::new();
+    // Pages in flight: while one page's hit is verified and written, the next ones are
+    // already with the devices (each device works on the oldest it has), so no device waits
+    // on a write or a set-up. One page at a time until the first has set the pace.
+    let mut pace = Pace::new();
+    let mut in_flight: VecDeque<Flight> = VecDeque::new();
+    let mut pages: Vec<Option<PageReport>> = vec![None; mine.len()];
     let total = mine.len();
     for (step, &n) in mine.iter().enumerate() {
         let (page, output) = (&manifest.pages[n], &outputs[n]);
         let (content, prefix, alphabet) = (&contents[&n], &prefixes[n], &alphabets[n]);
-        let started = Instant::now();
         let mut entry = PageReport {
             name: page.name.clone(),
             file: page.file.clone(),
@@ -176,7 +182,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             if let Some(first) = earlier.get(&page.name).filter(|e| e.md5 == entry.md5 && e.prefix == entry.prefix) {
                 (entry.candidates, entry.seconds) = (first.candidates, first.seconds);
             }
-            pages.push(entry);
+            pages[step] = Some(entry);
             continue;
         }
         if let Some(dir) = output.parent() {
@@ -184,27 +190,34 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         }
         session.say(format!("[{}/{total}] {} -> {}", step + 1, page.name, manifest.address(page)));
         let destination = Destination::File(output.clone());
-        let digest = match write_if_prefixed(content, prefix, Some(&destination)) {
-            Ok(Some(unchanged)) => unchanged,
-            Ok(None) => {
-                let label = format!("[{}/{total}] {} · ", step + 1, page.name);
-                let run =
-                    session.search_and_write(content, prefix, alphabet, &options, &destination, label, &mut |_| {})?;
-                match run.outcome {
-                    Outcome::Found(found) => {
-                        (entry.suffix_len, entry.candidates) = (found.suffix_len, run.tested);
-                        found.digest
-                    }
-                    Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
-                    Outcome::Stopped(signal) => return Ok(stopped(signal)),
-                }
+        match write_if_prefixed(content, prefix, Some(&destination)) {
+            Ok(Some(unchanged)) => {
+                entry.md5 = hex(&unchanged);
+                pages[step] = Some(entry);
+                continue;
             }
+            Ok(None) => {}
             Err(e) => return Interrupted::signal_of(&e).map(stopped).ok_or(e),
-        };
-        entry.md5 = hex(&digest);
-        entry.seconds = started.elapsed().as_secs_f64();
-        pages.push(entry);
+        }
+        let turnarounds: Vec<Turnaround> =
+            session.devices.live().map(|id| Turnaround { id, fastest: session.fastest_turnaround(id) }).collect();
+        let ids = pace.devices_for(2f64.powi(prefix.bits() as i32), &turnarounds);
+        pace.page_started();
+        let started = session.start(content, prefix, alphabet, &options, &ids)?;
+        in_flight.push_back(Flight { step, entry, destination, started });
+        let depth = if pace.rate().is_some() { IN_FLIGHT } else { 1 };
+        while in_flight.len() >= depth {
+            if let Some(signal) = land_oldest(&session, &mut in_flight, &mut pages, &mut pace)? {
+                return Ok(stopped(signal));
+            }
+        }
     }
+    while !in_flight.is_empty() {
+        if let Some(signal) = land_oldest(&session, &mut in_flight, &mut pages, &mut pace)? {
+            return Ok(stopped(signal));
+        }
+    }
+    let pages: Vec<PageReport> = pages.into_iter().map(|p| p.expect("every page landed")).collect();
     let searched = pages.iter().filter(|p| !p.skipped).map(|p| p.name.clone()).collect();
     let report =
         BatchReport { manifest: manifest.path.clone(), backend: session.devices.describe(), shard, searched, pages };
@@ -249,6 +262,45 @@ fn unfinished(manifest: &Manifest, done: &BTreeMap<usize, FinishedPage>) -> Opti
         missing.len(),
         manifest.pages.len()
     ))
+}
+
+/// Pages a batch keeps with the devices at once: the one being written and two more, so
+/// that a device finishing one page finds the next already there.
+const IN_FLIGHT: usize = 3;
+
+/// A page handed to the devices, waiting to be landed.
+struct Flight<'a> {
+    step: usize,
+    entry: PageReport,
+    destination: Destination,
+    started: Started<'a>,
+}
+
+/// Waits for the oldest page in flight, writes it and puts its report in its place in
+/// `pages`; Some(signal) when a stop signal came instead.
+fn land_oldest(
+    session: &Session,
+    in_flight: &mut VecDeque<Flight>,
+    pages: &mut [Option<PageReport>],
+    pace: &mut Pace,
+) -> anyhow::Result<Option<Signal>> {
+    let Some(Flight { step, mut entry, destination, started }) = in_flight.pop_front() else { return Ok(None) };
+    let label = format!("[{}/{}] {} · ", step + 1, pages.len(), entry.name);
+    let run = session.finish_and_write(started, &destination, label)?;
+    pace.page_done(run.tested);
+    match run.outcome {
+        Outcome::Found(found) => {
+            (entry.suffix_len, entry.candidates) = (found.suffix_len, run.tested);
+            entry.md5 = hex(&found.digest);
+            // From when this page was waited for: the devices work on the oldest page first,
+            // so a page behind others is searched in about that time.
+            entry.seconds = run.seconds;
+            pages[step] = Some(entry);
+            Ok(None)
+        }
+        Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
+        Outcome::Stopped(signal) => Ok(Some(signal)),
+    }
 }
 
 /// A page's text with its placeholders resolved, read streaming from its source.

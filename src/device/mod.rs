@@ -53,6 +53,9 @@ pub struct Control {
     pub tested: AtomicU64,
     /// The same per device of the set, by id.
     per_device: Vec<AtomicU64>,
+    /// Per device: the shortest time it took to return a range, in nanoseconds (u64::MAX
+    /// before its first): its fixed cost per range, which a short page may not be worth.
+    fastest_turnaround: Vec<AtomicU64>,
 }
 
 impl Default for Control {
@@ -68,6 +71,7 @@ impl Control {
             stop: AtomicBool::new(false),
             tested: AtomicU64::new(0),
             per_device: (0..devices).map(|_| AtomicU64::new(0)).collect(),
+            fastest_turnaround: (0..devices).map(|_| AtomicU64::new(u64::MAX)).collect(),
         }
     }
 
@@ -82,6 +86,19 @@ impl Control {
         if let Some(count) = self.per_device.get(device) {
             count.fetch_add(n, Ordering::Relaxed);
         }
+    }
+
+    /// Notes that `device` returned a range `took` after taking it.
+    pub fn record_turnaround(&self, device: DeviceId, took: std::time::Duration) {
+        if let Some(fastest) = self.fastest_turnaround.get(device) {
+            fastest.fetch_min(took.as_nanos().min(u64::MAX as u128 - 1) as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// The shortest time `device` has taken to return a range; None before its first.
+    pub fn fastest_turnaround(&self, device: DeviceId) -> Option<std::time::Duration> {
+        let nanos = self.fastest_turnaround.get(device)?.load(Ordering::Relaxed);
+        (nanos != u64::MAX).then(|| std::time::Duration::from_nanos(nanos))
     }
 
     /// Candidates `device` has tested so far.

@@ -25,9 +25,9 @@ use crate::line_fit::LineFit;
 use crate::target::Prefix;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How far a search got: every candidate below `next_index` (for suffixes of `suffix_len`
 /// symbols) has been searched. The dispenser computes it from its frontier; the engine
@@ -79,6 +79,8 @@ pub struct WorkRange {
     pub segment: Arc<Segment>,
     /// Mid values within the segment.
     pub mids: Range<u32>,
+    /// When the device took it (the device's turnaround is measured from here).
+    taken: Instant,
 }
 
 impl WorkRange {
@@ -139,6 +141,8 @@ pub struct SearchWork {
     /// Every device of the set, by id (names for messages).
     infos: Vec<DeviceInfo>,
     finished: AtomicBool,
+    /// Candidates tested for this search, over every device.
+    tested: AtomicU64,
 }
 
 /// How a search ended, as the dispenser saw it.
@@ -201,6 +205,7 @@ impl SearchWork {
             changed: Condvar::new(),
             infos,
             finished: AtomicBool::new(false),
+            tested: AtomicU64::new(0),
         }
     }
 
@@ -208,9 +213,22 @@ impl SearchWork {
         crate::sync::lock(&self.state)
     }
 
-    /// True once the engine has its answer: a device still getting ready need not join.
+    /// True once the engine has its answer (or withdrew the search): a device still getting
+    /// ready need not join, and no device takes another range.
     pub fn is_finished(&self) -> bool {
         self.finished.load(Ordering::Relaxed)
+    }
+
+    /// Ends the search for the devices: nobody waits for its answer any more. Ranges out are
+    /// finished by their devices; no new one is handed out.
+    pub fn withdraw(&self) {
+        self.finished.store(true, Ordering::Relaxed);
+        self.changed.notify_all();
+    }
+
+    /// Candidates tested for this search so far, over every device.
+    pub fn tested(&self) -> u64 {
+        self.tested.load(Ordering::Relaxed)
     }
 
     /// The next range for `device`, at most `max_mids` mid values; None when there is no more
@@ -254,13 +272,20 @@ impl SearchWork {
         };
         d.out.insert((start, device), end);
         let offset = segment_number * mid_count;
-        Some(WorkRange { first: start, segment, mids: (start - offset) as u32..(end - offset) as u32 })
+        Some(WorkRange {
+            first: start,
+            segment,
+            mids: (start - offset) as u32..(end - offset) as u32,
+            taken: Instant::now(),
+        })
     }
 
     /// Reports a range done: `hit` is its lowest real hit (candidate index), `tested` the
     /// candidates the device tested for it.
     pub fn complete(&self, device: DeviceId, range: &WorkRange, hit: Option<u128>, tested: u64) {
         self.stop.add_tested(device, tested);
+        self.stop.record_turnaround(device, range.taken.elapsed());
+        self.tested.fetch_add(tested, Ordering::Relaxed);
         let mut d = self.lock();
         let Some(end) = d.out.remove(&(range.first, device)) else { return };
         if let Some(index) = hit {

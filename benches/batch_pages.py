@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Pages per second of `ghostsum batch` (issue 19), side by side for one or more binaries.
+
+Makes two sites in a temporary folder (200 pages of 4 digits, 40 pages of 6, each page
+linking to the next), then runs every binary on every site and device choice in turn,
+round-robin, so a noisy neighbour hits them all alike; prints medians and pages per second.
+One core each: the CPU device with -j 1, lavapipe with LP_NUM_THREADS=1.
+
+    benches/batch_pages.py [--rounds 5] [--backends cpu,gpu:0,cpu+gpu:0] BINARY [BINARY...]
+"""
+import argparse, os, shutil, statistics, subprocess, tempfile, time
+
+def site(root, pages, digits):
+    folder = os.path.join(root, f"{pages}x{digits}")
+    os.makedirs(folder)
+    manifest = f'url = "https://pages.example/{{prefix}}"\ndigits = {digits}\nseed = 7\n'
+    for n in range(pages):
+        with open(os.path.join(folder, f"p{n}.txt"), "w") as f:
+            f.write(f"page {n} links to {{{{url:p{(n + 1) % pages}}}}}\n")
+        manifest += f'[[page]]\nname = "p{n}"\nfile = "p{n}.txt"\n'
+    with open(os.path.join(folder, "site.toml"), "w") as f:
+        f.write(manifest)
+    return folder
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--backends", default="cpu,gpu:0,cpu+gpu:0", help="comma-separated; + joins devices")
+    parser.add_argument("binaries", nargs="+")
+    args = parser.parse_args()
+    args.binaries = [os.path.abspath(b) for b in args.binaries]
+    env = dict(os.environ, LP_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory() as root:
+        sites = [(pages, digits, site(root, pages, digits)) for pages, digits in [(200, 4), (40, 6)]]
+        times = {}
+        for _ in range(args.rounds):
+            for pages, digits, folder in sites:
+                for backend in args.backends.split(","):
+                    for binary in args.binaries:
+                        out = os.path.join(folder, "out")
+                        shutil.rmtree(out, ignore_errors=True)
+                        command = [binary, "batch", "site.toml", "--out-dir", "out", "-b",
+                                   backend.replace("+", ","), "-q"]
+                        if "cpu" in backend:
+                            command += ["-j", "1"]
+                        began = time.perf_counter()
+                        subprocess.run(command, cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL)
+                        times.setdefault((pages, digits, backend, binary), []).append(time.perf_counter() - began)
+        print(f"{'pages':>6} {'digits':>6} {'backend':<10} {'median s':>9} {'pages/s':>8}  binary")
+        for (pages, digits, backend, binary), runs in times.items():
+            median = statistics.median(runs)
+            print(f"{pages:>6} {digits:>6} {backend:<10} {median:>9.3f} {pages / median:>8.1f}  {binary}")
+
+if __name__ == "__main__":
+    main()
