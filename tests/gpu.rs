@@ -529,3 +529,42 @@ fn short_gpu_searches_exit_cleanly_while_the_cpu_is_busy() {
         assert!(digest.starts_with(&prefix), "run {i}: {digest}");
     }
 }
+
+/// A batch keeps a slow device (lavapipe, a software GPU) out of pages too short for it and
+/// gives it the long ones (issue 19): 12 pages of 4 digits, then one of 7 whose hit lies
+/// 685.7 million candidates in. Every page's report names its devices, and every output's
+/// MD5 (md5sum) starts with its prefix.
+#[test]
+fn batch_gives_a_slow_gpu_only_pages_long_enough_for_it() {
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("url = \"https://pace.example/{prefix}\"\ndigits = 4\nseed = 11\n");
+    for n in 0..12 {
+        std::fs::write(dir.path().join(format!("s{n}.txt")), format!("short page {n}\n")).unwrap();
+        manifest += &format!("[[page]]\nname = \"s{n}\"\nfile = \"s{n}.txt\"\n");
+    }
+    std::fs::write(dir.path().join("long.txt"), "the long page links to {{url:s0}}\n").unwrap();
+    manifest += "[[page]]\nname = \"long\"\nfile = \"long.txt\"\nprefix = \"1234567\"\n";
+    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    let run = assert_cmd::Command::cargo_bin("ghostsum")
+        .unwrap()
+        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu,gpu:0", "-q", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    for page in report["pages"].as_array().unwrap() {
+        let devices: Vec<&str> = page["devices"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+        let with_gpu = devices.iter().any(|d| d.contains("llvmpipe"));
+        assert!(devices.iter().any(|d| d.starts_with("cpu")), "{page}");
+        // 65,536 candidates on average: a millisecond or two on one core, under the 16
+        // turnarounds of any lavapipe dispatch; the long page is seconds.
+        assert_eq!(with_gpu, page["name"] == "long", "{page}");
+        let output = dir.path().join("out").join(page["file"].as_str().unwrap());
+        let md5sum = std::process::Command::new("md5sum").arg(&output).output().unwrap();
+        assert!(String::from_utf8_lossy(&md5sum.stdout).starts_with(page["prefix"].as_str().unwrap()), "{page}");
+    }
+}

@@ -1,9 +1,12 @@
 //! Which devices take a batch's next page. A device has a fixed cost per range it takes (a
 //! GPU's dispatch and readback: tens of milliseconds on a software Vulkan driver), which a
 //! short page is not worth: a page expected to take less than many of those turnarounds on
-//! the whole set goes to the quicker devices only. A device that has not returned a range yet
-//! is taken to be slow (it may still be compiling its shader): it joins the first page, and
-//! after that only pages long enough for a slow device, until it has shown its turnaround.
+//! the whole set goes to the quicker devices only. The CPU returns its ranges in-process and
+//! counts as quick from the start; a GPU that has not returned a range yet is taken to be
+//! slow (it has a driver to load and a shader to compile) and joins only pages long enough
+//! for a slow device, until it has shown its turnaround. Before the first page has set the
+//! pace, the rate is a deliberately low guess from the CPU's threads, which errs towards
+//! letting a device join.
 
 use crate::device::DeviceId;
 use std::time::{Duration, Instant};
@@ -19,6 +22,10 @@ const TURNAROUNDS_PER_PAGE: f64 = 16.0;
 /// expected to take a second or more.
 const UNKNOWN_TURNAROUND: Duration = Duration::from_millis(62);
 
+/// The rate guessed per CPU thread before any page has ended: a quarter to an eighth of what
+/// the kernels do on the AVX2 and AVX-512 machines measured in BENCHMARKS.md.
+const GUESSED_RATE_PER_CPU_THREAD: f64 = 25e6;
+
 /// The batch's pace so far: candidates tested over the time since its first page began.
 pub struct Pace {
     began: Option<Instant>,
@@ -32,6 +39,15 @@ pub struct Turnaround {
     pub id: DeviceId,
     /// None before it returned its first range.
     pub fastest: Option<Duration>,
+    /// Its CPU worker threads; 0 for a GPU.
+    pub cpu_threads: usize,
+}
+
+impl Turnaround {
+    /// Its turnaround, known or taken: the CPU's is nothing to speak of.
+    fn taken(&self) -> Option<Duration> {
+        self.fastest.or((self.cpu_threads > 0).then_some(Duration::ZERO))
+    }
 }
 
 impl Default for Pace {
@@ -64,18 +80,19 @@ impl Pace {
 
     /// The devices for a page expected to take `expected` candidates, out of the live
     /// `devices`: the quickest to turn a range around always, the others when the page is
-    /// long enough for them. Every device takes the first page.
+    /// long enough for them.
     pub fn devices_for(&self, expected: f64, devices: &[Turnaround]) -> Vec<DeviceId> {
         let all = || devices.iter().map(|d| d.id).collect();
-        let Some(rate) = self.rate() else { return all() };
-        let Some((_, quickest)) = devices.iter().filter_map(|d| d.fastest.map(|t| (t, d.id))).min() else {
+        let guessed = devices.iter().map(|d| d.cpu_threads).sum::<usize>() as f64 * GUESSED_RATE_PER_CPU_THREAD;
+        let Some(rate) = self.rate().or((guessed > 0.0).then_some(guessed)) else { return all() };
+        let Some((_, quickest)) = devices.iter().filter_map(|d| d.taken().map(|t| (t, d.id))).min() else {
             return all();
         };
         let page_seconds = expected / rate;
         devices
             .iter()
             .filter(|d| {
-                let turnaround = d.fastest.unwrap_or(UNKNOWN_TURNAROUND).as_secs_f64();
+                let turnaround = d.taken().unwrap_or(UNKNOWN_TURNAROUND).as_secs_f64();
                 d.id == quickest || turnaround * TURNAROUNDS_PER_PAGE <= page_seconds
             })
             .map(|d| d.id)
@@ -92,30 +109,40 @@ mod tests {
         Pace { began: Some(Instant::now() - Duration::from_secs(1)), candidates: rate }
     }
 
+    fn gpu(id: DeviceId, fastest: Option<Duration>) -> Turnaround {
+        Turnaround { id, fastest, cpu_threads: 0 }
+    }
+
+    fn cpu(id: DeviceId, fastest: Option<Duration>) -> Turnaround {
+        Turnaround { id, fastest, cpu_threads: 1 }
+    }
+
     #[test]
     fn a_slow_device_sits_out_short_pages_only() {
         let ms = |n: u64| Some(Duration::from_millis(n));
-        let set = [Turnaround { id: 0, fastest: ms(1) }, Turnaround { id: 1, fastest: ms(30) }];
+        let set = [gpu(0, ms(30)), cpu(1, ms(1))];
         let pace = pace_at(100e6);
         // 65,536 candidates at ~100M/s: under a millisecond, not worth a 30 ms turnaround.
-        assert_eq!(pace.devices_for(65536.0, &set), vec![0]);
+        assert_eq!(pace.devices_for(65536.0, &set), vec![1]);
         // 2^28: about 2.7 s. 2^24: 168 ms, under 16 turnarounds.
         assert_eq!(pace.devices_for(2f64.powi(28), &set), vec![0, 1]);
-        assert_eq!(pace.devices_for(2f64.powi(24), &set), vec![0]);
+        assert_eq!(pace.devices_for(2f64.powi(24), &set), vec![1]);
         // The quickest device always takes part, even when it too is slow for the page.
-        let slow = [Turnaround { id: 0, fastest: ms(50) }, Turnaround { id: 1, fastest: ms(30) }];
+        let slow = [gpu(0, ms(50)), gpu(1, ms(30))];
         assert_eq!(pace.devices_for(1.0, &slow), vec![1]);
     }
 
     #[test]
-    fn an_unknown_device_takes_the_first_page_and_then_long_ones() {
-        let set = [Turnaround { id: 0, fastest: Some(Duration::from_millis(1)) }, Turnaround { id: 1, fastest: None }];
-        assert_eq!(Pace::new().devices_for(1.0, &set), vec![0, 1]);
+    fn a_gpu_not_yet_seen_joins_only_long_pages_and_the_first_page_is_guessed() {
+        let set = [gpu(0, None), cpu(1, None)];
+        // First page, one CPU thread guessed at 25M/s: 2^24 is 0.67 s, 2^28 11 s.
+        assert_eq!(Pace::new().devices_for(2f64.powi(24), &set), vec![1]);
+        assert_eq!(Pace::new().devices_for(2f64.powi(28), &set), vec![0, 1]);
         let pace = pace_at(100e6);
-        assert_eq!(pace.devices_for(1e6, &set), vec![0]);
+        assert_eq!(pace.devices_for(1e6, &set), vec![1]);
         assert_eq!(pace.devices_for(1e8, &set), vec![0, 1]);
-        // Nobody has shown a turnaround yet: all of them.
-        let unknown = [Turnaround { id: 0, fastest: None }, Turnaround { id: 1, fastest: None }];
-        assert_eq!(pace.devices_for(1.0, &unknown), vec![0, 1]);
+        // GPUs alone, none seen: all of them.
+        assert_eq!(pace.devices_for(1.0, &[gpu(0, None), gpu(1, None)]), vec![0, 1]);
+        assert_eq!(Pace::new().devices_for(1.0, &[gpu(0, None)]), vec![0]);
     }
 }

@@ -7,6 +7,7 @@ use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
 use crate::batch::pace::{Pace, Turnaround};
 use crate::batch::{already_done, resolve_into, split, FinishedPage};
+use crate::device::{DeviceInfo, DeviceKind};
 use crate::engine::Started;
 use crate::engine::{self, EngineOptions};
 use crate::exit::Exit;
@@ -49,6 +50,10 @@ struct PageReport {
     seconds: f64,
     /// True when this run found the page already done (the figures are the first run's).
     skipped: bool,
+    /// The devices this run gave the page (a device too slow to be worth a short page sits
+    /// it out); none for a page already done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    devices: Vec<String>,
 }
 
 /// ghostsum-report.json.
@@ -145,8 +150,11 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             .collect();
         refuse_batch_if_too_long(&planned, &session)?;
     }
+    // Every page's layout is checked before any search. Nothing is compiled ahead: a GPU
+    // compiles a shape when it first takes a page of it, and sits out pages too short for it
+    // (pace.rs), where compiling would only compete with the CPU.
     for &n in &pending {
-        session.devices.prepare(&engine::plan(&contents[&n], &prefixes[n], &alphabets[n], &options)?);
+        engine::plan(&contents[&n], &prefixes[n], &alphabets[n], &options)?;
     }
     // Pages in flight: while one page's hit is verified and written, the next ones are
     // already with the devices (each device works on the oldest it has), so no device waits
@@ -172,6 +180,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             candidates: 0,
             seconds: 0.0,
             skipped: false,
+            devices: Vec::new(),
         };
         if let Some(done) = done.get(&n) {
             let how = if args.collect { "finished, verified" } else { "already done" };
@@ -199,9 +208,14 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             Ok(None) => {}
             Err(e) => return Interrupted::signal_of(&e).map(stopped).ok_or(e),
         }
-        let turnarounds: Vec<Turnaround> =
-            session.devices.live().map(|id| Turnaround { id, fastest: session.fastest_turnaround(id) }).collect();
+        let infos = session.devices.infos();
+        let turnarounds: Vec<Turnaround> = session
+            .devices
+            .live()
+            .map(|id| Turnaround { id, fastest: session.fastest_turnaround(id), cpu_threads: cpu_threads(&infos[id]) })
+            .collect();
         let ids = pace.devices_for(2f64.powi(prefix.bits() as i32), &turnarounds);
+        entry.devices = ids.iter().map(|&id| infos[id].name.clone()).collect();
         pace.page_started();
         let started = session.start(content, prefix, alphabet, &options, &ids)?;
         in_flight.push_back(Flight { step, entry, destination, started });
@@ -274,6 +288,14 @@ struct Flight<'a> {
     entry: PageReport,
     destination: Destination,
     started: Started<'a>,
+}
+
+/// A device's CPU worker threads (0 for a GPU), for the pace's first guess of a rate.
+fn cpu_threads(info: &DeviceInfo) -> usize {
+    match info.kind {
+        DeviceKind::Cpu => info.threads,
+        DeviceKind::Gpu => 0,
+    }
 }
 
 /// Waits for the oldest page in flight, writes it and puts its report in its place in
