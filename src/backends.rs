@@ -2,9 +2,11 @@
 
 use crate::cpu::CpuDevice;
 use crate::device::{Device, DeviceSet};
+use crate::gpu::on_demand::{GpuOnDemand, Readiness};
 use crate::gpu::{adapter, GpuDevice, GpuOptions};
 use crate::tuning::Tuning;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// One item of `--backend`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,12 +181,66 @@ pub fn open(
         }
     }
     if choice.cpu {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let feeders = devices.len();
-        let threads = threads.unwrap_or_else(|| cores.saturating_sub(feeders).max(1));
-        devices.push(Box::new(CpuDevice::new(threads, tuning.cpu_kernel)));
+        devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));
     }
     Ok((DeviceSet::new(devices), choice.note))
+}
+
+/// For a batch: when `list` is the CPU beside GPUs named by index (`cpu,gpu:0`), the set
+/// with each GPU still to be found and opened on its own device thread, so the CPU starts at
+/// once. A GPU that does not exist or cannot be opened fails the batch as it would have
+/// here, but when its [`Readiness`] says so: at the next page, or at the batch's end. None
+/// for any other list (`auto`, `gpu`, `all` choose among the adapters, so they must see
+/// them first): open it with [`open`].
+pub fn open_beside_cpu(
+    list: &BackendList,
+    threads: Option<usize>,
+    filter: Option<&str>,
+    tuning: &Tuning,
+) -> Option<(DeviceSet, Vec<Arc<Readiness>>)> {
+    let mut indices: Vec<usize> = Vec::new();
+    let mut cpu = false;
+    for item in &list.0 {
+        match *item {
+            BackendItem::Cpu => cpu = true,
+            BackendItem::GpuIndex(n) if !indices.contains(&n) => indices.push(n),
+            BackendItem::GpuIndex(_) => {}
+            _ => return None,
+        }
+    }
+    if !cpu || indices.is_empty() || filter.is_some() {
+        return None;
+    }
+    let adapters: Arc<OnceLock<Vec<wgpu::Adapter>>> = Arc::default();
+    let mut devices: Vec<Box<dyn Device>> = Vec::new();
+    let mut opening = Vec::new();
+    for n in indices {
+        let (adapters, options) = (adapters.clone(), GpuOptions::from_tuning(tuning));
+        let opener = Box::new(move || {
+            let adapters = adapters.get_or_init(adapter::adapters);
+            let summaries: Vec<AdapterSummary> = adapters
+                .iter()
+                .map(|a| {
+                    let info = a.get_info();
+                    AdapterSummary { real_gpu: adapter::is_real_gpu(&info), name: info.name }
+                })
+                .collect();
+            choose(&BackendList(vec![BackendItem::GpuIndex(n)]), &summaries, None)?;
+            GpuDevice::open(&adapters[n], options)
+        });
+        let ready = Arc::new(Readiness::default());
+        devices.push(Box::new(GpuOnDemand::new(format!("gpu:{n}"), opener, ready.clone())));
+        opening.push(ready);
+    }
+    devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));
+    Some((DeviceSet::new(devices), opening))
+}
+
+/// The CPU beside `feeders` GPUs: it leaves a core to each GPU's host thread, unless
+/// `threads` says otherwise.
+fn cpu_device(threads: Option<usize>, feeders: usize, tuning: &Tuning) -> CpuDevice {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    CpuDevice::new(threads.unwrap_or_else(|| cores.saturating_sub(feeders).max(1)), tuning.cpu_kernel)
 }
 
 #[cfg(test)]

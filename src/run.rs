@@ -4,6 +4,7 @@
 use crate::alphabet::Alphabet;
 use crate::device::{Control, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent, Started};
+use crate::gpu::on_demand::Readiness;
 use crate::input::Content;
 use crate::output::{write_output, Destination};
 use crate::progress::{Progress, ProgressDisplay};
@@ -60,6 +61,8 @@ pub struct Session {
     control: Arc<Control>,
     display: ProgressDisplay,
     quiet: bool,
+    /// GPUs still opening on their threads ([`crate::backends::open_beside_cpu`]).
+    opening: Vec<Arc<Readiness>>,
 }
 
 /// How a run reports on stderr.
@@ -77,7 +80,30 @@ impl Session {
     pub fn new(devices: DeviceSet, note: Option<String>, reporting: Reporting) -> Session {
         let control = Arc::new(Control::for_devices(devices.infos().len()));
         let display = ProgressDisplay::choose(reporting.quiet, reporting.progress_every);
-        Session { devices, note, control, display, quiet: reporting.quiet }
+        Session { devices, note, control, display, quiet: reporting.quiet, opening: Vec::new() }
+    }
+
+    /// The same run, with GPUs that are still opening on their device threads.
+    pub fn with_opening(mut self, opening: Vec<Arc<Readiness>>) -> Session {
+        self.opening = opening;
+        self
+    }
+
+    /// An error once a GPU still opening has failed to ([`crate::backends::open`] would have
+    /// said it before the run began): the batch stops there, its finished pages kept.
+    pub fn check_opening(&self) -> anyhow::Result<()> {
+        match self.opening.iter().find_map(|ready| ready.known().and_then(Result::err)) {
+            Some(why) => Err(anyhow::anyhow!(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the GPUs still opening: an error when one could not be found or opened.
+    pub fn settle(&self) -> anyhow::Result<()> {
+        for ready in &self.opening {
+            ready.wait().map_err(|why| anyhow::anyhow!(why))?;
+        }
+        Ok(())
     }
 
     /// The shortest time device `id` has taken to return a range in this run; None before

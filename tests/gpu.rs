@@ -568,3 +568,37 @@ fn batch_gives_a_slow_gpu_only_pages_long_enough_for_it() {
         assert!(String::from_utf8_lossy(&md5sum.stdout).starts_with(page["prefix"].as_str().unwrap()), "{page}");
     }
 }
+
+/// `batch -b cpu,gpu:N` opens the GPU on its own thread while the CPU starts (issue 19); a
+/// GPU that does not exist still fails the batch with the one-line error `search` gives,
+/// exit 2, leaving only whole, verified pages and no temporary file.
+#[test]
+fn batch_beside_a_gpu_that_does_not_exist_fails_with_the_backend_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("url = \"https://none.example/{prefix}\"\ndigits = 3\nseed = 2\n");
+    for n in 0..30 {
+        std::fs::write(dir.path().join(format!("n{n}.txt")), format!("page {n}\n")).unwrap();
+        manifest += &format!("[[page]]\nname = \"n{n}\"\nfile = \"n{n}.txt\"\n");
+    }
+    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    let run = assert_cmd::Command::cargo_bin("ghostsum")
+        .unwrap()
+        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu,gpu:63", "-q"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{said}");
+    assert!(said.contains("--backend gpu:63: there is no adapter 63"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(!dir.path().join("out/ghostsum-report.json").exists());
+    for entry in std::fs::read_dir(dir.path().join("out")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        assert!(!name.starts_with(".ghostsum-"), "{name}");
+        let md5sum = std::process::Command::new("md5sum").arg(&path).output().unwrap();
+        let page = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with(page.trim_end_matches('\n')), "{name}");
+        assert_eq!(md5sum.status.code(), Some(0));
+    }
+}

@@ -7,7 +7,7 @@ use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
 use crate::batch::pace::{Pace, Turnaround};
 use crate::batch::{already_done, resolve_into, split, FinishedPage};
-use crate::device::{DeviceInfo, DeviceKind};
+use crate::device::{DeviceId, DeviceInfo, DeviceKind};
 use crate::engine::Started;
 use crate::engine::{self, EngineOptions};
 use crate::exit::Exit;
@@ -121,7 +121,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
-    let session = args.engine.session(&args.report)?;
+    let session = args.engine.batch_session(&args.report)?;
     match shard {
         Some(s) => session.say(format!(
             "ghostsum: task {}/{}: {} of {} pages on {}",
@@ -199,6 +199,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         }
         session.say(format!("[{}/{total}] {} -> {}", step + 1, page.name, manifest.address(page)));
         let destination = Destination::File(output.clone());
+        session.check_opening()?;
         match write_if_prefixed(content, prefix, Some(&destination)) {
             Ok(Some(unchanged)) => {
                 entry.md5 = hex(&unchanged);
@@ -215,10 +216,9 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             .map(|id| Turnaround { id, fastest: session.fastest_turnaround(id), cpu_threads: cpu_threads(&infos[id]) })
             .collect();
         let ids = pace.devices_for(2f64.powi(prefix.bits() as i32), &turnarounds);
-        entry.devices = ids.iter().map(|&id| infos[id].name.clone()).collect();
         pace.page_started();
         let started = session.start(content, prefix, alphabet, &options, &ids)?;
-        in_flight.push_back(Flight { step, entry, destination, started });
+        in_flight.push_back(Flight { step, entry, destination, started, ids });
         let depth = if pace.rate().is_some() { IN_FLIGHT } else { 1 };
         while in_flight.len() >= depth {
             if let Some(signal) = land_oldest(&session, &mut in_flight, &mut pages, &mut pace)? {
@@ -231,6 +231,8 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             return Ok(stopped(signal));
         }
     }
+    // A GPU named beside the CPU that never opened fails the batch, however short it was.
+    session.settle()?;
     let pages: Vec<PageReport> = pages.into_iter().map(|p| p.expect("every page landed")).collect();
     let searched = pages.iter().filter(|p| !p.skipped).map(|p| p.name.clone()).collect();
     let report =
@@ -288,6 +290,8 @@ struct Flight<'a> {
     entry: PageReport,
     destination: Destination,
     started: Started<'a>,
+    /// The devices it was given.
+    ids: Vec<DeviceId>,
 }
 
 /// A device's CPU worker threads (0 for a GPU), for the pace's first guess of a rate.
@@ -306,9 +310,13 @@ fn land_oldest(
     pages: &mut [Option<PageReport>],
     pace: &mut Pace,
 ) -> anyhow::Result<Option<Signal>> {
-    let Some(Flight { step, mut entry, destination, started }) = in_flight.pop_front() else { return Ok(None) };
+    let Some(Flight { step, mut entry, destination, started, ids }) = in_flight.pop_front() else { return Ok(None) };
+    session.check_opening()?;
     let label = format!("[{}/{}] {} · ", step + 1, pages.len(), entry.name);
     let run = session.finish_and_write(started, &destination, label)?;
+    // Named now: a GPU opened on its thread has its adapter's name once it is open.
+    let infos = session.devices.infos();
+    entry.devices = ids.iter().map(|&id| infos[id].name.clone()).collect();
     pace.page_done(run.tested);
     match run.outcome {
         Outcome::Found(found) => {

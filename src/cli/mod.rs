@@ -227,6 +227,18 @@ impl EngineArgs {
         backends::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
     }
 
+    /// A batch's run: as [`EngineArgs::session`], but a GPU named by index beside the CPU
+    /// opens on its own thread while the CPU starts (the batch settles it before writing).
+    pub fn batch_session(&self, report: &ReportArgs) -> anyhow::Result<crate::run::Session> {
+        let tuning = crate::tuning::Tuning::from_env()?;
+        match backends::open_beside_cpu(&self.backend, self.threads, self.adapter.as_deref(), &tuning) {
+            Some((devices, opening)) => {
+                Ok(crate::run::Session::new(devices, None, report.reporting()?).with_opening(opening))
+            }
+            None => self.session(report),
+        }
+    }
+
     /// The run these devices make, reporting as `report` says.
     pub fn session(&self, report: &ReportArgs) -> anyhow::Result<crate::run::Session> {
         let reporting = report.reporting()?;

@@ -134,6 +134,12 @@ pub trait Device: Send {
     /// The device in words.
     fn info(&self) -> DeviceInfo;
 
+    /// Opens the device, on its own thread, before anything else (a GPU named beside the CPU
+    /// loads its driver here while the CPU already searches). Failing drops the device.
+    fn open(&mut self) -> Result<(), SearchError> {
+        Ok(())
+    }
+
     /// Gets ready for searches with this layout ahead of time (a GPU compiles its shader,
     /// once per shape). Failing drops the device.
     fn prepare(&mut self, _layout: &Layout) -> Result<(), SearchError> {
@@ -155,7 +161,9 @@ enum Command {
 /// gate between sending a search and the thread dying: a search sent is either run or
 /// failed, never lost.
 struct DeviceThread {
-    info: DeviceInfo,
+    /// Its description, refreshed once the device has opened (a GPU opened on its thread
+    /// knows its adapter's name only then).
+    info: Arc<Mutex<DeviceInfo>>,
     commands: mpsc::Sender<Command>,
     alive: Arc<Mutex<bool>>,
     thread: std::thread::JoinHandle<()>,
@@ -174,9 +182,20 @@ pub struct DeviceSet {
 /// A device thread's loop: a live search first (the oldest unfinished one), else one
 /// layout to prepare, else wait. So a GPU compiling a batch's shapes joins the running page
 /// between two compilations instead of after all of them.
-fn serve(mut device: Box<dyn Device>, id: DeviceId, inbox: mpsc::Receiver<Command>, alive: Arc<Mutex<bool>>) {
+fn serve(
+    mut device: Box<dyn Device>,
+    id: DeviceId,
+    inbox: mpsc::Receiver<Command>,
+    alive: Arc<Mutex<bool>>,
+    info: Arc<Mutex<DeviceInfo>>,
+) {
     let mut prepares: VecDeque<Arc<Layout>> = VecDeque::new();
     let mut searches: VecDeque<Arc<SearchWork>> = VecDeque::new();
+    let opened = device.open();
+    *crate::sync::lock(&info) = device.info();
+    if let Err(error) = opened {
+        return die(id, &error, &alive, &inbox, Vec::new());
+    }
     loop {
         let waited = if prepares.is_empty() && searches.is_empty() {
             match inbox.recv() {
@@ -201,18 +220,29 @@ fn serve(mut device: Box<dyn Device>, id: DeviceId, inbox: mpsc::Receiver<Comman
             continue;
         };
         if let Err((error, work)) = result {
-            let mut alive = crate::sync::lock(&alive);
-            *alive = false;
-            let reason = error.to_string();
-            for work in work.into_iter().chain(searches.drain(..)) {
-                work.fail(id, reason.clone());
-            }
-            for command in inbox.try_iter() {
-                if let Command::Search(work) = command {
-                    work.fail(id, reason.clone());
-                }
-            }
-            return;
+            return die(id, &error, &alive, &inbox, work.into_iter().chain(searches.drain(..)).collect());
+        }
+    }
+}
+
+/// A device failed: it is marked dead (under the gate, so no search is sent to it after),
+/// and every search it held or was sent fails over to the others.
+fn die(
+    id: DeviceId,
+    error: &SearchError,
+    alive: &Mutex<bool>,
+    inbox: &mpsc::Receiver<Command>,
+    held: Vec<Arc<SearchWork>>,
+) {
+    let mut alive = crate::sync::lock(alive);
+    *alive = false;
+    let reason = error.to_string();
+    for work in held {
+        work.fail(id, reason.clone());
+    }
+    for command in inbox.try_iter() {
+        if let Command::Search(work) = command {
+            work.fail(id, reason.clone());
         }
     }
 }
@@ -244,13 +274,13 @@ impl DeviceSet {
             .into_iter()
             .enumerate()
             .map(|(id, device)| {
-                let info = device.info();
+                let info = Arc::new(Mutex::new(device.info()));
                 let (commands, inbox) = mpsc::channel::<Command>();
                 let alive = Arc::new(Mutex::new(true));
-                let gate = alive.clone();
+                let (gate, described) = (alive.clone(), info.clone());
                 let thread = std::thread::Builder::new()
                     .name(format!("ghostsum device {id}"))
-                    .spawn(move || serve(device, id, inbox, gate))
+                    .spawn(move || serve(device, id, inbox, gate, described))
                     .expect("a device thread starts");
                 DeviceThread { info, commands, alive, thread }
             })
@@ -260,12 +290,12 @@ impl DeviceSet {
 
     /// Every device, in the order they were given (their ids), live or not.
     pub fn infos(&self) -> Vec<DeviceInfo> {
-        self.devices.iter().map(|d| d.info.clone()).collect()
+        self.devices.iter().map(|d| crate::sync::lock(&d.info).clone()).collect()
     }
 
     /// The devices still working, in words: "cpu (avx512, 2 threads) + llvmpipe (...)".
     pub fn describe(&self) -> String {
-        let live: Vec<String> = self.live().map(|id| self.devices[id].info.name.clone()).collect();
+        let live: Vec<String> = self.live().map(|id| crate::sync::lock(&self.devices[id].info).name.clone()).collect();
         if live.is_empty() {
             "no device".into()
         } else {

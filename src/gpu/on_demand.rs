@@ -1,0 +1,122 @@
+//! A GPU found and opened on its own device thread. Named beside the CPU (`-b cpu,gpu:0`) in
+//! a batch, loading the Vulkan driver (35 ms for lavapipe here, longer for real drivers) and
+//! opening the device would otherwise hold up the CPU's first page; this way the CPU searches
+//! and writes pages meanwhile. A GPU that turns out not to exist stops the batch with the
+//! error at the next page (the finished ones kept), and the batch waits for it at its end.
+
+use super::GpuDevice;
+use crate::device::work::SearchWork;
+use crate::device::{Device, DeviceId, DeviceInfo, DeviceKind, SearchError};
+use crate::layout::Layout;
+use std::sync::{Arc, Condvar, Mutex};
+
+/// How long a run waits for a GPU to open before it gives up on it.
+const OPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Opens the GPU: finds the adapter the user named and opens it, or says why not.
+pub type Opener = Box<dyn FnOnce() -> anyhow::Result<GpuDevice> + Send>;
+
+/// Whether a GPU opened on its thread is ready: unknown, opened, or why not.
+#[derive(Default)]
+pub struct Readiness {
+    state: Mutex<Option<Result<(), String>>>,
+    changed: Condvar,
+}
+
+impl Readiness {
+    fn set(&self, result: Result<(), String>) {
+        *crate::sync::lock(&self.state) = Some(result);
+        self.changed.notify_all();
+    }
+
+    /// Waits until the GPU has opened or failed to, for at most [`OPEN_WAIT`]: a driver that
+    /// hangs must not hold the run forever.
+    pub fn wait(&self) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + OPEN_WAIT;
+        let mut state = crate::sync::lock(&self.state);
+        loop {
+            if let Some(result) = state.as_ref() {
+                return result.clone();
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(format!(
+                    "a GPU did not open within {} s; check its driver with `ghostsum devices`, or use --backend cpu",
+                    OPEN_WAIT.as_secs()
+                ));
+            }
+            state = self.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+
+    /// Has it opened or failed yet?
+    pub fn is_known(&self) -> bool {
+        self.known().is_some()
+    }
+
+    /// How it went, if it has opened or failed yet.
+    pub fn known(&self) -> Option<Result<(), String>> {
+        crate::sync::lock(&self.state).clone()
+    }
+}
+
+/// A GPU named `label` ("gpu:0") until it is open, then the adapter itself.
+pub struct GpuOnDemand {
+    label: String,
+    opener: Option<Opener>,
+    device: Option<GpuDevice>,
+    ready: Arc<Readiness>,
+}
+
+impl GpuOnDemand {
+    /// A GPU `opener` opens on the device thread; `ready` says when it has.
+    pub fn new(label: String, opener: Opener, ready: Arc<Readiness>) -> Self {
+        GpuOnDemand { label, opener: Some(opener), device: None, ready }
+    }
+
+    fn device(&mut self) -> Result<&mut GpuDevice, SearchError> {
+        self.device.as_mut().ok_or_else(|| SearchError::Backend(format!("{} is not open", self.label)))
+    }
+}
+
+impl Drop for GpuOnDemand {
+    /// Nobody waits forever on a GPU whose thread ended before it opened it.
+    fn drop(&mut self) {
+        if !self.ready.is_known() {
+            self.ready.set(Err(format!("{} was never opened", self.label)));
+        }
+    }
+}
+
+impl Device for GpuOnDemand {
+    fn info(&self) -> DeviceInfo {
+        match &self.device {
+            Some(device) => device.info(),
+            None => DeviceInfo { kind: DeviceKind::Gpu, name: self.label.clone(), threads: 1 },
+        }
+    }
+
+    fn open(&mut self) -> Result<(), SearchError> {
+        let Some(opener) = self.opener.take() else { return Ok(()) };
+        match opener() {
+            Ok(device) => {
+                self.device = Some(device);
+                self.ready.set(Ok(()));
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("{e:#}");
+                self.ready.set(Err(why.clone()));
+                Err(SearchError::Backend(why))
+            }
+        }
+    }
+
+    fn prepare(&mut self, layout: &Layout) -> Result<(), SearchError> {
+        self.device()?.prepare(layout)
+    }
+
+    fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
+        self.device()?.run(work, me)
+    }
+}
