@@ -160,14 +160,7 @@ pub fn open(
     // Enumerating adapters loads every Vulkan driver (a software one brings LLVM, tens of
     // MB): only when a GPU may be wanted.
     let adapters = if list.may_use_gpu() { adapter::adapters() } else { Vec::new() };
-    let summaries: Vec<AdapterSummary> = adapters
-        .iter()
-        .map(|a| {
-            let info = a.get_info();
-            AdapterSummary { real_gpu: adapter::is_real_gpu(&info), name: info.name }
-        })
-        .collect();
-    let mut choice = choose(list, &summaries, filter)?;
+    let mut choice = choose(list, &summaries_of(&adapters), filter)?;
     let mut devices: Vec<Box<dyn Device>> = Vec::new();
     for &index in &choice.gpus {
         match GpuDevice::open(&adapters[index], GpuOptions::from_tuning(tuning)) {
@@ -218,14 +211,7 @@ pub fn open_beside_cpu(
         let (adapters, options) = (adapters.clone(), GpuOptions::from_tuning(tuning));
         let opener = Box::new(move || {
             let adapters = adapters.get_or_init(adapter::adapters);
-            let summaries: Vec<AdapterSummary> = adapters
-                .iter()
-                .map(|a| {
-                    let info = a.get_info();
-                    AdapterSummary { real_gpu: adapter::is_real_gpu(&info), name: info.name }
-                })
-                .collect();
-            choose(&BackendList(vec![BackendItem::GpuIndex(n)]), &summaries, None)?;
+            choose(&BackendList(vec![BackendItem::GpuIndex(n)]), &summaries_of(adapters), None)?;
             GpuDevice::open(&adapters[n], options)
         });
         let ready = Arc::new(Readiness::default());
@@ -234,6 +220,17 @@ pub fn open_beside_cpu(
     }
     devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));
     Some((DeviceSet::new(devices), opening))
+}
+
+/// What `choose` needs to know of each adapter.
+fn summaries_of(adapters: &[wgpu::Adapter]) -> Vec<AdapterSummary> {
+    adapters
+        .iter()
+        .map(|a| {
+            let info = a.get_info();
+            AdapterSummary { real_gpu: adapter::is_real_gpu(&info), name: info.name }
+        })
+        .collect()
 }
 
 /// The CPU beside `feeders` GPUs: it leaves a core to each GPU's host thread, unless

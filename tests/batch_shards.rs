@@ -21,12 +21,7 @@ const BIG_CANDIDATES_AT_LEAST: u64 = 600_000_000;
 /// first; returns its folder.
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut manifest = String::from("url = \"https://site.example/{prefix}\"\ndigits = 4\nseed = 11\n");
-    for n in 0..SMALL_PAGES {
-        let next = (n + 1) % SMALL_PAGES;
-        std::fs::write(dir.path().join(format!("p{n}.txt")), format!("page {n}, next: {{{{url:p{next}}}}}\n")).unwrap();
-        manifest += &format!("[[page]]\nname = \"p{n}\"\nfile = \"p{n}.txt\"\n");
-    }
+    let mut manifest = ring_manifest(dir.path(), "p", SMALL_PAGES, "site.example", 4, 11);
     std::fs::write(dir.path().join("big.txt"), "the big page links to {{url:p0}}\n").unwrap();
     manifest += &format!("[[page]]\nname = \"big\"\nfile = \"big.txt\"\nprefix = \"{BIG_PREFIX}\"\n");
     std::fs::write(dir.path().join("site.toml"), manifest).unwrap();

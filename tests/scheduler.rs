@@ -49,6 +49,16 @@ fn reports(text: &str) -> Vec<serde_json::Value> {
     text.lines().filter_map(|l| l.find('{').and_then(|at| serde_json::from_str(&l[at..]).ok())).collect()
 }
 
+/// Every `.log` file in a folder: its name and text.
+fn logs_in(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .collect()
+}
+
 /// Stops the cluster however the test ends.
 struct Cluster(PathBuf);
 
@@ -96,12 +106,7 @@ fn slurm_array_recipe_ends_at_the_first_hit() {
     assert!(md5sum(&outputs[0]).starts_with(PREFIX));
     assert!(std::fs::read(&outputs[0]).unwrap().starts_with(&std::fs::read(dir.path().join("notes.txt")).unwrap()));
     assert!(leftovers.is_empty(), "debris: {leftovers:?}");
-    let logs: Vec<(String, String)> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "log"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
+    let logs = logs_in(dir.path());
     let log_of = |task: u32| logs.iter().find(|(name, _)| name.ends_with(&format!("_{task}.log"))).map(|(_, t)| t);
     let winner = log_of(WINNER).expect("the winning task's log");
     assert_eq!(reports(winner).last().unwrap()["status"], "found", "{winner}");
@@ -181,13 +186,7 @@ fn arrays_that_step_or_skip_search_every_shard_once(state: &Path, path: &str) {
 /// pages an unsharded batch writes (in `whole/`) to compare with.
 fn ring_site(pages: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut manifest = String::from("url = \"https://ring.example/{prefix}\"\ndigits = 5\nseed = 5\n");
-    for n in 0..pages {
-        let next = (n + 1) % pages;
-        std::fs::write(dir.path().join(format!("r{n}.txt")), format!("ring page {n}: {{{{url:r{next}}}}}\n")).unwrap();
-        manifest += &format!("[[page]]\nname = \"r{n}\"\nfile = \"r{n}.txt\"\n");
-    }
-    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    std::fs::write(dir.path().join("site.toml"), ring_manifest(dir.path(), "r", pages, "ring.example", 5, 5)).unwrap();
     let whole = Command::new(bin())
         .args(["batch", "site.toml", "--out-dir", "whole", "-b", "cpu", "-q"])
         .current_dir(dir.path())
@@ -234,12 +233,7 @@ fn batch_array_then_collect_job(state: &Path, path: &str) {
         .unwrap();
     let said = String::from_utf8_lossy(&ran.stdout).to_string() + &String::from_utf8_lossy(&ran.stderr);
     assert!(ran.status.success(), "{said}");
-    let logs: Vec<(String, String)> = std::fs::read_dir(site.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "log"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
+    let logs = logs_in(site.path());
     let mut searched: Vec<String> = Vec::new();
     let mut tasks = 0;
     for (name, log) in logs.iter().filter(|(name, _)| name.starts_with("ghostsum-batch-")) {

@@ -105,3 +105,17 @@ pub fn owner(path: &Path) -> (u32, u32) {
     let m = std::fs::metadata(path).unwrap();
     (m.uid(), m.gid())
 }
+
+/// Writes `pages` pages `{stem}0.txt`... into `dir`, each linking to the next in a ring, and
+/// returns a batch manifest for them (addresses at `host`, `digits` digits, seed `seed`).
+#[allow(dead_code)]
+pub fn ring_manifest(dir: &Path, stem: &str, pages: usize, host: &str, digits: u32, seed: u64) -> String {
+    let mut manifest = format!("url = \"https://{host}/{{prefix}}\"\ndigits = {digits}\nseed = {seed}\n");
+    for n in 0..pages {
+        let next = (n + 1) % pages;
+        let text = format!("page {n}, next: {{{{url:{stem}{next}}}}}\n");
+        std::fs::write(dir.join(format!("{stem}{n}.txt")), text).unwrap();
+        manifest += &format!("[[page]]\nname = \"{stem}{n}\"\nfile = \"{stem}{n}.txt\"\n");
+    }
+    manifest
+}
