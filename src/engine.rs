@@ -189,8 +189,7 @@ pub fn start<'a>(
         whole_fit,
         line_fit: whole_fit,
         layout,
-        work: None,
-        tested_before: 0,
+        works: Vec::new(),
     };
     started.launch(devices, ids);
     Ok(started)
@@ -208,9 +207,9 @@ pub struct Started<'a> {
     /// The same for the range now searched.
     line_fit: LineFit,
     layout: Layout,
-    work: Option<Arc<SearchWork>>,
-    /// Candidates tested under earlier (shorter) layouts of this search.
-    tested_before: u64,
+    /// Every layout's work handed out, the current one last (a search grows its suffix only
+    /// when a keyspace is exhausted).
+    works: Vec<Arc<SearchWork>>,
 }
 
 impl<'a> Started<'a> {
@@ -239,9 +238,7 @@ impl<'a> Started<'a> {
             .with_line_fit(self.line_fit),
         );
         devices.start(&work, ids);
-        if let Some(old) = self.work.replace(work) {
-            self.tested_before += old.tested();
-        }
+        self.works.push(work);
     }
 
     /// The target.
@@ -261,7 +258,12 @@ impl<'a> Started<'a> {
 
     /// Candidates tested for this search so far, over every device.
     pub fn tested(&self) -> u64 {
-        self.tested_before + self.work.as_ref().map_or(0, |w| w.tested())
+        self.works.iter().map(|w| w.tested()).sum()
+    }
+
+    /// Candidates device `id` tested for this search so far.
+    pub fn tested_by(&self, id: DeviceId) -> u64 {
+        self.works.iter().map(|w| w.tested_by(id)).sum()
     }
 
     /// Waits for the answer: the lowest hit, verified with the md-5 crate; None only when a
@@ -273,7 +275,7 @@ impl<'a> Started<'a> {
         on_event: &mut dyn FnMut(SearchEvent),
     ) -> Result<Option<Found>, EngineError> {
         loop {
-            let work = self.work.clone().expect("a launched search");
+            let work = self.works.last().cloned().expect("a launched search");
             match wait_for(&work, on_event) {
                 WorkOutcome::Hit(index) => {
                     return verified(self.content, self.prefix, &self.layout, self.line_fit, index).map(Some)
@@ -309,7 +311,7 @@ impl Drop for Started<'_> {
     /// A search nobody waits for any more (a batch stopped or failed with pages in flight)
     /// must not keep the devices busy.
     fn drop(&mut self) {
-        if let Some(work) = &self.work {
+        if let Some(work) = self.works.last() {
             work.withdraw();
         }
     }

@@ -156,8 +156,7 @@ impl Session {
         engine::start(&self.devices, ids, content, prefix, alphabet, options, &self.control)
     }
 
-    /// Waits for a started search, with progress led by `label`. Per-device figures count
-    /// everything the devices did meanwhile (with pages in flight, the next ones too).
+    /// Waits for a started search, with progress led by `label`.
     pub fn finish(
         &self,
         mut started: Started,
@@ -165,7 +164,6 @@ impl Session {
         on_position: &mut dyn FnMut(Position),
     ) -> Result<SearchRun, EngineError> {
         let infos = self.devices.infos();
-        let before: Vec<u64> = (0..infos.len()).map(|id| self.control.device_tested(id)).collect();
         let started_at = Instant::now();
         let mut position = started.start_position();
         let progress =
@@ -190,7 +188,7 @@ impl Session {
             }
             Err(e) => return Err(e),
         };
-        let devices = tallies(&infos, &self.devices, &self.control, &before, seconds);
+        let devices = tallies(&infos, &self.devices, &started, seconds);
         Ok(SearchRun { outcome, position, tested, seconds, devices })
     }
 
@@ -260,13 +258,13 @@ pub fn write_if_prefixed(
 }
 
 /// Per-device figures of one search: the devices still live, and any that did work.
-fn tallies(infos: &[DeviceInfo], set: &DeviceSet, control: &Control, before: &[u64], seconds: f64) -> Vec<DeviceTally> {
+fn tallies(infos: &[DeviceInfo], set: &DeviceSet, started: &Started, seconds: f64) -> Vec<DeviceTally> {
     let live: Vec<usize> = set.live().collect();
     infos
         .iter()
         .enumerate()
         .filter_map(|(id, info)| {
-            let tested = control.device_tested(id) - before[id];
+            let tested = started.tested_by(id);
             (live.contains(&id) || tested > 0).then(|| DeviceTally {
                 backend: info.kind,
                 device: info.name.clone(),

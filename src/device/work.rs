@@ -143,6 +143,8 @@ pub struct SearchWork {
     finished: AtomicBool,
     /// Candidates tested for this search, over every device.
     tested: AtomicU64,
+    /// The same per device, by id.
+    tested_by: Vec<AtomicU64>,
 }
 
 /// How a search ended, as the dispenser saw it.
@@ -179,6 +181,7 @@ impl SearchWork {
         let (first, end) = (indices.start / unit, indices.end.div_ceil(unit));
         let expected = 1u128.checked_shl(prefix.bits()).unwrap_or(u128::MAX);
         let range_cap = (expected / 16 / unit).max(RAMP_START_MIDS);
+        let tested_by = (0..infos.len()).map(|_| AtomicU64::new(0)).collect();
         SearchWork {
             layout,
             prefix,
@@ -206,6 +209,7 @@ impl SearchWork {
             infos,
             finished: AtomicBool::new(false),
             tested: AtomicU64::new(0),
+            tested_by,
         }
     }
 
@@ -229,6 +233,11 @@ impl SearchWork {
     /// Candidates tested for this search so far, over every device.
     pub fn tested(&self) -> u64 {
         self.tested.load(Ordering::Relaxed)
+    }
+
+    /// Candidates device `id` tested for this search so far.
+    pub fn tested_by(&self, id: DeviceId) -> u64 {
+        self.tested_by.get(id).map_or(0, |c| c.load(Ordering::Relaxed))
     }
 
     /// The next range for `device`, at most `max_mids` mid values; None when there is no more
@@ -286,6 +295,9 @@ impl SearchWork {
         self.stop.add_tested(device, tested);
         self.stop.record_turnaround(device, range.taken.elapsed());
         self.tested.fetch_add(tested, Ordering::Relaxed);
+        if let Some(count) = self.tested_by.get(device) {
+            count.fetch_add(tested, Ordering::Relaxed);
+        }
         let mut d = self.lock();
         let Some(end) = d.out.remove(&(range.first, device)) else { return };
         if let Some(index) = hit {

@@ -79,6 +79,22 @@ impl GpuOnDemand {
     }
 }
 
+/// Runs `opener` on a short-lived thread at the lowest priority: loading a driver is tens of
+/// milliseconds of CPU work, which should take the cores the CPU device leaves idle rather
+/// than slow its workers. (A thread's niceness cannot be raised back without privilege, so
+/// the device thread itself, which feeds the GPU afterwards, keeps its own.)
+fn open_politely(opener: Opener) -> anyhow::Result<GpuDevice> {
+    let thread = std::thread::Builder::new().name("ghostsum gpu open".into()).spawn(move || {
+        #[cfg(target_os = "linux")]
+        // SAFETY: setpriority on the calling thread (who = 0) touches no memory of ours.
+        unsafe {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        }
+        opener()
+    })?;
+    thread.join().unwrap_or_else(|_| Err(anyhow::anyhow!("opening the GPU panicked")))
+}
+
 impl Drop for GpuOnDemand {
     /// Nobody waits forever on a GPU whose thread ended before it opened it.
     fn drop(&mut self) {
@@ -98,7 +114,7 @@ impl Device for GpuOnDemand {
 
     fn open(&mut self) -> Result<(), SearchError> {
         let Some(opener) = self.opener.take() else { return Ok(()) };
-        match opener() {
+        match open_politely(opener) {
             Ok(device) => {
                 self.device = Some(device);
                 self.ready.set(Ok(()));
