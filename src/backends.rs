@@ -208,14 +208,15 @@ pub fn open_beside_cpu(
     let mut devices: Vec<Box<dyn Device>> = Vec::new();
     let mut opening = Vec::new();
     for n in indices {
-        let (adapters, options) = (adapters.clone(), GpuOptions::from_tuning(tuning));
-        let opener = Box::new(move || {
+        let adapters = adapters.clone();
+        let finder = Box::new(move || {
             let adapters = adapters.get_or_init(adapter::adapters);
             choose(&BackendList(vec![BackendItem::GpuIndex(n)]), &summaries_of(adapters), None)?;
-            GpuDevice::open(&adapters[n], options)
+            Ok(adapters[n].clone())
         });
         let ready = Arc::new(Readiness::default());
-        devices.push(Box::new(GpuOnDemand::new(format!("gpu:{n}"), opener, ready.clone())));
+        let options = GpuOptions::from_tuning(tuning);
+        devices.push(Box::new(GpuOnDemand::new(format!("gpu:{n}"), finder, options, ready.clone())));
         opening.push(ready);
     }
     devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));

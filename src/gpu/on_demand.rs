@@ -1,10 +1,11 @@
-//! A GPU found and opened on its own device thread. Named beside the CPU (`-b cpu,gpu:0`) in
-//! a batch, loading the Vulkan driver (35 ms for lavapipe here, longer for real drivers) and
-//! opening the device would otherwise hold up the CPU's first page; this way the CPU searches
+//! A GPU found on its own device thread and opened when it first has work. Named beside the
+//! CPU (`-b cpu,gpu:0`) in a batch, loading the Vulkan driver (35 ms for lavapipe here, longer
+//! for real drivers) and opening the device would otherwise hold up the CPU's first page, and
+//! a batch of pages too short for the GPU would pay for a device it never uses; this way the CPU searches
 //! and writes pages meanwhile. A GPU that turns out not to exist stops the batch with the
 //! error at the next page (the finished ones kept), and the batch waits for it at its end.
 
-use super::GpuDevice;
+use super::{adapter, GpuDevice, GpuOptions};
 use crate::device::work::SearchWork;
 use crate::device::{Device, DeviceId, DeviceInfo, DeviceKind, SearchError};
 use crate::layout::Layout;
@@ -13,8 +14,8 @@ use std::sync::{Arc, Condvar, Mutex};
 /// How long a run waits for a GPU to open before it gives up on it.
 const OPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Opens the GPU: finds the adapter the user named and opens it, or says why not.
-pub type Opener = Box<dyn FnOnce() -> anyhow::Result<GpuDevice> + Send>;
+/// Finds the adapter the user named, or says why not.
+pub type Finder = Box<dyn FnOnce() -> anyhow::Result<wgpu::Adapter> + Send>;
 
 /// Whether a GPU opened on its thread is ready: unknown, opened, or why not.
 #[derive(Default)]
@@ -60,39 +61,51 @@ impl Readiness {
     }
 }
 
-/// A GPU named `label` ("gpu:0") until it is open, then the adapter itself.
+/// A GPU named `label` ("gpu:0") until its adapter is found, then the adapter itself; the
+/// device is created only when it first has work (a batch of short pages never gives it
+/// any, and then never pays for creating and destroying it).
 pub struct GpuOnDemand {
     label: String,
-    opener: Option<Opener>,
+    finder: Option<Finder>,
+    adapter: Option<wgpu::Adapter>,
+    options: GpuOptions,
     device: Option<GpuDevice>,
     ready: Arc<Readiness>,
 }
 
 impl GpuOnDemand {
-    /// A GPU `opener` opens on the device thread; `ready` says when it has.
-    pub fn new(label: String, opener: Opener, ready: Arc<Readiness>) -> Self {
-        GpuOnDemand { label, opener: Some(opener), device: None, ready }
+    /// A GPU `finder` finds on the device thread, opened with `options` when it first has
+    /// work; `ready` says when it has been found (or why not).
+    pub fn new(label: String, finder: Finder, options: GpuOptions, ready: Arc<Readiness>) -> Self {
+        GpuOnDemand { label, finder: Some(finder), adapter: None, options, device: None, ready }
     }
 
     fn device(&mut self) -> Result<&mut GpuDevice, SearchError> {
-        self.device.as_mut().ok_or_else(|| SearchError::Backend(format!("{} is not open", self.label)))
+        if self.device.is_none() {
+            let adapter =
+                self.adapter.as_ref().ok_or_else(|| SearchError::Backend(format!("{} was not found", self.label)))?;
+            let device = GpuDevice::open(adapter, self.options.clone())
+                .map_err(|e| SearchError::Backend(format!("it could not be opened: {e:#}")))?;
+            self.device = Some(device);
+        }
+        Ok(self.device.as_mut().expect("opened just now"))
     }
 }
 
-/// Runs `opener` on a short-lived thread at the lowest priority: loading a driver is tens of
+/// Runs `finder` on a short-lived thread at the lowest priority: loading a driver is tens of
 /// milliseconds of CPU work, which should take the cores the CPU device leaves idle rather
 /// than slow its workers. (A thread's niceness cannot be raised back without privilege, so
 /// the device thread itself, which feeds the GPU afterwards, keeps its own.)
-fn open_politely(opener: Opener) -> anyhow::Result<GpuDevice> {
+fn find_politely(finder: Finder) -> anyhow::Result<wgpu::Adapter> {
     let thread = std::thread::Builder::new().name("ghostsum gpu open".into()).spawn(move || {
         #[cfg(target_os = "linux")]
         // SAFETY: setpriority on the calling thread (who = 0) touches no memory of ours.
         unsafe {
             libc::setpriority(libc::PRIO_PROCESS, 0, 19);
         }
-        opener()
+        finder()
     })?;
-    thread.join().unwrap_or_else(|_| Err(anyhow::anyhow!("opening the GPU panicked")))
+    thread.join().unwrap_or_else(|_| Err(anyhow::anyhow!("finding the GPU panicked")))
 }
 
 impl Drop for GpuOnDemand {
@@ -106,17 +119,18 @@ impl Drop for GpuOnDemand {
 
 impl Device for GpuOnDemand {
     fn info(&self) -> DeviceInfo {
-        match &self.device {
-            Some(device) => device.info(),
-            None => DeviceInfo { kind: DeviceKind::Gpu, name: self.label.clone(), threads: 1 },
-        }
+        let name = match &self.adapter {
+            Some(adapter) => adapter::describe(&adapter.get_info()),
+            None => self.label.clone(),
+        };
+        DeviceInfo { kind: DeviceKind::Gpu, name, threads: 1 }
     }
 
     fn open(&mut self) -> Result<(), SearchError> {
-        let Some(opener) = self.opener.take() else { return Ok(()) };
-        match open_politely(opener) {
-            Ok(device) => {
-                self.device = Some(device);
+        let Some(finder) = self.finder.take() else { return Ok(()) };
+        match find_politely(finder) {
+            Ok(adapter) => {
+                self.adapter = Some(adapter);
                 self.ready.set(Ok(()));
                 Ok(())
             }
