@@ -175,9 +175,6 @@ pub fn start<'a>(
     options: &'a EngineOptions,
     control: &Arc<Control>,
 ) -> Result<Started<'a>, EngineError> {
-    if ids.is_empty() {
-        return Err(SearchError::Backend("no device is left to search on; try --backend cpu".into()).into());
-    }
     let layout = plan(content, prefix, alphabet, options)?;
     let whole_fit = LineFit::for_content(content, alphabet).map_err(EngineError::Read)?;
     let mut started = Started {
@@ -191,7 +188,7 @@ pub fn start<'a>(
         layout,
         works: Vec::new(),
     };
-    started.launch(devices, ids);
+    started.launch(devices, ids)?;
     Ok(started)
 }
 
@@ -214,7 +211,7 @@ pub struct Started<'a> {
 
 impl<'a> Started<'a> {
     /// Hands the current layout's indices (or the shard's slice, from the resume point) to `ids`.
-    fn launch(&mut self, devices: &DeviceSet, ids: &[DeviceId]) {
+    fn launch(&mut self, devices: &DeviceSet, ids: &[DeviceId]) -> Result<(), EngineError> {
         let (mut start, end) = match self.options.shard {
             Some(shard) => shard.range(&self.layout),
             None => (0, self.layout.keyspace()),
@@ -225,20 +222,18 @@ impl<'a> Started<'a> {
                 start = start.max(resume.next_index.min(end));
             }
         }
-        let work = Arc::new(
-            SearchWork::new(
-                self.layout.clone(),
-                self.prefix.clone(),
-                self.content,
-                start..end,
-                self.control.clone(),
-                devices.infos(),
-                ids.len(),
-            )
-            .with_line_fit(self.line_fit),
-        );
-        devices.start(&work, ids);
-        self.works.push(work);
+        let (layout, line_fit) = (&self.layout, self.line_fit);
+        self.works.push(hand_out(
+            devices,
+            ids,
+            layout,
+            self.prefix,
+            self.content,
+            line_fit,
+            start..end,
+            &self.control,
+        )?);
+        Ok(())
     }
 
     /// The target.
@@ -291,12 +286,7 @@ impl<'a> Started<'a> {
                         self.options.min_segment_log2,
                     )?;
                     let ids: Vec<DeviceId> = devices.live().collect();
-                    if ids.is_empty() {
-                        return Err(
-                            SearchError::Backend("no device is left to search on; try --backend cpu".into()).into()
-                        );
-                    }
-                    self.launch(devices, &ids);
+                    self.launch(devices, &ids)?;
                 }
                 WorkOutcome::Stopped => return Err(SearchError::Cancelled.into()),
                 WorkOutcome::NoDevices(why) => {
@@ -331,6 +321,22 @@ pub(crate) fn run_work(
     control: &Arc<Control>,
     on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<WorkOutcome, EngineError> {
+    let work = hand_out(devices, ids, layout, prefix, content, line_fit, indices, control)?;
+    Ok(wait_for(&work, on_event))
+}
+
+/// Hands one layout's indices to the devices `ids`, who start on it at once.
+#[allow(clippy::too_many_arguments)]
+fn hand_out(
+    devices: &DeviceSet,
+    ids: &[DeviceId],
+    layout: &Layout,
+    prefix: &Prefix,
+    content: &Content,
+    line_fit: LineFit,
+    indices: std::ops::Range<u128>,
+    control: &Arc<Control>,
+) -> Result<Arc<SearchWork>, EngineError> {
     if ids.is_empty() {
         return Err(SearchError::Backend("no device is left to search on; try --backend cpu".into()).into());
     }
@@ -339,7 +345,7 @@ pub(crate) fn run_work(
             .with_line_fit(line_fit),
     );
     devices.start(&work, ids);
-    Ok(wait_for(&work, on_event))
+    Ok(work)
 }
 
 /// Waits for one search's outcome, reporting progress and dropped devices on the way.

@@ -141,9 +141,7 @@ pub struct SearchWork {
     /// Every device of the set, by id (names for messages).
     infos: Vec<DeviceInfo>,
     finished: AtomicBool,
-    /// Candidates tested for this search, over every device.
-    tested: AtomicU64,
-    /// The same per device, by id.
+    /// Candidates tested for this search, per device, by id.
     tested_by: Vec<AtomicU64>,
 }
 
@@ -208,7 +206,6 @@ impl SearchWork {
             changed: Condvar::new(),
             infos,
             finished: AtomicBool::new(false),
-            tested: AtomicU64::new(0),
             tested_by,
         }
     }
@@ -232,7 +229,7 @@ impl SearchWork {
 
     /// Candidates tested for this search so far, over every device.
     pub fn tested(&self) -> u64 {
-        self.tested.load(Ordering::Relaxed)
+        self.tested_by.iter().map(|c| c.load(Ordering::Relaxed)).sum()
     }
 
     /// Candidates device `id` tested for this search so far.
@@ -294,7 +291,6 @@ impl SearchWork {
     pub fn complete(&self, device: DeviceId, range: &WorkRange, hit: Option<u128>, tested: u64) {
         self.stop.add_tested(device, tested);
         self.stop.record_turnaround(device, range.taken.elapsed());
-        self.tested.fetch_add(tested, Ordering::Relaxed);
         if let Some(count) = self.tested_by.get(device) {
             count.fetch_add(tested, Ordering::Relaxed);
         }
