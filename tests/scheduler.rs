@@ -29,8 +29,25 @@ fn repo() -> &'static Path {
 fn workdir() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(repo().join("examples/notes.txt"), dir.path().join("notes.txt")).unwrap();
-    let path = format!("{}:{}", bin().parent().unwrap().display(), std::env::var("PATH").unwrap());
-    (dir, path)
+    (dir, path_with_ghostsum())
+}
+
+/// A PATH on which `ghostsum` is the binary under test.
+fn path_with_ghostsum() -> String {
+    format!("{}:{}", bin().parent().unwrap().display(), std::env::var("PATH").unwrap())
+}
+
+/// README must show `recipe` as tested; then true when GNU parallel is here to run it (in CI
+/// it must be), else the test named `what` is skipped with the reason.
+fn parallel_recipe_runs(recipe: &str, what: &str) -> bool {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains(recipe), "README.md must show the tested recipe");
+    if Command::new("parallel").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "CI must run the GNU parallel tests (apt-get install parallel)");
+        eprintln!("skipped {what}: parallel is not installed");
+        return false;
+    }
+    true
 }
 
 /// The outputs, the leftovers, and what each shard reported.
@@ -255,16 +272,12 @@ fn batch_array_then_collect_job(state: &Path, path: &str) {
 #[test]
 fn gnu_parallel_batch_recipe_collects() {
     const RECIPE: &str = "parallel -j 4 ghostsum batch site.toml --out-dir out --shard {}/4 -j 1 -q ::: 0 1 2 3 && ghostsum batch site.toml --out-dir out --collect";
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    assert!(readme.contains(RECIPE), "README.md must show the tested recipe");
-    if Command::new("parallel").arg("--version").output().is_err() {
-        assert!(std::env::var("CI").is_err(), "CI must run the GNU parallel test (apt-get install parallel)");
-        eprintln!("skipped the GNU parallel batch test: parallel is not installed");
+    if !parallel_recipe_runs(RECIPE, "the GNU parallel batch test") {
         return;
     }
     const PAGES: usize = 10;
     let site = ring_site(PAGES);
-    let (_, path) = workdir();
+    let path = path_with_ghostsum();
     let ran = Command::new("bash").arg("-c").arg(RECIPE).current_dir(site.path()).env("PATH", &path).output().unwrap();
     let said = String::from_utf8_lossy(&ran.stdout).to_string() + &String::from_utf8_lossy(&ran.stderr);
     assert!(ran.status.success(), "{said}");
@@ -329,11 +342,7 @@ const PARALLEL_RECIPE: &str = "parallel --halt now,success=1 -j 4 --tag ghostsum
 
 #[test]
 fn gnu_parallel_recipe_ends_at_the_first_hit() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    assert!(readme.contains(PARALLEL_RECIPE), "README.md must show the tested recipe");
-    if Command::new("parallel").arg("--version").output().is_err() {
-        assert!(std::env::var("CI").is_err(), "CI must run the GNU parallel test (apt-get install parallel)");
-        eprintln!("skipped the GNU parallel test: parallel is not installed");
+    if !parallel_recipe_runs(PARALLEL_RECIPE, "the GNU parallel test") {
         return;
     }
     let (dir, path) = workdir();
