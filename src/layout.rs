@@ -97,6 +97,12 @@ impl Layout {
         Self::plan_from(content.len, alphabet, min_len, min_segment_log2)
     }
 
+    /// Fails as [`Layout::plan`] (and [`Layout::plan_fast`]) would, without building the
+    /// tables: a batch checks every page before its first search.
+    pub fn check(content: &Content, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) -> Result<(), LayoutError> {
+        Fit::find(content.len, alphabet, min_suffix_len(alphabet.radix(), bits), min_segment_log2).map(drop)
+    }
+
     /// The fastest layout within 64 symbols of the shortest: the suffix grows until the data
     /// ends late in the final block, so more steps run once per mid value instead of once per
     /// candidate (for example 59 steps per candidate become 50). Ties go to the shorter suffix.
@@ -106,17 +112,21 @@ impl Layout {
         bits: u32,
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
-        let shortest = Self::plan(content, alphabet, bits, min_segment_log2)?;
-        let mut best = shortest.clone();
-        let mut len = shortest.suffix_len + 1;
-        while len < shortest.suffix_len + 64 {
-            let candidate = Self::plan_from(content.len, alphabet, len, min_segment_log2)?;
-            len = candidate.suffix_len + 1;
-            if candidate.suffix_len < shortest.suffix_len + 64 && candidate.first_inner_word > best.first_inner_word {
+        let min_len = min_suffix_len(alphabet.radix(), bits);
+        let shortest = Fit::find(content.len, alphabet, min_len, min_segment_log2)?;
+        let mut best = shortest;
+        let mut len = shortest.len + 1;
+        // Fits are compared before any is built: building one is its tables.
+        while len < shortest.len + 64 {
+            let candidate = Fit::find(content.len, alphabet, len, min_segment_log2)?;
+            len = candidate.len + 1;
+            if candidate.len < shortest.len + 64
+                && candidate.first_inner_word(alphabet) > best.first_inner_word(alphabet)
+            {
                 best = candidate;
             }
         }
-        Ok(best)
+        Ok(Self::with_fit(content.len, alphabet, best))
     }
 
     /// Plans with a suffix of at least `min_len` symbols (grown searches start here).
@@ -126,47 +136,21 @@ impl Layout {
         min_len: usize,
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
-        let k = alphabet.radix() as f64;
-        let w = alphabet.width();
-        // Capped so that wide or two-symbol alphabets still fit whatever the content length.
-        let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w);
-        let limit = min_len + 64 * 4;
-        for len in min_len.max(1)..limit {
-            let total = content_len + (len * w) as u64;
-            let e = (total % 64) as usize;
-            if e > 55 {
-                continue;
-            }
-            let suffix_start_in_block = content_len as i128 - (total - e as u64) as i128;
-            let final_digits = if suffix_start_in_block >= 0 { len } else { e / w };
-            if final_digits < segment_digits.min(len) {
-                continue;
-            }
-            return Ok(Self::with_length(content_len, alphabet, len, final_digits, e));
-        }
-        Err(LayoutError::NoLength(limit))
+        Ok(Self::with_fit(content_len, alphabet, Fit::find(content_len, alphabet, min_len, min_segment_log2)?))
     }
 
-    fn with_length(content_len: u64, alphabet: &Alphabet, len: usize, final_digits: usize, e: usize) -> Layout {
+    fn with_fit(content_len: u64, alphabet: &Alphabet, fit: Fit) -> Layout {
+        let Fit { len, final_digits, e } = fit;
         let k = alphabet.radix() as u64;
         let w = alphabet.width();
-        let inner_digits = choose_inner_digits(k, w, e, final_digits);
-        let first_inner_word = (e - inner_digits * w) / 4;
+        let inner_digits = fit.inner_digits(alphabet);
+        let first_inner_word = fit.first_inner_word(alphabet);
         let inner_word_count = (e - 1) / 4 + 1 - first_inner_word;
         let mut mid_digits = 0;
         while inner_digits + mid_digits < final_digits && k.pow(mid_digits as u32 + 1) < 1 << 32 {
             mid_digits += 1;
         }
-        let inner_table = (0..k.pow(inner_digits as u32))
-            .map(|v| {
-                let mut words = [0u32; 16];
-                for j in 0..inner_digits {
-                    let digit = (v / k.pow(j as u32) % k) as u32;
-                    or_symbol(&mut words, e - (j + 1) * w, alphabet.symbol(digit));
-                }
-                std::array::from_fn(|i| words.get(first_inner_word + i).copied().unwrap_or(0))
-            })
-            .collect();
+        let inner_table = inner_table(alphabet, e, inner_digits, first_inner_word);
         let mid_symbol_words = (0..mid_digits)
             .map(|j| {
                 let offset = e - (inner_digits + j + 1) * w;
@@ -317,6 +301,77 @@ fn or_symbol(words: &mut [u32; 16], offset: usize, symbol: &[u8]) {
     }
 }
 
+/// A suffix length that fits the final MD5 block, before any table is built.
+#[derive(Clone, Copy, Debug)]
+struct Fit {
+    /// Symbols in the suffix.
+    len: usize,
+    /// Suffix digits inside the final block.
+    final_digits: usize,
+    /// End of the data in the final block.
+    e: usize,
+}
+
+impl Fit {
+    /// The shortest suffix of at least `min_len` symbols whose data ends early enough in
+    /// its block for the padding, with enough digits there for a segment.
+    fn find(content_len: u64, alphabet: &Alphabet, min_len: usize, min_segment_log2: u32) -> Result<Fit, LayoutError> {
+        let k = alphabet.radix() as f64;
+        let w = alphabet.width();
+        // Capped so that wide or two-symbol alphabets still fit whatever the content length.
+        let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w);
+        let limit = min_len + 64 * 4;
+        for len in min_len.max(1)..limit {
+            let total = content_len + (len * w) as u64;
+            let e = (total % 64) as usize;
+            if e > 55 {
+                continue;
+            }
+            let suffix_start_in_block = content_len as i128 - (total - e as u64) as i128;
+            let final_digits = if suffix_start_in_block >= 0 { len } else { e / w };
+            if final_digits < segment_digits.min(len) {
+                continue;
+            }
+            return Ok(Fit { len, final_digits, e });
+        }
+        Err(LayoutError::NoLength(limit))
+    }
+
+    fn inner_digits(&self, alphabet: &Alphabet) -> usize {
+        choose_inner_digits(alphabet.radix() as u64, alphabet.width(), self.e, self.final_digits)
+    }
+
+    fn first_inner_word(&self, alphabet: &Alphabet) -> usize {
+        (self.e - self.inner_digits(alphabet) * alphabet.width()) / 4
+    }
+}
+
+/// The inner table: entry `v` holds the words, from `first_inner_word`, of the `inner_digits`
+/// lowest digits of `v` (digit j ends j + 1 symbols before the data's end). Built one digit
+/// at a time, each entry a single OR, because every search (every page of a batch) builds it
+/// again: digit by digit per entry cost more than a short page's search.
+fn inner_table(
+    alphabet: &Alphabet,
+    e: usize,
+    inner_digits: usize,
+    first_inner_word: usize,
+) -> Vec<[u32; MAX_INNER_WORDS]> {
+    let w = alphabet.width();
+    let mut table = vec![[0u32; MAX_INNER_WORDS]];
+    for j in 0..inner_digits {
+        let place: Vec<[u32; MAX_INNER_WORDS]> = (0..alphabet.radix())
+            .map(|d| {
+                let mut words = [0u32; 16];
+                or_symbol(&mut words, e - (j + 1) * w, alphabet.symbol(d));
+                std::array::from_fn(|i| words.get(first_inner_word + i).copied().unwrap_or(0))
+            })
+            .collect();
+        // Value v + d * k^j: digit j is d, the lower digits those of v.
+        table = place.iter().flat_map(|p| table.iter().map(move |t| std::array::from_fn(|i| t[i] | p[i]))).collect();
+    }
+    table
+}
+
 /// Picks how many low digits form the inner table: enough values to fill SIMD lanes, few
 /// enough to stay in L1, and preferably starting on a word boundary so that the words the
 /// inner loop changes hold no mid-digit bytes.
@@ -382,6 +437,31 @@ mod tests {
                 let content: Vec<u8> = (0..len).map(|i| i as u8).collect();
                 check_layout(&content, &alphabet, 24, DEFAULT_MIN_SEGMENT_LOG2);
                 check_layout(&content, &alphabet, 8, 8);
+            }
+        }
+    }
+
+    #[test]
+    fn inner_table_entries_hold_their_values_digits() {
+        for (alphabet, content_len) in [
+            (Alphabet::whitespace(), 39),
+            (Alphabet::space_tab(), 30),
+            (Alphabet::whitespace(), 1000),
+            (Alphabet::zero_width(), 5),
+        ] {
+            let layout = Layout::plan_from(content_len, &alphabet, 13, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+            let k = alphabet.radix() as u64;
+            assert_eq!(layout.inner_table.len() as u64, k.pow(layout.inner_digits as u32));
+            for (v, entry) in layout.inner_table.iter().enumerate() {
+                // Each digit written on its own, lowest first: the table's definition.
+                let mut words = [0u32; 16];
+                for j in 0..layout.inner_digits {
+                    let digit = (v as u64 / k.pow(j as u32) % k) as u32;
+                    or_symbol(&mut words, layout.data_end - (j + 1) * alphabet.width(), alphabet.symbol(digit));
+                }
+                let expected: [u32; MAX_INNER_WORDS] =
+                    std::array::from_fn(|i| words.get(layout.first_inner_word + i).copied().unwrap_or(0));
+                assert_eq!(*entry, expected, "inner value {v}");
             }
         }
     }

@@ -8,12 +8,12 @@ use crate::batch::manifest::{Manifest, Page};
 use crate::batch::pace::{Pace, Turnaround};
 use crate::batch::{already_done, resolve_into, split, FinishedPage};
 use crate::device::{DeviceId, DeviceInfo, DeviceKind};
-use crate::engine::Started;
-use crate::engine::{self, EngineOptions};
+use crate::engine::{EngineOptions, Started};
 use crate::exit::Exit;
 use crate::file_id::{file_id, FileId};
 use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
+use crate::layout::Layout;
 use crate::output::Destination;
 use crate::progress::{human_count, human_duration};
 use crate::run::{write_if_prefixed, Outcome, Session};
@@ -154,7 +154,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     // compiles a shape when it first takes a page of it, and sits out pages too short for it
     // (pace.rs), where compiling would only compete with the CPU.
     for &n in &pending {
-        engine::plan(&contents[&n], &prefixes[n], &alphabets[n], &options)?;
+        Layout::check(&contents[&n], &alphabets[n], prefixes[n].bits(), options.min_segment_log2)?;
     }
     // Pages in flight: while one page's hit is verified and written, the next ones are
     // already with the devices (each device works on the oldest it has), so no device waits
