@@ -104,7 +104,7 @@ impl Content {
         let mut midstate = crate::steps::INITIAL_STATE;
         let mut hasher = Md5::new();
         let mut len = 0u64;
-        let mut buf = vec![0u8; 1 << 20];
+        let mut buf = crate::read_buffer::ReadBuffer::new();
         let mut carried = 0usize; // bytes at the front of buf not yet folded
         loop {
             crate::signals::check()?;
@@ -122,6 +122,7 @@ impl Content {
             hasher.update(&buf[carried..carried + n]);
             len += n as u64;
             let filled = carried + n;
+            buf.grow_if_filled(filled);
             let whole = filled / 64 * 64;
             let (blocks, _) = buf[..whole].as_chunks::<64>();
             md5::block_api::compress(&mut midstate, blocks);

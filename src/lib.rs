@@ -21,6 +21,7 @@ pub mod line_fit;
 pub mod measure;
 pub mod output;
 pub mod progress;
+pub mod read_buffer;
 pub mod recheck;
 pub mod run;
 pub mod shard;

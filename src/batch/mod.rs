@@ -145,7 +145,9 @@ pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet:
         return None;
     }
     let mut hasher = Md5::new();
-    let (mut mine, mut theirs) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    // Pieces of up to a MiB, no bigger than the page: most pages are small.
+    let piece = content.len.clamp(1, 1 << 20) as usize;
+    let (mut mine, mut theirs) = (vec![0u8; piece], vec![0u8; piece]);
     let mut page = content.reader();
     loop {
         let n = read_full(&mut page, &mut mine).ok()?;

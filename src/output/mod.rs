@@ -19,6 +19,7 @@ mod stream;
 use crate::file_id::parent_dir;
 use crate::input::Content;
 use crate::io_error;
+use crate::read_buffer::ReadBuffer;
 use crate::stdio::{self, Stream};
 use md5::{Digest, Md5};
 use resolve::Resolved;
@@ -130,27 +131,31 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-/// Reads `source` to its end a MiB at a time, handing each piece to `take`, and stops between
-/// MiBs when a stop signal comes. `source_name` names it in a read error.
-pub(super) fn each_mib(
+/// Reads `source` to its end in pieces of up to a MiB (a [`ReadBuffer`]), handing each piece
+/// to `take`, and stops between pieces when a stop signal comes. `source_name` names it in a
+/// read error.
+pub(super) fn each_piece(
     source: &mut dyn Read,
     source_name: &str,
     mut take: impl FnMut(&[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = ReadBuffer::new();
     loop {
         crate::signals::check()?;
         match source.read(&mut buf) {
             Ok(0) => return Ok(()),
-            Ok(n) => take(&buf[..n])?,
+            Ok(n) => {
+                take(&buf[..n])?;
+                buf.grow_if_filled(n);
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_error::on("read", source_name, &e)),
         }
     }
 }
 
-/// Copies `source` then `suffix` into `out`, a MiB at a time, stopping between MiBs when a
-/// stop signal comes. Returns the md-5 crate's digest of everything written.
+/// Copies `source` then `suffix` into `out` in pieces of up to a MiB, stopping between
+/// pieces when a stop signal comes. Returns the md-5 crate's digest of everything written.
 pub(super) fn copy_hashed(
     source: &mut dyn Read,
     out: &mut dyn Write,
@@ -166,7 +171,7 @@ pub(super) fn copy_hashed(
             io_error::on("write", out_name, &e)
         }
     };
-    each_mib(source, &content.describe(), |piece| {
+    each_piece(source, &content.describe(), |piece| {
         hasher.update(piece);
         out.write_all(piece).map_err(write_error)
     })?;

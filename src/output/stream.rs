@@ -10,7 +10,7 @@
 //!   descriptor's offset, and a regular file opened without append ends where the result
 //!   ends, because a longer file's stale tail would change its MD5.
 
-use super::{copy_hashed, each_mib};
+use super::{copy_hashed, each_piece};
 use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::io_error;
 use crate::stdio::{self, ReaderGone};
@@ -71,7 +71,7 @@ pub(super) fn write(
 
 /// Copies what was set aside, a MiB at a time, stopping between MiBs on a stop signal.
 fn copy_plain(from: &mut dyn Read, out: &mut dyn Write) -> anyhow::Result<()> {
-    each_mib(from, "the temporary copy", |piece| Ok(out.write_all(piece)?))?;
+    each_piece(from, "the temporary copy", |piece| Ok(out.write_all(piece)?))?;
     out.flush()?;
     Ok(())
 }
