@@ -42,25 +42,28 @@ impl Device for CpuDevice {
         // Built per search (microseconds, against a search's milliseconds at the least).
         let columns = InnerColumns::new(layout);
         let mids_per_chunk = (CANDIDATES_PER_CHUNK / columns.count as u64).max(1) as u128;
-        std::thread::scope(|scope| {
-            for _ in 0..self.threads {
-                scope.spawn(|| {
-                    while let Some(range) = work.take(me, mids_per_chunk) {
-                        let job =
-                            Job { layout, segment: &range.segment, prefix: &work.prefix, line_fit: work.line_fit };
-                        let input = KernelInput::new(&job, &columns);
-                        let mut hit = None;
-                        let tested = kernel_fn(&input, range.mids.clone(), &mut |mid, inner| {
-                            let real = job.is_real_hit(mid, inner);
-                            if real {
-                                hit = Some(layout.index_of(&range.segment, mid, inner));
-                            }
-                            real
-                        });
-                        work.complete(me, &range, hit, tested);
+        let search = || {
+            while let Some(range) = work.take(me, mids_per_chunk) {
+                let job = Job { layout, segment: &range.segment, prefix: &work.prefix, line_fit: work.line_fit };
+                let input = KernelInput::new(&job, &columns);
+                let mut hit = None;
+                let tested = kernel_fn(&input, range.mids.clone(), &mut |mid, inner| {
+                    let real = job.is_real_hit(mid, inner);
+                    if real {
+                        hit = Some(layout.index_of(&range.segment, mid, inner));
                     }
+                    real
                 });
+                work.complete(me, &range, hit, tested);
             }
+        };
+        // This device's own thread is one of the workers: a batch runs a search a page, and
+        // with -j 1 a thread spawned for each cost as much as a 4-digit page's search.
+        std::thread::scope(|scope| {
+            for _ in 1..self.threads {
+                scope.spawn(search);
+            }
+            search();
         });
         Ok(())
     }
