@@ -2,6 +2,7 @@
 
 use crate::cpu::CpuDevice;
 use crate::device::{Device, DeviceSet};
+use crate::gpu::helper_check;
 use crate::gpu::on_demand::{GpuOnDemand, Readiness};
 use crate::gpu::{adapter, GpuDevice, GpuOptions};
 use crate::tuning::Tuning;
@@ -179,6 +180,19 @@ pub fn open(
     Ok((DeviceSet::new(devices), choice.note))
 }
 
+/// Finds the devices `list` names, as [`open`] would, without opening them: "found:" and
+/// the devices in words, or the error [`open`] would give.
+pub fn check(list: &BackendList) -> anyhow::Result<String> {
+    let adapters = if list.may_use_gpu() { adapter::adapters() } else { Vec::new() };
+    let choice = choose(list, &summaries_of(&adapters), None)?;
+    let mut found: Vec<String> =
+        choice.gpus.iter().map(|&n| format!("gpu:{n} {}", adapter::describe(&adapters[n].get_info()))).collect();
+    if choice.cpu {
+        found.push("cpu".into());
+    }
+    Ok(format!("found: {}", found.join(", ")))
+}
+
 /// For a batch: when `list` is the CPU beside GPUs named by index (`cpu,gpu:0`), the set
 /// with each GPU still to be found and opened on its own device thread, so the CPU starts at
 /// once. A GPU that does not exist or cannot be opened fails the batch as it would have
@@ -216,7 +230,9 @@ pub fn open_beside_cpu(
         });
         let ready = Arc::new(Readiness::default());
         let options = GpuOptions::from_tuning(tuning);
-        devices.push(Box::new(GpuOnDemand::new(format!("gpu:{n}"), finder, options, ready.clone())));
+        let label = format!("gpu:{n}");
+        let checked_by_helper = helper_check::start(&label, ready.clone());
+        devices.push(Box::new(GpuOnDemand::new(label, finder, checked_by_helper, options, ready.clone())));
         opening.push(ready);
     }
     devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));

@@ -602,3 +602,66 @@ fn batch_beside_a_gpu_that_does_not_exist_fails_with_the_backend_error() {
         assert_eq!(md5sum.status.code(), Some(0));
     }
 }
+
+/// `devices --check LIST` finds what search would open, without opening it: what a job
+/// script asks before it starts (issue 19; a batch asks it of a helper process).
+#[test]
+fn devices_check_says_whether_a_backend_list_is_here() {
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let check = |list: &str| {
+        assert_cmd::Command::cargo_bin("ghostsum").unwrap().args(["devices", "--check", list]).output().unwrap()
+    };
+    let here = check("cpu,gpu:0");
+    let said = String::from_utf8_lossy(&here.stdout);
+    assert_eq!(here.status.code(), Some(0), "{}", String::from_utf8_lossy(&here.stderr));
+    assert!(said.starts_with("found: gpu:0 ") && said.trim_end().ends_with(", cpu"), "{said}");
+    let missing = check("gpu:63");
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(2), "{said}");
+    assert!(said.starts_with("ghostsum: error: --backend gpu:63: there is no adapter 63"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(missing.stdout.is_empty());
+}
+
+/// A GPU beside the CPU in a batch of pages too short for it is checked by a helper process,
+/// and the batch process itself never loads a Vulkan driver: the dynamic linker's own log,
+/// one file a process, says which process loaded what.
+#[test]
+fn batch_of_short_pages_leaves_the_vulkan_driver_to_a_helper() {
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("url = \"https://short.example/{prefix}\"\ndigits = 3\nseed = 5\n");
+    for n in 0..6 {
+        std::fs::write(dir.path().join(format!("p{n}.txt")), format!("page {n}\n")).unwrap();
+        manifest += &format!("[[page]]\nname = \"p{n}\"\nfile = \"p{n}.txt\"\n");
+    }
+    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    let logs = dir.path().join("ld");
+    std::fs::create_dir(&logs).unwrap();
+    let batch = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
+        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu,gpu:0", "-q"])
+        .current_dir(dir.path())
+        .env("LD_DEBUG", "files")
+        .env("LD_DEBUG_OUTPUT", logs.join("log"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = batch.id();
+    let finished = batch.wait_with_output().unwrap();
+    assert!(finished.status.success());
+    let loaded_vulkan = |log: &std::path::Path| std::fs::read_to_string(log).unwrap().contains("file=libvulkan.so");
+    let own_log = logs.join(format!("log.{pid}"));
+    assert!(own_log.exists(), "the dynamic linker wrote no log for the batch");
+    assert!(!loaded_vulkan(&own_log), "the batch process loaded a Vulkan driver for pages too short for the GPU");
+    let others: Vec<_> =
+        std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().path()).filter(|p| *p != own_log).collect();
+    assert_eq!(others.len(), 1, "one helper process: {others:?}");
+    assert!(loaded_vulkan(&others[0]), "the helper checked gpu:0 through Vulkan");
+    for n in 0..6 {
+        assert!(dir.path().join(format!("out/p{n}.txt")).exists());
+    }
+}

@@ -83,6 +83,12 @@ pub(super) fn devices(json: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Done)
 }
 
+/// `ghostsum devices --check LIST`: finds what LIST names, as search would, and says so.
+pub(super) fn check_devices(list: &crate::backends::BackendList) -> anyhow::Result<Exit> {
+    print_line(crate::backends::check(list)?)?;
+    Ok(Exit::Done)
+}
+
 /// `ghostsum completions SHELL`: generated from the one clap definition.
 pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
     let mut script = Vec::new();

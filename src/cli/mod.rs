@@ -83,6 +83,10 @@ pub enum Command {
         /// One JSON object per line: index, name, api, type, real_gpu.
         #[arg(long)]
         json: bool,
+        /// Only check that the devices of this --backend list are here (the adapters are
+        /// found, not opened): exit 0, or search's one-line error and exit 2.
+        #[arg(long, value_name = "LIST", conflicts_with = "json")]
+        check: Option<BackendList>,
     },
     /// Print a shell completion script: ghostsum completions bash > /etc/bash_completion.d/ghostsum
     Completions {
@@ -337,7 +341,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Bench(args) => bench::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Alphabets { json } => extras::alphabets(json),
-        Command::Devices { json } => extras::devices(json),
+        Command::Devices { check: Some(list), .. } => extras::check_devices(&list),
+        Command::Devices { json, check: None } => extras::devices(json),
         Command::Completions { shell } => extras::completions(shell),
         Command::Man { dir } => extras::man(dir),
     }

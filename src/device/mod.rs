@@ -140,6 +140,13 @@ pub trait Device: Send {
         Ok(())
     }
 
+    /// Called before each search it is given: a device that puts off finding itself until it
+    /// has work (a GPU beside the CPU in a batch, [`crate::gpu::on_demand`]) does so here, so
+    /// that its name is known while it searches. Failing drops the device.
+    fn before_search(&mut self) -> Result<(), SearchError> {
+        Ok(())
+    }
+
     /// Gets ready for searches with this layout ahead of time (a GPU compiles its shader,
     /// once per shape). Failing drops the device.
     fn prepare(&mut self, _layout: &Layout) -> Result<(), SearchError> {
@@ -213,7 +220,11 @@ fn serve(
         }
         searches.retain(|work| !work.is_finished());
         let result = if let Some(work) = searches.pop_front() {
-            device.run(&work, id).map_err(|e| (e, Some(work)))
+            let ran = device.before_search().and_then(|()| {
+                *crate::sync::lock(&info) = device.info();
+                device.run(&work, id)
+            });
+            ran.map_err(|e| (e, Some(work)))
         } else if let Some(layout) = prepares.pop_front() {
             device.prepare(&layout).map_err(|e| (e, None))
         } else {

@@ -5,6 +5,7 @@
 
 pub mod adapter;
 pub mod buffers;
+pub mod helper_check;
 pub mod on_demand;
 pub mod pipeline;
 pub mod shader;

@@ -30,6 +30,15 @@ impl Readiness {
         self.changed.notify_all();
     }
 
+    /// Sets it unless it is known already (finding the GPU here is surer than a helper).
+    pub fn set_if_unknown(&self, result: Result<(), String>) {
+        let mut state = crate::sync::lock(&self.state);
+        if state.is_none() {
+            *state = Some(result);
+            self.changed.notify_all();
+        }
+    }
+
     /// Waits until the GPU has opened or failed to, for at most [`OPEN_WAIT`]: a driver that
     /// hangs must not hold the run forever.
     pub fn wait(&self) -> Result<(), String> {
@@ -63,10 +72,14 @@ impl Readiness {
 
 /// A GPU named `label` ("gpu:0") until its adapter is found, then the adapter itself; the
 /// device is created only when it first has work (a batch of short pages never gives it
-/// any, and then never pays for creating and destroying it).
+/// any, and then never pays for creating and destroying it). When a helper process checks
+/// that it is here ([`super::helper_check`]), the adapter too is found only at the first
+/// work, so a batch that never gives it any never loads a Vulkan driver.
 pub struct GpuOnDemand {
     label: String,
     finder: Option<Finder>,
+    /// A helper answers `ready`: finding waits for the first work.
+    checked_by_helper: bool,
     adapter: Option<wgpu::Adapter>,
     options: GpuOptions,
     device: Option<GpuDevice>,
@@ -74,13 +87,38 @@ pub struct GpuOnDemand {
 }
 
 impl GpuOnDemand {
-    /// A GPU `finder` finds on the device thread, opened with `options` when it first has
-    /// work; `ready` says when it has been found (or why not).
-    pub fn new(label: String, finder: Finder, options: GpuOptions, ready: Arc<Readiness>) -> Self {
-        GpuOnDemand { label, finder: Some(finder), adapter: None, options, device: None, ready }
+    /// A GPU `finder` finds on the device thread (when it opens, or with `checked_by_helper`
+    /// when it first has work), opened with `options` when it first has work; `ready` says
+    /// when it has been found (or why not).
+    pub fn new(
+        label: String,
+        finder: Finder,
+        checked_by_helper: bool,
+        options: GpuOptions,
+        ready: Arc<Readiness>,
+    ) -> Self {
+        GpuOnDemand { label, finder: Some(finder), checked_by_helper, adapter: None, options, device: None, ready }
+    }
+
+    /// Finds the adapter, once; `ready` is told either way.
+    fn find(&mut self) -> Result<(), SearchError> {
+        let Some(finder) = self.finder.take() else { return Ok(()) };
+        match find_politely(finder) {
+            Ok(adapter) => {
+                self.adapter = Some(adapter);
+                self.ready.set(Ok(()));
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("{e:#}");
+                self.ready.set(Err(why.clone()));
+                Err(SearchError::Backend(why))
+            }
+        }
     }
 
     fn device(&mut self) -> Result<&mut GpuDevice, SearchError> {
+        self.find()?;
         if self.device.is_none() {
             let adapter =
                 self.adapter.as_ref().ok_or_else(|| SearchError::Backend(format!("{} was not found", self.label)))?;
@@ -127,19 +165,14 @@ impl Device for GpuOnDemand {
     }
 
     fn open(&mut self) -> Result<(), SearchError> {
-        let Some(finder) = self.finder.take() else { return Ok(()) };
-        match find_politely(finder) {
-            Ok(adapter) => {
-                self.adapter = Some(adapter);
-                self.ready.set(Ok(()));
-                Ok(())
-            }
-            Err(e) => {
-                let why = format!("{e:#}");
-                self.ready.set(Err(why.clone()));
-                Err(SearchError::Backend(why))
-            }
+        if self.checked_by_helper {
+            return Ok(());
         }
+        self.find()
+    }
+
+    fn before_search(&mut self) -> Result<(), SearchError> {
+        self.find()
     }
 
     fn prepare(&mut self, layout: &Layout) -> Result<(), SearchError> {
