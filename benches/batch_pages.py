@@ -7,8 +7,15 @@ round-robin, so a noisy neighbour hits them all alike; prints medians and pages 
 One core each: the CPU device with -j 1, lavapipe with LP_NUM_THREADS=1.
 
     benches/batch_pages.py [--rounds 5] [--backends cpu,gpu:0,cpu+gpu:0] BINARY [BINARY...]
+
+Two pseudo-backends tell what the machine charges for work beside a batch from what the
+batch itself does: `cpu+check` runs `-b cpu` with `ghostsum devices --check gpu:0` beside it
+as a separate process at nice 19 (the work a `cpu,gpu:0` batch of short pages adds), and
+`cpu+busy` with a 50 ms busy loop at nice 19 instead.
 """
 import argparse, os, shutil, statistics, subprocess, tempfile, time
+
+BUSY_50_MS = "import time\nt = time.perf_counter()\nwhile time.perf_counter() - t < 0.05: pass"
 
 def site(root, pages, digits):
     folder = os.path.join(root, f"{pages}x{digits}")
@@ -39,12 +46,21 @@ def main():
                     for binary in args.binaries:
                         out = os.path.join(folder, "out")
                         shutil.rmtree(out, ignore_errors=True)
-                        command = [binary, "batch", "site.toml", "--out-dir", "out", "-b",
-                                   backend.replace("+", ","), "-q"]
+                        beside_only = backend in ("cpu+check", "cpu+busy")
+                        devices = "cpu" if beside_only else backend.replace("+", ",")
+                        command = [binary, "batch", "site.toml", "--out-dir", "out", "-b", devices, "-q"]
                         if "cpu" in backend:
                             command += ["-j", "1"]
                         began = time.perf_counter()
+                        beside = None
+                        if backend == "cpu+check":
+                            beside = subprocess.Popen(["nice", "-n", "19", binary, "devices", "--check", "gpu:0"],
+                                                      env=env, stdout=subprocess.DEVNULL)
+                        if backend == "cpu+busy":
+                            beside = subprocess.Popen(["nice", "-n", "19", "python3", "-c", BUSY_50_MS])
                         subprocess.run(command, cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL)
+                        if beside:
+                            beside.wait()
                         times.setdefault((pages, digits, backend, binary), []).append(time.perf_counter() - began)
         print(f"{'pages':>6} {'digits':>6} {'backend':<10} {'median s':>9} {'pages/s':>8}  binary")
         for (pages, digits, backend, binary), runs in times.items():

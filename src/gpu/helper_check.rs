@@ -1,10 +1,11 @@
 //! Is gpu:N here? Asked of a helper process, `ghostsum devices --check gpu:N`, for a GPU
-//! named beside the CPU in a batch. Finding an adapter loads every Vulkan driver: in this
-//! process that is tens of milliseconds of mapping and relocating libraries (LLVM for a
-//! software one) in the address space the CPU's workers and the page writes share, and it
-//! slowed a batch of 200 short pages by a third on two cores; in a helper, at the lowest
-//! priority, it costs them a few percent. The GPU is then loaded here only when a page is
-//! long enough to give it work ([`super::on_demand`]).
+//! named beside the CPU in a batch. Finding an adapter loads every installed Vulkan driver
+//! (30-45 ms of CPU here, most of it the dynamic linker relocating LLVM for lavapipe); in a
+//! helper, the batch process loads a driver only when a page is long enough to give the GPU
+//! work ([`super::on_demand`]), so a batch of short pages neither maps nor tears down a
+//! driver it never uses, and a driver that crashes while it is enumerated fails the check,
+//! not the batch. (It is not faster: on two cores the loading costs the batch about the
+//! same CPU time in either process; BENCHMARKS.md.)
 
 use super::on_demand::Readiness;
 use std::process::{Command, Stdio};
@@ -15,21 +16,17 @@ use std::sync::Arc;
 pub fn start(label: &str, ready: Arc<Readiness>) -> bool {
     let mut command = Command::new(this_program());
     command.args(["devices", "--check", label]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: between fork and exec the closure only makes two system calls, both
-        // async-signal-safe, and touches no memory of ours.
-        unsafe {
-            command.pre_exec(|| {
-                // The lowest priority, and gone with the batch if it is killed (-9 included).
-                libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-    }
+    // Spawned as it is (posix_spawn, no code of ours between fork and exec): a plain fork
+    // would copy this process's page tables and write-protect its pages, for the workers and
+    // the page writes to fault on next.
     let Ok(child) = command.spawn() else { return false };
+    // Then the lowest priority. If the batch is killed meanwhile, the helper only finishes
+    // its check, which writes nothing, and ends.
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on our own child's pid touches no memory of ours.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, child.id(), 19);
+    }
     let label = label.to_string();
     // Waiting is all this thread does: it loads nothing.
     std::thread::Builder::new()
