@@ -3,7 +3,7 @@
 use crate::cpu::CpuDevice;
 use crate::device::{Device, DeviceSet};
 use crate::gpu::helper_check;
-use crate::gpu::on_demand::{GpuOnDemand, Readiness};
+use crate::gpu::on_demand::{GpuOnDemand, Opening, Readiness};
 use crate::gpu::{adapter, GpuDevice, GpuOptions};
 use crate::tuning::Tuning;
 use std::fmt;
@@ -204,7 +204,7 @@ pub fn open_beside_cpu(
     threads: Option<usize>,
     filter: Option<&str>,
     tuning: &Tuning,
-) -> Option<(DeviceSet, Vec<Arc<Readiness>>)> {
+) -> Option<(DeviceSet, Opening)> {
     let mut indices: Vec<usize> = Vec::new();
     let mut cpu = false;
     for item in &list.0 {
@@ -232,8 +232,8 @@ pub fn open_beside_cpu(
         let options = GpuOptions::from_tuning(tuning);
         let label = format!("gpu:{n}");
         let checked_by_helper = helper_check::start(&label, ready.clone());
-        devices.push(Box::new(GpuOnDemand::new(label, finder, checked_by_helper, options, ready.clone())));
-        opening.push(ready);
+        opening.push((devices.len(), ready.clone()));
+        devices.push(Box::new(GpuOnDemand::new(label, finder, checked_by_helper, options, ready)));
     }
     devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));
     Some((DeviceSet::new(devices), opening))

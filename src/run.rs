@@ -4,7 +4,7 @@
 use crate::alphabet::Alphabet;
 use crate::device::{Control, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use crate::engine::{self, EngineError, EngineOptions, Found, Position, SearchEvent, Started};
-use crate::gpu::on_demand::Readiness;
+use crate::gpu::on_demand::Opening;
 use crate::input::Content;
 use crate::output::{write_output, Destination};
 use crate::progress::{Progress, ProgressDisplay};
@@ -61,8 +61,8 @@ pub struct Session {
     control: Arc<Control>,
     display: ProgressDisplay,
     quiet: bool,
-    /// GPUs still opening on their threads ([`crate::backends::open_beside_cpu`]).
-    opening: Vec<Arc<Readiness>>,
+    /// GPUs beside the CPU still to be found, by device id ([`crate::backends::open_beside_cpu`]).
+    opening: Opening,
 }
 
 /// How a run reports on stderr.
@@ -84,7 +84,7 @@ impl Session {
     }
 
     /// The same run, with GPUs that are still opening on their device threads.
-    pub fn with_opening(mut self, opening: Vec<Arc<Readiness>>) -> Session {
+    pub fn with_opening(mut self, opening: Opening) -> Session {
         self.opening = opening;
         self
     }
@@ -92,7 +92,7 @@ impl Session {
     /// An error once a GPU still opening has failed to ([`crate::backends::open`] would have
     /// said it before the run began): the batch stops there, its finished pages kept.
     pub fn check_opening(&self) -> anyhow::Result<()> {
-        match self.opening.iter().find_map(|ready| ready.known().and_then(Result::err)) {
+        match self.opening.iter().find_map(|(_, ready)| ready.known().and_then(Result::err)) {
             Some(why) => Err(anyhow::anyhow!(why)),
             None => Ok(()),
         }
@@ -100,10 +100,33 @@ impl Session {
 
     /// Waits for the GPUs still opening: an error when one could not be found or opened.
     pub fn settle(&self) -> anyhow::Result<()> {
-        for ready in &self.opening {
+        for (_, ready) in &self.opening {
             ready.wait().map_err(|why| anyhow::anyhow!(why))?;
         }
         Ok(())
+    }
+
+    /// Every device's name, by id: a GPU beside the CPU by its adapter as soon as it has
+    /// been found (here or by its helper), even while its thread is still busy.
+    pub fn device_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.devices.infos().into_iter().map(|info| info.name).collect();
+        for (id, ready) in &self.opening {
+            if let Some(Ok(found)) = ready.known() {
+                names[*id] = found;
+            }
+        }
+        names
+    }
+
+    /// The devices still working, by those names: "cpu (avx512, 1 thread) + llvmpipe (...)".
+    pub fn describe_devices(&self) -> String {
+        let names = self.device_names();
+        let live: Vec<&str> = self.devices.live().map(|id| names[id].as_str()).collect();
+        if live.is_empty() {
+            "no device".into()
+        } else {
+            live.join(" + ")
+        }
     }
 
     /// The shortest time device `id` has taken to return a range in this run; None before

@@ -54,6 +54,9 @@ struct PageReport {
     /// it out); none for a page already done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     devices: Vec<String>,
+    /// Their ids, to name them again once every GPU has been found.
+    #[serde(skip)]
+    device_ids: Vec<DeviceId>,
 }
 
 /// ghostsum-report.json.
@@ -181,6 +184,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             seconds: 0.0,
             skipped: false,
             devices: Vec::new(),
+            device_ids: Vec::new(),
         };
         if let Some(done) = done.get(&n) {
             let how = if args.collect { "finished, verified" } else { "already done" };
@@ -233,10 +237,14 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     }
     // A GPU named beside the CPU that never opened fails the batch, however short it was.
     session.settle()?;
-    let pages: Vec<PageReport> = pages.into_iter().map(|p| p.expect("every page landed")).collect();
+    let names = session.device_names();
+    let mut pages: Vec<PageReport> = pages.into_iter().map(|p| p.expect("every page landed")).collect();
+    for page in pages.iter_mut().filter(|p| !p.device_ids.is_empty()) {
+        page.devices = page.device_ids.iter().map(|&id| names[id].clone()).collect();
+    }
     let searched = pages.iter().filter(|p| !p.skipped).map(|p| p.name.clone()).collect();
     let report =
-        BatchReport { manifest: manifest.path.clone(), backend: session.devices.describe(), shard, searched, pages };
+        BatchReport { manifest: manifest.path.clone(), backend: session.describe_devices(), shard, searched, pages };
     let text = serde_json::to_string_pretty(&report)?;
     // A task's pages are only part of the batch: the report is the collect run's to write,
     // and two tasks never write the same file.
@@ -314,9 +322,10 @@ fn land_oldest(
     session.check_opening()?;
     let label = format!("[{}/{}] {} · ", step + 1, pages.len(), entry.name);
     let run = session.finish_and_write(started, &destination, label)?;
-    // Named now: a GPU opened on its thread has its adapter's name once it is open.
-    let infos = session.devices.infos();
-    entry.devices = ids.iter().map(|&id| infos[id].name.clone()).collect();
+    // Named now, and again at the end: a GPU beside the CPU may not have been found yet.
+    let names = session.device_names();
+    entry.devices = ids.iter().map(|&id| names[id].clone()).collect();
+    entry.device_ids = ids;
     pace.page_done(run.tested);
     match run.outcome {
         Outcome::Found(found) => {

@@ -184,6 +184,18 @@ const END_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// compiled shaders and measured dispatch sizes).
 pub struct DeviceSet {
     devices: Vec<DeviceThread>,
+    /// A message from each thread once its device is dropped ([`SaysWhenEnded`]).
+    ended: mpsc::Receiver<()>,
+}
+
+/// Held by a device thread for its whole life: dropped last, after the device, it tells the
+/// set that the thread has ended (a panic included), so the set waits exactly that long.
+struct SaysWhenEnded(mpsc::Sender<()>);
+
+impl Drop for SaysWhenEnded {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
 }
 
 /// A device thread's loop: a live search first (the oldest unfinished one), else one
@@ -267,11 +279,18 @@ impl Drop for DeviceSet {
         let deadline = std::time::Instant::now() + END_WAIT;
         // Closing every inbox first lets all threads end at once.
         let threads: Vec<_> = self.devices.drain(..).map(|d| d.thread).collect();
-        for thread in threads {
-            while !thread.is_finished() && std::time::Instant::now() < deadline {
-                std::thread::sleep(std::time::Duration::from_millis(2));
+        let mut ended = 0;
+        while ended < threads.len() {
+            match self.ended.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                Ok(()) => ended += 1,
+                Err(_) => break,
             }
-            if thread.is_finished() {
+        }
+        let all_ended = ended == threads.len();
+        for thread in threads {
+            // When every thread has said so, each is past its device and returns at once;
+            // after the wait, one still held by a hung driver is left rather than waited for.
+            if all_ended || thread.is_finished() {
                 let _ = thread.join();
             }
         }
@@ -281,6 +300,7 @@ impl Drop for DeviceSet {
 impl DeviceSet {
     /// Starts a host thread for each device.
     pub fn new(devices: Vec<Box<dyn Device>>) -> Self {
+        let (says_ended, ended) = mpsc::channel();
         let devices = devices
             .into_iter()
             .enumerate()
@@ -289,14 +309,18 @@ impl DeviceSet {
                 let (commands, inbox) = mpsc::channel::<Command>();
                 let alive = Arc::new(Mutex::new(true));
                 let (gate, described) = (alive.clone(), info.clone());
+                let says_ended = SaysWhenEnded(says_ended.clone());
                 let thread = std::thread::Builder::new()
                     .name(format!("ghostsum device {id}"))
-                    .spawn(move || serve(device, id, inbox, gate, described))
+                    .spawn(move || {
+                        let _says_ended = says_ended;
+                        serve(device, id, inbox, gate, described)
+                    })
                     .expect("a device thread starts");
                 DeviceThread { info, commands, alive, thread }
             })
             .collect();
-        DeviceSet { devices }
+        DeviceSet { devices, ended }
     }
 
     /// Every device, in the order they were given (their ids), live or not.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// surer has by then. False when no helper could be started: the caller finds the GPU itself.
 pub fn start(label: &str, ready: Arc<Readiness>) -> bool {
     let mut command = Command::new(this_program());
-    command.args(["devices", "--check", label]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    command.args(["devices", "--check", label]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     // Spawned as it is (posix_spawn, no code of ours between fork and exec): a plain fork
     // would copy this process's page tables and write-protect its pages, for the workers and
     // the page writes to fault on next.
@@ -33,7 +33,7 @@ pub fn start(label: &str, ready: Arc<Readiness>) -> bool {
         .name("ghostsum gpu check".into())
         .spawn(move || {
             let verdict = match child.wait_with_output() {
-                Ok(output) if output.status.success() => Ok(()),
+                Ok(output) if output.status.success() => Ok(found(&label, &output.stdout)),
                 Ok(output) => Err(reason(&label, &output)),
                 Err(e) => Err(format!("checking {label} failed ({e}); see ghostsum devices --check {label}")),
             };
@@ -51,6 +51,13 @@ fn this_program() -> std::path::PathBuf {
     }
 }
 
+/// The adapter in words, from the helper's `found: gpu:N NAME` (the label if it said less).
+fn found(label: &str, stdout: &[u8]) -> String {
+    let said = String::from_utf8_lossy(stdout);
+    let prefix = format!("found: {label} ");
+    said.lines().find_map(|l| l.strip_prefix(&prefix)).map_or_else(|| label.to_string(), str::to_string)
+}
+
 /// The helper's one-line error, as search would have printed it; or how it ended.
 fn reason(label: &str, output: &std::process::Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -60,5 +67,25 @@ fn reason(label: &str, output: &std::process::Output) -> String {
             "checking {label} in a helper process ended with {}; see ghostsum devices --check {label}",
             output.status
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_helpers_words_become_a_name_or_a_reason() {
+        let said = b"found: gpu:1 llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)\n";
+        assert_eq!(found("gpu:1", said), "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)");
+        assert_eq!(found("gpu:1", b""), "gpu:1");
+        let failed = std::process::Command::new("sh")
+            .args(["-c", "echo 'ghostsum: error: --backend gpu:9: there is no adapter 9' >&2; exit 2"])
+            .output()
+            .unwrap();
+        assert_eq!(reason("gpu:9", &failed), "--backend gpu:9: there is no adapter 9");
+        let killed = std::process::Command::new("sh").args(["-c", "kill -9 $$"]).output().unwrap();
+        let why = reason("gpu:9", &killed);
+        assert!(why.starts_with("checking gpu:9 in a helper process ended with") && why.contains('9'), "{why}");
     }
 }

@@ -17,21 +17,24 @@ const OPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// Finds the adapter the user named, or says why not.
 pub type Finder = Box<dyn FnOnce() -> anyhow::Result<wgpu::Adapter> + Send>;
 
-/// Whether a GPU opened on its thread is ready: unknown, opened, or why not.
+/// GPUs beside the CPU still to be found, each by its device id.
+pub type Opening = Vec<(crate::device::DeviceId, Arc<Readiness>)>;
+
+/// Whether a GPU beside the CPU is there: unknown, found (the adapter in words), or why not.
 #[derive(Default)]
 pub struct Readiness {
-    state: Mutex<Option<Result<(), String>>>,
+    state: Mutex<Option<Result<String, String>>>,
     changed: Condvar,
 }
 
 impl Readiness {
-    fn set(&self, result: Result<(), String>) {
+    fn set(&self, result: Result<String, String>) {
         *crate::sync::lock(&self.state) = Some(result);
         self.changed.notify_all();
     }
 
     /// Sets it unless it is known already (finding the GPU here is surer than a helper).
-    pub fn set_if_unknown(&self, result: Result<(), String>) {
+    pub fn set_if_unknown(&self, result: Result<String, String>) {
         let mut state = crate::sync::lock(&self.state);
         if state.is_none() {
             *state = Some(result);
@@ -41,7 +44,7 @@ impl Readiness {
 
     /// Waits until the GPU has opened or failed to, for at most [`OPEN_WAIT`]: a driver that
     /// hangs must not hold the run forever.
-    pub fn wait(&self) -> Result<(), String> {
+    pub fn wait(&self) -> Result<String, String> {
         let deadline = std::time::Instant::now() + OPEN_WAIT;
         let mut state = crate::sync::lock(&self.state);
         loop {
@@ -65,7 +68,7 @@ impl Readiness {
     }
 
     /// How it went, if it has opened or failed yet.
-    pub fn known(&self) -> Option<Result<(), String>> {
+    pub fn known(&self) -> Option<Result<String, String>> {
         crate::sync::lock(&self.state).clone()
     }
 }
@@ -105,8 +108,8 @@ impl GpuOnDemand {
         let Some(finder) = self.finder.take() else { return Ok(()) };
         match find_politely(finder) {
             Ok(adapter) => {
+                self.ready.set(Ok(adapter::describe(&adapter.get_info())));
                 self.adapter = Some(adapter);
-                self.ready.set(Ok(()));
                 Ok(())
             }
             Err(e) => {
@@ -157,9 +160,11 @@ impl Drop for GpuOnDemand {
 
 impl Device for GpuOnDemand {
     fn info(&self) -> DeviceInfo {
-        let name = match &self.adapter {
-            Some(adapter) => adapter::describe(&adapter.get_info()),
-            None => self.label.clone(),
+        // The adapter found here, else the one the helper found, else what the user named.
+        let name = match (&self.adapter, self.ready.known()) {
+            (Some(adapter), _) => adapter::describe(&adapter.get_info()),
+            (None, Some(Ok(found))) => found,
+            (None, _) => self.label.clone(),
         };
         DeviceInfo { kind: DeviceKind::Gpu, name, threads: 1 }
     }
