@@ -90,18 +90,29 @@ impl Session {
     }
 
     /// An error once a GPU still opening has failed to ([`crate::backends::open`] would have
-    /// said it before the run began): the batch stops there, its finished pages kept.
+    /// said it before the run began): the batch stops there, its finished pages kept. Not
+    /// after a stop signal: the same signal may have ended a GPU's helper, and the run is
+    /// stopping for the signal, which its search reports.
     pub fn check_opening(&self) -> anyhow::Result<()> {
+        if crate::signals::received().is_some() {
+            return Ok(());
+        }
         match self.opening.iter().find_map(|(_, ready)| ready.known().and_then(Result::err)) {
             Some(why) => Err(anyhow::anyhow!(why)),
             None => Ok(()),
         }
     }
 
-    /// Waits for the GPUs still opening: an error when one could not be found or opened.
+    /// Waits for the GPUs still opening: an error when one could not be found or opened
+    /// ([`Interrupted`] when a stop signal came meanwhile, as in [`Session::check_opening`]).
     pub fn settle(&self) -> anyhow::Result<()> {
         for (_, ready) in &self.opening {
-            ready.wait().map_err(|why| anyhow::anyhow!(why))?;
+            if let Err(why) = ready.wait() {
+                return Err(match crate::signals::received() {
+                    Some(signal) => Interrupted(signal).into(),
+                    None => anyhow::anyhow!(why),
+                });
+            }
         }
         Ok(())
     }

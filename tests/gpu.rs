@@ -665,3 +665,57 @@ fn batch_of_short_pages_leaves_the_vulkan_driver_to_a_helper() {
         assert!(dir.path().join(format!("out/p{n}.txt")).exists());
     }
 }
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            // Fields after the command's closing parenthesis: state, then the parent's pid.
+            stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(1)?.parse::<u32>().ok()) == Some(pid)
+        })
+        .collect()
+}
+
+/// A stop signal sent to the whole process group (Ctrl-C, a scheduler's kill) ends the GPU's
+/// helper too; the batch must still stop as stopped (143, finished pages kept), not fail on
+/// the helper's death as if the GPU were missing (exit 2).
+#[test]
+fn a_stop_signal_that_also_ends_the_gpu_check_stops_the_batch_as_stopped() {
+    use std::os::unix::process::CommandExt;
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("url = \"https://stop.example/{prefix}\"\ndigits = 5\nseed = 3\n");
+    for n in 0..40 {
+        std::fs::write(dir.path().join(format!("p{n}.txt")), format!("page {n}\n")).unwrap();
+        manifest += &format!("[[page]]\nname = \"p{n}\"\nfile = \"p{n}.txt\"\n");
+    }
+    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    for round in 0..12 {
+        let _ = std::fs::remove_dir_all(dir.path().join("out"));
+        let batch = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
+            .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu,gpu:0", "-j", "1", "-q"])
+            .current_dir(dir.path())
+            .process_group(0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = batch.id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while children_of(pid).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(!children_of(pid).is_empty(), "round {round}: no helper appeared");
+        // SAFETY: kill(2) on the process group this test just made.
+        unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+        let ended = batch.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&ended.stderr);
+        assert_eq!(ended.status.code(), Some(143), "round {round}: {said}");
+        assert!(said.contains("SIGTERM: stopped; finished pages are kept"), "round {round}: {said}");
+    }
+}

@@ -236,7 +236,9 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         }
     }
     // A GPU named beside the CPU that never opened fails the batch, however short it was.
-    session.settle()?;
+    if let Err(e) = session.settle() {
+        return Interrupted::signal_of(&e).map(stopped).ok_or(e);
+    }
     let names = session.device_names();
     let mut pages: Vec<PageReport> = pages.into_iter().map(|p| p.expect("every page landed")).collect();
     for page in pages.iter_mut().filter(|p| !p.device_ids.is_empty()) {

@@ -34,12 +34,29 @@ pub fn start(label: &str, ready: Arc<Readiness>) -> bool {
         .spawn(move || {
             let verdict = match child.wait_with_output() {
                 Ok(output) if output.status.success() => Ok(found(&label, &output.stdout)),
-                Ok(output) => Err(reason(&label, &output)),
+                Ok(output) => {
+                    wait_for_a_shared_stop(&output.status);
+                    Err(reason(&label, &output))
+                }
                 Err(e) => Err(format!("checking {label} failed ({e}); see ghostsum devices --check {label}")),
             };
             ready.set_if_unknown(verdict);
         })
         .is_ok()
+}
+
+/// A signal that ended the helper (a Ctrl-C, a scheduler's kill) usually reaches this
+/// process too, a moment later on its signal thread: waits up to a second for it, so that the
+/// batch stops as stopped ([`crate::run::Session::check_opening`]) instead of failing as if
+/// the GPU were missing.
+fn wait_for_a_shared_stop(status: &std::process::ExitStatus) {
+    #[cfg(unix)]
+    if std::os::unix::process::ExitStatusExt::signal(status).is_some() {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        while crate::signals::received().is_none() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
 }
 
 /// The running program, even if its file has since been replaced or deleted.
