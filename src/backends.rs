@@ -158,10 +158,7 @@ pub fn open(
     filter: Option<&str>,
     tuning: &Tuning,
 ) -> anyhow::Result<(DeviceSet, Option<String>)> {
-    // Enumerating adapters loads every Vulkan driver (a software one brings LLVM, tens of
-    // MB): only when a GPU may be wanted.
-    let adapters = if list.may_use_gpu() { adapter::adapters() } else { Vec::new() };
-    let mut choice = choose(list, &summaries_of(&adapters), filter)?;
+    let (adapters, mut choice) = find_and_choose(list, filter)?;
     let mut devices: Vec<Box<dyn Device>> = Vec::new();
     for &index in &choice.gpus {
         match GpuDevice::open(&adapters[index], GpuOptions::from_tuning(tuning)) {
@@ -183,8 +180,7 @@ pub fn open(
 /// Finds the devices `list` names, as [`open`] would, without opening them: "found:" and
 /// the devices in words, or the error [`open`] would give.
 pub fn check(list: &BackendList) -> anyhow::Result<String> {
-    let adapters = if list.may_use_gpu() { adapter::adapters() } else { Vec::new() };
-    let choice = choose(list, &summaries_of(&adapters), None)?;
+    let (adapters, choice) = find_and_choose(list, None)?;
     let mut found: Vec<String> =
         choice.gpus.iter().map(|&n| format!("gpu:{n} {}", adapter::describe(&adapters[n].get_info()))).collect();
     if choice.cpu {
@@ -237,6 +233,14 @@ pub fn open_beside_cpu(
     }
     devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));
     Some((DeviceSet::new(devices), opening))
+}
+
+/// The adapters, and what `list` chooses among them. Enumerating adapters loads every Vulkan
+/// driver (a software one brings LLVM, tens of MB): only when a GPU may be wanted.
+fn find_and_choose(list: &BackendList, filter: Option<&str>) -> anyhow::Result<(Vec<wgpu::Adapter>, Choice)> {
+    let adapters = if list.may_use_gpu() { adapter::adapters() } else { Vec::new() };
+    let choice = choose(list, &summaries_of(&adapters), filter)?;
+    Ok((adapters, choice))
 }
 
 /// What `choose` needs to know of each adapter.

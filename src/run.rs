@@ -131,13 +131,7 @@ impl Session {
 
     /// The devices still working, by those names: "cpu (avx512, 1 thread) + llvmpipe (...)".
     pub fn describe_devices(&self) -> String {
-        let names = self.device_names();
-        let live: Vec<&str> = self.devices.live().map(|id| names[id].as_str()).collect();
-        if live.is_empty() {
-            "no device".into()
-        } else {
-            live.join(" + ")
-        }
+        self.devices.describe_named(&self.device_names())
     }
 
     /// The shortest time device `id` has taken to return a range in this run; None before

@@ -54,7 +54,7 @@ struct PageReport {
     /// it out); none for a page already done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     devices: Vec<String>,
-    /// Their ids, to name them again once every GPU has been found.
+    /// Their ids, named once every GPU has been found.
     #[serde(skip)]
     device_ids: Vec<DeviceId>,
 }
@@ -241,7 +241,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     }
     let names = session.device_names();
     let mut pages: Vec<PageReport> = pages.into_iter().map(|p| p.expect("every page landed")).collect();
-    for page in pages.iter_mut().filter(|p| !p.device_ids.is_empty()) {
+    for page in &mut pages {
         page.devices = page.device_ids.iter().map(|&id| names[id].clone()).collect();
     }
     let searched = pages.iter().filter(|p| !p.skipped).map(|p| p.name.clone()).collect();
@@ -324,9 +324,7 @@ fn land_oldest(
     session.check_opening()?;
     let label = format!("[{}/{}] {} · ", step + 1, pages.len(), entry.name);
     let run = session.finish_and_write(started, &destination, label)?;
-    // Named now, and again at the end: a GPU beside the CPU may not have been found yet.
-    let names = session.device_names();
-    entry.devices = ids.iter().map(|&id| names[id].clone()).collect();
+    // Named at the end: a GPU beside the CPU may not have been found yet.
     entry.device_ids = ids;
     pace.page_done(run.tested);
     match run.outcome {

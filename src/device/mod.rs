@@ -134,8 +134,9 @@ pub trait Device: Send {
     /// The device in words.
     fn info(&self) -> DeviceInfo;
 
-    /// Opens the device, on its own thread, before anything else (a GPU named beside the CPU
-    /// loads its driver here while the CPU already searches). Failing drops the device.
+    /// Opens the device, on its own thread, before anything else (a GPU beside the CPU that
+    /// no helper checks finds its adapter here while the CPU already searches). Failing drops
+    /// the device.
     fn open(&mut self) -> Result<(), SearchError> {
         Ok(())
     }
@@ -330,7 +331,13 @@ impl DeviceSet {
 
     /// The devices still working, in words: "cpu (avx512, 2 threads) + llvmpipe (...)".
     pub fn describe(&self) -> String {
-        let live: Vec<String> = self.live().map(|id| crate::sync::lock(&self.devices[id].info).name.clone()).collect();
+        let names: Vec<String> = self.infos().into_iter().map(|info| info.name).collect();
+        self.describe_named(&names)
+    }
+
+    /// The same, each device called by `names` (by id).
+    pub fn describe_named(&self, names: &[String]) -> String {
+        let live: Vec<&str> = self.live().map(|id| names[id].as_str()).collect();
         if live.is_empty() {
             "no device".into()
         } else {

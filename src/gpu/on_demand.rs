@@ -1,9 +1,10 @@
-//! A GPU found on its own device thread and opened when it first has work. Named beside the
-//! CPU (`-b cpu,gpu:0`) in a batch, loading the Vulkan driver (35 ms for lavapipe here, longer
-//! for real drivers) and opening the device would otherwise hold up the CPU's first page, and
-//! a batch of pages too short for the GPU would pay for a device it never uses; this way the CPU searches
-//! and writes pages meanwhile. A GPU that turns out not to exist stops the batch with the
-//! error at the next page (the finished ones kept), and the batch waits for it at its end.
+//! A GPU named beside the CPU in a batch (`-b cpu,gpu:0`), found and opened on its own
+//! device thread only when it first has work. Whether it is there at all is asked of a
+//! helper process ([`super::helper_check`]); where none can be started it is found when its
+//! thread starts. Either way the CPU searches and writes pages meanwhile, and a batch of pages
+//! too short for the GPU never loads a driver or creates a device it does not use. A GPU that
+//! turns out not to exist stops the batch with the error at the next page (the finished ones
+//! kept), and the batch waits for the answer at its end.
 
 use super::{adapter, GpuDevice, GpuOptions};
 use crate::device::work::SearchWork;
@@ -60,11 +61,6 @@ impl Readiness {
             }
             state = self.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
         }
-    }
-
-    /// Has it opened or failed yet?
-    pub fn is_known(&self) -> bool {
-        self.known().is_some()
     }
 
     /// How it went, if it has opened or failed yet.
@@ -152,9 +148,7 @@ fn find_politely(finder: Finder) -> anyhow::Result<wgpu::Adapter> {
 impl Drop for GpuOnDemand {
     /// Nobody waits forever on a GPU whose thread ended before it opened it.
     fn drop(&mut self) {
-        if !self.ready.is_known() {
-            self.ready.set(Err(format!("{} was never opened", self.label)));
-        }
+        self.ready.set_if_unknown(Err(format!("{} was never opened", self.label)));
     }
 }
 
