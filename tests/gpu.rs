@@ -2,6 +2,8 @@
 //! driver (lavapipe) on machines without one; and the engine with several devices in one
 //! search. In CI (CI=true) a missing adapter fails.
 
+mod common;
+
 use ghostsum::alphabet::Alphabet;
 use ghostsum::cpu::CpuDevice;
 use ghostsum::device::work::SearchWork;
@@ -634,12 +636,8 @@ fn batch_of_short_pages_leaves_the_vulkan_driver_to_a_helper() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut manifest = String::from("url = \"https://short.example/{prefix}\"\ndigits = 3\nseed = 5\n");
-    for n in 0..6 {
-        std::fs::write(dir.path().join(format!("p{n}.txt")), format!("page {n}\n")).unwrap();
-        manifest += &format!("[[page]]\nname = \"p{n}\"\nfile = \"p{n}.txt\"\n");
-    }
-    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    std::fs::write(dir.path().join("site.toml"), common::ring_manifest(dir.path(), "p", 6, "short.example", 3, 5))
+        .unwrap();
     let logs = dir.path().join("ld");
     std::fs::create_dir(&logs).unwrap();
     let batch = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
@@ -689,12 +687,8 @@ fn a_stop_signal_that_also_ends_the_gpu_check_stops_the_batch_as_stopped() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut manifest = String::from("url = \"https://stop.example/{prefix}\"\ndigits = 5\nseed = 3\n");
-    for n in 0..40 {
-        std::fs::write(dir.path().join(format!("p{n}.txt")), format!("page {n}\n")).unwrap();
-        manifest += &format!("[[page]]\nname = \"p{n}\"\nfile = \"p{n}.txt\"\n");
-    }
-    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
+    std::fs::write(dir.path().join("site.toml"), common::ring_manifest(dir.path(), "p", 40, "stop.example", 5, 3))
+        .unwrap();
     for round in 0..12 {
         let _ = std::fs::remove_dir_all(dir.path().join("out"));
         let batch = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
@@ -706,11 +700,8 @@ fn a_stop_signal_that_also_ends_the_gpu_check_stops_the_batch_as_stopped() {
             .spawn()
             .unwrap();
         let pid = batch.id();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while children_of(pid).is_empty() && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        assert!(!children_of(pid).is_empty(), "round {round}: no helper appeared");
+        let helper_runs = common::wait_until(std::time::Duration::from_secs(10), || !children_of(pid).is_empty());
+        assert!(helper_runs, "round {round}: no helper appeared");
         // SAFETY: kill(2) on the process group this test just made.
         unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
         let ended = batch.wait_with_output().unwrap();
