@@ -52,9 +52,12 @@ opencl=$(ldconfig -p | awk '/libnvidia-opencl.so.1/ {print $NF; exit}')
 mkdir -p /tmp/hashcat/icd
 if [ -n "$opencl" ]; then echo "$opencl" > /tmp/hashcat/icd/nvidia.icd; export OCL_ICD_VENDORS=/tmp/hashcat/icd; fi
 echo "NVIDIA OpenCL library: ${opencl:-not found}"
-nvrtc=$(find / -name 'libnvrtc.so*' -not -path '/proc/*' 2>/dev/null | head -1)
+nvrtc=$(timeout 30 find / -name 'libnvrtc.so*' -not -path '/proc/*' 2>/dev/null | head -1)
 echo "nvrtc for hashcat's CUDA backend: ${nvrtc:-not found}"
-export LD_LIBRARY_PATH=/tmp/hashcat/usr/lib/x86_64-linux-gnu${nvrtc:+:$(dirname "$nvrtc")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# hashcat 6.2 asks for libnvrtc.so by that name; the CUDA image has it versioned only.
+mkdir -p /tmp/hashcat/nvrtc
+[ -n "$nvrtc" ] && ln -sf "$nvrtc" /tmp/hashcat/nvrtc/libnvrtc.so
+export LD_LIBRARY_PATH=/tmp/hashcat/usr/lib/x86_64-linux-gnu:/tmp/hashcat/nvrtc${nvrtc:+:$(dirname "$nvrtc")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 step "ghostsum devices"
 run 60 "$bin" devices
@@ -83,9 +86,12 @@ done
 echo "correctness: $ok same bytes on cpu, $gpu and all; $bad mismatches"
 
 step "bench: each device alone and all together (shortest suffix, then --fast-layout)"
-run 120 "$bin" bench -b all -s 10
-run 120 "$bin" bench -b all -s 10 --fast-layout
-run 60 "$bin" bench -b "$gpu" -s 10 --json
+run 90 "$bin" bench -b all -s 5
+run 90 "$bin" bench -b all -s 5 --fast-layout
+run 60 "$bin" bench -b "$gpu" -s 5 --json
+# The clocks it ran at, read while the GPU is busy with a second measurement.
+"$bin" bench -b "$gpu" -s 3 > /dev/null 2>&1 & sleep 2
+nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,power.draw,temperature.gpu,utilization.gpu --format=csv 2>&1 | head -2; wait
 
 step "workgroup size sweep (GHOSTSUM_GPU_WORKGROUP_SIZE), --fast-layout"
 for wg in 32 64 128 256 512 1024; do
@@ -113,6 +119,31 @@ for b in cpu "$gpu" all; do
   timeout 180 "$bin" batch "$work/batch/m.toml" --out-dir "$work/batch/out" -q -b "$b" > /dev/null
   echo "batch -b $b: exit $?, $(python3 -c "import time; print(f'{time.time() - $start:.2f} s')")"
 done
+
+old_bin=$dc/ghostsum-before-19
+[ -x "$old_bin" ] || old_bin=
+step "batch pages per second, one core each (issue 19): this binary${old_bin:+ and the one before issue 19}"
+# benches/batch_pages.py: 200 pages of 4 digits and 40 of 6, medians of 5 rounds; the CPU
+# device with -j 1. A real GPU's dispatches cost little CPU, so cpu,$gpu should be no slower
+# than cpu alone on short pages and faster on long ones.
+run 240 python3 benches/batch_pages.py --rounds 5 --backends "cpu,$gpu,cpu+$gpu" "$bin" ${old_bin:+"$old_bin"}
+
+step "a 9-digit search on the GPU and on everything: wall time, whole process"
+head -c 3000 /dev/urandom | base64 > "$work/long"
+for b in "$gpu" all; do
+  start=$(date +%s.%N)
+  timeout 120 "$bin" search "$work/long" -p c0ffee123 -b "$b" -o "$work/long.$b" --json > "$work/long.$b.json"
+  rc=$?
+  echo "search -p c0ffee123 -b $b: exit $rc, $(python3 -c "import time; print(f'{time.time() - $start:.2f} s')"), md5 $(md5sum < "$work/long.$b" | cut -c1-12)"
+  cat "$work/long.$b.json"
+done
+
+step "clean exits: 20 short GPU searches and 10 GPU checks, exit codes tallied"
+head -c 100 /dev/urandom > "$work/short"
+for i in $(seq 20); do
+  timeout 60 "$bin" search "$work/short" -p "$(printf %05x $((i * 977)))" -q -b "$gpu" -o "$work/short.out"; echo $?
+done | sort | uniq -c | sed 's/^/search exit codes (count code): /'
+for i in $(seq 10); do timeout 60 "$bin" devices --check "$gpu" > /dev/null; echo $?; done | sort | uniq -c | sed 's/^/devices --check exit codes (count code): /'
 
 step "hashcat -b -m 0 on the same card"
 hc=/tmp/hashcat/usr/bin/hashcat
