@@ -241,3 +241,32 @@ fn the_kubernetes_batch_jobs_commands_split_and_collect() {
     assert_eq!(report["pages"].as_array().unwrap().len(), SMALL_PAGES + 1);
     assert!(dir.path().join("out/ghostsum-report.json").exists());
 }
+
+#[test]
+fn a_run_with_nothing_left_to_search_opens_no_device() {
+    // A collect job, or a run after every page is done, is given the searching runs' flags:
+    // a GPU named there (gpu:63, which no machine here has) or asked for (gpu: no real one
+    // here) would fail the run if it were opened.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("site.toml"), ring_manifest(dir.path(), "p", 4, "site.example", 3, 5)).unwrap();
+    let first = json_of(&batch(dir.path(), &["--out-dir", "out", "-b", "cpu", "-q", "--json"]));
+    assert_eq!(names(&first["searched"]).len(), 4);
+    let report = dir.path().join("out/ghostsum-report.json");
+    for backend in ["gpu:63", "gpu"] {
+        for extra in [&["--collect"][..], &[]] {
+            std::fs::remove_file(&report).unwrap();
+            let mut args = vec!["--out-dir", "out", "-b", backend, "--json"];
+            args.extend(extra);
+            let run = batch(dir.path(), &args);
+            let said = String::from_utf8_lossy(&run.stderr).to_string();
+            assert!(said.contains("4 pages on no device: every page is already done"), "{backend} {extra:?}: {said}");
+            let value = json_of(&run);
+            assert_eq!(names(&value["searched"]).len(), 0);
+            assert_eq!(value["backend"], "no device");
+            for (page, was) in value["pages"].as_array().unwrap().iter().zip(first["pages"].as_array().unwrap()) {
+                assert_eq!((&page["md5"], &page["skipped"]), (&was["md5"], &serde_json::Value::Bool(true)));
+            }
+            assert!(report.exists());
+        }
+    }
+}

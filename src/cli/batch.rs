@@ -7,7 +7,7 @@ use crate::alphabet::Alphabet;
 use crate::batch::manifest::{Manifest, Page};
 use crate::batch::pace::{Pace, Turnaround};
 use crate::batch::{already_done, resolve_into, split, FinishedPage};
-use crate::device::{DeviceId, DeviceInfo, DeviceKind};
+use crate::device::{DeviceId, DeviceInfo, DeviceKind, DeviceSet};
 use crate::engine::{EngineOptions, Started};
 use crate::exit::Exit;
 use crate::file_id::{file_id, FileId};
@@ -124,7 +124,16 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
-    let session = args.engine.batch_session(&args.report)?;
+    let pending: Vec<usize> = mine.iter().copied().filter(|n| !done.contains_key(n)).collect();
+    // Nothing left to search (a collect job, or a run after every page is done): no device is
+    // opened, so such a run loads no GPU driver and needs no GPU, whatever --backend the
+    // searching runs were given.
+    let session = if pending.is_empty() {
+        Session::new(DeviceSet::new(Vec::new()), None, args.report.reporting()?)
+    } else {
+        args.engine.batch_session(&args.report)?
+    };
+    let on = if pending.is_empty() { "no device: every page is already done".to_string() } else { session.describe() };
     match shard {
         Some(s) => session.say(format!(
             "ghostsum: task {}/{}: {} of {} pages on {}",
@@ -132,12 +141,11 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             s.count,
             mine.len(),
             manifest.pages.len(),
-            session.describe()
+            on
         )),
-        None => session.say(format!("ghostsum: {} pages on {}", manifest.pages.len(), session.describe())),
+        None => session.say(format!("ghostsum: {} pages on {on}", manifest.pages.len())),
     }
     let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
-    let pending: Vec<usize> = mine.iter().copied().filter(|n| !done.contains_key(n)).collect();
     if !args.force {
         let planned: Vec<(&str, Planned)> = pending
             .iter()
