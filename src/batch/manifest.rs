@@ -6,7 +6,7 @@ use crate::kind::{ChosenKind, FileKind};
 use crate::target::Prefix;
 use clap::ValueEnum;
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -52,6 +52,9 @@ pub struct Manifest {
     pub alphabet: Option<Alphabet>,
     /// Every page, in manifest order.
     pub pages: Vec<Page>,
+    /// Each page's index in `pages` by name, for placeholders: built once, since every page
+    /// of a site may link to any other.
+    by_name: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -220,7 +223,13 @@ impl Manifest {
                 }
             });
         }
-        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, pages })
+        let by_name = pages.iter().enumerate().map(|(n, page)| (page.name.clone(), n)).collect();
+        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, pages, by_name })
+    }
+
+    /// The page a placeholder names.
+    pub fn page_named(&self, name: &str) -> Option<&Page> {
+        self.by_name.get(name).map(|&n| &self.pages[n])
     }
 
     /// A page's address: the url template with its prefix.

@@ -11,7 +11,6 @@ use crate::input::Content;
 use crate::target::Prefix;
 use manifest::{Manifest, Page};
 use md5::{Digest, Md5};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -37,7 +36,6 @@ pub fn resolve_into(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     const CHUNK: usize = 64 << 10;
-    let by_name: BTreeMap<&str, &Page> = manifest.pages.iter().map(|p| (p.name.as_str(), p)).collect();
     let write = |out: &mut dyn Write, bytes: &[u8]| {
         out.write_all(bytes).map_err(|e| crate::io_error::on("keep", &format!("page '{}'", page.name), &e))
     };
@@ -98,7 +96,7 @@ pub fn resolve_into(
             at += 1;
             continue;
         };
-        let target = by_name.get(name.trim()).ok_or_else(|| {
+        let target = manifest.page_named(name.trim()).ok_or_else(|| {
             anyhow::anyhow!(
                 "{}:{line}: {{{{{kind}:{name}}}}} names no page in {}",
                 page.source.display(),
