@@ -6,14 +6,14 @@ linking to the next), then runs every binary on every site and device choice in 
 round-robin, so a noisy neighbour hits them all alike; prints medians and pages per second.
 One core each: the CPU device with -j 1, lavapipe with LP_NUM_THREADS=1.
 
-    benches/batch_pages.py [--rounds 5] [--backends cpu,gpu:0,cpu+gpu:0] BINARY [BINARY...]
+    benches/batch_pages.py [--rounds 5] [--backends cpu,gpu:0,cpu+gpu:0] [--sites 200x4,40x6] BINARY [BINARY...]
 
 Two pseudo-backends tell what the machine charges for work beside a batch from what the
 batch itself does: `cpu+check` runs `-b cpu` with `ghostsum devices --check gpu:0` beside it
 as a separate process at nice 19 (the work a `cpu,gpu:0` batch of short pages adds), and
 `cpu+busy` with a 50 ms busy loop at nice 19 instead.
 """
-import argparse, os, shutil, statistics, subprocess, tempfile, time
+import argparse, os, statistics, subprocess, tempfile, time
 
 BUSY_50_MS = "import time\nt = time.perf_counter()\nwhile time.perf_counter() - t < 0.05: pass"
 
@@ -33,22 +33,29 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--backends", default="cpu,gpu:0,cpu+gpu:0", help="comma-separated; + joins devices")
+    parser.add_argument("--sites", default="200x4,40x6", help="comma-separated PAGESxDIGITS")
     parser.add_argument("binaries", nargs="+")
     args = parser.parse_args()
     args.binaries = [os.path.abspath(b) for b in args.binaries]
     env = dict(os.environ, LP_NUM_THREADS="1")
     with tempfile.TemporaryDirectory() as root:
-        sites = [(pages, digits, site(root, pages, digits)) for pages, digits in [(200, 4), (40, 6)]]
+        shapes = [tuple(int(n) for n in shape.split("x")) for shape in args.sites.split(",")]
+        sites = [(pages, digits, site(root, pages, digits)) for pages, digits in shapes]
         times = {}
+        runs = 0
         for _ in range(args.rounds):
             for pages, digits, folder in sites:
                 for backend in args.backends.split(","):
                     for binary in args.binaries:
-                        out = os.path.join(folder, "out")
-                        shutil.rmtree(out, ignore_errors=True)
+                        # A fresh folder each run, deleted only at the end: on ext4 without a
+                        # journal (these machines' root), inodes deleted in the last 30 s are
+                        # skipped one by one when a file is created, which made a run after
+                        # the last one's rmtree pay for its files again.
+                        runs += 1
+                        out = f"out{runs}"
                         beside_only = backend in ("cpu+check", "cpu+busy")
                         devices = "cpu" if beside_only else backend.replace("+", ",")
-                        command = [binary, "batch", "site.toml", "--out-dir", "out", "-b", devices, "-q"]
+                        command = [binary, "batch", "site.toml", "--out-dir", out, "-b", devices, "-q"]
                         if "cpu" in backend:
                             command += ["-j", "1"]
                         began = time.perf_counter()
