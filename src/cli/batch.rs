@@ -128,12 +128,14 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     // Nothing left to search (a collect job, or a run after every page is done): no device is
     // opened, so such a run loads no GPU driver and needs no GPU, whatever --backend the
     // searching runs were given.
-    let session = if pending.is_empty() {
-        Session::new(DeviceSet::new(Vec::new()), None, args.report.reporting()?)
+    let (session, on) = if pending.is_empty() {
+        let session = Session::new(DeviceSet::new(Vec::new()), None, args.report.reporting()?);
+        (session, "no device: every page is already done".to_string())
     } else {
-        args.engine.batch_session(&args.report)?
+        let session = args.engine.batch_session(&args.report)?;
+        let on = session.describe();
+        (session, on)
     };
-    let on = if pending.is_empty() { "no device: every page is already done".to_string() } else { session.describe() };
     match shard {
         Some(s) => session.say(format!(
             "ghostsum: task {}/{}: {} of {} pages on {}",
