@@ -80,7 +80,7 @@ fn gpu_dispatch(c: &mut Criterion) {
         b.iter(|| {
             let control = std::sync::Arc::new(Control::for_devices(1));
             let infos = vec![gpu.info()];
-            let work = SearchWork::new(layout.clone(), prefix.clone(), &content, 0..candidates, control, infos, 1);
+            let work = SearchWork::new(layout.clone(), prefix.clone(), &content, 0..candidates, control, infos, &[0]);
             gpu.run(&work, 0).unwrap();
         })
     });

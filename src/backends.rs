@@ -254,11 +254,15 @@ fn summaries_of(adapters: &[wgpu::Adapter]) -> Vec<AdapterSummary> {
         .collect()
 }
 
-/// The CPU beside `feeders` GPUs: it leaves a core to each GPU's host thread, unless
-/// `threads` says otherwise.
+/// The CPU beside `feeders` GPUs: while they work it leaves a core to each GPU's host
+/// thread, unless `threads` says otherwise; while they sit a page out (a batch's short
+/// pages), every core is its.
 fn cpu_device(threads: Option<usize>, feeders: usize, tuning: &Tuning) -> CpuDevice {
+    if let Some(threads) = threads {
+        return CpuDevice::new(threads, tuning.cpu_kernel);
+    }
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    CpuDevice::new(threads.unwrap_or_else(|| cores.saturating_sub(feeders).max(1)), tuning.cpu_kernel)
+    CpuDevice::new(cores, tuning.cpu_kernel).beside_a_gpu(cores.saturating_sub(feeders))
 }
 
 #[cfg(test)]

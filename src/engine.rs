@@ -341,7 +341,7 @@ fn hand_out(
         return Err(SearchError::Backend("no device is left to search on; try --backend cpu".into()).into());
     }
     let work = Arc::new(
-        SearchWork::new(layout.clone(), prefix.clone(), content, indices, control.clone(), devices.infos(), ids.len())
+        SearchWork::new(layout.clone(), prefix.clone(), content, indices, control.clone(), devices.infos(), ids)
             .with_line_fit(line_fit),
     );
     devices.start(&work, ids);

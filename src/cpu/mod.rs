@@ -14,6 +14,9 @@ const CANDIDATES_PER_CHUNK: u64 = 1 << 18;
 /// Worker threads running the fastest kernel this CPU has (or the one the tuning names).
 pub struct CpuDevice {
     threads: usize,
+    /// Workers while a GPU takes part in the search: fewer, when each GPU is left the core its
+    /// host thread needs to feed it.
+    threads_beside_a_gpu: usize,
     kernel: kernel::KernelKind,
 }
 
@@ -22,18 +25,36 @@ impl CpuDevice {
     /// ([`kernel::KernelKind::available`]), else the fastest.
     pub fn new(threads: usize, kernel: Option<kernel::KernelKind>) -> Self {
         let kernel = kernel.filter(|k| k.runs_here()).unwrap_or(kernel::KernelKind::available()[0]);
-        CpuDevice { threads: threads.max(1), kernel }
+        let threads = threads.max(1);
+        CpuDevice { threads, threads_beside_a_gpu: threads, kernel }
+    }
+
+    /// The same device, with only `threads` workers (at least 1, at most its own) while a GPU
+    /// takes part in a search. In a batch a GPU beside the CPU sits out pages too short for
+    /// it (`batch::pace`), and the core it would need is the CPU's for those.
+    pub fn beside_a_gpu(mut self, threads: usize) -> Self {
+        self.threads_beside_a_gpu = threads.clamp(1, self.threads);
+        self
+    }
+
+    /// Workers for a search, with or without a GPU taking part.
+    fn threads_for(&self, with_a_gpu: bool) -> usize {
+        if with_a_gpu {
+            self.threads_beside_a_gpu
+        } else {
+            self.threads
+        }
     }
 }
 
 impl Device for CpuDevice {
     fn info(&self) -> DeviceInfo {
         let plural = if self.threads == 1 { "" } else { "s" };
-        DeviceInfo {
-            kind: DeviceKind::Cpu,
-            name: format!("cpu ({}, {} thread{plural})", self.kernel, self.threads),
-            threads: self.threads,
+        let mut name = format!("cpu ({}, {} thread{plural}", self.kernel, self.threads);
+        if self.threads_beside_a_gpu < self.threads {
+            name += &format!(", {} while a GPU works", self.threads_beside_a_gpu);
         }
+        DeviceInfo { kind: DeviceKind::Cpu, name: name + ")", threads: self.threads }
     }
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
@@ -59,12 +80,31 @@ impl Device for CpuDevice {
         };
         // This device's own thread is one of the workers: a batch runs a search a page, and
         // with -j 1 a thread spawned for each cost as much as a 4-digit page's search.
+        let threads = self.threads_for(work.has_a_gpu());
         std::thread::scope(|scope| {
-            for _ in 1..self.threads {
+            for _ in 1..threads {
                 scope.spawn(search);
             }
             search();
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_core_left_to_a_gpu_is_the_cpus_while_the_gpu_sits_a_search_out() {
+        let beside = CpuDevice::new(4, None).beside_a_gpu(3);
+        assert_eq!((beside.threads_for(false), beside.threads_for(true)), (4, 3));
+        assert!(beside.info().name.ends_with(", 4 threads, 3 while a GPU works)"), "{}", beside.info().name);
+        let alone = CpuDevice::new(2, None);
+        assert_eq!((alone.threads_for(false), alone.threads_for(true)), (2, 2));
+        assert!(alone.info().name.ends_with(", 2 threads)"));
+        // Never none, never more than its own.
+        assert_eq!(CpuDevice::new(1, None).beside_a_gpu(0).threads_for(true), 1);
+        assert_eq!(CpuDevice::new(2, None).beside_a_gpu(9).threads_for(true), 2);
     }
 }

@@ -19,7 +19,7 @@
 //!   of a range another device still holds (a backup copy): a slow device holding a low range
 //!   then delays the answer by no more than the fast device takes to search it again.
 
-use super::{DeviceId, DeviceInfo};
+use super::{DeviceId, DeviceInfo, DeviceKind};
 use crate::layout::{Layout, Segment};
 use crate::line_fit::LineFit;
 use crate::target::Prefix;
@@ -135,6 +135,8 @@ pub struct SearchWork {
     first: u128,
     /// The largest range handed out, in mid units (see `take`).
     range_cap: u128,
+    /// How many of the devices that take part are GPUs (each needs a core to feed it).
+    gpus_taking_part: usize,
     stop: Arc<super::Control>,
     state: Mutex<Dispenser>,
     changed: Condvar,
@@ -165,7 +167,8 @@ impl SearchWork {
     }
 
     /// A search over candidate indices `indices` (from the start of the first mid unit that
-    /// holds `indices.start`), on devices described by `infos`, of which `live` take part.
+    /// holds `indices.start`), on devices described by `infos`, of which those in `ids` take
+    /// part.
     pub fn new(
         layout: Layout,
         prefix: Prefix,
@@ -173,13 +176,15 @@ impl SearchWork {
         indices: Range<u128>,
         control: Arc<super::Control>,
         infos: Vec<DeviceInfo>,
-        live: usize,
+        ids: &[DeviceId],
     ) -> Self {
         let unit = layout.inner_count() as u128;
         let (first, end) = (indices.start / unit, indices.end.div_ceil(unit));
         let expected = 1u128.checked_shl(prefix.bits()).unwrap_or(u128::MAX);
         let range_cap = (expected / 16 / unit).max(RAMP_START_MIDS);
         let tested_by = (0..infos.len()).map(|_| AtomicU64::new(0)).collect();
+        let gpus_taking_part =
+            ids.iter().filter(|&&id| infos.get(id).is_some_and(|i| i.kind == DeviceKind::Gpu)).count();
         SearchWork {
             layout,
             prefix,
@@ -188,6 +193,7 @@ impl SearchWork {
             content_tail: content.tail.clone(),
             first,
             range_cap,
+            gpus_taking_part,
             stop: control,
             state: Mutex::new(Dispenser {
                 next: first,
@@ -199,7 +205,7 @@ impl SearchWork {
                 frontier: first,
                 best: None,
                 segment: None,
-                live,
+                live: ids.len(),
                 dropped: Vec::new(),
                 reported_drops: 0,
             }),
@@ -225,6 +231,11 @@ impl SearchWork {
     pub fn withdraw(&self) {
         self.finished.store(true, Ordering::Relaxed);
         self.changed.notify_all();
+    }
+
+    /// Whether a GPU takes part: the CPU then leaves it the core its host thread needs.
+    pub fn has_a_gpu(&self) -> bool {
+        self.gpus_taking_part > 0
     }
 
     /// Candidates tested for this search so far, over every device.
@@ -437,7 +448,26 @@ mod tests {
             .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
             .collect();
         let prefix = Prefix::parse(prefix).unwrap();
-        SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, devices)
+        let ids: Vec<usize> = (0..devices).collect();
+        SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, &ids)
+    }
+
+    #[test]
+    fn a_search_knows_whether_a_gpu_takes_part() {
+        let content = Content::from_bytes(b"dispenser");
+        let layout =
+            Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+        let infos = vec![
+            DeviceInfo { kind: DeviceKind::Gpu, name: "gpu".into(), threads: 1 },
+            DeviceInfo { kind: DeviceKind::Cpu, name: "cpu".into(), threads: 2 },
+        ];
+        let with = |ids: &[DeviceId]| {
+            let control = Arc::new(Control::for_devices(2));
+            let prefix = Prefix::parse("abc").unwrap();
+            SearchWork::new(layout.clone(), prefix, &content, 0..1 << 20, control, infos.clone(), ids).has_a_gpu()
+        };
+        assert!(!with(&[1]));
+        assert!(with(&[0, 1]) && with(&[0]));
     }
 
     #[test]
