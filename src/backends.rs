@@ -191,15 +191,18 @@ pub fn check(list: &BackendList) -> anyhow::Result<String> {
 
 /// For a batch: when `list` is the CPU beside GPUs named by index (`cpu,gpu:0`), the set
 /// with each GPU still to be found and opened on its own device thread, so the CPU starts at
-/// once. A GPU that does not exist or cannot be opened fails the batch as it would have
-/// here, but when its [`Readiness`] says so: at the next page, or at the batch's end. None
-/// for any other list (`auto`, `gpu`, `all` choose among the adapters, so they must see
-/// them first): open it with [`open`].
+/// once. With `check_now` (the batch has a page long enough for a GPU) a helper process
+/// checks each GPU meanwhile; without, a GPU is looked for only if a page goes to it. A GPU
+/// looked for that does not exist or cannot be opened fails the batch as it would have here,
+/// but when its [`Readiness`] says so: at the next page, or at the batch's end. None for any
+/// other list (`auto`, `gpu`, `all` choose among the adapters, so they must see them first):
+/// open it with [`open`].
 pub fn open_beside_cpu(
     list: &BackendList,
     threads: Option<usize>,
     filter: Option<&str>,
     tuning: &Tuning,
+    check_now: bool,
 ) -> Option<(DeviceSet, Opening)> {
     let mut indices: Vec<usize> = Vec::new();
     let mut cpu = false;
@@ -224,12 +227,14 @@ pub fn open_beside_cpu(
             choose(&BackendList(vec![BackendItem::GpuIndex(n)]), &summaries_of(adapters), None)?;
             Ok(adapters[n].clone())
         });
-        let ready = Arc::new(Readiness::default());
+        let ready = Arc::new(Readiness::new(check_now));
         let options = GpuOptions::from_tuning(tuning);
         let label = format!("gpu:{n}");
-        let checked_by_helper = helper_check::start(&label, ready.clone());
+        // Found on its thread when it opens only where a check was wanted and no helper
+        // could be started.
+        let found_at_first_work = !check_now || helper_check::start(&label, ready.clone());
         opening.push((devices.len(), ready.clone()));
-        devices.push(Box::new(GpuOnDemand::new(label, finder, checked_by_helper, options, ready)));
+        devices.push(Box::new(GpuOnDemand::new(label, finder, found_at_first_work, options, ready)));
     }
     devices.push(Box::new(cpu_device(threads, devices.len(), tuning)));
     Some((DeviceSet::new(devices), opening))

@@ -103,10 +103,11 @@ impl Session {
         }
     }
 
-    /// Waits for the GPUs still opening: an error when one could not be found or opened
-    /// ([`Interrupted`] when a stop signal came meanwhile, as in [`Session::check_opening`]).
+    /// Waits for the GPUs still opening that anyone looks for: an error when one could not be
+    /// found or opened ([`Interrupted`] when a stop signal came meanwhile, as in
+    /// [`Session::check_opening`]).
     pub fn settle(&self) -> anyhow::Result<()> {
-        for (_, ready) in &self.opening {
+        for (_, ready) in self.opening.iter().filter(|(_, ready)| ready.is_looked_for()) {
             if let Err(why) = ready.wait() {
                 return Err(match crate::signals::received() {
                     Some(signal) => Interrupted(signal).into(),
@@ -181,6 +182,11 @@ impl Session {
         options: &'a EngineOptions,
         ids: &[DeviceId],
     ) -> Result<Started<'a>, EngineError> {
+        // A GPU still to be found that takes part is looked for now, on its thread: the
+        // batch will wait for the answer.
+        for (_, ready) in self.opening.iter().filter(|(id, _)| ids.contains(id)) {
+            ready.look_for();
+        }
         engine::start(&self.devices, ids, content, prefix, alphabet, options, &self.control)
     }
 

@@ -65,6 +65,11 @@ impl Prefix {
         4 * self.digits.len() as u32
     }
 
+    /// Candidates a search tests on average before a hit: 2^bits.
+    pub fn expected_candidates(&self) -> f64 {
+        2f64.powi(self.bits() as i32)
+    }
+
     /// True when only state word A is constrained, so the search may exit after step 60.
     pub fn in_first_word_only(&self) -> bool {
         self.word_masks[1..].iter().all(|&m| m == 0)

@@ -571,24 +571,29 @@ fn batch_gives_a_slow_gpu_only_pages_long_enough_for_it() {
     }
 }
 
-/// `batch -b cpu,gpu:N` opens the GPU on its own thread while the CPU starts (issue 19); a
-/// GPU that does not exist still fails the batch with the one-line error `search` gives,
-/// exit 2, leaving only whole, verified pages and no temporary file.
+/// `batch -b cpu,gpu:N` opens the GPU on its own thread while the CPU starts (issue 19). When
+/// a page is long enough that it could go to the GPU, a GPU that does not exist fails the
+/// batch with the one-line error `search` gives, exit 2, leaving only whole, verified pages
+/// and no temporary file. When every page is too short for any GPU, the GPU is not looked
+/// for: the batch succeeds on the CPU and its report says so.
 #[test]
-fn batch_beside_a_gpu_that_does_not_exist_fails_with_the_backend_error() {
+fn batch_beside_a_gpu_that_does_not_exist_fails_when_a_page_may_need_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut manifest = String::from("url = \"https://none.example/{prefix}\"\ndigits = 3\nseed = 2\n");
-    for n in 0..30 {
-        std::fs::write(dir.path().join(format!("n{n}.txt")), format!("page {n}\n")).unwrap();
-        manifest += &format!("[[page]]\nname = \"n{n}\"\nfile = \"n{n}.txt\"\n");
-    }
-    std::fs::write(dir.path().join("site.toml"), manifest).unwrap();
-    let run = assert_cmd::Command::cargo_bin("ghostsum")
-        .unwrap()
-        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu,gpu:63", "-q"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let short = common::ring_manifest(dir.path(), "n", 30, "none.example", 3, 2);
+    std::fs::write(dir.path().join("short.toml"), &short).unwrap();
+    std::fs::write(dir.path().join("long.txt"), "a page of five digits\n").unwrap();
+    let long = short + "[[page]]\nname = \"long\"\nfile = \"long.txt\"\nprefix = \"c0ffe\"\n";
+    std::fs::write(dir.path().join("long.toml"), long).unwrap();
+    let batch = |manifest: &str, out: &str| {
+        assert_cmd::Command::cargo_bin("ghostsum")
+            .unwrap()
+            .args(["batch", manifest, "--out-dir", out, "-b", "cpu,gpu:63", "-q"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+
+    let run = batch("long.toml", "out");
     let said = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{said}");
     assert!(said.contains("--backend gpu:63: there is no adapter 63"), "{said}");
@@ -599,9 +604,22 @@ fn batch_beside_a_gpu_that_does_not_exist_fails_with_the_backend_error() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         assert!(!name.starts_with(".ghostsum-"), "{name}");
         let md5sum = std::process::Command::new("md5sum").arg(&path).output().unwrap();
+        // The page's own text, up to its link (resolved in the output).
         let page = std::fs::read_to_string(dir.path().join(&name)).unwrap();
-        assert!(std::fs::read_to_string(&path).unwrap().starts_with(page.trim_end_matches('\n')), "{name}");
+        let text = page.split("{{").next().unwrap().trim_end_matches('\n');
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with(text), "{name}");
         assert_eq!(md5sum.status.code(), Some(0));
+    }
+
+    let run = batch("short.toml", "short-out");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("short-out/ghostsum-report.json")).unwrap())
+            .unwrap();
+    let backend = report["backend"].as_str().unwrap();
+    assert!(backend.starts_with("gpu:63 (not looked for: every page is too short for it) + cpu ("), "{backend}");
+    for page in report["pages"].as_array().unwrap() {
+        assert!(page["devices"].as_array().unwrap().iter().all(|d| d.as_str().unwrap().starts_with("cpu")), "{page}");
     }
 }
 
@@ -627,40 +645,57 @@ fn devices_check_says_whether_a_backend_list_is_here() {
     assert!(missing.stdout.is_empty());
 }
 
-/// A GPU beside the CPU in a batch of pages too short for it is checked by a helper process,
-/// and the batch process itself never loads a Vulkan driver: the dynamic linker's own log,
-/// one file a process, says which process loaded what.
+/// A GPU beside the CPU is checked by a helper process when a page could be long enough for
+/// it (5 digits and up), and the batch process itself loads no Vulkan driver for pages too
+/// short for the GPU; when no page could be (4 digits and fewer), no process loads one. The
+/// dynamic linker's own log, one file a process, says which process loaded what.
 #[test]
-fn batch_of_short_pages_leaves_the_vulkan_driver_to_a_helper() {
+fn a_gpu_beside_short_pages_is_checked_by_a_helper_only_when_a_page_may_need_it() {
     if gpu_device(GpuOptions::default()).is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("site.toml"), common::ring_manifest(dir.path(), "p", 6, "short.example", 3, 5))
-        .unwrap();
-    let logs = dir.path().join("ld");
-    std::fs::create_dir(&logs).unwrap();
-    let batch = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
-        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu,gpu:0", "-q"])
-        .current_dir(dir.path())
-        .env("LD_DEBUG", "files")
-        .env("LD_DEBUG_OUTPUT", logs.join("log"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = batch.id();
-    let finished = batch.wait_with_output().unwrap();
-    assert!(finished.status.success());
-    let loaded_vulkan = |log: &std::path::Path| std::fs::read_to_string(log).unwrap().contains("file=libvulkan.so");
-    let own_log = logs.join(format!("log.{pid}"));
-    assert!(own_log.exists(), "the dynamic linker wrote no log for the batch");
-    assert!(!loaded_vulkan(&own_log), "the batch process loaded a Vulkan driver for pages too short for the GPU");
-    let others: Vec<_> =
-        std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().path()).filter(|p| *p != own_log).collect();
-    assert_eq!(others.len(), 1, "one helper process: {others:?}");
-    assert!(loaded_vulkan(&others[0]), "the helper checked gpu:0 through Vulkan");
-    for n in 0..6 {
-        assert!(dir.path().join(format!("out/p{n}.txt")).exists());
+    for (digits, expect_helper) in [(5, true), (3, false)] {
+        let site = format!("site{digits}.toml");
+        std::fs::write(dir.path().join(&site), common::ring_manifest(dir.path(), "p", 6, "short.example", digits, 5))
+            .unwrap();
+        let logs = dir.path().join(format!("ld{digits}"));
+        std::fs::create_dir(&logs).unwrap();
+        let out = format!("out{digits}");
+        let batch = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
+            .args(["batch", &site, "--out-dir", &out, "-b", "cpu,gpu:0", "-q", "--json"])
+            .current_dir(dir.path())
+            .env("LD_DEBUG", "files")
+            .env("LD_DEBUG_OUTPUT", logs.join("log"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = batch.id();
+        let finished = batch.wait_with_output().unwrap();
+        assert!(finished.status.success());
+        let report: serde_json::Value = serde_json::from_slice(&finished.stdout).unwrap();
+        for page in report["pages"].as_array().unwrap() {
+            let devices = page["devices"].as_array().unwrap();
+            assert!(devices.iter().all(|d| d.as_str().unwrap().starts_with("cpu")), "{digits} digits: {page}");
+        }
+        let loaded_vulkan = |log: &std::path::Path| std::fs::read_to_string(log).unwrap().contains("file=libvulkan.so");
+        let own_log = logs.join(format!("log.{pid}"));
+        assert!(own_log.exists(), "the dynamic linker wrote no log for the batch");
+        assert!(!loaded_vulkan(&own_log), "the batch process loaded a Vulkan driver for pages too short for the GPU");
+        let others: Vec<_> =
+            std::fs::read_dir(&logs).unwrap().map(|e| e.unwrap().path()).filter(|p| *p != own_log).collect();
+        if expect_helper {
+            assert_eq!(others.len(), 1, "one helper process: {others:?}");
+            assert!(loaded_vulkan(&others[0]), "the helper checked gpu:0 through Vulkan");
+            // Named as the helper found it, not as the user did.
+            assert!(!report["backend"].as_str().unwrap().starts_with("gpu:0"), "{}", report["backend"]);
+        } else {
+            assert!(others.is_empty(), "{digits}-digit pages cannot go to a GPU, but a helper ran: {others:?}");
+            assert!(report["backend"].as_str().unwrap().contains("gpu:0 (not looked for"), "{}", report["backend"]);
+        }
+        for n in 0..6 {
+            assert!(dir.path().join(format!("{out}/p{n}.txt")).exists());
+        }
     }
 }
 

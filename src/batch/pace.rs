@@ -22,6 +22,20 @@ const TURNAROUNDS_PER_PAGE: f64 = 16.0;
 /// expected to take a second or more.
 const UNKNOWN_TURNAROUND: Duration = Duration::from_millis(62);
 
+/// The slowest a batch is taken to run (candidates a second over its wall time, writes
+/// included) when it decides, before its first page, whether any page could go to a GPU: a
+/// fiftieth of the slowest batch measured (200 pages of 4 digits on one core, one page at a
+/// time: 50M/s).
+const SLOWEST_BATCH_RATE: f64 = 1e6;
+
+/// Whether a page expected to take `expected` candidates could go to a GPU that has not
+/// returned a range yet, even in a batch as slow as [`SLOWEST_BATCH_RATE`]. When no page of a
+/// batch could (4-digit pages: 65,536 candidates), its GPUs are not looked for: loading the
+/// drivers to check them would cost more than the pages.
+pub fn may_reach_a_gpu(expected: f64) -> bool {
+    expected / SLOWEST_BATCH_RATE >= UNKNOWN_TURNAROUND.as_secs_f64() * TURNAROUNDS_PER_PAGE
+}
+
 /// The rate guessed per CPU thread before any page has ended: a quarter to an eighth of what
 /// the kernels do on the AVX2 and AVX-512 machines measured in BENCHMARKS.md.
 const GUESSED_RATE_PER_CPU_THREAD: f64 = 25e6;
@@ -103,6 +117,17 @@ impl Pace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_pages_of_five_digits_and_more_may_reach_a_gpu() {
+        assert!(!may_reach_a_gpu(2f64.powi(16)));
+        assert!(may_reach_a_gpu(2f64.powi(20)));
+        // However slow the batch, such a page is under 16 unknown turnarounds: the pace
+        // would never give it to a GPU not yet seen.
+        let slowest = Pace { began: Some(Instant::now() - Duration::from_secs(1)), candidates: SLOWEST_BATCH_RATE };
+        assert_eq!(slowest.devices_for(2f64.powi(16), &[gpu(0, None), cpu(1, None)]), vec![1]);
+        assert_eq!(slowest.devices_for(2f64.powi(20), &[gpu(0, None), cpu(1, None)]), vec![0, 1]);
+    }
 
     fn pace_at(rate: f64) -> Pace {
         // One second of batch at `rate`.

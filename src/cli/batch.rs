@@ -99,7 +99,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     // an unsharded run.
     let mine: Vec<usize> = match shard {
         Some(shard) => {
-            let work: Vec<f64> = prefixes.iter().map(|p| 2f64.powi(p.bits() as i32)).collect();
+            let work: Vec<f64> = prefixes.iter().map(Prefix::expected_candidates).collect();
             split::pages_of(shard, &work)
         }
         None => (0..manifest.pages.len()).collect(),
@@ -132,7 +132,9 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         let session = Session::new(DeviceSet::new(Vec::new()), None, args.report.reporting()?);
         (session, "no device: every page is already done".to_string())
     } else {
-        let session = args.engine.batch_session(&args.report)?;
+        // A GPU beside the CPU is checked at once only if some page could ever go to it.
+        let longest = pending.iter().map(|&n| prefixes[n].expected_candidates()).fold(0.0, f64::max);
+        let session = args.engine.batch_session(&args.report, crate::batch::pace::may_reach_a_gpu(longest))?;
         let on = session.describe();
         (session, on)
     };
@@ -229,7 +231,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             .live()
             .map(|id| Turnaround { id, fastest: session.fastest_turnaround(id), cpu_threads: cpu_threads(&infos[id]) })
             .collect();
-        let ids = pace.devices_for(2f64.powi(prefix.bits() as i32), &turnarounds);
+        let ids = pace.devices_for(prefix.expected_candidates(), &turnarounds);
         pace.page_started();
         let started = session.start(content, prefix, alphabet, &options, &ids)?;
         in_flight.push_back(Flight { step, entry, destination, started, ids });

@@ -77,10 +77,10 @@ pub(super) fn refuse_search_if_too_long(
     let (candidates, whose) = match shard {
         Some(s) => {
             let slice = planned.probe().layout().keyspace() as f64 / s.count as f64;
-            let share = (expected_candidates(planned.prefix) / s.count as f64).min(slice);
+            let share = (planned.prefix.expected_candidates() / s.count as f64).min(slice);
             (share, format!(" (the share of shard {} of {})", s.index, s.count))
         }
-        None => (expected_candidates(planned.prefix), String::new()),
+        None => (planned.prefix.expected_candidates(), String::new()),
     };
     let expected = candidates / rate;
     if expected > MAX_UNFORCED_SECONDS {
@@ -103,7 +103,7 @@ pub(super) fn refuse_batch_if_too_long(pages: &[(&str, Planned)], session: &Sess
     let mut total = 0.0;
     let mut costliest: Option<(&str, &Planned, f64)> = None;
     for (name, planned) in pages.iter().filter(|(_, p)| p.prefix.bits() >= ESTIMATE_FROM_BITS) {
-        let seconds = expected_candidates(planned.prefix) / rates.of(session, planned)?;
+        let seconds = planned.prefix.expected_candidates() / rates.of(session, planned)?;
         total += seconds;
         if costliest.is_none_or(|(_, _, most)| seconds > most) {
             costliest = Some((name, planned, seconds));
@@ -119,8 +119,4 @@ pub(super) fn refuse_batch_if_too_long(pages: &[(&str, Planned)], session: &Sess
         );
     }
     Ok(())
-}
-
-fn expected_candidates(prefix: &Prefix) -> f64 {
-    2f64.powi(prefix.bits() as i32)
 }

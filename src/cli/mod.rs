@@ -233,9 +233,9 @@ impl EngineArgs {
 
     /// A batch's run: as [`EngineArgs::session`], but a GPU named by index beside the CPU
     /// opens on its own thread while the CPU starts (the batch settles it before writing).
-    pub fn batch_session(&self, report: &ReportArgs) -> anyhow::Result<crate::run::Session> {
+    pub fn batch_session(&self, report: &ReportArgs, check_gpus_now: bool) -> anyhow::Result<crate::run::Session> {
         let tuning = crate::tuning::Tuning::from_env()?;
-        match backends::open_beside_cpu(&self.backend, self.threads, self.adapter.as_deref(), &tuning) {
+        match backends::open_beside_cpu(&self.backend, self.threads, self.adapter.as_deref(), &tuning, check_gpus_now) {
             Some((devices, opening)) => {
                 Ok(crate::run::Session::new(devices, None, report.reporting()?).with_opening(opening))
             }

@@ -1,15 +1,19 @@
 //! A GPU named beside the CPU in a batch (`-b cpu,gpu:0`), found and opened on its own
 //! device thread only when it first has work. Whether it is there at all is asked of a
-//! helper process ([`super::helper_check`]); where none can be started it is found when its
-//! thread starts. Either way the CPU searches and writes pages meanwhile, and a batch of pages
-//! too short for the GPU never loads a driver or creates a device it does not use. A GPU that
-//! turns out not to exist stops the batch with the error at the next page (the finished ones
-//! kept), and the batch waits for the answer at its end.
+//! helper process ([`super::helper_check`]) when the batch has a page long enough for it;
+//! where none can be started it is found when its thread starts. Either way the CPU searches
+//! and writes pages meanwhile, and a batch of pages too short for the GPU never loads a
+//! driver or creates a device it does not use. A GPU that turns out not to exist stops the
+//! batch with the error at the next page (the finished ones kept), and the batch waits for
+//! the answer at its end. A batch whose every page is too short for any GPU does not look
+//! for it at all (unless a page does go to it after all): loading the drivers only to check
+//! costs more than such a batch's pages (BENCHMARKS.md).
 
 use super::{adapter, GpuDevice, GpuOptions};
 use crate::device::work::SearchWork;
 use crate::device::{Device, DeviceId, DeviceInfo, DeviceKind, SearchError};
 use crate::layout::Layout;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// How long a run waits for a GPU to open before it gives up on it.
@@ -21,14 +25,32 @@ pub type Finder = Box<dyn FnOnce() -> anyhow::Result<wgpu::Adapter> + Send>;
 /// GPUs beside the CPU still to be found, each by its device id.
 pub type Opening = Vec<(crate::device::DeviceId, Arc<Readiness>)>;
 
-/// Whether a GPU beside the CPU is there: unknown, found (the adapter in words), or why not.
+/// Whether a GPU beside the CPU is there: unknown, found (the adapter in words), or why not;
+/// and whether anyone is looking for it (a helper, or its thread once a page went to it).
 #[derive(Default)]
 pub struct Readiness {
     state: Mutex<Option<Result<String, String>>>,
     changed: Condvar,
+    looked_for: AtomicBool,
 }
 
 impl Readiness {
+    /// Unknown yet; `looked_for` when a helper is about to check it.
+    pub fn new(looked_for: bool) -> Self {
+        Readiness { looked_for: AtomicBool::new(looked_for), ..Readiness::default() }
+    }
+
+    /// A page went to it: its thread finds it, and the batch waits for the answer.
+    pub fn look_for(&self) {
+        self.looked_for.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a helper checks it or a page went to it; if not, nothing will say whether it
+    /// is there, and nobody should wait for that.
+    pub fn is_looked_for(&self) -> bool {
+        self.looked_for.load(Ordering::SeqCst)
+    }
+
     fn set(&self, result: Result<String, String>) {
         *crate::sync::lock(&self.state) = Some(result);
         self.changed.notify_all();
@@ -72,13 +94,14 @@ impl Readiness {
 /// A GPU named `label` ("gpu:0") until its adapter is found, then the adapter itself; the
 /// device is created only when it first has work (a batch of short pages never gives it
 /// any, and then never pays for creating and destroying it). When a helper process checks
-/// that it is here ([`super::helper_check`]), the adapter too is found only at the first
-/// work, so a batch that never gives it any never loads a Vulkan driver.
+/// that it is here ([`super::helper_check`]), or nothing does, the adapter too is found only
+/// at the first work, so a batch that never gives it any never loads a Vulkan driver.
 pub struct GpuOnDemand {
     label: String,
     finder: Option<Finder>,
-    /// A helper answers `ready`: finding waits for the first work.
-    checked_by_helper: bool,
+    /// A helper answers `ready`, or nobody asks before a page goes to it: finding waits for
+    /// the first work.
+    found_at_first_work: bool,
     adapter: Option<wgpu::Adapter>,
     options: GpuOptions,
     device: Option<GpuDevice>,
@@ -86,17 +109,17 @@ pub struct GpuOnDemand {
 }
 
 impl GpuOnDemand {
-    /// A GPU `finder` finds on the device thread (when it opens, or with `checked_by_helper`
-    /// when it first has work), opened with `options` when it first has work; `ready` says
-    /// when it has been found (or why not).
+    /// A GPU `finder` finds on the device thread (when it opens, or with
+    /// `found_at_first_work` when it first has work), opened with `options` when it first has
+    /// work; `ready` says when it has been found (or why not).
     pub fn new(
         label: String,
         finder: Finder,
-        checked_by_helper: bool,
+        found_at_first_work: bool,
         options: GpuOptions,
         ready: Arc<Readiness>,
     ) -> Self {
-        GpuOnDemand { label, finder: Some(finder), checked_by_helper, adapter: None, options, device: None, ready }
+        GpuOnDemand { label, finder: Some(finder), found_at_first_work, adapter: None, options, device: None, ready }
     }
 
     /// Finds the adapter, once; `ready` is told either way.
@@ -158,13 +181,16 @@ impl Device for GpuOnDemand {
         let name = match (&self.adapter, self.ready.known()) {
             (Some(adapter), _) => adapter::describe(&adapter.get_info()),
             (None, Some(Ok(found))) => found,
+            (None, None) if !self.ready.is_looked_for() => {
+                format!("{} (not looked for: every page is too short for it)", self.label)
+            }
             (None, _) => self.label.clone(),
         };
         DeviceInfo { kind: DeviceKind::Gpu, name, threads: 1 }
     }
 
     fn open(&mut self) -> Result<(), SearchError> {
-        if self.checked_by_helper {
+        if self.found_at_first_work {
             return Ok(());
         }
         self.find()
