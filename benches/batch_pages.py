@@ -4,9 +4,12 @@
 Makes two sites in a temporary folder (200 pages of 4 digits, 40 pages of 6, each page
 linking to the next), then runs every binary on every site and device choice in turn,
 round-robin, so a noisy neighbour hits them all alike; prints medians and pages per second.
-One core each: the CPU device with -j 1, lavapipe with LP_NUM_THREADS=1.
+One core each: the CPU device with -j 1, lavapipe with LP_NUM_THREADS=1; `--cpu-threads
+default` leaves the CPU's thread count to ghostsum (every core, less one per GPU while a GPU
+takes part in a page), as a user who gives no -j gets.
 
-    benches/batch_pages.py [--rounds 5] [--backends cpu,gpu:0,cpu+gpu:0] [--sites 200x4,40x6] BINARY [BINARY...]
+    benches/batch_pages.py [--rounds 5] [--backends cpu,gpu:0,cpu+gpu:0] [--sites 200x4,40x6]
+                           [--cpu-threads 1|default] BINARY [BINARY...]
 
 Two pseudo-backends tell what the machine charges for work beside a batch from what the
 batch itself does: `cpu+check` runs `-b cpu` with `ghostsum devices --check gpu:0` beside it
@@ -34,6 +37,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--backends", default="cpu,gpu:0,cpu+gpu:0", help="comma-separated; + joins devices")
     parser.add_argument("--sites", default="200x4,40x6", help="comma-separated PAGESxDIGITS")
+    parser.add_argument("--cpu-threads", default="1", help="-j for the CPU device, or 'default' for none")
     parser.add_argument("binaries", nargs="+")
     args = parser.parse_args()
     args.binaries = [os.path.abspath(b) for b in args.binaries]
@@ -56,8 +60,8 @@ def main():
                         beside_only = backend in ("cpu+check", "cpu+busy")
                         devices = "cpu" if beside_only else backend.replace("+", ",")
                         command = [binary, "batch", "site.toml", "--out-dir", out, "-b", devices, "-q"]
-                        if "cpu" in backend:
-                            command += ["-j", "1"]
+                        if "cpu" in backend and args.cpu_threads != "default":
+                            command += ["-j", args.cpu_threads]
                         began = time.perf_counter()
                         beside = None
                         if backend == "cpu+check":
