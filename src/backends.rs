@@ -150,8 +150,8 @@ fn choose(list: &BackendList, adapters: &[AdapterSummary], filter: Option<&str>)
 }
 
 /// Opens the devices `list` names: GPUs first, then the CPU. When the CPU runs beside GPUs
-/// it leaves a core per GPU to the threads that feed them, unless `threads` says otherwise.
-/// Returns the set and a note on what `auto` chose.
+/// it leaves a core per GPU to the threads that feed them while they take part, unless
+/// `threads` says otherwise. Returns the set and a note on what `auto` chose.
 pub fn open(
     list: &BackendList,
     threads: Option<usize>,

@@ -191,7 +191,7 @@ pub struct EngineArgs {
     /// CPU). They share one search; the answer is the same on any mix.
     #[arg(short, long, default_value = "auto", value_name = "LIST")]
     pub backend: BackendList,
-    /// CPU worker threads (default: all cores, less one per GPU beside them; at most 4 per core).
+    /// CPU worker threads (default: all cores, less one per GPU while GPUs take part; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Only GPU adapters whose name contains this text (a software one too, when named).
