@@ -256,6 +256,11 @@ impl<'a> Started<'a> {
         self.works.iter().map(|w| w.tested()).sum()
     }
 
+    /// Whether a GPU takes part in the layout searched now.
+    pub fn has_a_gpu(&self) -> bool {
+        self.works.last().is_some_and(|w| w.has_a_gpu())
+    }
+
     /// Candidates device `id` tested for this search so far.
     pub fn tested_by(&self, id: DeviceId) -> u64 {
         self.works.iter().map(|w| w.tested_by(id)).sum()

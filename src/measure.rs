@@ -3,7 +3,7 @@
 
 use crate::alphabet::Alphabet;
 use crate::device::work::WorkOutcome;
-use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
+use crate::device::{Control, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use crate::engine::{run_work, EngineError};
 use crate::input::Content;
 use crate::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
@@ -50,6 +50,8 @@ impl RateProbe {
 pub struct Measured {
     /// The device.
     pub info: DeviceInfo,
+    /// Its worker threads in this measurement (a CPU beside a GPU that takes part runs fewer).
+    pub threads: usize,
     /// Candidates it tested.
     pub candidates: u64,
 }
@@ -93,7 +95,14 @@ pub fn measure(
         Ok(_) if crate::signals::received().is_some() => return Err(SearchError::Cancelled),
         Ok(_) => {}
     }
-    let measured =
-        ids.iter().map(|&id| Measured { info: infos[id].clone(), candidates: control.device_tested(id) }).collect();
+    let with_a_gpu = ids.iter().any(|&id| infos[id].kind == DeviceKind::Gpu);
+    let measured = ids
+        .iter()
+        .map(|&id| Measured {
+            info: infos[id].clone(),
+            threads: infos[id].threads_in(with_a_gpu),
+            candidates: control.device_tested(id),
+        })
+        .collect();
     Ok((measured, elapsed))
 }

@@ -313,7 +313,7 @@ struct FailsHoldingARange;
 
 impl Device for FailsHoldingARange {
     fn info(&self) -> DeviceInfo {
-        DeviceInfo { kind: DeviceKind::Gpu, name: "a failing device".into(), threads: 1 }
+        DeviceInfo::new(DeviceKind::Gpu, "a failing device".into(), 1)
     }
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
@@ -744,4 +744,43 @@ fn a_stop_signal_that_also_ends_the_gpu_check_stops_the_batch_as_stopped() {
         assert_eq!(ended.status.code(), Some(143), "round {round}: {said}");
         assert!(said.contains("SIGTERM: stopped; finished pages are kept"), "round {round}: {said}");
     }
+}
+
+/// The CPU beside a GPU leaves it a core only while the GPU takes part (issue 19): reports
+/// give the threads that ran. Search with the GPU in it: every core less one; bench's CPU
+/// alone: every core, and beside the GPU together: every core less one.
+#[test]
+fn reports_give_the_cpu_threads_that_ran_beside_a_gpu() {
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let beside = cores.saturating_sub(1).max(1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("h.txt"), "hello\n").unwrap();
+    let ghostsum = |args: &[&str]| {
+        let run =
+            assert_cmd::Command::cargo_bin("ghostsum").unwrap().args(args).current_dir(dir.path()).output().unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        String::from_utf8(run.stdout).unwrap()
+    };
+    let search: serde_json::Value =
+        serde_json::from_str(&ghostsum(&["search", "h.txt", "-p", "ab", "-b", "cpu,gpu:0", "--json", "-o", "out.txt"]))
+            .unwrap();
+    assert_eq!(search["threads"], beside, "{search}");
+    let cpu = search["devices"].as_array().unwrap().iter().find(|d| d["backend"] == "cpu").unwrap().clone();
+    assert_eq!(cpu["threads"], beside, "{search}");
+    let runs: Vec<serde_json::Value> = ghostsum(&["bench", "-b", "cpu,gpu:0", "-s", "0.1", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cpu_threads = |run: &str| {
+        let run = runs
+            .iter()
+            .find(|r| r["run"] == run && r["devices"].as_array().unwrap().iter().any(|d| d["backend"] == "cpu"));
+        let run = run.unwrap_or_else(|| panic!("no {run:?} run with the CPU: {runs:?}"));
+        run["devices"].as_array().unwrap().iter().find(|d| d["backend"] == "cpu").unwrap()["threads"].clone()
+    };
+    assert_eq!(cpu_threads("alone"), cores);
+    assert_eq!(cpu_threads("together"), beside);
 }

@@ -113,7 +113,7 @@ fn print_json(run: &Run, args: &BenchArgs, steps: usize) -> anyhow::Result<()> {
         .iter()
         .map(|d| {
             serde_json::json!({
-                "backend": d.info.kind.name(), "device": d.info.name, "threads": d.info.threads,
+                "backend": d.info.kind.name(), "device": d.info.name, "threads": d.threads,
                 "candidates": d.candidates, "candidates_per_second": d.candidates as f64 / run.seconds,
             })
         })
@@ -123,7 +123,7 @@ fn print_json(run: &Run, args: &BenchArgs, steps: usize) -> anyhow::Result<()> {
         "run": if run.together { "together" } else { "alone" },
         "backend": if run.together { "all" } else { first.info.kind.name() },
         "device": if run.together { "all".to_string() } else { first.info.name.clone() },
-        "threads": run.devices.iter().map(|d| d.info.threads).sum::<usize>(),
+        "threads": run.devices.iter().map(|d| d.threads).sum::<usize>(),
         "candidates": total, "seconds": run.seconds, "candidates_per_second": run.rate(),
         "content_bytes": args.content_bytes, "steps_per_candidate": steps, "devices": devices,
     }))?;

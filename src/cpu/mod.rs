@@ -36,15 +36,6 @@ impl CpuDevice {
         self.threads_beside_a_gpu = threads.clamp(1, self.threads);
         self
     }
-
-    /// Workers for a search, with or without a GPU taking part.
-    fn threads_for(&self, with_a_gpu: bool) -> usize {
-        if with_a_gpu {
-            self.threads_beside_a_gpu
-        } else {
-            self.threads
-        }
-    }
 }
 
 impl Device for CpuDevice {
@@ -54,7 +45,12 @@ impl Device for CpuDevice {
         if self.threads_beside_a_gpu < self.threads {
             name += &format!(", {} while a GPU works", self.threads_beside_a_gpu);
         }
-        DeviceInfo { kind: DeviceKind::Cpu, name: name + ")", threads: self.threads }
+        DeviceInfo {
+            kind: DeviceKind::Cpu,
+            name: name + ")",
+            threads: self.threads,
+            threads_beside_a_gpu: self.threads_beside_a_gpu,
+        }
     }
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
@@ -80,7 +76,7 @@ impl Device for CpuDevice {
         };
         // This device's own thread is one of the workers: a batch runs a search a page, and
         // with -j 1 a thread spawned for each cost as much as a 4-digit page's search.
-        let threads = self.threads_for(work.has_a_gpu());
+        let threads = self.info().threads_in(work.has_a_gpu());
         std::thread::scope(|scope| {
             for _ in 1..threads {
                 scope.spawn(search);
@@ -98,13 +94,13 @@ mod tests {
     #[test]
     fn the_core_left_to_a_gpu_is_the_cpus_while_the_gpu_sits_a_search_out() {
         let beside = CpuDevice::new(4, None).beside_a_gpu(3);
-        assert_eq!((beside.threads_for(false), beside.threads_for(true)), (4, 3));
+        assert_eq!((beside.info().threads_in(false), beside.info().threads_in(true)), (4, 3));
         assert!(beside.info().name.ends_with(", 4 threads, 3 while a GPU works)"), "{}", beside.info().name);
         let alone = CpuDevice::new(2, None);
-        assert_eq!((alone.threads_for(false), alone.threads_for(true)), (2, 2));
+        assert_eq!((alone.info().threads_in(false), alone.info().threads_in(true)), (2, 2));
         assert!(alone.info().name.ends_with(", 2 threads)"));
         // Never none, never more than its own.
-        assert_eq!(CpuDevice::new(1, None).beside_a_gpu(0).threads_for(true), 1);
-        assert_eq!(CpuDevice::new(2, None).beside_a_gpu(9).threads_for(true), 2);
+        assert_eq!(CpuDevice::new(1, None).beside_a_gpu(0).info().threads_in(true), 1);
+        assert_eq!(CpuDevice::new(2, None).beside_a_gpu(9).info().threads_in(true), 2);
     }
 }
