@@ -76,7 +76,7 @@ impl Device for CpuDevice {
         };
         // This device's own thread is one of the workers: a batch runs a search a page, and
         // with -j 1 a thread spawned for each cost as much as a 4-digit page's search.
-        let threads = self.info().threads_in(work.has_a_gpu());
+        let threads = if work.has_a_gpu() { self.threads_beside_a_gpu } else { self.threads };
         std::thread::scope(|scope| {
             for _ in 1..threads {
                 scope.spawn(search);

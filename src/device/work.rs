@@ -135,8 +135,8 @@ pub struct SearchWork {
     first: u128,
     /// The largest range handed out, in mid units (see `take`).
     range_cap: u128,
-    /// How many of the devices that take part are GPUs (each needs a core to feed it).
-    gpus_taking_part: usize,
+    /// Whether a GPU takes part (it needs a core to feed it).
+    a_gpu_takes_part: bool,
     stop: Arc<super::Control>,
     state: Mutex<Dispenser>,
     changed: Condvar,
@@ -183,8 +183,7 @@ impl SearchWork {
         let expected = 1u128.checked_shl(prefix.bits()).unwrap_or(u128::MAX);
         let range_cap = (expected / 16 / unit).max(RAMP_START_MIDS);
         let tested_by = (0..infos.len()).map(|_| AtomicU64::new(0)).collect();
-        let gpus_taking_part =
-            ids.iter().filter(|&&id| infos.get(id).is_some_and(|i| i.kind == DeviceKind::Gpu)).count();
+        let a_gpu_takes_part = ids.iter().any(|&id| infos.get(id).is_some_and(|i| i.kind == DeviceKind::Gpu));
         SearchWork {
             layout,
             prefix,
@@ -193,7 +192,7 @@ impl SearchWork {
             content_tail: content.tail.clone(),
             first,
             range_cap,
-            gpus_taking_part,
+            a_gpu_takes_part,
             stop: control,
             state: Mutex::new(Dispenser {
                 next: first,
@@ -235,7 +234,7 @@ impl SearchWork {
 
     /// Whether a GPU takes part: the CPU then leaves it the core its host thread needs.
     pub fn has_a_gpu(&self) -> bool {
-        self.gpus_taking_part > 0
+        self.a_gpu_takes_part
     }
 
     /// Candidates tested for this search so far, over every device.
