@@ -127,6 +127,9 @@ step "batch pages per second, one core each (issue 19): this binary${old_bin:+ a
 # device with -j 1. A real GPU's dispatches cost little CPU, so cpu,$gpu should be no slower
 # than cpu alone on short pages and faster on long ones.
 run 240 python3 benches/batch_pages.py --rounds 5 --backends "cpu,$gpu,cpu+$gpu" "$bin" ${old_bin:+"$old_bin"}
+# And as a user who gives no -j runs it: the CPU on every core while the GPU sits a page
+# out, one less while it takes part.
+run 90 python3 benches/batch_pages.py --rounds 3 --cpu-threads default --backends "cpu,cpu+$gpu" "$bin"
 
 step "a 9-digit search on the GPU and on everything: wall time, whole process"
 head -c 3000 /dev/urandom | base64 > "$work/long"
