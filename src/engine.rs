@@ -256,9 +256,9 @@ impl<'a> Started<'a> {
         self.works.iter().map(|w| w.tested()).sum()
     }
 
-    /// Whether a GPU takes part in the layout searched now.
-    pub fn has_a_gpu(&self) -> bool {
-        self.works.last().is_some_and(|w| w.has_a_gpu())
+    /// The most worker threads device `id` said it searched any layout of this with.
+    pub fn workers_of(&self, id: DeviceId) -> Option<usize> {
+        self.works.iter().filter_map(|w| w.workers_of(id)).max()
     }
 
     /// Candidates device `id` tested for this search so far.

@@ -302,7 +302,7 @@ fn tallies(infos: &[DeviceInfo], set: &DeviceSet, started: &Started, seconds: f6
             (live.contains(&id) || tested > 0).then(|| DeviceTally {
                 backend: info.kind,
                 device: info.name.clone(),
-                threads: info.threads_in(started.has_a_gpu()),
+                threads: started.workers_of(id).unwrap_or(info.threads),
                 candidates_tested: tested,
                 candidates_per_second: if seconds > 0.0 { tested as f64 / seconds } else { 0.0 },
             })

@@ -204,3 +204,40 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     assert!(std::fs::metadata(&output).unwrap().len() > std::fs::metadata(&input).unwrap().len());
     eprintln!("peak memory {peak_kib} KiB");
 }
+
+/// A thread joins a search only when it is expected to give it a chunk of work (issue 19:
+/// on 4-digit pages a second thread mostly searched past the hit), and --json says how many
+/// searched.
+#[test]
+fn short_searches_run_on_fewer_threads_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("short.txt");
+    std::fs::write(&input, "a short search\n").unwrap();
+    let threads = |prefix: &str| {
+        let out = dir.path().join(format!("{prefix}.txt"));
+        let assert = ghostsum()
+            .args([
+                "search",
+                input.to_str().unwrap(),
+                "-p",
+                prefix,
+                "-b",
+                "cpu",
+                "-j",
+                "4",
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .args(["--json", "-q"])
+            .assert()
+            .success();
+        let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+        assert!(md5sum(&out).starts_with(prefix));
+        assert_eq!(report["threads"], report["devices"][0]["threads"], "{report}");
+        report["threads"].as_u64().unwrap()
+    };
+    // 65,536 candidates on average: under one chunk of 2^18. 2^20: four chunks. 2^24: all four.
+    assert_eq!(threads("abcd"), 1);
+    assert_eq!(threads("abcde"), 4);
+    assert_eq!(threads("abcdef"), 4);
+}

@@ -755,7 +755,8 @@ fn reports_give_the_cpu_threads_that_ran_beside_a_gpu() {
         return;
     }
     let cores = std::thread::available_parallelism().unwrap().get();
-    let beside = cores.saturating_sub(1).max(1);
+    // A 6-digit search gives up to 64 threads a chunk each.
+    let beside = cores.saturating_sub(1).clamp(1, 64);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("h.txt"), "hello\n").unwrap();
     let ghostsum = |args: &[&str]| {
@@ -764,9 +765,18 @@ fn reports_give_the_cpu_threads_that_ran_beside_a_gpu() {
         assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
         String::from_utf8(run.stdout).unwrap()
     };
-    let search: serde_json::Value =
-        serde_json::from_str(&ghostsum(&["search", "h.txt", "-p", "ab", "-b", "cpu,gpu:0", "--json", "-o", "out.txt"]))
-            .unwrap();
+    let search: serde_json::Value = serde_json::from_str(&ghostsum(&[
+        "search",
+        "h.txt",
+        "-p",
+        "abcdef",
+        "-b",
+        "cpu,gpu:0",
+        "--json",
+        "-o",
+        "out.txt",
+    ]))
+    .unwrap();
     assert_eq!(search["threads"], beside, "{search}");
     let cpu = search["devices"].as_array().unwrap().iter().find(|d| d["backend"] == "cpu").unwrap().clone();
     assert_eq!(cpu["threads"], beside, "{search}");

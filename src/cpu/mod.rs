@@ -38,6 +38,16 @@ impl CpuDevice {
     }
 }
 
+/// Workers for a search expected to take `expected` candidates, out of `threads`: a thread
+/// joins only a search expected to give it a chunk's work at least. On a 4-digit page
+/// (65,536 candidates on average) a second thread mostly searched past the hit: a batch of
+/// such pages ran 1.26x slower on two threads than on one; on 5-digit pages two were 1.5x
+/// faster (BENCHMARKS.md).
+fn workers_for(threads: usize, expected: f64) -> usize {
+    let worth = (expected / CANDIDATES_PER_CHUNK as f64).ceil().max(1.0);
+    threads.min(worth as usize).max(1)
+}
+
 impl Device for CpuDevice {
     fn info(&self) -> DeviceInfo {
         let plural = if self.threads == 1 { "" } else { "s" };
@@ -76,7 +86,9 @@ impl Device for CpuDevice {
         };
         // This device's own thread is one of the workers: a batch runs a search a page, and
         // with -j 1 a thread spawned for each cost as much as a 4-digit page's search.
-        let threads = if work.has_a_gpu() { self.threads_beside_a_gpu } else { self.threads };
+        let beside = if work.has_a_gpu() { self.threads_beside_a_gpu } else { self.threads };
+        let threads = workers_for(beside, work.prefix.expected_candidates());
+        work.set_workers(me, threads);
         std::thread::scope(|scope| {
             for _ in 1..threads {
                 scope.spawn(search);
@@ -102,5 +114,15 @@ mod tests {
         // Never none, never more than its own.
         assert_eq!(CpuDevice::new(1, None).beside_a_gpu(0).info().threads_in(true), 1);
         assert_eq!(CpuDevice::new(2, None).beside_a_gpu(9).info().threads_in(true), 2);
+    }
+
+    #[test]
+    fn short_searches_take_fewer_threads() {
+        let chunk = CANDIDATES_PER_CHUNK as f64;
+        assert_eq!(workers_for(16, 65536.0), 1);
+        assert_eq!(workers_for(16, 2f64.powi(20)), 4);
+        assert_eq!(workers_for(16, 2f64.powi(24)), 16);
+        assert_eq!(workers_for(3, chunk * 2.5), 3);
+        assert_eq!(workers_for(1, 0.0), 1);
     }
 }

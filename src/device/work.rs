@@ -25,7 +25,7 @@ use crate::line_fit::LineFit;
 use crate::target::Prefix;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -145,6 +145,8 @@ pub struct SearchWork {
     finished: AtomicBool,
     /// Candidates tested for this search, per device, by id.
     tested_by: Vec<AtomicU64>,
+    /// Worker threads each device searches this with, by id, as it said (0 before).
+    workers_by: Vec<AtomicUsize>,
 }
 
 /// How a search ended, as the dispenser saw it.
@@ -183,6 +185,7 @@ impl SearchWork {
         let expected = 1u128.checked_shl(prefix.bits()).unwrap_or(u128::MAX);
         let range_cap = (expected / 16 / unit).max(RAMP_START_MIDS);
         let tested_by = (0..infos.len()).map(|_| AtomicU64::new(0)).collect();
+        let workers_by = (0..infos.len()).map(|_| AtomicUsize::new(0)).collect();
         let a_gpu_takes_part = ids.iter().any(|&id| infos.get(id).is_some_and(|i| i.kind == DeviceKind::Gpu));
         SearchWork {
             layout,
@@ -212,6 +215,7 @@ impl SearchWork {
             infos,
             finished: AtomicBool::new(false),
             tested_by,
+            workers_by,
         }
     }
 
@@ -240,6 +244,18 @@ impl SearchWork {
     /// Candidates tested for this search so far, over every device.
     pub fn tested(&self) -> u64 {
         self.tested_by.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Device `id` searches this with `threads` worker threads (what reports give).
+    pub fn set_workers(&self, id: DeviceId, threads: usize) {
+        if let Some(workers) = self.workers_by.get(id) {
+            workers.store(threads, Ordering::Relaxed);
+        }
+    }
+
+    /// The worker threads device `id` said it searches this with; None if it has not.
+    pub fn workers_of(&self, id: DeviceId) -> Option<usize> {
+        Some(self.workers_by.get(id)?.load(Ordering::Relaxed)).filter(|&n| n > 0)
     }
 
     /// Candidates device `id` tested for this search so far.
