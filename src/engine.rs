@@ -313,7 +313,8 @@ impl Drop for Started<'_> {
 }
 
 /// Hands one layout's indices to the devices `ids` and waits for the outcome, reporting
-/// progress and dropped devices on the way (a measurement: [`crate::measure`]).
+/// progress and dropped devices on the way (a measurement: [`crate::measure`]); returns the
+/// work too, for what each device did.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_work(
     devices: &DeviceSet,
@@ -325,9 +326,9 @@ pub(crate) fn run_work(
     indices: std::ops::Range<u128>,
     control: &Arc<Control>,
     on_event: &mut dyn FnMut(SearchEvent),
-) -> Result<WorkOutcome, EngineError> {
+) -> Result<(WorkOutcome, Arc<SearchWork>), EngineError> {
     let work = hand_out(devices, ids, layout, prefix, content, line_fit, indices, control)?;
-    Ok(wait_for(&work, on_event))
+    Ok((wait_for(&work, on_event), work))
 }
 
 /// Hands one layout's indices to the devices `ids`, who start on it at once.

@@ -3,7 +3,7 @@
 
 use crate::alphabet::Alphabet;
 use crate::device::work::WorkOutcome;
-use crate::device::{Control, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
+use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
 use crate::engine::{run_work, EngineError};
 use crate::input::Content;
 use crate::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
@@ -50,7 +50,8 @@ impl RateProbe {
 pub struct Measured {
     /// The device.
     pub info: DeviceInfo,
-    /// Its worker threads in this measurement (a CPU beside a GPU that takes part runs fewer).
+    /// Its worker threads in this measurement, as it said (a CPU beside a GPU that takes part
+    /// runs fewer).
     pub threads: usize,
     /// Candidates it tested.
     pub candidates: u64,
@@ -82,25 +83,26 @@ pub fn measure(
             control.stop.store(true, Ordering::SeqCst);
         })
     };
-    let outcome =
+    let ran =
         run_work(devices, ids, &layout, &prefix, &content, LineFit::ANY, 0..layout.keyspace(), &control, &mut |_| {});
     let elapsed = started.elapsed().as_secs_f64();
     control.stop.store(true, Ordering::SeqCst);
     timer.thread().unpark();
     let _ = timer.join();
-    match outcome {
+    let work = match ran {
         Err(EngineError::Search(e)) => return Err(e),
         Err(e) => return Err(SearchError::Backend(e.to_string())),
-        Ok(WorkOutcome::NoDevices(why)) => return Err(SearchError::Backend(format!("every device failed ({why})"))),
+        Ok((WorkOutcome::NoDevices(why), _)) => {
+            return Err(SearchError::Backend(format!("every device failed ({why})")))
+        }
         Ok(_) if crate::signals::received().is_some() => return Err(SearchError::Cancelled),
-        Ok(_) => {}
-    }
-    let with_a_gpu = ids.iter().any(|&id| infos[id].kind == DeviceKind::Gpu);
+        Ok((_, work)) => work,
+    };
     let measured = ids
         .iter()
         .map(|&id| Measured {
             info: infos[id].clone(),
-            threads: infos[id].threads_in(with_a_gpu),
+            threads: work.workers_of(id).unwrap_or(infos[id].threads),
             candidates: control.device_tested(id),
         })
         .collect();

@@ -313,7 +313,7 @@ struct FailsHoldingARange;
 
 impl Device for FailsHoldingARange {
     fn info(&self) -> DeviceInfo {
-        DeviceInfo::new(DeviceKind::Gpu, "a failing device".into(), 1)
+        DeviceInfo { kind: DeviceKind::Gpu, name: "a failing device".into(), threads: 1 }
     }
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {

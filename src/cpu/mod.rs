@@ -55,12 +55,7 @@ impl Device for CpuDevice {
         if self.threads_beside_a_gpu < self.threads {
             name += &format!(", {} while a GPU works", self.threads_beside_a_gpu);
         }
-        DeviceInfo {
-            kind: DeviceKind::Cpu,
-            name: name + ")",
-            threads: self.threads,
-            threads_beside_a_gpu: self.threads_beside_a_gpu,
-        }
+        DeviceInfo { kind: DeviceKind::Cpu, name: name + ")", threads: self.threads }
     }
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
@@ -106,14 +101,14 @@ mod tests {
     #[test]
     fn the_core_left_to_a_gpu_is_the_cpus_while_the_gpu_sits_a_search_out() {
         let beside = CpuDevice::new(4, None).beside_a_gpu(3);
-        assert_eq!((beside.info().threads_in(false), beside.info().threads_in(true)), (4, 3));
+        assert_eq!((beside.threads, beside.threads_beside_a_gpu), (4, 3));
         assert!(beside.info().name.ends_with(", 4 threads, 3 while a GPU works)"), "{}", beside.info().name);
         let alone = CpuDevice::new(2, None);
-        assert_eq!((alone.info().threads_in(false), alone.info().threads_in(true)), (2, 2));
+        assert_eq!((alone.threads, alone.threads_beside_a_gpu), (2, 2));
         assert!(alone.info().name.ends_with(", 2 threads)"));
         // Never none, never more than its own.
-        assert_eq!(CpuDevice::new(1, None).beside_a_gpu(0).info().threads_in(true), 1);
-        assert_eq!(CpuDevice::new(2, None).beside_a_gpu(9).info().threads_in(true), 2);
+        assert_eq!(CpuDevice::new(1, None).beside_a_gpu(0).threads_beside_a_gpu, 1);
+        assert_eq!(CpuDevice::new(2, None).beside_a_gpu(9).threads_beside_a_gpu, 2);
     }
 
     #[test]

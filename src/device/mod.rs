@@ -40,27 +40,9 @@ pub struct DeviceInfo {
     pub kind: DeviceKind,
     /// "cpu (avx512, 2 threads)", or the adapter's name, API and type.
     pub name: String,
-    /// Worker threads (1 for a GPU: its host thread).
+    /// Worker threads at most (1 for a GPU: its host thread); a search says how many ran
+    /// ([`work::SearchWork::workers_of`]).
     pub threads: usize,
-    /// Worker threads while a GPU takes part in the search (fewer for a CPU that leaves each
-    /// GPU a core; else `threads`).
-    pub threads_beside_a_gpu: usize,
-}
-
-impl DeviceInfo {
-    /// A device that runs `threads` workers in every search.
-    pub fn new(kind: DeviceKind, name: String, threads: usize) -> Self {
-        DeviceInfo { kind, name, threads, threads_beside_a_gpu: threads }
-    }
-
-    /// Its workers in a search, with or without a GPU taking part.
-    pub fn threads_in(&self, with_a_gpu: bool) -> usize {
-        if with_a_gpu {
-            self.threads_beside_a_gpu
-        } else {
-            self.threads
-        }
-    }
 }
 
 /// Shared between the engine, the devices and the progress display.

@@ -459,7 +459,9 @@ mod tests {
         let content = Content::from_bytes(b"dispenser");
         let layout =
             Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_SEGMENT_LOG2).unwrap();
-        let infos = (0..devices).map(|i| DeviceInfo::new(DeviceKind::Cpu, format!("device {i}"), 1)).collect();
+        let infos = (0..devices)
+            .map(|i| DeviceInfo { kind: DeviceKind::Cpu, name: format!("device {i}"), threads: 1 })
+            .collect();
         let prefix = Prefix::parse(prefix).unwrap();
         let ids: Vec<usize> = (0..devices).collect();
         SearchWork::new(layout, prefix, &content, indices, Arc::new(Control::for_devices(devices)), infos, &ids)
@@ -470,8 +472,10 @@ mod tests {
         let content = Content::from_bytes(b"dispenser");
         let layout =
             Layout::plan(&content, &Alphabet::whitespace(), 24, crate::layout::DEFAULT_MIN_SEGMENT_LOG2).unwrap();
-        let infos =
-            vec![DeviceInfo::new(DeviceKind::Gpu, "gpu".into(), 1), DeviceInfo::new(DeviceKind::Cpu, "cpu".into(), 2)];
+        let infos = vec![
+            DeviceInfo { kind: DeviceKind::Gpu, name: "gpu".into(), threads: 1 },
+            DeviceInfo { kind: DeviceKind::Cpu, name: "cpu".into(), threads: 2 },
+        ];
         let with = |ids: &[DeviceId]| {
             let control = Arc::new(Control::for_devices(2));
             let prefix = Prefix::parse("abc").unwrap();

@@ -223,7 +223,7 @@ impl GpuDevice {
 
 impl Device for GpuDevice {
     fn info(&self) -> DeviceInfo {
-        DeviceInfo::new(DeviceKind::Gpu, adapter::describe(&self.info), 1)
+        DeviceInfo { kind: DeviceKind::Gpu, name: adapter::describe(&self.info), threads: 1 }
     }
 
     fn prepare(&mut self, layout: &Layout) -> Result<(), SearchError> {

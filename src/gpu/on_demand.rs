@@ -186,7 +186,7 @@ impl Device for GpuOnDemand {
             }
             (None, _) => self.label.clone(),
         };
-        DeviceInfo::new(DeviceKind::Gpu, name, 1)
+        DeviceInfo { kind: DeviceKind::Gpu, name, threads: 1 }
     }
 
     fn open(&mut self) -> Result<(), SearchError> {
