@@ -108,7 +108,7 @@ pub fn plan(
     };
     match options.resume {
         Some(resume) if resume.suffix_len > layout.suffix_len => {
-            Layout::plan_from(content.len, alphabet, resume.suffix_len, options.min_segment_log2)
+            Layout::plan_from(content, alphabet, resume.suffix_len, options.min_segment_log2)
         }
         _ => Ok(layout),
     }
@@ -137,7 +137,7 @@ pub fn reachable(
         ));
     }
     let layout =
-        Layout::plan_from(content.len, alphabet, at.suffix_len, options.min_segment_log2).map_err(|e| e.to_string())?;
+        Layout::plan_from(content, alphabet, at.suffix_len, options.min_segment_log2).map_err(|e| e.to_string())?;
     let end = match options.shard {
         Some(shard) => shard.range(&layout).1,
         None => layout.keyspace(),
@@ -285,7 +285,7 @@ impl<'a> Started<'a> {
                 // a search must never give up: one more symbol, and on.
                 WorkOutcome::Exhausted => {
                     self.layout = Layout::plan_from(
-                        self.content.len,
+                        self.content,
                         self.alphabet,
                         self.layout.suffix_len + 1,
                         self.options.min_segment_log2,
@@ -382,7 +382,7 @@ fn verified(
     index: u128,
 ) -> Result<Found, EngineError> {
     let suffix = layout.suffix(index);
-    let digest = recheck::md5_with_suffix(&content.hasher, &suffix);
+    let digest = recheck::md5_with_suffix(content, &suffix);
     if !prefix.matches_digest(&digest) || !line_fit.fits(&suffix) {
         return Err(EngineError::VerificationFailed { index, md5: hex(&digest), prefix: prefix.to_string() });
     }

@@ -21,17 +21,39 @@ pub const SPOOL_IN_MEMORY: usize = 16 << 20;
 /// otherwise fill the temporary folder.
 pub const SPOOL_LIMIT: u64 = 1 << 30;
 
+/// How many 64-byte blocks before its end the suffix can be placed: the trailer (the content
+/// after the suffix) is at most [`crate::placement::MAX_TRAILER`] bytes, which spans the
+/// last two block boundaries at worst.
+const PLACEABLE_BLOCKS: usize = 2;
+
 /// What the search needs to know about the content, and where to copy it from later.
+///
+/// The suffix goes after the first `len` bytes (the head); the `trailer`, the content's last
+/// few bytes, follows it ([`Content::place_suffix_before`]). By default the trailer is empty:
+/// the suffix is appended.
 pub struct Content {
     source: ContentSource,
-    /// Content length in bytes.
+    /// Bytes before the suffix.
     pub len: u64,
-    /// MD5 state after every complete 64-byte block of the content.
+    /// MD5 state after every complete 64-byte block of the head.
     pub midstate: [u32; 4],
-    /// The bytes after the last complete block (fewer than 64).
+    /// The head's bytes after its last complete block (fewer than 64).
     pub tail: Vec<u8>,
-    /// The md-5 crate's hasher after the whole content: the independent re-check.
+    /// The content's bytes after the suffix.
+    pub trailer: Vec<u8>,
+    /// The md-5 crate's hasher after the head: the independent re-check.
     pub hasher: Md5,
+    /// Both states at the content's last block boundaries, oldest first: where a suffix
+    /// placed before the end starts hashing from.
+    boundaries: Vec<Boundary>,
+}
+
+/// The MD5 state (ours and the md-5 crate's) after the first `offset` bytes, a multiple of 64.
+#[derive(Clone)]
+struct Boundary {
+    offset: u64,
+    midstate: [u32; 4],
+    hasher: Md5,
 }
 
 enum ContentSource {
@@ -103,7 +125,9 @@ impl Content {
     fn fold(mut reader: impl Read, mut copy_to: Option<&mut dyn Write>, name: &str) -> anyhow::Result<Content> {
         let mut midstate = crate::steps::INITIAL_STATE;
         let mut hasher = Md5::new();
+        let mut boundaries: Vec<Boundary> = Vec::new();
         let mut len = 0u64;
+        let mut folded = 0u64;
         let mut buf = crate::read_buffer::ReadBuffer::new();
         let mut carried = 0usize; // bytes at the front of buf not yet folded
         loop {
@@ -119,27 +143,86 @@ impl Content {
                     .write_all(&buf[carried..carried + n])
                     .map_err(|e| io_error::on("keep a copy of", &format!("{name} in a temporary file"), &e))?;
             }
-            hasher.update(&buf[carried..carried + n]);
             len += n as u64;
             let filled = carried + n;
             buf.grow_if_filled(filled);
             let whole = filled / 64 * 64;
             let (blocks, _) = buf[..whole].as_chunks::<64>();
-            md5::block_api::compress(&mut midstate, blocks);
+            // All but the last few blocks at once; those one at a time, keeping the state
+            // before each (a placed suffix starts there).
+            let (bulk, last) = blocks.split_at(blocks.len().saturating_sub(PLACEABLE_BLOCKS));
+            md5::block_api::compress(&mut midstate, bulk);
+            hasher.update(bulk.as_flattened());
+            folded += bulk.as_flattened().len() as u64;
+            for block in last {
+                boundaries.push(Boundary { offset: folded, midstate, hasher: hasher.clone() });
+                md5::block_api::compress(&mut midstate, std::slice::from_ref(block));
+                hasher.update(block);
+                folded += 64;
+            }
+            let keep_from = boundaries.len().saturating_sub(PLACEABLE_BLOCKS);
+            boundaries.drain(..keep_from);
             buf.copy_within(whole..filled, 0);
             carried = filled - whole;
         }
+        boundaries.push(Boundary { offset: folded, midstate, hasher: hasher.clone() });
+        hasher.update(&buf[..carried]);
         let source = ContentSource::Memory { bytes: Vec::new(), name: name.into() };
-        Ok(Content { source, len, midstate, tail: buf[..carried].to_vec(), hasher })
+        let tail = buf[..carried].to_vec();
+        Ok(Content { source, len, midstate, tail, trailer: Vec::new(), hasher, boundaries })
     }
 
-    /// The content from its first byte, for copying into the output.
+    /// The content's whole length: head and trailer.
+    pub fn total_len(&self) -> u64 {
+        self.len + self.trailer.len() as u64
+    }
+
+    /// Places the suffix before the content's last `trailer_len` bytes (from its end, whatever
+    /// was placed before): the head's states come from the block boundary at or before it,
+    /// so nothing is read but the last block or two.
+    pub fn place_suffix_before(&mut self, trailer_len: usize) -> anyhow::Result<()> {
+        let total = self.total_len();
+        let at = total.checked_sub(trailer_len as u64).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} is {total} bytes, shorter than the {trailer_len} bytes to keep after the suffix",
+                self.describe()
+            )
+        })?;
+        let Some(boundary) = self.boundaries.iter().rev().find(|b| b.offset <= at).cloned() else {
+            anyhow::bail!("the suffix cannot go {trailer_len} bytes before the end of {}", self.describe());
+        };
+        let mut end = Vec::new();
+        self.whole_from(boundary.offset)
+            .read_to_end(&mut end)
+            .map_err(|e| io_error::on("read", &self.describe(), &e))?;
+        if end.len() as u64 != total - boundary.offset {
+            anyhow::bail!(
+                "{} changed while ghostsum was reading it; run it again once it stops changing",
+                self.describe()
+            );
+        }
+        let split = (at - boundary.offset) as usize;
+        self.trailer = end.split_off(split);
+        self.hasher = boundary.hasher;
+        self.hasher.update(&end);
+        self.midstate = boundary.midstate;
+        self.tail = end;
+        self.len = at;
+        Ok(())
+    }
+
+    /// The head (the content before the suffix) from its first byte, for copying into the output.
     pub fn reader(&self) -> Box<dyn Read + '_> {
         self.reader_from(0)
     }
 
-    /// The content from byte `offset` on.
+    /// The head from byte `offset` on.
     pub fn reader_from(&self, offset: u64) -> Box<dyn Read + '_> {
+        Box::new(self.whole_from(offset).take(self.len.saturating_sub(offset)))
+    }
+
+    /// The whole content, trailer included, from byte `offset` on.
+    pub fn whole_from(&self, offset: u64) -> Box<dyn Read + '_> {
         match &self.source {
             ContentSource::File { file, .. } | ContentSource::Spooled { file, .. } => {
                 Box::new(PositionedReader { file, position: offset })
@@ -210,6 +293,33 @@ mod tests {
             let mut copy = Vec::new();
             c.reader().read_to_end(&mut copy).unwrap();
             assert_eq!(copy, bytes);
+        }
+    }
+
+    /// A suffix placed before the last bytes hashes from the boundary before them, however the
+    /// reads fell (a big input is read in pieces that grow).
+    #[test]
+    fn a_placed_suffix_splits_head_and_trailer() {
+        for len in [0usize, 5, 63, 64, 65, 129, 100_000, 300_007] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 13 + 7) as u8).collect();
+            for trailer in [0usize, 1, 2, 40, 64].into_iter().filter(|&t| t <= len) {
+                let mut c = Content::from_bytes(&bytes);
+                c.place_suffix_before(trailer).unwrap();
+                let head = &bytes[..len - trailer];
+                assert_eq!((c.len, c.trailer.as_slice()), (head.len() as u64, &bytes[len - trailer..]));
+                assert_eq!(c.tail, &head[head.len() / 64 * 64..]);
+                let mut expected = crate::steps::INITIAL_STATE;
+                let (blocks, _) = head.as_chunks::<64>();
+                md5::block_api::compress(&mut expected, blocks);
+                assert_eq!(c.midstate, expected, "len {len} trailer {trailer}");
+                assert_eq!(
+                    crate::recheck::md5_with_suffix(&c, b"  "),
+                    crate::recheck::md5_of(&[head, b"  ", &bytes[len - trailer..]].concat())
+                );
+                let mut copy = Vec::new();
+                c.reader().read_to_end(&mut copy).unwrap();
+                assert!(copy == head);
+            }
         }
     }
 

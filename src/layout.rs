@@ -2,11 +2,16 @@
 //!
 //! ```text
 //!  content (n bytes)                       suffix: L symbols of w bytes, most significant first
-//! |== complete blocks ==|== tail ==|[ high digits ... ][ top ][  mid (u32)  ][ inner ]|80 00..|len64|
-//!  folded once into       ^                            '---------- final block (64 bytes) --------'
-//!  Content::midstate      |                 e = end of data in the final block, e <= 55
+//! |== complete blocks ==|== tail ==|[ high digits ... ][ top ][  mid (u32)  ][ inner ]|trailer|80 00..|len64|
+//!  folded once into       ^                            '-------------- final block (64 bytes) --------------'
+//!  Content::midstate      |                 e = end of the suffix in the final block, e + t <= 55
 //!                         '- with the high digits, folded into Segment::midstate once per segment
 //! ```
+//!
+//! * `trailer`: `t` constant bytes of the content that follow the suffix (the file's final
+//!   line break, say: [`crate::placement`]). They share the final block with the low digits,
+//!   so a candidate still costs one compression; the kernels never see them apart from the
+//!   block's constant words.
 //!
 //! * `inner`: the lowest `g` digits, `k^g` values (2048 to 4096 where possible: for example
 //!   3125 = five whitespace symbols, over two 32-bit words). Kernels loop over a precomputed
@@ -42,13 +47,15 @@ pub const MAX_INNER_WORDS: usize = 4;
 pub struct Layout {
     /// The suffix symbols.
     pub alphabet: Alphabet,
-    /// Content length in bytes.
+    /// Content bytes before the suffix.
     pub content_len: u64,
+    /// Content bytes after the suffix, constant for the whole search (see the module's picture).
+    pub trailer: Vec<u8>,
     /// Symbols in the suffix (L).
     pub suffix_len: usize,
     /// Offset of the final block in the message.
     pub final_block_offset: u64,
-    /// End of the data in the final block (e); the 0x80 byte follows.
+    /// End of the suffix in the final block (e); the trailer, then the 0x80 byte, follow.
     pub data_end: usize,
     /// Lowest digits, inner (g).
     pub inner_digits: usize,
@@ -94,13 +101,20 @@ impl Layout {
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
         let min_len = min_suffix_len(alphabet.radix(), bits);
-        Self::plan_from(content.len, alphabet, min_len, min_segment_log2)
+        Self::plan_from(content, alphabet, min_len, min_segment_log2)
     }
 
     /// Fails as [`Layout::plan`] (and [`Layout::plan_fast`]) would, without building the
     /// tables: a batch checks every page before its first search.
     pub fn check(content: &Content, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) -> Result<(), LayoutError> {
-        Fit::find(content.len, alphabet, min_suffix_len(alphabet.radix(), bits), min_segment_log2).map(drop)
+        Fit::find(
+            content.len,
+            content.trailer.len(),
+            alphabet,
+            min_suffix_len(alphabet.radix(), bits),
+            min_segment_log2,
+        )
+        .map(drop)
     }
 
     /// The fastest layout within 64 symbols of the shortest: the suffix grows until the data
@@ -113,12 +127,13 @@ impl Layout {
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
         let min_len = min_suffix_len(alphabet.radix(), bits);
-        let shortest = Fit::find(content.len, alphabet, min_len, min_segment_log2)?;
+        let trailer = content.trailer.len();
+        let shortest = Fit::find(content.len, trailer, alphabet, min_len, min_segment_log2)?;
         let mut best = shortest;
         let mut len = shortest.len + 1;
         // Fits are compared before any is built: building one is its tables.
         while len < shortest.len + 64 {
-            let candidate = Fit::find(content.len, alphabet, len, min_segment_log2)?;
+            let candidate = Fit::find(content.len, trailer, alphabet, len, min_segment_log2)?;
             len = candidate.len + 1;
             if candidate.len < shortest.len + 64
                 && candidate.first_inner_word(alphabet) > best.first_inner_word(alphabet)
@@ -126,20 +141,21 @@ impl Layout {
                 best = candidate;
             }
         }
-        Ok(Self::with_fit(content.len, alphabet, best))
+        Ok(Self::with_fit(content.len, &content.trailer, alphabet, best))
     }
 
     /// Plans with a suffix of at least `min_len` symbols (grown searches start here).
     pub fn plan_from(
-        content_len: u64,
+        content: &Content,
         alphabet: &Alphabet,
         min_len: usize,
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
-        Ok(Self::with_fit(content_len, alphabet, Fit::find(content_len, alphabet, min_len, min_segment_log2)?))
+        let fit = Fit::find(content.len, content.trailer.len(), alphabet, min_len, min_segment_log2)?;
+        Ok(Self::with_fit(content.len, &content.trailer, alphabet, fit))
     }
 
-    fn with_fit(content_len: u64, alphabet: &Alphabet, fit: Fit) -> Layout {
+    fn with_fit(content_len: u64, trailer: &[u8], alphabet: &Alphabet, fit: Fit) -> Layout {
         let Fit { len, final_digits, e } = fit;
         let k = alphabet.radix() as u64;
         let w = alphabet.width();
@@ -165,12 +181,13 @@ impl Layout {
                     .collect()
             })
             .collect();
-        let total = content_len + (len * w) as u64;
+        let total = content_len + (len * w + trailer.len()) as u64;
         Layout {
             alphabet: alphabet.clone(),
             content_len,
+            trailer: trailer.to_vec(),
             suffix_len: len,
-            final_block_offset: total - e as u64,
+            final_block_offset: total - (e + trailer.len()) as u64,
             data_end: e,
             inner_digits,
             mid_digits,
@@ -234,7 +251,7 @@ impl Layout {
         let index_base = segment_number * self.segment_size();
         let suffix = self.suffix(index_base);
         let folded_start = self.content_len - content_tail.len() as u64;
-        let mut message: Vec<u8> = content_tail.iter().chain(suffix.iter()).copied().collect();
+        let mut message: Vec<u8> = content_tail.iter().chain(&suffix).chain(&self.trailer).copied().collect();
         let final_start = (self.final_block_offset - folded_start) as usize;
         let mut midstate = content_midstate;
         let (blocks, _) = message[..final_start].as_chunks::<64>();
@@ -242,11 +259,13 @@ impl Layout {
         let varying = (self.inner_digits + self.mid_digits) * self.alphabet.width();
         let data = &mut message[final_start..];
         let e = self.data_end;
+        let end = e + self.trailer.len();
         data[e - varying..e].fill(0);
         let mut block = [0u8; 64];
-        block[..e].copy_from_slice(data);
-        block[e] = 0x80;
-        let bit_len = (self.content_len + (self.suffix_len * self.alphabet.width()) as u64).wrapping_mul(8);
+        block[..end].copy_from_slice(data);
+        block[end] = 0x80;
+        let bit_len =
+            (self.content_len + (self.suffix_len * self.alphabet.width() + self.trailer.len()) as u64).wrapping_mul(8);
         block[56..].copy_from_slice(&bit_len.to_le_bytes());
         Segment { index_base, midstate, base_words: steps::block_words(&block) }
     }
@@ -308,26 +327,37 @@ struct Fit {
     len: usize,
     /// Suffix digits inside the final block.
     final_digits: usize,
-    /// End of the data in the final block.
+    /// End of the suffix in the final block (the trailer follows).
     e: usize,
 }
 
 impl Fit {
-    /// The shortest suffix of at least `min_len` symbols whose data ends early enough in
-    /// its block for the padding, with enough digits there for a segment.
-    fn find(content_len: u64, alphabet: &Alphabet, min_len: usize, min_segment_log2: u32) -> Result<Fit, LayoutError> {
+    /// The shortest suffix of at least `min_len` symbols whose data (suffix, then `trailer`
+    /// bytes) ends early enough in its block for the padding, with the trailer and enough
+    /// digits for a segment in that block.
+    fn find(
+        content_len: u64,
+        trailer: usize,
+        alphabet: &Alphabet,
+        min_len: usize,
+        min_segment_log2: u32,
+    ) -> Result<Fit, LayoutError> {
         let k = alphabet.radix() as f64;
         let w = alphabet.width();
-        // Capped so that wide or two-symbol alphabets still fit whatever the content length.
-        let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w);
+        // Capped so that wide or two-symbol alphabets still fit whatever the content length,
+        // and so that a trailer leaves room for them (smaller segments cost a little set-up;
+        // one symbol less, for one that straddles the block's start).
+        let room = (55usize.saturating_sub(trailer) / w).saturating_sub(1);
+        let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w).min(room);
         let limit = min_len + 64 * 4;
         for len in min_len.max(1)..limit {
-            let total = content_len + (len * w) as u64;
-            let e = (total % 64) as usize;
-            if e > 55 {
+            let total = content_len + (len * w + trailer) as u64;
+            let end = (total % 64) as usize;
+            if end > 55 || end < trailer {
                 continue;
             }
-            let suffix_start_in_block = content_len as i128 - (total - e as u64) as i128;
+            let e = end - trailer;
+            let suffix_start_in_block = content_len as i128 - (total - end as u64) as i128;
             let final_digits = if suffix_start_in_block >= 0 { len } else { e / w };
             if final_digits < segment_digits.min(len) {
                 continue;
@@ -398,7 +428,14 @@ mod tests {
     use super::*;
 
     fn check_layout(content: &[u8], alphabet: &Alphabet, bits: u32, min_segment_log2: u32) {
-        let c = Content::from_bytes(content);
+        check_layout_before(content, 0, alphabet, bits, min_segment_log2);
+    }
+
+    /// The suffix goes before the last `trailer` bytes of `content`.
+    fn check_layout_before(content: &[u8], trailer: usize, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) {
+        let mut c = Content::from_bytes(content);
+        c.place_suffix_before(trailer).unwrap();
+        let (head, tail_bytes) = content.split_at(content.len() - trailer);
         let layout = Layout::plan(&c, alphabet, bits, min_segment_log2).unwrap();
         assert!(layout.data_end <= 55);
         assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
@@ -413,8 +450,9 @@ mod tests {
                 assert_eq!(layout.split_index(index), (segment_number, mid, inner));
                 let mut state = segment.midstate;
                 steps::compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
-                let mut message = content.to_vec();
+                let mut message = head.to_vec();
                 message.extend(layout.suffix(index));
+                message.extend(tail_bytes);
                 assert_eq!(
                     steps::digest_bytes(&state),
                     crate::recheck::md5_of(&message),
@@ -441,6 +479,21 @@ mod tests {
         }
     }
 
+    /// A suffix before constant bytes (a final "\n", "\r\n", or a short last line): the
+    /// trailer shares the final block with the low digits, whatever the lengths.
+    #[test]
+    fn suffixes_before_a_trailer_hash_as_the_whole_message() {
+        for alphabet in [Alphabet::space_tab_lf(), Alphabet::space_tab(), Alphabet::parse("bytes:2020,0d0a").unwrap()] {
+            for trailer in [1, 2, 17, 32] {
+                for len in trailer..trailer + 130 {
+                    let content: Vec<u8> = (0..len).map(|i| (i * 5 + 1) as u8).collect();
+                    check_layout_before(&content, trailer, &alphabet, 24, DEFAULT_MIN_SEGMENT_LOG2);
+                    check_layout_before(&content, trailer, &alphabet, 8, 8);
+                }
+            }
+        }
+    }
+
     #[test]
     fn inner_table_entries_hold_their_values_digits() {
         for (alphabet, content_len) in [
@@ -449,7 +502,8 @@ mod tests {
             (Alphabet::whitespace(), 1000),
             (Alphabet::zero_width(), 5),
         ] {
-            let layout = Layout::plan_from(content_len, &alphabet, 13, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+            let content = Content::from_bytes(&vec![b'x'; content_len]);
+            let layout = Layout::plan_from(&content, &alphabet, 13, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
             let k = alphabet.radix() as u64;
             assert_eq!(layout.inner_table.len() as u64, k.pow(layout.inner_digits as u32));
             for (v, entry) in layout.inner_table.iter().enumerate() {
@@ -488,7 +542,7 @@ mod tests {
         assert!(fast.suffix_len > short.suffix_len && fast.suffix_len < short.suffix_len + 64);
         // Planning again from the fast length keeps it: a resumed search finds the same layout.
         assert_eq!(
-            Layout::plan_from(1000, &Alphabet::whitespace(), fast.suffix_len, DEFAULT_MIN_SEGMENT_LOG2)
+            Layout::plan_from(&c, &Alphabet::whitespace(), fast.suffix_len, DEFAULT_MIN_SEGMENT_LOG2)
                 .unwrap()
                 .suffix_len,
             fast.suffix_len

@@ -160,7 +160,7 @@ mod tests {
     fn a_shard_whose_indices_start_with_tabs_still_has_hits() {
         let content = Content::from_bytes(b"notes\n");
         let alphabet = Alphabet::space_tab_lf();
-        let layout = Layout::plan_from(content.len, &alphabet, 34, 0).unwrap();
+        let layout = Layout::plan_from(&content, &alphabet, 34, 0).unwrap();
         let (start, end) = crate::shard::Shard::new(2, 4).unwrap().range(&layout);
         let base = LineFit::for_content(&content, &alphabet).unwrap();
         assert!(!base.fits(&layout.suffix(start + 5)), "without the lead every index here is refused");

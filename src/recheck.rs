@@ -8,10 +8,12 @@ pub fn md5_of(bytes: &[u8]) -> [u8; 16] {
     Md5::digest(bytes).into()
 }
 
-/// The md-5 crate's digest of content followed by a suffix, given the hasher that has
-/// already consumed the content (so a 10 GB input is not read twice).
-pub fn md5_with_suffix(content_hasher: &Md5, suffix: &[u8]) -> [u8; 16] {
-    let mut h = content_hasher.clone();
+/// The md-5 crate's digest of the output for `suffix`: the content's head, the suffix, then
+/// its trailer, from the hasher that has already consumed the head (so a 10 GB input is not
+/// read twice).
+pub fn md5_with_suffix(content: &crate::input::Content, suffix: &[u8]) -> [u8; 16] {
+    let mut h = content.hasher.clone();
     h.update(suffix);
+    h.update(&content.trailer);
     h.finalize().into()
 }

@@ -134,7 +134,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         refuse_search_if_too_long(&planned, shard, &session)?;
     }
 
-    let input_md5 = crate::recheck::md5_with_suffix(&content.hasher, b"");
+    let input_md5 = crate::recheck::md5_with_suffix(&content, b"");
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
             path,
@@ -166,7 +166,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     }
     // The slice a shard covers, for its report: from the layout the engine plans.
     let slice_of = |suffix_len: usize| -> Option<Slice> {
-        let layout = Layout::plan_from(content.len, &alphabet, suffix_len, options.min_segment_log2).ok()?;
+        let layout = Layout::plan_from(&content, &alphabet, suffix_len, options.min_segment_log2).ok()?;
         shard.map(|s| s.slice(&layout))
     };
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);

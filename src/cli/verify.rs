@@ -15,7 +15,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("the file and --original are both standard input (-), which can be read only once; give one of them as a file");
     }
     let content = Content::read(&args.file)?;
-    let digest = crate::recheck::md5_with_suffix(&content.hasher, b"");
+    let digest = crate::recheck::md5_with_suffix(&content, b"");
     let kind = ChosenKind::decide(args.kind.for_kind, &[&args.file]);
     let symbols = SuffixSymbols::new(args.alphabet.as_ref());
     let trailing = trailing_run(&content, &symbols)?;

@@ -154,7 +154,7 @@ pub(super) fn each_piece(
     }
 }
 
-/// Copies `source` then `suffix` into `out` in pieces of up to a MiB, stopping between
+/// Copies `source` (the head), `suffix`, then the content's trailer into `out` in pieces of up to a MiB, stopping between
 /// pieces when a stop signal comes. Returns the md-5 crate's digest of everything written.
 pub(super) fn copy_hashed(
     source: &mut dyn Read,
@@ -175,7 +175,12 @@ pub(super) fn copy_hashed(
         hasher.update(piece);
         out.write_all(piece).map_err(write_error)
     })?;
+    // The suffix, then the content's own last bytes that it was placed before.
     hasher.update(suffix);
-    out.write_all(suffix).and_then(|()| out.flush()).map_err(write_error)?;
+    hasher.update(&content.trailer);
+    out.write_all(suffix)
+        .and_then(|()| out.write_all(&content.trailer))
+        .and_then(|()| out.flush())
+        .map_err(write_error)?;
     Ok(hasher.finalize().into())
 }

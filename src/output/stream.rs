@@ -55,7 +55,7 @@ pub(super) fn write(
     name: &str,
 ) -> anyhow::Result<()> {
     let mut out = Counted { inner: out, written: 0 };
-    let total = content.len + suffix.len() as u64;
+    let total = content.total_len() + suffix.len() as u64;
     let written = if content.is_regular_file() {
         let mut aside = tempfile::spooled_tempfile(SPOOL_IN_MEMORY);
         let digest = copy_hashed(&mut content.reader(), &mut aside, suffix, content, "a temporary copy")?;
