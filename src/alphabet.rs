@@ -65,6 +65,29 @@ impl Alphabet {
         Self::from_bytes("space-tab", &[b" ", b"\t"])
     }
 
+    /// Space-tab-lf for a file whose lines end in CRLF: two-byte symbols (two spaces, space
+    /// tab, tab space, two tabs, CRLF), so no LF ever stands alone.
+    pub fn space_tab_crlf() -> Self {
+        Self::from_bytes("space-tab-crlf", &[b"  ", b" \t", b"\t ", b"\t\t", b"\r\n"])
+    }
+
+    /// Space-lf for a YAML file whose lines end in CRLF: two spaces, and CRLF.
+    pub fn space_crlf() -> Self {
+        Self::from_bytes("space-crlf", &[b"  ", b"\r\n"])
+    }
+
+    /// This alphabet for a file whose lines end in CRLF: the named ones with LF get their
+    /// CRLF twin; None for one that holds LF and has no twin (a bare LF would be a line of
+    /// another ending).
+    pub fn for_crlf(&self) -> Option<Self> {
+        match self.name.as_str() {
+            "space-tab-lf" => Some(Self::space_tab_crlf()),
+            "space-lf" => Some(Self::space_crlf()),
+            _ if self.symbols.iter().any(|s| s.contains(&b'\n')) => None,
+            _ => Some(self.clone()),
+        }
+    }
+
     /// Four zero-width code points in UTF-8, for HTML and Markdown.
     pub fn zero_width() -> Self {
         Self::from_bytes(
@@ -122,6 +145,8 @@ impl Alphabet {
             "space-lf" => return Ok(Self::space_lf()),
             "space-tab" => return Ok(Self::space_tab()),
             "zero-width" => return Ok(Self::zero_width()),
+            "space-tab-crlf" => return Ok(Self::space_tab_crlf()),
+            "space-crlf" => return Ok(Self::space_crlf()),
             _ => {}
         }
         let Some(list) = spec.strip_prefix("bytes:") else {

@@ -3,11 +3,12 @@
 //! re-checks it with the md-5 crate, and grows the suffix if a keyspace is ever exhausted.
 
 use crate::alphabet::Alphabet;
-use crate::device::work::{SearchWork, WorkOutcome};
+use crate::device::work::{Acceptance, SearchWork, WorkOutcome};
 use crate::device::{Control, DeviceId, DeviceSet, SearchError};
 use crate::input::Content;
 use crate::layout::{Layout, LayoutError, DEFAULT_MIN_SEGMENT_LOG2};
 use crate::line_fit::LineFit;
+use crate::meaning::MeaningCheck;
 use crate::recheck;
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
@@ -28,11 +29,19 @@ pub struct EngineOptions {
     pub min_segment_log2: u32,
     /// Trade a longer suffix for fewer MD5 steps per candidate ([`Layout::plan_fast`]).
     pub fast_layout: bool,
+    /// The file's reader: a hit whose output it reads differently is passed over.
+    pub meaning: Option<Arc<MeaningCheck>>,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { shard: None, resume: None, min_segment_log2: DEFAULT_MIN_SEGMENT_LOG2, fast_layout: false }
+        EngineOptions {
+            shard: None,
+            resume: None,
+            min_segment_log2: DEFAULT_MIN_SEGMENT_LOG2,
+            fast_layout: false,
+            meaning: None,
+        }
     }
 }
 
@@ -223,16 +232,8 @@ impl<'a> Started<'a> {
             }
         }
         let (layout, line_fit) = (&self.layout, self.line_fit);
-        self.works.push(hand_out(
-            devices,
-            ids,
-            layout,
-            self.prefix,
-            self.content,
-            line_fit,
-            start..end,
-            &self.control,
-        )?);
+        let accept = Acceptance { line_fit, meaning: self.options.meaning.clone() };
+        self.works.push(hand_out(devices, ids, layout, self.prefix, self.content, accept, start..end, &self.control)?);
         Ok(())
     }
 
@@ -278,7 +279,8 @@ impl<'a> Started<'a> {
             let work = self.works.last().cloned().expect("a launched search");
             match wait_for(&work, on_event) {
                 WorkOutcome::Hit(index) => {
-                    return verified(self.content, self.prefix, &self.layout, self.line_fit, index).map(Some)
+                    let accept = Acceptance { line_fit: self.line_fit, meaning: self.options.meaning.clone() };
+                    return verified(self.content, self.prefix, &self.layout, &accept, index).map(Some);
                 }
                 WorkOutcome::Exhausted if self.options.shard.is_some() => return Ok(None),
                 // Practically unreachable (the keyspace is 2^6 times the expected trials), but
@@ -327,7 +329,8 @@ pub(crate) fn run_work(
     control: &Arc<Control>,
     on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<(WorkOutcome, Arc<SearchWork>), EngineError> {
-    let work = hand_out(devices, ids, layout, prefix, content, line_fit, indices, control)?;
+    let accept = Acceptance { line_fit, meaning: None };
+    let work = hand_out(devices, ids, layout, prefix, content, accept, indices, control)?;
     Ok((wait_for(&work, on_event), work))
 }
 
@@ -339,7 +342,7 @@ fn hand_out(
     layout: &Layout,
     prefix: &Prefix,
     content: &Content,
-    line_fit: LineFit,
+    accept: Acceptance,
     indices: std::ops::Range<u128>,
     control: &Arc<Control>,
 ) -> Result<Arc<SearchWork>, EngineError> {
@@ -348,7 +351,7 @@ fn hand_out(
     }
     let work = Arc::new(
         SearchWork::new(layout.clone(), prefix.clone(), content, indices, control.clone(), devices.infos(), ids)
-            .with_line_fit(line_fit),
+            .with_acceptance(accept),
     );
     devices.start(&work, ids);
     Ok(work)
@@ -378,12 +381,12 @@ fn verified(
     content: &Content,
     prefix: &Prefix,
     layout: &Layout,
-    line_fit: LineFit,
+    accept: &Acceptance,
     index: u128,
 ) -> Result<Found, EngineError> {
     let suffix = layout.suffix(index);
     let digest = recheck::md5_with_suffix(content, &suffix);
-    if !prefix.matches_digest(&digest) || !line_fit.fits(&suffix) {
+    if !prefix.matches_digest(&digest) || !accept.takes(&suffix) {
         return Err(EngineError::VerificationFailed { index, md5: hex(&digest), prefix: prefix.to_string() });
     }
     Ok(Found { index, suffix, suffix_len: layout.suffix_len, digest })

@@ -28,11 +28,17 @@ pub enum FileKind {
     Toml,
     /// YAML: read as source, and parsed.
     Yaml,
+    /// Comma-separated values: a line is a record, so blanks at a line's end are a field's.
+    Csv,
+    /// Tab-separated values, read as CSV is.
+    Tsv,
+    /// JSON Lines (NDJSON): a JSON value per line, and a blank line is an error.
+    Jsonl,
 }
 
 impl FileKind {
     /// Every kind, in `--help` order.
-    pub const ALL: [FileKind; 8] = [
+    pub const ALL: [FileKind; 11] = [
         FileKind::Text,
         FileKind::Markdown,
         FileKind::Html,
@@ -41,7 +47,16 @@ impl FileKind {
         FileKind::Json,
         FileKind::Toml,
         FileKind::Yaml,
+        FileKind::Csv,
+        FileKind::Tsv,
+        FileKind::Jsonl,
     ];
+
+    /// Kinds where a line is a record: the viewer matrix's suffix after the end is a record
+    /// or a field there, so their suffix is placed and proven by their reader alone.
+    pub fn is_line_records(self) -> bool {
+        matches!(self, FileKind::Csv | FileKind::Tsv | FileKind::Jsonl)
+    }
 
     /// Its name, as `--for` takes it.
     pub fn name(self) -> &'static str {
@@ -54,20 +69,26 @@ impl FileKind {
             FileKind::Json => "json",
             FileKind::Toml => "toml",
             FileKind::Yaml => "yaml",
+            FileKind::Csv => "csv",
+            FileKind::Tsv => "tsv",
+            FileKind::Jsonl => "jsonl",
         }
     }
 
     /// The file name extensions that mean this kind (lower case, without the dot).
     pub fn extensions(self) -> &'static [&'static str] {
         match self {
-            FileKind::Text => &["txt", "text", "log", "asc", "csv", "tsv"],
+            FileKind::Text => &["txt", "text", "log", "asc"],
             FileKind::Markdown => &["md", "markdown", "mdown", "mkd"],
             FileKind::Html => &["html", "htm", "xhtml"],
             FileKind::Shell => &["sh", "bash", "zsh", "ksh"],
             FileKind::Python => &["py", "pyw"],
-            FileKind::Json => &["json", "geojson", "jsonl"],
+            FileKind::Json => &["json", "geojson"],
             FileKind::Toml => &["toml"],
             FileKind::Yaml => &["yaml", "yml"],
+            FileKind::Csv => &["csv"],
+            FileKind::Tsv => &["tsv", "tab"],
+            FileKind::Jsonl => &["jsonl", "ndjson"],
         }
     }
 
@@ -82,6 +103,8 @@ impl FileKind {
     pub fn default_alphabet(self) -> Alphabet {
         match self {
             FileKind::Yaml => Alphabet::space_lf(),
+            // A new line would be a record; trailing blanks are all a line can take.
+            FileKind::Csv | FileKind::Tsv | FileKind::Jsonl => Alphabet::space_tab(),
             _ => Alphabet::space_tab_lf(),
         }
     }
@@ -92,6 +115,10 @@ impl FileKind {
             FileKind::Yaml => {
                 "space and LF: a tab that starts a line is a YAML syntax error (PyYAML); VT and FF \
                  show as ^K/^L in less, vim and nano; zero-width characters show as <200b>... in vim"
+            }
+            FileKind::Csv | FileKind::Tsv | FileKind::Jsonl => {
+                "space and tab: a line is a record, so an LF would add one; placed only where the \
+                 file's reader reads the same (a field's end is its value: CSV and TSV are refused)"
             }
             _ => {
                 "space, tab and LF: VT and FF show as ^K/^L in less, vim and nano; zero-width \

@@ -33,7 +33,7 @@ pub(super) fn alphabets(json: bool) -> anyhow::Result<Exit> {
                     .collect();
                 serde_json::json!({
                     "kind": k.name(), "extensions": k.extensions(), "alphabet": k.default_alphabet().name(), "why": k.why(),
-                    "shows": shows,
+                    "shows": shows, "line_records": k.is_line_records(),
                 })
             })
             .collect();

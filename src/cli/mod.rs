@@ -126,6 +126,12 @@ pub struct SearchArgs {
     #[command(flatten)]
     /// What kind of file it is.
     pub kind: KindArgs,
+    /// Where the suffix goes: `auto` puts it before the file's last line break (so the file
+    /// ends as it did, in its own line ending), where the file's reader (JSON, TOML, YAML,
+    /// CSV, Markdown, HTML) proves the meaning kept, moving up a line or refusing when it
+    /// cannot; `end` appends it after the last byte.
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t = crate::placement::PlaceMode::Auto)]
+    pub place: crate::placement::PlaceMode,
     /// Append a suffix even when the input's MD5 already starts with PREFIX (else it is
     /// written unchanged).
     #[arg(long)]

@@ -10,6 +10,7 @@ use crate::input::Content;
 use crate::kind::ChosenKind;
 use crate::layout::Layout;
 use crate::output::{resolve, same_file, Destination};
+use crate::placement::{self, Request};
 use crate::progress::{human_count, human_duration};
 use crate::run::{write_if_prefixed, Outcome};
 use crate::shard::Slice;
@@ -17,6 +18,7 @@ use crate::signals::{Interrupted, Signal};
 use crate::stdio::say;
 use crate::target::hex;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Seconds between checkpoint saves unless --checkpoint-every says otherwise.
@@ -95,7 +97,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     if args.in_place && !std::fs::metadata(&args.input).is_ok_and(|m| m.is_file()) {
         return Err(not_a_file());
     }
-    let content = Content::read(&args.input)?;
+    let mut content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {
         return Err(not_a_file());
     }
@@ -126,8 +128,22 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         return report.print(args.report.json, destination == Destination::Stdout).map(|()| Exit::Done);
     }
 
+    let request = Request { kind: kind.kind, alphabet: args.alphabet.as_ref(), mode: args.place, bits: prefix.bits() };
+    let placement = placement::choose(&content, &request)?;
+    content.place_suffix_before(placement.trailer_len)?;
+    report.placed(&placement, content.len);
+    if let Some(note) = &placement.note {
+        say(format!("ghostsum: note: {}: {note}", content.describe()));
+    }
+    let alphabet = placement.alphabet.clone();
+    let meaning = placement.meaning.map(Arc::new);
     let session = args.engine.session(&args.report)?;
-    session.say(format!("ghostsum: searching on {}; alphabet {alphabet} ({reason})", session.describe()));
+    session.say(format!(
+        "ghostsum: searching on {}; alphabet {alphabet} ({reason}); suffix {}{}",
+        session.describe(),
+        placement.describe,
+        meaning.as_ref().map(|m| format!(", each hit read by the {}", m.reader().name())).unwrap_or_default()
+    ));
     if !args.force {
         let planned =
             Planned { prefix, content_len: content.len, alphabet: &alphabet, fast_layout: args.engine.fast_layout };
@@ -152,7 +168,8 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         Some(cp) => cp.load()?,
         None => None,
     };
-    let options = EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    let options =
+        EngineOptions { shard, resume, fast_layout: args.engine.fast_layout, meaning, ..EngineOptions::default() };
     if let (Some(at), Some(cp)) = (resume, &checkpoint) {
         engine::reachable(&content, prefix, &alphabet, &options, at).map_err(|why| {
             anyhow::anyhow!("checkpoint {} is damaged: {why}; delete it to start over", cp.path.display())

@@ -63,6 +63,15 @@ pub(super) struct SearchReport {
     pub(super) for_kind: FileKind,
     /// Why the alphabet: "--alphabet", or the kind's default and where the kind came from.
     pub(super) alphabet_reason: String,
+    /// Where the suffix goes, in words ("before the final line break"); null before it is chosen.
+    pub(super) placement: Option<String>,
+    /// The byte offset where the suffix starts in the output (the input's bytes before it);
+    /// the input's remaining bytes follow the suffix. Null when nothing was inserted.
+    pub(super) inserted_at: Option<u64>,
+    /// The file's line ending: "lf" or "crlf"; null before the placement is chosen.
+    pub(super) line_ending: Option<&'static str>,
+    /// The reader that proved each hit's output reads as the input does, if the kind has one.
+    pub(super) proven_by: Option<&'static str>,
     /// What went wrong: the error of a search with status "error", or a stopped search's
     /// checkpoint that could not be saved; null otherwise.
     pub(super) error: Option<String>,
@@ -120,8 +129,24 @@ impl SearchReport {
             alphabet: alphabet.name().into(),
             for_kind: kind.kind,
             alphabet_reason: reason.into(),
+            placement: None,
+            inserted_at: None,
+            line_ending: None,
+            proven_by: None,
             error: None,
         }
+    }
+
+    /// The place chosen for the suffix, and the symbols for it.
+    pub(super) fn placed(&mut self, placement: &crate::placement::Placement, inserted_at: u64) {
+        self.alphabet = placement.alphabet.name().into();
+        self.placement = Some(placement.describe.clone());
+        self.inserted_at = Some(inserted_at);
+        self.line_ending = Some(match placement.ending {
+            crate::placement::LineEnding::Lf => "lf",
+            crate::placement::LineEnding::Crlf => "crlf",
+        });
+        self.proven_by = placement.meaning.as_ref().map(|m| m.reader().name());
     }
 
     pub(super) fn ran(&mut self, session: &Session, run: &SearchRun, started: Instant) {

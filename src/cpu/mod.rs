@@ -66,7 +66,7 @@ impl Device for CpuDevice {
         let mids_per_chunk = (CANDIDATES_PER_CHUNK / columns.count as u64).max(1) as u128;
         let search = || {
             while let Some(range) = work.take(me, mids_per_chunk) {
-                let job = Job { layout, segment: &range.segment, prefix: &work.prefix, line_fit: work.line_fit };
+                let job = Job { layout, segment: &range.segment, prefix: &work.prefix, accept: &work.accept };
                 let input = KernelInput::new(&job, &columns);
                 let mut hit = None;
                 let tested = kernel_fn(&input, range.mids.clone(), &mut |mid, inner| {

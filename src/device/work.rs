@@ -22,6 +22,7 @@
 use super::{DeviceId, DeviceInfo, DeviceKind};
 use crate::layout::{Layout, Segment};
 use crate::line_fit::LineFit;
+use crate::meaning::MeaningCheck;
 use crate::target::Prefix;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -52,8 +53,32 @@ pub struct Job<'a> {
     pub segment: &'a Segment,
     /// The target.
     pub prefix: &'a Prefix,
-    /// Which suffixes keep their lines within a terminal's width.
+    /// Which suffixes keep their lines within a terminal's width, and the file's meaning.
+    pub accept: &'a Acceptance,
+}
+
+/// Which hits a search takes: a real hit is passed over when its suffix makes a line too wide
+/// to show whole ([`LineFit`]) or its output reads differently to the file's reader
+/// ([`MeaningCheck`]); the search goes on to the next, so the answer is still the lowest
+/// acceptable index on every device.
+#[derive(Clone, Debug)]
+pub struct Acceptance {
+    /// The line width check.
     pub line_fit: LineFit,
+    /// The file's reader, when its kind has one.
+    pub meaning: Option<Arc<MeaningCheck>>,
+}
+
+impl Acceptance {
+    /// Takes every hit.
+    pub fn any() -> Acceptance {
+        Acceptance { line_fit: LineFit::ANY, meaning: None }
+    }
+
+    /// Does the search take a hit with this suffix?
+    pub fn takes(&self, suffix: &[u8]) -> bool {
+        self.line_fit.fits(suffix) && self.meaning.as_ref().is_none_or(|check| check.keeps(suffix))
+    }
 }
 
 impl Job<'_> {
@@ -66,7 +91,7 @@ impl Job<'_> {
         let mut state = self.segment.midstate;
         crate::steps::compress_words(&mut state, &self.layout.candidate_words(self.segment, mid, inner));
         self.prefix.matches_state(&state)
-            && self.line_fit.fits(&self.layout.suffix(self.layout.index_of(self.segment, mid, inner)))
+            && self.accept.takes(&self.layout.suffix(self.layout.index_of(self.segment, mid, inner)))
     }
 }
 
@@ -128,8 +153,8 @@ pub struct SearchWork {
     pub layout: Layout,
     /// The target.
     pub prefix: Prefix,
-    /// Which suffixes keep their lines within a terminal's width.
-    pub line_fit: LineFit,
+    /// Which hits the search takes.
+    pub accept: Acceptance,
     content_midstate: [u32; 4],
     content_tail: Vec<u8>,
     first: u128,
@@ -162,9 +187,9 @@ pub enum WorkOutcome {
 }
 
 impl SearchWork {
-    /// The same search, passing over hits whose suffix lines `fit` refuses (see [`LineFit`]).
-    pub fn with_line_fit(mut self, fit: LineFit) -> Self {
-        self.line_fit = fit;
+    /// The same search, passing over hits that `accept` refuses (see [`Acceptance`]).
+    pub fn with_acceptance(mut self, accept: Acceptance) -> Self {
+        self.accept = accept;
         self
     }
 
@@ -190,7 +215,7 @@ impl SearchWork {
         SearchWork {
             layout,
             prefix,
-            line_fit: LineFit::ANY,
+            accept: Acceptance::any(),
             content_midstate: content.midstate,
             content_tail: content.tail.clone(),
             first,

@@ -185,7 +185,7 @@ impl GpuDevice {
         mut found: (buffers::HitsHeader, Vec<[u32; 2]>),
     ) -> Result<(Option<u128>, u64), SearchError> {
         let inner_count = work.layout.inner_count();
-        let job = Job { layout: &work.layout, segment: &range.segment, prefix: &work.prefix, line_fit: work.line_fit };
+        let job = Job { layout: &work.layout, segment: &range.segment, prefix: &work.prefix, accept: &work.accept };
         loop {
             let (header, items) = &found;
             if header.count == 0 {

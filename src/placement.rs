@@ -1,0 +1,308 @@
+//! Where a file's suffix goes, and with which symbols: before the file's last line break, so
+//! the file still ends the way it did (in its own line break, or in its last line as it was),
+//! with the file's own line ending, and only where the file's reader proves the meaning kept.
+//!
+//! ```text
+//!  a file that ends in a line break:      ... last line[ suffix ]\n          trailer: "\n"
+//!  CRLF lines:                            ... last line[ suffix ]\r\n        trailer: "\r\n"
+//!  no final line break (last line kept):  ... line n-1[ suffix ]\nlast line  trailer: "\nlast line"
+//! ```
+//!
+//! The trailer is the content's own last bytes: it follows the suffix in the final MD5 block
+//! ([`crate::layout`]), so it can be at most [`MAX_TRAILER`] bytes. When the file's reader
+//! ([`crate::meaning`]) reads a different value with the first suffix the search would try
+//! (its leading symbols are every hit's), the suffix moves up a line break, while the trailer
+//! still fits; where no place keeps the meaning, the search is refused before it starts.
+
+use crate::alphabet::Alphabet;
+use crate::input::Content;
+use crate::kind::FileKind;
+use crate::layout::min_suffix_len;
+use crate::meaning::{line_of, MeaningCheck, Reader};
+use std::io::Read;
+
+/// The most content bytes that can follow the suffix: they share the final MD5 block with
+/// enough of the suffix's digits for a segment.
+pub const MAX_TRAILER: usize = 32;
+/// How much of the file's end is read to find its line breaks.
+const LOOK_BACK: u64 = 1024;
+
+/// Where the suffix goes (`--place`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlaceMode {
+    /// Before the file's last line break, proven by its reader (see the module's note).
+    #[default]
+    Auto,
+    /// Appended after the last byte, as ghostsum did before 2026-12: a file without a final
+    /// line break then gets the suffix on its last line.
+    End,
+}
+
+/// The line ending a file uses, from its last line break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineEnding {
+    /// `\n`.
+    Lf,
+    /// `\r\n`.
+    Crlf,
+}
+
+/// The chosen place, and the symbols for it.
+#[derive(Debug)]
+pub struct Placement {
+    /// Content bytes kept after the suffix.
+    pub trailer_len: usize,
+    /// The suffix's symbols.
+    pub alphabet: Alphabet,
+    /// The file's line ending.
+    pub ending: LineEnding,
+    /// Where, in words: "before the final line break", "at the end of line 3, before the
+    /// last line (no final line break)", "after the last byte".
+    pub describe: String,
+    /// The file's reader, checking every hit, when its kind has one.
+    pub meaning: Option<MeaningCheck>,
+    /// A note for the user when the place is not the one asked for.
+    pub note: Option<String>,
+}
+
+/// What the choice starts from.
+pub struct Request<'a> {
+    /// The file's kind.
+    pub kind: FileKind,
+    /// `--alphabet`, if given.
+    pub alphabet: Option<&'a Alphabet>,
+    /// `--place`.
+    pub mode: PlaceMode,
+    /// The target's bits (the first suffix's length depends on it).
+    pub bits: u32,
+}
+
+/// Chooses the place for `content`'s suffix (read from its end; the whole file only for a
+/// kind with a reader). Errors are refusals in one line: the construct, its line, and what
+/// the user can do.
+pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement> {
+    let name = content.describe();
+    let total = content.total_len();
+    let end = read_from(content, total.saturating_sub(LOOK_BACK))?;
+    let ending = ending_of(&end);
+    let alphabet = alphabet_for(request, ending, &name)?;
+    let reader = Reader::of(request.kind);
+    let original = match reader {
+        Some(_) if total > crate::meaning::MAX_PROVEN_BYTES => anyhow::bail!(
+            "{name} is {total} bytes, more than the {} MiB whose meaning ghostsum proves for a {} file; \
+             pass --for text to search it without the proof",
+            crate::meaning::MAX_PROVEN_BYTES >> 20,
+            request.kind
+        ),
+        Some(_) => read_from(content, 0)?,
+        None => Vec::new(),
+    };
+    let check = match reader {
+        Some(reader) => Some(MeaningCheck::new(reader, original.clone()).map_err(|why| {
+            anyhow::anyhow!(
+                "{name}: the {} cannot read it as it is: {why}; fix it, or pass --for text to search it without the proof",
+                reader.name()
+            )
+        })?),
+        None => None,
+    };
+    let first_suffixes = probes(&alphabet, request.bits);
+    let places = match request.mode {
+        PlaceMode::End => vec![Place { trailer_len: 0, describe: "after the last byte (--place end)".into() }],
+        PlaceMode::Auto => places(&end, ending),
+    };
+    let mut refusals = Vec::new();
+    for place in &places {
+        let Some(check) = &check else {
+            return Ok(Placement::at(place, alphabet, ending, None, note(&places, place, &end)));
+        };
+        let placed = match check_at(check, place.trailer_len) {
+            Ok(placed) => placed,
+            Err(why) => {
+                refusals.push(format!("{}: {why}", place.describe));
+                continue;
+            }
+        };
+        match first_suffixes.iter().find_map(|suffix| placed.changed(suffix)) {
+            None => return Ok(Placement::at(place, alphabet, ending, Some(placed), note(&places, place, &end))),
+            Some(why) => {
+                let line = line_of(&original, original.len() - place.trailer_len);
+                refusals.push(format!("{} (line {line}): {why}", place.describe));
+            }
+        }
+    }
+    let tried = refusals.first().cloned().unwrap_or_else(|| "no place".into());
+    anyhow::bail!(
+        "{name}: no place for a suffix keeps what the {} reads ({tried}{}); {}",
+        reader.map_or("reader", Reader::name),
+        if refusals.len() > 1 { format!(", and {} more places", refusals.len() - 1) } else { String::new() },
+        advice(request.kind)
+    )
+}
+
+/// A candidate place: the trailer it leaves, in words.
+struct Place {
+    trailer_len: usize,
+    describe: String,
+}
+
+impl Placement {
+    fn at(
+        place: &Place,
+        alphabet: Alphabet,
+        ending: LineEnding,
+        meaning: Option<MeaningCheck>,
+        note: Option<String>,
+    ) -> Placement {
+        Placement { trailer_len: place.trailer_len, alphabet, ending, describe: place.describe.clone(), meaning, note }
+    }
+}
+
+/// The places to try, best first: before the last line break, then before each earlier one
+/// while the trailer fits; after the last byte only when no line break is near enough.
+fn places(end: &[u8], ending: LineEnding) -> Vec<Place> {
+    let breaks: Vec<usize> = end.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i).collect();
+    let mut places = Vec::new();
+    for (nth, &lf) in breaks.iter().rev().enumerate() {
+        let start = if ending == LineEnding::Crlf && lf > 0 && end[lf - 1] == b'\r' { lf - 1 } else { lf };
+        let trailer_len = end.len() - start;
+        if trailer_len > MAX_TRAILER {
+            break;
+        }
+        let describe = match (nth, trailer_len == end.len() - lf) {
+            (0, true) if lf + 1 == end.len() => "before the final line break".to_string(),
+            (0, _) => "before the last line's line break (the file has no final line break)".into(),
+            (n, _) => format!("before the line break {} lines from the end", n + 1),
+        };
+        places.push(Place { trailer_len, describe });
+    }
+    if places.is_empty() {
+        places.push(Place { trailer_len: 0, describe: "after the last byte".into() });
+    }
+    places
+}
+
+/// Why the place is not the first choice, when it is not.
+fn note(places: &[Place], chosen: &Place, end: &[u8]) -> Option<String> {
+    if chosen.trailer_len != 0 || places.len() != 1 || chosen.describe.contains("--place") {
+        return None;
+    }
+    match end.iter().rposition(|&b| b == b'\n') {
+        Some(lf) if lf + 1 == end.len() => None,
+        Some(lf) => Some(format!(
+            "its last line ({} bytes, no final line break) is too long to keep after the suffix \
+             ({MAX_TRAILER} bytes at most), so the suffix follows it on that line",
+            end.len() - lf - 1
+        )),
+        None => Some("it has no line break near its end, so the suffix follows its last byte".into()),
+    }
+}
+
+fn check_at(check: &MeaningCheck, trailer_len: usize) -> Result<MeaningCheck, String> {
+    let copy = MeaningCheck::new(check.reader(), check.output(b"")).map_err(|e| e.to_string())?;
+    copy.placed_before(trailer_len).map_err(|e| e.to_string())
+}
+
+/// Suffixes that stand for a search's hits: the first one it tries (every symbol the lowest
+/// digit; its leading symbols are every hit's, since the high digits of every index a search
+/// reaches are zeros), and that one with each symbol first, last, and throughout. A place
+/// where one of them reads differently would pass over a share of hits that can be all of
+/// them (a blank line at the start of a YAML block scalar is part of its value).
+fn probes(alphabet: &Alphabet, bits: u32) -> Vec<Vec<u8>> {
+    let len = min_suffix_len(alphabet.radix(), bits);
+    let zero = alphabet.symbol(0);
+    let mut probes = vec![zero.repeat(len)];
+    for digit in 1..alphabet.radix() {
+        let symbol = alphabet.symbol(digit);
+        probes.push([zero.repeat(len - 1), symbol.to_vec()].concat());
+        probes.push([symbol.to_vec(), zero.repeat(len - 1)].concat());
+        probes.push(symbol.repeat(len));
+    }
+    probes
+}
+
+/// The kind's alphabet (or `--alphabet`), with the file's line ending.
+fn alphabet_for(request: &Request, ending: LineEnding, name: &str) -> anyhow::Result<Alphabet> {
+    let chosen = request.alphabet.cloned().unwrap_or_else(|| request.kind.default_alphabet());
+    if ending == LineEnding::Lf {
+        return Ok(chosen);
+    }
+    chosen.for_crlf().ok_or_else(|| {
+        anyhow::anyhow!(
+            "{name} ends its lines in CRLF, and --alphabet {} holds a bare LF, which vim shows as ^M on every \
+             line; use space-tab-lf (ghostsum gives it CRLF), or space-tab",
+            chosen.name()
+        )
+    })
+}
+
+/// The line ending of the file's last line break (LF when it has none).
+fn ending_of(end: &[u8]) -> LineEnding {
+    match end.iter().rposition(|&b| b == b'\n') {
+        Some(lf) if lf > 0 && end[lf - 1] == b'\r' => LineEnding::Crlf,
+        _ => LineEnding::Lf,
+    }
+}
+
+fn advice(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Csv | FileKind::Tsv => {
+            "a CSV record's last field ends at the line break, so blanks there are part of it; if your \
+             readers trim fields, pass --for text"
+        }
+        FileKind::Yaml => {
+            "a block scalar (| or >) at the end takes blank lines and trailing spaces into its value: \
+             add a key after it, or a comment line at column 0 after it, and search again"
+        }
+        FileKind::Markdown => {
+            "close the code block at the end (```), or end the file with a blank line, and search again"
+        }
+        _ => "end the file with a line break and search again, or pass --for text to search it without the proof",
+    }
+}
+
+fn read_from(content: &Content, offset: u64) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    content
+        .whole_from(offset)
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(bytes: &[u8], kind: FileKind) -> anyhow::Result<Placement> {
+        let content = Content::from_bytes(bytes);
+        choose(&content, &Request { kind, alphabet: None, mode: PlaceMode::Auto, bits: 16 })
+    }
+
+    #[test]
+    fn the_suffix_goes_before_the_final_line_break_in_the_files_ending() {
+        let p = place(b"one\ntwo\n", FileKind::Text).unwrap();
+        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (1, LineEnding::Lf, "space-tab-lf"));
+        let p = place(b"one\r\ntwo\r\n", FileKind::Text).unwrap();
+        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (2, LineEnding::Crlf, "space-tab-crlf"));
+        assert!(p.alphabet.symbols().iter().all(|s| s != b"\n"));
+        let p = place(b"one\ntwo", FileKind::Text).unwrap();
+        assert_eq!(p.trailer_len, 4, "the last line stays after the suffix");
+        let long = [b"one\n".to_vec(), vec![b'x'; 100]].concat();
+        let p = place(&long, FileKind::Text).unwrap();
+        assert_eq!(p.trailer_len, 0);
+        assert!(p.note.unwrap().contains("too long"));
+    }
+
+    #[test]
+    fn a_here_document_or_block_scalar_moves_the_suffix_up_or_refuses() {
+        let p = place(b"data:\n  script: |\n    echo hi\n", FileKind::Yaml).unwrap();
+        assert_eq!(p.trailer_len, "\n  script: |\n    echo hi\n".len());
+        let keep = place(b"data:\n  script: |+\n    echo hi\n\n", FileKind::Yaml).unwrap();
+        assert!(keep.trailer_len > 2, "{keep:?}");
+        let err = place(b"a,b\n1,2\n", FileKind::Csv).unwrap_err().to_string();
+        assert!(err.contains("CSV reader") && err.contains("--for text"), "{err}");
+        let err = place(b"{\"a\": 1", FileKind::Json).unwrap_err().to_string();
+        assert!(err.contains("cannot read it"), "{err}");
+    }
+}
