@@ -14,7 +14,7 @@ pub struct Alphabet {
 /// Why an alphabet was refused.
 pub enum AlphabetError {
     #[error(
-        "unknown alphabet '{0}': use space-tab-lf, space-lf, space-tab, whitespace, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)"
+        "unknown alphabet '{0}': use lf-space-tab, lf-space, space-tab-lf, space-lf, space-tab, crlf-space-tab, crlf-space, whitespace, zero-width, or bytes:HEX,HEX,... (for example bytes:20,09)"
     )]
     /// Not a known name nor bytes:...
     Unknown(String),
@@ -37,6 +37,11 @@ pub const NAMED: &[(&str, &str)] = &[
     ("space-tab-lf", "space, tab, LF: invisible in every viewer measured (the default for most kinds of file)"),
     ("space-lf", "space and LF: for YAML, where a tab that starts a line is a syntax error"),
     ("space-tab", "space and tab: no new lines at the end of the file"),
+    (
+        "lf-space-tab",
+        "space-tab-lf with LF as the lowest digit, so a suffix starts on a new line and the file's last line stays as it was (the default for most kinds)",
+    ),
+    ("lf-space", "space-lf with LF as the lowest digit (YAML's default)"),
     ("whitespace", "space, tab, LF, VT, FF: the original five; VT and FF show as ^K/^L in less, vim and nano"),
     (
         "zero-width",
@@ -65,15 +70,26 @@ impl Alphabet {
         Self::from_bytes("space-tab", &[b" ", b"\t"])
     }
 
-    /// Space-tab-lf for a file whose lines end in CRLF: two-byte symbols (two spaces, space
-    /// tab, tab space, two tabs, CRLF), so no LF ever stands alone.
-    pub fn space_tab_crlf() -> Self {
-        Self::from_bytes("space-tab-crlf", &[b"  ", b" \t", b"\t ", b"\t\t", b"\r\n"])
+    /// Space, tab and LF with LF as digit 0: the suffix's leading symbols (the high digits,
+    /// zeros from index 0) are line breaks, so the line it follows stays as it was.
+    pub fn lf_space_tab() -> Self {
+        Self::from_bytes("lf-space-tab", &[b"\n", b" ", b"\t"])
     }
 
-    /// Space-lf for a YAML file whose lines end in CRLF: two spaces, and CRLF.
-    pub fn space_crlf() -> Self {
-        Self::from_bytes("space-crlf", &[b"  ", b"\r\n"])
+    /// Space and LF with LF as digit 0 (YAML's default, as [`Alphabet::lf_space_tab`]).
+    pub fn lf_space() -> Self {
+        Self::from_bytes("lf-space", &[b"\n", b" "])
+    }
+
+    /// lf-space-tab for a file whose lines end in CRLF: two-byte symbols (CRLF, two spaces,
+    /// space tab, tab space, two tabs), so no LF ever stands alone.
+    pub fn crlf_space_tab() -> Self {
+        Self::from_bytes("crlf-space-tab", &[b"\r\n", b"  ", b" \t", b"\t ", b"\t\t"])
+    }
+
+    /// lf-space for a YAML file whose lines end in CRLF: CRLF, and two spaces.
+    pub fn crlf_space() -> Self {
+        Self::from_bytes("crlf-space", &[b"\r\n", b"  "])
     }
 
     /// This alphabet for a file whose lines end in CRLF: the named ones with LF get their
@@ -81,8 +97,8 @@ impl Alphabet {
     /// another ending).
     pub fn for_crlf(&self) -> Option<Self> {
         match self.name.as_str() {
-            "space-tab-lf" => Some(Self::space_tab_crlf()),
-            "space-lf" => Some(Self::space_crlf()),
+            "space-tab-lf" | "lf-space-tab" => Some(Self::crlf_space_tab()),
+            "space-lf" | "lf-space" => Some(Self::crlf_space()),
             _ if self.symbols.iter().any(|s| s.contains(&b'\n')) => None,
             _ => Some(self.clone()),
         }
@@ -145,8 +161,10 @@ impl Alphabet {
             "space-lf" => return Ok(Self::space_lf()),
             "space-tab" => return Ok(Self::space_tab()),
             "zero-width" => return Ok(Self::zero_width()),
-            "space-tab-crlf" => return Ok(Self::space_tab_crlf()),
-            "space-crlf" => return Ok(Self::space_crlf()),
+            "lf-space-tab" => return Ok(Self::lf_space_tab()),
+            "lf-space" => return Ok(Self::lf_space()),
+            "crlf-space-tab" => return Ok(Self::crlf_space_tab()),
+            "crlf-space" => return Ok(Self::crlf_space()),
             _ => {}
         }
         let Some(list) = spec.strip_prefix("bytes:") else {

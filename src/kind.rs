@@ -52,6 +52,11 @@ impl FileKind {
         FileKind::Jsonl,
     ];
 
+    /// Programs: a here-document, a string or a line continuation can hold their last line.
+    pub fn is_code(self) -> bool {
+        matches!(self, FileKind::Shell | FileKind::Python)
+    }
+
     /// Kinds where a line is a record: the viewer matrix's suffix after the end is a record
     /// or a field there, so their suffix is placed and proven by their reader alone.
     pub fn is_line_records(self) -> bool {
@@ -102,10 +107,10 @@ impl FileKind {
     /// the viewer matrix measured as invisible in every viewer of this kind.
     pub fn default_alphabet(self) -> Alphabet {
         match self {
-            FileKind::Yaml => Alphabet::space_lf(),
+            FileKind::Yaml => Alphabet::lf_space(),
             // A new line would be a record; trailing blanks are all a line can take.
             FileKind::Csv | FileKind::Tsv | FileKind::Jsonl => Alphabet::space_tab(),
-            _ => Alphabet::space_tab_lf(),
+            _ => Alphabet::lf_space_tab(),
         }
     }
 
@@ -113,7 +118,7 @@ impl FileKind {
     pub fn why(self) -> &'static str {
         match self {
             FileKind::Yaml => {
-                "space and LF: a tab that starts a line is a YAML syntax error (PyYAML); VT and FF \
+                "LF and space (LF first, so the suffix starts on a new line): a tab that starts a line is a YAML syntax error (PyYAML); VT and FF \
                  show as ^K/^L in less, vim and nano; zero-width characters show as <200b>... in vim"
             }
             FileKind::Csv | FileKind::Tsv | FileKind::Jsonl => {
@@ -121,7 +126,7 @@ impl FileKind {
                  file's reader reads the same (a field's end is its value: CSV and TSV are refused)"
             }
             _ => {
-                "space, tab and LF: VT and FF show as ^K/^L in less, vim and nano; zero-width \
+                "LF, space and tab (LF first, so the suffix starts on a new line and the last line stays as it was): VT and FF show as ^K/^L in less, vim and nano; zero-width \
                  characters show as <200b>... in vim"
             }
         }

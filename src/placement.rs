@@ -111,6 +111,15 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
         PlaceMode::End => vec![Place { trailer_len: 0, describe: "after the last byte (--place end)".into() }],
         PlaceMode::Auto => places(&end, ending),
     };
+    let ends_in_break = end.last() == Some(&b'\n');
+    if request.mode == PlaceMode::Auto && reader.is_none() && request.kind.is_code() && !ends_in_break {
+        anyhow::bail!(
+            "{name} has no final line break, and ghostsum has no {} reader to prove a place: its last line may \
+             end a here-document or a string that a suffix before or after it would change; add one \
+             (printf '\\n' >> FILE) and search again, or pass --place end",
+            request.kind
+        );
+    }
     let mut refusals = Vec::new();
     for place in &places {
         let Some(check) = &check else {
@@ -204,19 +213,19 @@ fn check_at(check: &MeaningCheck, trailer_len: usize) -> Result<MeaningCheck, St
 }
 
 /// Suffixes that stand for a search's hits: the first one it tries (every symbol the lowest
-/// digit; its leading symbols are every hit's, since the high digits of every index a search
-/// reaches are zeros), and that one with each symbol first, last, and throughout. A place
-/// where one of them reads differently would pass over a share of hits that can be all of
-/// them (a blank line at the start of a YAML block scalar is part of its value).
+/// digit: its leading symbols are every hit's, since the high digits of every index a search
+/// reaches are zeros), and that one ending in each other symbol, alone or followed by one
+/// lowest symbol. A place where one of them reads differently would pass over a share of hits
+/// that can be all of them (a blank line at the start of a YAML block scalar is part of its
+/// value); the hits themselves are each read again.
 fn probes(alphabet: &Alphabet, bits: u32) -> Vec<Vec<u8>> {
-    let len = min_suffix_len(alphabet.radix(), bits);
+    let len = min_suffix_len(alphabet.radix(), bits).max(2);
     let zero = alphabet.symbol(0);
     let mut probes = vec![zero.repeat(len)];
     for digit in 1..alphabet.radix() {
         let symbol = alphabet.symbol(digit);
         probes.push([zero.repeat(len - 1), symbol.to_vec()].concat());
-        probes.push([symbol.to_vec(), zero.repeat(len - 1)].concat());
-        probes.push(symbol.repeat(len));
+        probes.push([zero.repeat(len - 2), symbol.to_vec(), zero.to_vec()].concat());
     }
     probes
 }
@@ -282,9 +291,9 @@ mod tests {
     #[test]
     fn the_suffix_goes_before_the_final_line_break_in_the_files_ending() {
         let p = place(b"one\ntwo\n", FileKind::Text).unwrap();
-        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (1, LineEnding::Lf, "space-tab-lf"));
+        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (1, LineEnding::Lf, "lf-space-tab"));
         let p = place(b"one\r\ntwo\r\n", FileKind::Text).unwrap();
-        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (2, LineEnding::Crlf, "space-tab-crlf"));
+        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (2, LineEnding::Crlf, "crlf-space-tab"));
         assert!(p.alphabet.symbols().iter().all(|s| s != b"\n"));
         let p = place(b"one\ntwo", FileKind::Text).unwrap();
         assert_eq!(p.trailer_len, 4, "the last line stays after the suffix");
@@ -296,10 +305,14 @@ mod tests {
 
     #[test]
     fn a_here_document_or_block_scalar_moves_the_suffix_up_or_refuses() {
+        // Clip chomping drops the blank lines a suffix of line breaks adds.
         let p = place(b"data:\n  script: |\n    echo hi\n", FileKind::Yaml).unwrap();
-        assert_eq!(p.trailer_len, "\n  script: |\n    echo hi\n".len());
+        assert_eq!(p.trailer_len, 1);
+        // Keep chomping keeps them: the suffix moves up, out of the block.
         let keep = place(b"data:\n  script: |+\n    echo hi\n\n", FileKind::Yaml).unwrap();
         assert!(keep.trailer_len > 2, "{keep:?}");
+        let err = place(b"cat <<EOF\nhello\nEOF", FileKind::Shell).unwrap_err().to_string();
+        assert!(err.contains("no final line break") && err.contains("here-document"), "{err}");
         let err = place(b"a,b\n1,2\n", FileKind::Csv).unwrap_err().to_string();
         assert!(err.contains("CSV reader") && err.contains("--for text"), "{err}");
         let err = place(b"{\"a\": 1", FileKind::Json).unwrap_err().to_string();
