@@ -25,8 +25,12 @@ fn main() {
         let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
         let segment = layout.segment(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let job =
-            Job { layout: &layout, segment: &segment, prefix: &prefix, line_fit: ghostsum::line_fit::LineFit::ANY };
+        let job = Job {
+            layout: &layout,
+            segment: &segment,
+            prefix: &prefix,
+            accept: &ghostsum::device::work::Acceptance::any(),
+        };
         let input = KernelInput::new(&job, &columns);
         let kernels = available_kernels(&layout);
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); kernels.len()];

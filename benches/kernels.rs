@@ -28,8 +28,12 @@ fn cpu_kernels(c: &mut Criterion) {
         let (content, layout) = setup(content_len);
         let segment = layout.segment(content.midstate, &content.tail, 0);
         let columns = InnerColumns::new(&layout);
-        let job =
-            Job { layout: &layout, segment: &segment, prefix: &prefix, line_fit: ghostsum::line_fit::LineFit::ANY };
+        let job = Job {
+            layout: &layout,
+            segment: &segment,
+            prefix: &prefix,
+            accept: &ghostsum::device::work::Acceptance::any(),
+        };
         let input = KernelInput::new(&job, &columns);
         let mids = 64u32;
         let mut group = c.benchmark_group(format!("cpu_kernel/{}_steps", layout.steps_per_candidate()));

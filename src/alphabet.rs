@@ -34,8 +34,8 @@ pub enum AlphabetError {
 
 /// The names `--alphabet` accepts, with what they hold; printed by `ghostsum alphabets`.
 pub const NAMED: &[(&str, &str)] = &[
-    ("space-tab-lf", "space, tab, LF: invisible in every viewer measured (the default for most kinds of file)"),
-    ("space-lf", "space and LF: for YAML, where a tab that starts a line is a syntax error"),
+    ("space-tab-lf", "space, tab, LF: invisible in every viewer measured (with a space as the lowest digit)"),
+    ("space-lf", "space and LF: YAML-safe (a tab that starts a line is a YAML syntax error), with a space as the lowest digit"),
     ("space-tab", "space and tab: no new lines at the end of the file"),
     (
         "lf-space-tab",

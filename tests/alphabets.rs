@@ -28,12 +28,12 @@ fn suffix_of(input: &Path, output: &Path) -> Vec<u8> {
 fn each_kind_gets_its_alphabet_and_json_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("notes.txt", &[][..], "text", "space-tab-lf", &b" \t\n"[..]),
-        ("README.md", &[], "markdown", "space-tab-lf", b" \t\n"),
-        ("deploy.yaml", &[], "yaml", "space-lf", b" \n"),
-        ("run.py", &[], "python", "space-tab-lf", b" \t\n"),
-        ("noextension", &[], "text", "space-tab-lf", b" \t\n"),
-        ("notes.txt", &["--for", "yaml"], "yaml", "space-lf", b" \n"),
+        ("notes.txt", &[][..], "text", "lf-space-tab", &b" \t\n"[..]),
+        ("README.md", &[], "markdown", "lf-space-tab", b" \t\n"),
+        ("deploy.yaml", &[], "yaml", "lf-space", b" \n"),
+        ("run.py", &[], "python", "lf-space-tab", b" \t\n"),
+        ("noextension", &[], "text", "lf-space-tab", b" \t\n"),
+        ("notes.txt", &["--for", "yaml"], "yaml", "lf-space", b" \n"),
         ("notes.txt", &["--alphabet", "whitespace"], "text", "whitespace", b" \t\n\x0b\x0c"),
     ];
     for (n, (name, extra, kind, alphabet, symbols)) in cases.into_iter().enumerate() {
@@ -60,15 +60,18 @@ fn alphabets_lists_every_kind_with_its_default() {
     let out = ghostsum().args(["alphabets", "--json"]).assert().success();
     let table: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let names: Vec<&str> = table["alphabets"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["space-tab-lf", "space-lf", "space-tab", "whitespace", "zero-width"]);
+    assert_eq!(
+        names,
+        ["space-tab-lf", "space-lf", "space-tab", "lf-space-tab", "lf-space", "whitespace", "zero-width"]
+    );
     let kinds = table["kinds"].as_array().unwrap();
-    assert_eq!(kinds.len(), 8);
+    assert_eq!(kinds.len(), 11);
     for kind in kinds {
         assert!(names.contains(&kind["alphabet"].as_str().unwrap()), "{kind}");
         assert!(!kind["why"].as_str().unwrap().is_empty());
     }
     let text = ghostsum().arg("alphabets").assert().success();
-    assert!(String::from_utf8_lossy(&text.get_output().stdout).contains("yaml      space-lf"));
+    assert!(String::from_utf8_lossy(&text.get_output().stdout).contains("yaml      lf-space"));
 }
 
 /// Appends `tail` and then counts up until hashlib says the file's MD5 starts with `digit`.
@@ -185,7 +188,7 @@ fn batch_pages_take_their_own_kinds_alphabet() {
         .collect();
     assert_eq!(
         got,
-        [("yaml", "space-lf"), ("text", "space-tab-lf"), ("yaml", "space-lf")]
+        [("yaml", "lf-space"), ("text", "lf-space-tab"), ("yaml", "lf-space")]
             .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     // The YAML pages' suffixes hold no tab: their text, then spaces and LFs only.

@@ -78,8 +78,12 @@ fn for_each_kernel(
 ) {
     let segment = layout.segment(content.midstate, &content.tail, 0);
     let columns = InnerColumns::new(layout);
-    let job =
-        ghostsum::device::work::Job { layout, segment: &segment, prefix, line_fit: ghostsum::line_fit::LineFit::ANY };
+    let job = ghostsum::device::work::Job {
+        layout,
+        segment: &segment,
+        prefix,
+        accept: &ghostsum::device::work::Acceptance::any(),
+    };
     let input = KernelInput::new(&job, &columns);
     for (name, kernel) in available_kernels(layout) {
         check(name.name(), kernel, &input);

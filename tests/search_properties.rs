@@ -105,7 +105,7 @@ fn long_prefixes_check_every_state_word() {
             layout: &layout,
             segment: &segment,
             prefix: &prefix,
-            line_fit: ghostsum::line_fit::LineFit::ANY,
+            accept: &ghostsum::device::work::Acceptance::any(),
         };
         assert_eq!(job.is_real_hit(0, 5), expected, "{prefix}");
     }
