@@ -17,11 +17,18 @@ fn search_json(input: &Path, output: &Path, prefix: &str, extra: &[&str]) -> ser
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
-/// The bytes `output` has after `input`'s.
+/// The bytes `output` has inserted into `input`'s (before its last line break by default).
 fn suffix_of(input: &Path, output: &Path) -> Vec<u8> {
     let (a, b) = (std::fs::read(input).unwrap(), std::fs::read(output).unwrap());
-    assert!(b.starts_with(&a), "{} is not {} plus a suffix", output.display(), input.display());
-    b[a.len()..].to_vec()
+    let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let added = b.len() - a.len();
+    assert!(
+        b.len() > a.len() && [&b[..at], &b[at + added..]].concat() == a,
+        "{} is not {} with a suffix inserted",
+        output.display(),
+        input.display()
+    );
+    b[at..at + added].to_vec()
 }
 
 #[test]
