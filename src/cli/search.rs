@@ -156,7 +156,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
             path,
             SearchIdentity {
                 input_md5: hex(&input_md5),
-                input_len: content.len,
+                input_len: content.total_len(),
                 prefix: prefix.hex().into(),
                 alphabet: alphabet.name().into(),
                 shard,
