@@ -132,9 +132,6 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     let placement = placement::choose(&content, &request)?;
     content.place_suffix_before(placement.trailer_len)?;
     report.placed(&placement, content.len);
-    if let Some(note) = &placement.note {
-        say(format!("ghostsum: note: {}: {note}", content.describe()));
-    }
     let alphabet = placement.alphabet.clone();
     let meaning = placement.meaning.map(Arc::new);
     let session = args.engine.session(&args.report)?;
@@ -148,6 +145,9 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         let planned =
             Planned { prefix, content_len: content.len, alphabet: &alphabet, fast_layout: args.engine.fast_layout };
         refuse_search_if_too_long(&planned, shard, &session)?;
+    }
+    if let Some(note) = &placement.note {
+        say(format!("ghostsum: note: {}: {note}", content.describe()));
     }
 
     let input_md5 = crate::recheck::md5_with_suffix(&content, b"");
