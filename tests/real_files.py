@@ -123,18 +123,32 @@ class Prompt:
             env = dict(os.environ, PS1="$ ", TERM="xterm")
             subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-x", "200", "-y", "50",
                             "bash --norc --noprofile"], env=env, check=True)
-            time.sleep(0.3)
+            # bash sets its own prompt for root ("bash-5.2#"); one that is easy to find.
+            self.type_and_wait("PS1='$ '", lambda screen: screen.rstrip().endswith("$"))
+
+    def screen(self) -> str:
+        """The visible screen and the scrollback (a long file scrolls the command away)."""
+        return subprocess.run(["tmux", "-S", self.socket, "capture-pane", "-p", "-S", "-"], capture_output=True,
+                              text=True).stdout
+
+    def type_and_wait(self, keys: str, done) -> str:
+        subprocess.run(["tmux", "-S", self.socket, "send-keys", keys, "Enter"], check=True)
+        for _ in range(200):
+            time.sleep(0.02)
+            screen = self.screen()
+            if done(screen):
+                return screen
+        raise TimeoutError(f"the screen did not settle after {keys!r}:\n{screen}")
 
     def column_after_cat(self, path: Path) -> int:
-        marker = f"done-{time.monotonic_ns()}"
-        subprocess.run(["tmux", "-S", self.socket, "send-keys", f"clear; cat '{path}'; printf '' # {marker}",
-                        "Enter"], check=True)
-        for _ in range(100):
-            time.sleep(0.05)
-            screen = subprocess.run(["tmux", "-S", self.socket, "capture-pane", "-p"], capture_output=True,
-                                    text=True).stdout
-            if marker in screen and screen.rstrip().endswith("$"):
-                break
+        """The column the cursor (the next prompt's end) is in after `cat FILE`."""
+        subprocess.run(["tmux", "-S", self.socket, "clear-history"], check=True)
+        self.type_and_wait("clear", lambda screen: screen.strip() == "$")
+        marker = f"#done-{time.monotonic_ns()}"
+        # The typed line stays on the screen; the next prompt follows cat's output.
+        self.type_and_wait(f"cat '{path}'  {marker}",
+                           lambda screen: marker in screen
+                           and screen[screen.index(marker):].split("\n", 1)[-1].rstrip().endswith("$"))
         x = subprocess.run(["tmux", "-S", self.socket, "display", "-p", "#{cursor_x}"], capture_output=True,
                            text=True).stdout.strip()
         return int(x)
