@@ -186,17 +186,8 @@ pub fn start<'a>(
 ) -> Result<Started<'a>, EngineError> {
     let layout = plan(content, prefix, alphabet, options)?;
     let whole_fit = LineFit::for_content(content, alphabet).map_err(EngineError::Read)?;
-    let mut started = Started {
-        content,
-        prefix,
-        alphabet,
-        options,
-        control: control.clone(),
-        whole_fit,
-        line_fit: whole_fit,
-        layout,
-        works: Vec::new(),
-    };
+    let mut started =
+        Started { content, prefix, alphabet, options, control: control.clone(), whole_fit, layout, works: Vec::new() };
     started.launch(devices, ids)?;
     Ok(started)
 }
@@ -210,8 +201,6 @@ pub struct Started<'a> {
     control: Arc<Control>,
     /// Which suffixes fit the content's last line, for any range.
     whole_fit: LineFit,
-    /// The same for the range now searched.
-    line_fit: LineFit,
     layout: Layout,
     /// Every layout's work handed out, the current one last (a search grows its suffix only
     /// when a keyspace is exhausted).
@@ -225,15 +214,15 @@ impl<'a> Started<'a> {
             Some(shard) => shard.range(&self.layout),
             None => (0, self.layout.keyspace()),
         };
-        self.line_fit = self.whole_fit.for_range(&self.layout, start, end, self.prefix.bits());
+        let line_fit = self.whole_fit.for_range(&self.layout, start, end, self.prefix.bits());
+        let accept = Acceptance { line_fit, meaning: self.options.meaning.clone() };
         if let Some(resume) = self.options.resume {
             if resume.suffix_len == self.layout.suffix_len {
                 start = start.max(resume.next_index.min(end));
             }
         }
-        let (layout, line_fit) = (&self.layout, self.line_fit);
-        let accept = Acceptance { line_fit, meaning: self.options.meaning.clone() };
-        self.works.push(hand_out(devices, ids, layout, self.prefix, self.content, accept, start..end, &self.control)?);
+        let work = hand_out(devices, ids, &self.layout, self.prefix, self.content, accept, start..end, &self.control)?;
+        self.works.push(work);
         Ok(())
     }
 
@@ -279,8 +268,7 @@ impl<'a> Started<'a> {
             let work = self.works.last().cloned().expect("a launched search");
             match wait_for(&work, on_event) {
                 WorkOutcome::Hit(index) => {
-                    let accept = Acceptance { line_fit: self.line_fit, meaning: self.options.meaning.clone() };
-                    return verified(self.content, self.prefix, &self.layout, &accept, index).map(Some);
+                    return verified(self.content, self.prefix, &self.layout, &work.accept, index).map(Some)
                 }
                 WorkOutcome::Exhausted if self.options.shard.is_some() => return Ok(None),
                 // Practically unreachable (the keyspace is 2^6 times the expected trials), but
@@ -315,8 +303,8 @@ impl Drop for Started<'_> {
 }
 
 /// Hands one layout's indices to the devices `ids` and waits for the outcome, reporting
-/// progress and dropped devices on the way (a measurement: [`crate::measure`]); returns the
-/// work too, for what each device did.
+/// progress and dropped devices on the way (a measurement: [`crate::measure`], which takes
+/// every hit); returns the work too, for what each device did.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_work(
     devices: &DeviceSet,
@@ -324,13 +312,11 @@ pub(crate) fn run_work(
     layout: &Layout,
     prefix: &Prefix,
     content: &Content,
-    line_fit: LineFit,
     indices: std::ops::Range<u128>,
     control: &Arc<Control>,
     on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<(WorkOutcome, Arc<SearchWork>), EngineError> {
-    let accept = Acceptance { line_fit, meaning: None };
-    let work = hand_out(devices, ids, layout, prefix, content, accept, indices, control)?;
+    let work = hand_out(devices, ids, layout, prefix, content, Acceptance::any(), indices, control)?;
     Ok((wait_for(&work, on_event), work))
 }
 

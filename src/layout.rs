@@ -107,14 +107,7 @@ impl Layout {
     /// Fails as [`Layout::plan`] (and [`Layout::plan_fast`]) would, without building the
     /// tables: a batch checks every page before its first search.
     pub fn check(content: &Content, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) -> Result<(), LayoutError> {
-        Fit::find(
-            content.len,
-            content.trailer.len(),
-            alphabet,
-            min_suffix_len(alphabet.radix(), bits),
-            min_segment_log2,
-        )
-        .map(drop)
+        Fit::find(content, alphabet, min_suffix_len(alphabet.radix(), bits), min_segment_log2).map(drop)
     }
 
     /// The fastest layout within 64 symbols of the shortest: the suffix grows until the data
@@ -127,13 +120,12 @@ impl Layout {
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
         let min_len = min_suffix_len(alphabet.radix(), bits);
-        let trailer = content.trailer.len();
-        let shortest = Fit::find(content.len, trailer, alphabet, min_len, min_segment_log2)?;
+        let shortest = Fit::find(content, alphabet, min_len, min_segment_log2)?;
         let mut best = shortest;
         let mut len = shortest.len + 1;
         // Fits are compared before any is built: building one is its tables.
         while len < shortest.len + 64 {
-            let candidate = Fit::find(content.len, trailer, alphabet, len, min_segment_log2)?;
+            let candidate = Fit::find(content, alphabet, len, min_segment_log2)?;
             len = candidate.len + 1;
             if candidate.len < shortest.len + 64
                 && candidate.first_inner_word(alphabet) > best.first_inner_word(alphabet)
@@ -141,7 +133,7 @@ impl Layout {
                 best = candidate;
             }
         }
-        Ok(Self::with_fit(content.len, &content.trailer, alphabet, best))
+        Ok(Self::with_fit(content, alphabet, best))
     }
 
     /// Plans with a suffix of at least `min_len` symbols (grown searches start here).
@@ -151,12 +143,12 @@ impl Layout {
         min_len: usize,
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
-        let fit = Fit::find(content.len, content.trailer.len(), alphabet, min_len, min_segment_log2)?;
-        Ok(Self::with_fit(content.len, &content.trailer, alphabet, fit))
+        Ok(Self::with_fit(content, alphabet, Fit::find(content, alphabet, min_len, min_segment_log2)?))
     }
 
-    fn with_fit(content_len: u64, trailer: &[u8], alphabet: &Alphabet, fit: Fit) -> Layout {
+    fn with_fit(content: &Content, alphabet: &Alphabet, fit: Fit) -> Layout {
         let Fit { len, final_digits, e } = fit;
+        let (content_len, trailer) = (content.len, &content.trailer);
         let k = alphabet.radix() as u64;
         let w = alphabet.width();
         let inner_digits = fit.inner_digits(alphabet);
@@ -332,16 +324,11 @@ struct Fit {
 }
 
 impl Fit {
-    /// The shortest suffix of at least `min_len` symbols whose data (suffix, then `trailer`
-    /// bytes) ends early enough in its block for the padding, with the trailer and enough
-    /// digits for a segment in that block.
-    fn find(
-        content_len: u64,
-        trailer: usize,
-        alphabet: &Alphabet,
-        min_len: usize,
-        min_segment_log2: u32,
-    ) -> Result<Fit, LayoutError> {
+    /// The shortest suffix of at least `min_len` symbols after `content`'s head whose data
+    /// (suffix, then the content's trailer) ends early enough in its block for the padding,
+    /// with the trailer and enough digits for a segment in that block.
+    fn find(content: &Content, alphabet: &Alphabet, min_len: usize, min_segment_log2: u32) -> Result<Fit, LayoutError> {
+        let (content_len, trailer) = (content.len, content.trailer.len());
         let k = alphabet.radix() as f64;
         let w = alphabet.width();
         // Capped so that wide or two-symbol alphabets still fit whatever the content length,

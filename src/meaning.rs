@@ -124,13 +124,20 @@ impl MeaningCheck {
         Ok(MeaningCheck { reader, original, at, meaning })
     }
 
-    /// The same check for a suffix that goes before the last `trailer_len` bytes.
-    pub fn placed_before(mut self, trailer_len: usize) -> Result<MeaningCheck, Unreadable> {
-        self.at = self.original.len() - trailer_len.min(self.original.len());
-        if self.reader == Reader::Html {
-            self.meaning = self.reader.read(&self.original, self.at)?;
-        }
-        Ok(self)
+    /// The same check for a suffix that goes before the last `trailer_len` bytes (the
+    /// original is read once, by [`MeaningCheck::new`]; HTML's check reads the place).
+    pub fn placed_before(&self, trailer_len: usize) -> Result<MeaningCheck, Unreadable> {
+        let at = self.original.len() - trailer_len.min(self.original.len());
+        let meaning = match self.reader {
+            Reader::Html => self.reader.read(&self.original, at)?,
+            _ => self.meaning.clone(),
+        };
+        Ok(MeaningCheck { reader: self.reader, original: self.original.clone(), at, meaning })
+    }
+
+    /// The line the suffix starts on (1-based).
+    pub fn line(&self) -> usize {
+        line_of(&self.original, self.at)
     }
 
     /// The reader.
@@ -256,13 +263,13 @@ fn read_html_end(bytes: &[u8], at: usize) -> Reading {
             }
         }
     }
-    let last_lt = before.rfind('<');
-    let last_gt = before.rfind('>');
-    if last_lt.is_some() && last_lt > last_gt && !before[last_lt.unwrap_or(0)..].starts_with("<!--") {
-        return Err(Unreadable {
-            message: "blanks inside an unclosed tag join its last attribute".into(),
-            line: Some(line_of(bytes, last_lt.unwrap_or(0))),
-        });
+    if let Some(last_lt) = before.rfind('<') {
+        if before.rfind('>').is_none_or(|last_gt| last_lt > last_gt) && !before[last_lt..].starts_with("<!--") {
+            return Err(Unreadable {
+                message: "blanks inside an unclosed tag join its last attribute".into(),
+                line: Some(line_of(bytes, last_lt)),
+            });
+        }
     }
     Ok("between tags: whitespace collapses".into())
 }

@@ -7,7 +7,6 @@ use crate::device::{Control, DeviceId, DeviceInfo, DeviceSet, SearchError};
 use crate::engine::{run_work, EngineError};
 use crate::input::Content;
 use crate::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
-use crate::line_fit::LineFit;
 use crate::target::Prefix;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -83,8 +82,7 @@ pub fn measure(
             control.stop.store(true, Ordering::SeqCst);
         })
     };
-    let ran =
-        run_work(devices, ids, &layout, &prefix, &content, LineFit::ANY, 0..layout.keyspace(), &control, &mut |_| {});
+    let ran = run_work(devices, ids, &layout, &prefix, &content, 0..layout.keyspace(), &control, &mut |_| {});
     let elapsed = started.elapsed().as_secs_f64();
     control.stop.store(true, Ordering::SeqCst);
     timer.thread().unpark();

@@ -18,7 +18,7 @@ use crate::alphabet::Alphabet;
 use crate::input::Content;
 use crate::kind::FileKind;
 use crate::layout::min_suffix_len;
-use crate::meaning::{line_of, MeaningCheck, Reader};
+use crate::meaning::{MeaningCheck, Reader};
 use std::io::Read;
 
 /// The most content bytes that can follow the suffix: they share the final MD5 block with
@@ -87,18 +87,16 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
     let ending = ending_of(&end);
     let alphabet = alphabet_for(request, ending, &name)?;
     let reader = Reader::of(request.kind);
-    let original = match reader {
-        Some(_) if total > crate::meaning::MAX_PROVEN_BYTES => anyhow::bail!(
+    if reader.is_some() && total > crate::meaning::MAX_PROVEN_BYTES {
+        anyhow::bail!(
             "{name} is {total} bytes, more than the {} MiB whose meaning ghostsum proves for a {} file; \
              pass --for text to search it without the proof",
             crate::meaning::MAX_PROVEN_BYTES >> 20,
             request.kind
-        ),
-        Some(_) => read_from(content, 0)?,
-        None => Vec::new(),
-    };
+        );
+    }
     let check = match reader {
-        Some(reader) => Some(MeaningCheck::new(reader, original.clone()).map_err(|why| {
+        Some(reader) => Some(MeaningCheck::new(reader, read_from(content, 0)?).map_err(|why| {
             anyhow::anyhow!(
                 "{name}: the {} cannot read it as it is: {why}; fix it, or pass --for text to search it without the proof",
                 reader.name()
@@ -125,7 +123,7 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
         let Some(check) = &check else {
             return Ok(Placement::at(place, alphabet, ending, None, note(&places, place, &end)));
         };
-        let placed = match check_at(check, place.trailer_len) {
+        let placed = match check.placed_before(place.trailer_len) {
             Ok(placed) => placed,
             Err(why) => {
                 refusals.push(format!("{}: {why}", place.describe));
@@ -134,10 +132,7 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
         };
         match first_suffixes.iter().find_map(|suffix| placed.changed(suffix)) {
             None => return Ok(Placement::at(place, alphabet, ending, Some(placed), note(&places, place, &end))),
-            Some(why) => {
-                let line = line_of(&original, original.len() - place.trailer_len);
-                refusals.push(format!("{} (line {line}): {why}", place.describe));
-            }
+            Some(why) => refusals.push(format!("{} (line {}): {why}", place.describe, placed.line())),
         }
     }
     let tried = refusals.first().cloned().unwrap_or_else(|| "no place".into());
@@ -205,11 +200,6 @@ fn note(places: &[Place], chosen: &Place, end: &[u8]) -> Option<String> {
         )),
         None => Some("it has no line break near its end, so the suffix follows its last byte".into()),
     }
-}
-
-fn check_at(check: &MeaningCheck, trailer_len: usize) -> Result<MeaningCheck, String> {
-    let copy = MeaningCheck::new(check.reader(), check.output(b"")).map_err(|e| e.to_string())?;
-    copy.placed_before(trailer_len).map_err(|e| e.to_string())
 }
 
 /// Suffixes that stand for a search's hits: the first one it tries (every symbol the lowest

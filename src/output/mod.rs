@@ -154,8 +154,9 @@ pub(super) fn each_piece(
     }
 }
 
-/// Copies `source` (the head), `suffix`, then the content's trailer into `out` in pieces of up to a MiB, stopping between
-/// pieces when a stop signal comes. Returns the md-5 crate's digest of everything written.
+/// Copies `source` (the content's head), `suffix`, then the content's trailer into `out`, the
+/// head in pieces of up to a MiB, stopping between pieces when a stop signal comes. Returns
+/// the md-5 crate's digest of everything written.
 pub(super) fn copy_hashed(
     source: &mut dyn Read,
     out: &mut dyn Write,
