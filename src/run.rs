@@ -281,7 +281,7 @@ pub fn write_if_prefixed(
     prefix: &Prefix,
     destination: Option<&Destination>,
 ) -> anyhow::Result<Option<[u8; 16]>> {
-    let md5 = crate::recheck::md5_with_suffix(&content, b"");
+    let md5 = crate::recheck::md5_with_suffix(content, b"");
     if !prefix.matches_digest(&md5) {
         return Ok(None);
     }
