@@ -121,7 +121,7 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
     let mut refusals = Vec::new();
     for place in &places {
         let Some(check) = &check else {
-            return Ok(Placement::at(place, alphabet, ending, None, note(&places, place, &end)));
+            return Ok(Placement::at(place, alphabet, ending, None, note(place, &end, request.mode)));
         };
         let placed = match check.placed_before(place.trailer_len) {
             Ok(placed) => placed,
@@ -131,7 +131,7 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
             }
         };
         match first_suffixes.iter().find_map(|suffix| placed.changed(suffix)) {
-            None => return Ok(Placement::at(place, alphabet, ending, Some(placed), note(&places, place, &end))),
+            None => return Ok(Placement::at(place, alphabet, ending, Some(placed), note(place, &end, request.mode))),
             Some(why) => refusals.push(format!("{} (line {}): {why}", place.describe, placed.line())),
         }
     }
@@ -162,21 +162,29 @@ impl Placement {
     }
 }
 
-/// The places to try, best first: before the last line break, then before each earlier one
-/// while the trailer fits; after the last byte only when no line break is near enough.
+/// The places to try, best first. A file that ends in a line break: before it, so the file
+/// still does. One that does not: after its last byte; the suffix starts on a new line, so
+/// the last line keeps its text (a line break above it would open a gap inside the text,
+/// which cat, less and vim show). Then, for a reader that refuses those, before each earlier
+/// line break while the trailer fits: the reader reads the same, and the suffix's blank lines
+/// stand between two lines of text.
 fn places(end: &[u8], ending: LineEnding) -> Vec<Place> {
-    let breaks: Vec<usize> = end.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i).collect();
     let mut places = Vec::new();
-    for (nth, &lf) in breaks.iter().rev().enumerate() {
+    if end.last() != Some(&b'\n') {
+        places
+            .push(Place { trailer_len: 0, describe: "after the last byte (the file has no final line break)".into() });
+    }
+    let breaks = end.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i);
+    for lf in breaks.rev() {
         let start = if ending == LineEnding::Crlf && lf > 0 && end[lf - 1] == b'\r' { lf - 1 } else { lf };
         let trailer_len = end.len() - start;
         if trailer_len > MAX_TRAILER {
             break;
         }
-        let describe = match (nth, trailer_len == end.len() - lf) {
-            (0, true) if lf + 1 == end.len() => "before the final line break".to_string(),
-            (0, _) => "before the last line's line break (the file has no final line break)".into(),
-            (n, _) => format!("before the line break {} lines from the end", n + 1),
+        let lines_after = end[lf + 1..].split(|&b| b == b'\n').filter(|line| !line.is_empty()).count();
+        let describe = match lines_after {
+            0 => "before the final line break".to_string(),
+            n => format!("at the end of the line above the last {n} line{}", if n == 1 { "" } else { "s" }),
         };
         places.push(Place { trailer_len, describe });
     }
@@ -186,20 +194,14 @@ fn places(end: &[u8], ending: LineEnding) -> Vec<Place> {
     places
 }
 
-/// Why the place is not the first choice, when it is not.
-fn note(places: &[Place], chosen: &Place, end: &[u8]) -> Option<String> {
-    if chosen.trailer_len != 0 || places.len() != 1 || chosen.describe.contains("--place") {
-        return None;
-    }
-    match end.iter().rposition(|&b| b == b'\n') {
-        Some(lf) if lf + 1 == end.len() => None,
-        Some(lf) => Some(format!(
-            "its last line ({} bytes, no final line break) is too long to keep after the suffix \
-             ({MAX_TRAILER} bytes at most), so the suffix follows it on that line",
-            end.len() - lf - 1
-        )),
-        None => Some("it has no line break near its end, so the suffix follows its last byte".into()),
-    }
+/// What the user should know of the place: a file without a final line break gets the suffix
+/// after its last line, and the next prompt after `cat` moves to a line of its own.
+fn note(chosen: &Place, end: &[u8], mode: PlaceMode) -> Option<String> {
+    (mode == PlaceMode::Auto && chosen.trailer_len == 0 && end.last().is_some_and(|&b| b != b'\n')).then(|| {
+        "it has no final line break: the suffix follows its last line on lines of its own, so after \
+         `cat` the next prompt starts a line instead of following the text"
+            .to_string()
+    })
 }
 
 /// Suffixes that stand for a search's hits: the first one it tries (every symbol the lowest
@@ -285,12 +287,12 @@ mod tests {
         let p = place(b"one\r\ntwo\r\n", FileKind::Text).unwrap();
         assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (2, LineEnding::Crlf, "crlf-space-tab"));
         assert!(p.alphabet.symbols().iter().all(|s| s != b"\n"));
+        // No final line break: the suffix follows the last line (it starts with a line break),
+        // never a gap above it.
         let p = place(b"one\ntwo", FileKind::Text).unwrap();
-        assert_eq!(p.trailer_len, 4, "the last line stays after the suffix");
-        let long = [b"one\n".to_vec(), vec![b'x'; 100]].concat();
-        let p = place(&long, FileKind::Text).unwrap();
         assert_eq!(p.trailer_len, 0);
-        assert!(p.note.unwrap().contains("too long"));
+        assert!(p.note.unwrap().contains("no final line break"));
+        assert!(place(b"one\ntwo\n", FileKind::Text).unwrap().note.is_none());
     }
 
     #[test]
