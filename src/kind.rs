@@ -52,11 +52,6 @@ impl FileKind {
         FileKind::Jsonl,
     ];
 
-    /// Programs: a here-document, a string or a line continuation can hold their last line.
-    pub fn is_code(self) -> bool {
-        matches!(self, FileKind::Shell | FileKind::Python)
-    }
-
     /// Kinds where a line is a record: the viewer matrix's suffix after the end is a record
     /// or a field there, so their suffix is placed and proven by their reader alone.
     pub fn is_line_records(self) -> bool {

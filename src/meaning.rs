@@ -1,5 +1,6 @@
 //! The proof that a placed suffix keeps a file's meaning: the file's own reader (a JSON, JSON
-//! Lines, TOML, YAML or CSV parser, a CommonMark renderer, HTML's raw-text rules) reads the
+//! Lines, TOML, YAML or CSV parser, a CommonMark renderer, HTML's raw-text rules, Python's and
+//! bash's grammars) reads the
 //! original and the output, and what it reads must be the same. A hit whose output reads
 //! differently is passed over like a line that does not fit ([`crate::line_fit`]); a placement
 //! whose first suffix already reads differently is not used at all ([`crate::placement`]).
@@ -8,8 +9,11 @@
 //! gets (the parsed value, the rendered HTML); two files mean the same when their
 //! descriptions are equal.
 
+mod syntax_tree;
+
 use crate::kind::FileKind;
 use std::fmt;
+pub use syntax_tree::Grammar;
 
 /// The most of a file the proof reads: a proven kind is a document, not a data dump.
 pub const MAX_PROVEN_BYTES: u64 = 64 << 20;
@@ -53,10 +57,13 @@ pub enum Reader {
     /// The end of an HTML document: whether the suffix lands in raw text (`<pre>`,
     /// `<textarea>`, `<script>`, `<style>`...), where whitespace is shown or is code.
     Html,
+    /// A program's syntax tree (tree-sitter): its nodes, its tokens, and the text of its
+    /// strings and here-documents.
+    Syntax(Grammar),
 }
 
 impl Reader {
-    /// The reader of a kind, if it has one (plain text, shell and Python have none yet).
+    /// The reader of a kind, if it has one (plain text has none: every byte is its meaning).
     pub fn of(kind: FileKind) -> Option<Reader> {
         Some(match kind {
             FileKind::Json => Reader::Json,
@@ -67,7 +74,9 @@ impl Reader {
             FileKind::Tsv => Reader::Delimited(b'\t'),
             FileKind::Markdown => Reader::Markdown,
             FileKind::Html => Reader::Html,
-            FileKind::Text | FileKind::Shell | FileKind::Python => return None,
+            FileKind::Shell => Reader::Syntax(Grammar::Bash),
+            FileKind::Python => Reader::Syntax(Grammar::Python),
+            FileKind::Text => return None,
         })
     }
 
@@ -82,6 +91,8 @@ impl Reader {
             Reader::Delimited(_) => "CSV reader (csv)",
             Reader::Markdown => "Markdown renderer (pulldown-cmark, GFM)",
             Reader::Html => "HTML raw-text check",
+            Reader::Syntax(Grammar::Python) => "Python grammar (tree-sitter-python)",
+            Reader::Syntax(Grammar::Bash) => "shell grammar (tree-sitter-bash)",
         }
     }
 
@@ -96,6 +107,7 @@ impl Reader {
             Reader::Delimited(delimiter) => read_delimited(bytes, delimiter),
             Reader::Markdown => read_markdown(bytes),
             Reader::Html => read_html_end(bytes, at),
+            Reader::Syntax(grammar) => syntax_tree::read(grammar, bytes, at),
         }
     }
 }

@@ -98,7 +98,7 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
     let check = match reader {
         Some(reader) => Some(MeaningCheck::new(reader, read_from(content, 0)?).map_err(|why| {
             anyhow::anyhow!(
-                "{name}: the {} cannot read it as it is: {why}; fix it, or pass --for text to search it without the proof",
+                "{name}: the {} cannot read it as it is: {why}; fix it, or if the file is right, pass --for text to search it without the proof",
                 reader.name()
             )
         })?),
@@ -109,15 +109,6 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
         PlaceMode::End => vec![Place { trailer_len: 0, describe: "after the last byte (--place end)".into() }],
         PlaceMode::Auto => places(&end, ending),
     };
-    let ends_in_break = end.last() == Some(&b'\n');
-    if request.mode == PlaceMode::Auto && reader.is_none() && request.kind.is_code() && !ends_in_break {
-        anyhow::bail!(
-            "{name} has no final line break, and ghostsum has no {} reader to prove a place: its last line may \
-             end a here-document or a string that a suffix before or after it would change; add one \
-             (printf '\\n' >> FILE) and search again, or pass --place end",
-            request.kind
-        );
-    }
     let mut refusals = Vec::new();
     for place in &places {
         let Some(check) = &check else {
@@ -255,6 +246,10 @@ fn advice(kind: FileKind) -> &'static str {
             "a block scalar (| or >) at the end takes blank lines and trailing spaces into its value: \
              add a key after it, or a comment line at column 0 after it, and search again"
         }
+        FileKind::Shell | FileKind::Python => {
+            "close the string or here-document at the end, or add a line after it, and search again; \
+             pass --for text to search it without the proof"
+        }
         FileKind::Markdown => {
             "close the code block at the end (```), or end the file with a blank line, and search again"
         }
@@ -303,8 +298,11 @@ mod tests {
         // Keep chomping keeps them: the suffix moves up, out of the block.
         let keep = place(b"data:\n  script: |+\n    echo hi\n\n", FileKind::Yaml).unwrap();
         assert!(keep.trailer_len > 2, "{keep:?}");
-        let err = place(b"cat <<EOF\nhello\nEOF", FileKind::Shell).unwrap_err().to_string();
-        assert!(err.contains("no final line break") && err.contains("here-document"), "{err}");
+        // A here-document's delimiter as the last line, without a line break: the suffix
+        // follows on lines of its own; one that is not closed is refused.
+        assert_eq!(place(b"cat <<EOF\nhello\nEOF", FileKind::Shell).unwrap().trailer_len, 0);
+        let err = place(b"cat <<EOF\nhello\n", FileKind::Shell).unwrap_err().to_string();
+        assert!(err.contains("shell grammar"), "{err}");
         let err = place(b"a,b\n1,2\n", FileKind::Csv).unwrap_err().to_string();
         assert!(err.contains("CSV reader") && err.contains("--for text"), "{err}");
         let err = place(b"{\"a\": 1", FileKind::Json).unwrap_err().to_string();

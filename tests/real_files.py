@@ -5,7 +5,8 @@ their readers and a person read them.
 Files come from what Debian's packages install (Python's standard library, READMEs, HTML and
 CRLF files under /usr/share/doc, YAML anywhere under /usr) and from the cases issue 28 names
 (CRLF lines, a YAML block scalar last, CSV, JSON Lines, a here-document on a last line
-without a line break, an unclosed Markdown fence). For each, `ghostsum search FILE -p PREFIX`
+without a line break, one left open, strings left open in Python and shell, an unclosed
+Markdown fence). For each, `ghostsum search FILE -p PREFIX`
 must either write an output where
 
 * hashlib's MD5 starts with the prefix,
@@ -52,8 +53,14 @@ CASES = [
     ("table.csv", b"name,count\nmap,1\nlantern,2\n", "refused"),
     ("table.tsv", b"name\tcount\nmap\t1\n", "refused"),
     ("events.jsonl", b'{"a": 1}\n{"b": [2, 3]}\n', "kept"),
-    ("heredoc.sh", b"cat <<EOF\nhello\nEOF", "refused"),
+    ("heredoc.sh", b"cat <<EOF\nhello\nEOF", "kept"),
     ("heredoc-eol.sh", b"cat <<EOF\nhello\nEOF\n", "kept"),
+    ("heredoc-tabs.sh", b"if true; then\n\tcat <<-EOF\n\thello\n\tEOF\nfi", "kept"),
+    ("heredoc-open.sh", b"cat <<EOF\nhello\n", "refused"),
+    ("quote-open.sh", b"echo 'one\ntwo\n", "refused"),
+    ("noeol.py", b"def f():\n    return 1", "kept"),
+    ("docstring-last.py", b'x = 1\n"""doc\n"""', "kept"),
+    ("string-open.py", b'x = """doc\n', "refused"),
     ("fence.md", b"# Title\n\n```\ncode\n", "kept"),
     ("noeol.txt", b"first\nsecond", "kept"),
     ("pre.html", b"<html><body>\n<pre>\nkeep  me\n", "kept"),
@@ -109,6 +116,7 @@ def meaning(kind: str, data: bytes):
     if kind == "markdown" and shutil.which("cmark-gfm"):
         return subprocess.run(["cmark-gfm"], input=data, capture_output=True).stdout
     if kind == "shell" and b"<<" in data:
+        # The issue's here-document samples only print: run them, and compare what they print.
         return subprocess.run(["bash", "-c", "exec bash -n /dev/stdin && bash /dev/stdin"], input=data,
                               capture_output=True, timeout=10).stdout if b"cat <<" in data else None
     return None

@@ -432,8 +432,6 @@ def real_search(looker, binary, kind, work) -> str | None:
         out = d / ("out-" + KIND_SAMPLE[kind])
         r = subprocess.run([binary, "search", str(src), "-p", "c0de", "-q", "--json", "-o", str(out)],
                            capture_output=True, text=True, timeout=120)
-        if r.returncode == 2 and variant == "no final newline" and kind in ("shell", "python"):
-            continue  # refused by design: the last line may end a here-document (README)
         if r.returncode != 0:
             return f"failed: {r.stderr.strip()}"
         js = json.loads(r.stdout)
