@@ -3,6 +3,7 @@
 //! re-checks it with the md-5 crate, and grows the suffix if a keyspace is ever exhausted.
 
 use crate::alphabet::Alphabet;
+use crate::device::acceptance::GaveUp;
 use crate::device::work::{Acceptance, SearchWork, WorkOutcome};
 use crate::device::{Control, DeviceId, DeviceSet, SearchError};
 use crate::input::Content;
@@ -100,6 +101,9 @@ pub enum EngineError {
     #[error("internal error: the backend reported suffix index {index} but the md-5 crate's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
     #[allow(missing_docs)]
     VerificationFailed { index: u128, md5: String, prefix: String },
+    /// The file's reader passed over so many hits that the search would not end.
+    #[error("gave up: {} hits in a row read differently ({}), so the place keeps the meaning for too few suffixes to finish; pass --place end, or --for text to search without the proof", .0.count, .0.reason)]
+    GaveUp(GaveUp),
 }
 
 /// The layout a search starts with: the shortest (or with `fast_layout` the fastest) for the
@@ -215,7 +219,7 @@ impl<'a> Started<'a> {
             None => (0, self.layout.keyspace()),
         };
         let line_fit = self.whole_fit.for_range(&self.layout, start, end, self.prefix.bits());
-        let accept = Acceptance { line_fit, meaning: self.options.meaning.clone() };
+        let accept = Acceptance::new(line_fit, self.options.meaning.clone());
         if let Some(resume) = self.options.resume {
             if resume.suffix_len == self.layout.suffix_len {
                 start = start.max(resume.next_index.min(end));
@@ -266,7 +270,7 @@ impl<'a> Started<'a> {
     ) -> Result<Option<Found>, EngineError> {
         loop {
             let work = self.works.last().cloned().expect("a launched search");
-            match wait_for(&work, on_event) {
+            match wait_for(&work, on_event)? {
                 WorkOutcome::Hit(index) => {
                     return verified(self.content, self.prefix, &self.layout, &work.accept, index).map(Some)
                 }
@@ -317,7 +321,7 @@ pub(crate) fn run_work(
     on_event: &mut dyn FnMut(SearchEvent),
 ) -> Result<(WorkOutcome, Arc<SearchWork>), EngineError> {
     let work = hand_out(devices, ids, layout, prefix, content, Acceptance::any(), indices, control)?;
-    Ok((wait_for(&work, on_event), work))
+    Ok((wait_for(&work, on_event)?, work))
 }
 
 /// Hands one layout's indices to the devices `ids`, who start on it at once.
@@ -343,8 +347,9 @@ fn hand_out(
     Ok(work)
 }
 
-/// Waits for one search's outcome, reporting progress and dropped devices on the way.
-fn wait_for(work: &SearchWork, on_event: &mut dyn FnMut(SearchEvent)) -> WorkOutcome {
+/// Waits for one search's outcome, reporting progress and dropped devices on the way; gives
+/// up when the file's reader passes over too many hits.
+fn wait_for(work: &SearchWork, on_event: &mut dyn FnMut(SearchEvent)) -> Result<WorkOutcome, EngineError> {
     let mut reported = None;
     loop {
         let outcome = work.wait(REPORT_EVERY);
@@ -357,7 +362,11 @@ fn wait_for(work: &SearchWork, on_event: &mut dyn FnMut(SearchEvent)) -> WorkOut
             reported = Some(position);
         }
         if let Some(outcome) = outcome {
-            return outcome;
+            return Ok(outcome);
+        }
+        if let Some(gave_up) = work.accept.gave_up() {
+            work.withdraw();
+            return Err(EngineError::GaveUp(gave_up));
         }
     }
 }

@@ -4,6 +4,7 @@ use super::estimate::{refuse_search_if_too_long, Planned};
 use super::search_report::{alphabet_reason, SearchReport, SearchStatus, ShardReport};
 use super::SearchArgs;
 use crate::checkpoint::{CheckpointFile, SearchIdentity};
+use crate::engine::EngineError;
 use crate::engine::{self, EngineOptions, Position};
 use crate::exit::Exit;
 use crate::input::Content;
@@ -189,8 +190,8 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     let save_every = args.checkpoint_every.map(|s| s.duration()).unwrap_or(DEFAULT_CHECKPOINT_EVERY);
     let mut last_save = Instant::now();
     let mut save_error = None;
-    let run =
-        session.search_and_write(&content, prefix, &alphabet, &options, &destination, String::new(), &mut |at| {
+    let run = session
+        .search_and_write(&content, prefix, &alphabet, &options, &destination, String::new(), &mut |at| {
             if let Some(cp) = &checkpoint {
                 if last_save.elapsed() >= save_every {
                     if let Err(e) = cp.save(at) {
@@ -199,6 +200,11 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
                     last_save = Instant::now();
                 }
             }
+        })
+        .map_err(|e| match e.downcast_ref::<EngineError>() {
+            // The reader's refusal is the file's: name it, as the refusals before the search do.
+            Some(gave_up @ EngineError::GaveUp(_)) => anyhow::anyhow!("{}: {gave_up}", content.describe()),
+            _ => e,
         })?;
     if let Some(e) = save_error {
         session.say(format!("ghostsum: warning: {e:#}"));

@@ -2,6 +2,7 @@
 //! candidates from one dispenser ([`work::SearchWork`]), each at its own speed, on its own
 //! host thread, for as long as the [`DeviceSet`] lives.
 
+pub mod acceptance;
 pub mod work;
 
 use crate::layout::Layout;

@@ -19,10 +19,9 @@
 //!   of a range another device still holds (a backup copy): a slow device holding a low range
 //!   then delays the answer by no more than the fast device takes to search it again.
 
+pub use super::acceptance::Acceptance;
 use super::{DeviceId, DeviceInfo, DeviceKind};
 use crate::layout::{Layout, Segment};
-use crate::line_fit::LineFit;
-use crate::meaning::MeaningCheck;
 use crate::target::Prefix;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -55,30 +54,6 @@ pub struct Job<'a> {
     pub prefix: &'a Prefix,
     /// Which suffixes keep their lines within a terminal's width, and the file's meaning.
     pub accept: &'a Acceptance,
-}
-
-/// Which hits a search takes: a real hit is passed over when its suffix makes a line too wide
-/// to show whole ([`LineFit`]) or its output reads differently to the file's reader
-/// ([`MeaningCheck`]); the search goes on to the next, so the answer is still the lowest
-/// acceptable index on every device.
-#[derive(Clone, Debug)]
-pub struct Acceptance {
-    /// The line width check.
-    pub line_fit: LineFit,
-    /// The file's reader, when its kind has one.
-    pub meaning: Option<Arc<MeaningCheck>>,
-}
-
-impl Acceptance {
-    /// Takes every hit.
-    pub fn any() -> Acceptance {
-        Acceptance { line_fit: LineFit::ANY, meaning: None }
-    }
-
-    /// Does the search take a hit with this suffix?
-    pub fn takes(&self, suffix: &[u8]) -> bool {
-        self.line_fit.fits(suffix) && self.meaning.as_ref().is_none_or(|check| check.keeps(suffix))
-    }
 }
 
 impl Job<'_> {
