@@ -139,11 +139,13 @@ impl Alphabet {
         NAMED.iter().map(|(name, _)| Self::parse(name).expect("every NAMED alphabet parses")).collect()
     }
 
-    /// Every symbol of the named alphabets, once each, in [`NAMED`] order: the symbols a
-    /// suffix made by ghostsum can hold.
+    /// Every symbol of the named alphabets, once each, in [`NAMED`] order, then CRLF: the
+    /// symbols a suffix made by ghostsum can hold (a CRLF file's suffix is CRLF and pairs of
+    /// spaces and tabs).
     pub fn named_symbols() -> Vec<Vec<u8>> {
         let mut symbols: Vec<Vec<u8>> = Vec::new();
-        for alphabet in Self::named() {
+        let crlf = Alphabet { name: String::new(), symbols: vec![b"\r\n".to_vec()] };
+        for alphabet in Self::named().into_iter().chain([crlf]) {
             for symbol in alphabet.symbols {
                 if !symbols.contains(&symbol) {
                     symbols.push(symbol);
@@ -268,7 +270,7 @@ mod tests {
         assert!(a.spells(b" \t\n\x0b\x0c"));
         assert!(!a.spells(b" \r"));
         let every = Alphabet::named_symbols();
-        assert_eq!(every.len(), 9, "space, tab, LF, VT, FF and four zero-width: {every:?}");
+        assert_eq!(every.len(), 10, "space, tab, LF, VT, FF, four zero-width and CRLF: {every:?}");
         assert_eq!(&every[..3], Alphabet::space_tab_lf().symbols());
     }
 }

@@ -184,6 +184,9 @@ impl ChosenKind {
 pub fn shows(kind: FileKind, symbol: &[u8]) -> Option<&'static str> {
     match symbol {
         b" " | b"\n" => None,
+        // A CRLF file's own line break (its suffix's); in a file of LF lines, verify
+        // --original names it (src/changes.rs).
+        b"\r\n" => None,
         b"\t" if kind == FileKind::Yaml => Some("a tab that starts a line is a YAML syntax error (PyYAML)"),
         b"\t" => None,
         b"\x0b" => Some("VT shows as ^K in less, vim and nano, and makes Chromium download the file as binary"),

@@ -5,6 +5,7 @@
 pub mod alphabet;
 pub mod backends;
 pub mod batch;
+pub mod changes;
 pub mod checkpoint;
 pub mod cli;
 pub mod cpu;

@@ -229,7 +229,7 @@ fn alphabet_for(request: &Request, ending: LineEnding, name: &str) -> anyhow::Re
 }
 
 /// The line ending of the file's last line break (LF when it has none).
-fn ending_of(end: &[u8]) -> LineEnding {
+pub fn ending_of(end: &[u8]) -> LineEnding {
     match end.iter().rposition(|&b| b == b'\n') {
         Some(lf) if lf > 0 && end[lf - 1] == b'\r' => LineEnding::Crlf,
         _ => LineEnding::Lf,

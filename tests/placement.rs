@@ -60,3 +60,49 @@ fn a_script_whose_last_line_closes_a_here_document_prints_the_same() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("h.sh") && stderr.contains("shell grammar"), "{stderr}");
 }
+
+/// The file as a person would have it, and an output that changes it the way issue 28 found
+/// (the suffix appended after the last byte): verify --strict --original names the change.
+const CHANGED: [(&str, &str, &str, &str); 6] = [
+    ("crlf.txt", "line one\r\nline two\r\n", " \n\t", "bare LF"),
+    ("block.yaml", "data:\n  script: |\n    echo hi\n", "      \n", "YAML reader"),
+    ("table.csv", "a,b\n1,2\n", "  \n", "CSV reader"),
+    ("heredoc.sh", "cat <<EOF\nhello\nEOF", "  \t", "shell grammar"),
+    ("fence.md", "# T\n\n```\ncode\n", "\n\n", "Markdown renderer"),
+    ("noeol.txt", "first\nsecond", " \t", "last line gains"),
+];
+
+#[test]
+fn verify_strict_with_the_original_names_what_a_suffix_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, original, appended, named) in CHANGED {
+        let source = dir.path().join(name);
+        std::fs::write(&source, original).unwrap();
+        let changed = dir.path().join(format!("changed-{name}"));
+        std::fs::write(&changed, format!("{original}{appended}")).unwrap();
+        // The prefix is the file's own first digit: the digest matches, the suffix does not.
+        let prefix = &md5sum(&changed)[..1];
+        let args = ["verify", changed.to_str().unwrap(), "-p", prefix, "--original", source.to_str().unwrap()];
+        let plain = ghostsum().args(args).assert().success();
+        let said = String::from_utf8_lossy(&plain.get_output().stdout).to_string();
+        assert!(said.contains(": changed: ") && said.contains(named), "{name}: {said}");
+        let strict = ghostsum().args(args).arg("--strict").assert().code(1);
+        let said = String::from_utf8_lossy(&strict.get_output().stdout).to_string();
+        assert!(said.contains("FAILED (--strict: ") && said.contains(named), "{name}: {said}");
+        // What a search writes (where it does not refuse) passes.
+        let out = dir.path().join(format!("out-{name}"));
+        let search = ghostsum()
+            .args(["search", source.to_str().unwrap(), "-p", "c0", "-b", "cpu", "-q", "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        if name.ends_with(".csv") {
+            assert_eq!(search.status.code(), Some(2), "CSV is refused");
+            continue;
+        }
+        assert!(search.status.success(), "{name}: {}", String::from_utf8_lossy(&search.stderr));
+        let args = ["verify", out.to_str().unwrap(), "-p", "c0", "--strict", "--original", source.to_str().unwrap()];
+        let ok = ghostsum().args(args).assert().success();
+        assert!(String::from_utf8_lossy(&ok.get_output().stdout).contains(": OK"), "{name}");
+    }
+}

@@ -15,6 +15,7 @@ must either write an output where
   line's text, the suffix starting on a new line after it,
 * a CRLF file gains no bare LF,
 * Python's own reader (ast, json, tomllib, PyYAML, csv, cmark-gfm) reads the same,
+* `ghostsum verify --strict --original` passes on it,
 * after `cat OUTPUT` at a bash prompt in tmux, the next prompt lands in the column it did
   after `cat FILE` (for files that end in a line break),
 
@@ -205,6 +206,10 @@ def check(binary: str, name: str, data: bytes, expected: str | None, work: Path,
             return "its last line changed: the suffix does not start on a new line after it"
     if b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n") and result.count(b"\n") != result.count(b"\r\n"):
         return "a CRLF file gained a bare LF"
+    v = subprocess.run([binary, "verify", str(out), "-p", PREFIX, "--strict", "--original", str(src), "--for", kind],
+                       capture_output=True, text=True, timeout=60)
+    if v.returncode != 0:
+        return f"verify --strict --original fails on the output: {v.stdout.strip()} {v.stderr.strip()}"
     try:
         before = meaning(kind, data)
     except Exception:

@@ -305,11 +305,13 @@ pub struct VerifyArgs {
     pub kind: KindArgs,
     /// Also fail (exit 1) unless the file is content plus an invisible suffix: no symbol that
     /// shows in a viewer of the file's kind (VT in less, say), and with --original exactly
-    /// ORIGINAL followed by suffix symbols; without, at least as many symbols as a search for
-    /// PREFIX appends.
+    /// ORIGINAL with suffix symbols inserted at one place, changing neither its line endings,
+    /// its final line break nor what its reader reads; without, at least as many symbols as a
+    /// search for PREFIX appends.
     #[arg(long)]
     pub strict: bool,
-    /// The file before the search: say whether the checked file is it plus alphabet symbols.
+    /// The file before the search: say whether the checked file is it with alphabet symbols
+    /// inserted, and what they change.
     #[arg(long, value_name = "FILE")]
     pub original: Option<PathBuf>,
     /// Print nothing; the exit status tells.

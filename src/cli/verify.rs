@@ -19,7 +19,8 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     let kind = ChosenKind::decide(args.kind.for_kind, &[&args.file]);
     let symbols = SuffixSymbols::new(args.alphabet.as_ref());
     let trailing = trailing_run(&content, &symbols)?;
-    let original = args.original.as_ref().map(|path| extends_original(&content, path, &symbols)).transpose()?;
+    let original =
+        args.original.as_ref().map(|path| extends_original(&content, path, &symbols, kind.kind)).transpose()?;
     // As md5sum writes it: a name with a newline or a backslash is escaped, and its
     // md5sum line starts with a backslash, so one file is always one line.
     let (escaped, name) = escape_name(&args.file.display().to_string());
@@ -27,16 +28,23 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     // The symbols that make up the suffix: after the original when it is given, else the
     // file's whole trailing run (which includes any whitespace the content ended with).
     let suffix_counts = match &original {
-        Some(Extension::Symbols(counts)) => counts,
+        Some(Extension::Symbols { counts, .. }) => counts,
         _ => &trailing,
     };
     let shown: Vec<&str> = symbols.present(suffix_counts).filter_map(|s| crate::kind::shows(kind.kind, s)).collect();
     let a_kind = format!("{} file ({})", kind.kind, kind.source_text());
     // What --strict asks: the file is its content plus a suffix no viewer of its kind shows.
+    let changes = match &original {
+        Some(Extension::Symbols { changes, .. }) => changes.as_slice(),
+        _ => &[],
+    };
     let why_not = match &original {
         Some(Extension::Other(why)) => Some(why.clone()),
         _ if !shown.is_empty() => Some(format!("{}; it is a {a_kind}", shown.join("; "))),
-        Some(Extension::Symbols(_)) => None,
+        Some(Extension::Symbols { .. }) if !changes.is_empty() => {
+            Some(format!("{}; it is a {a_kind}", changes.join("; ")))
+        }
+        Some(Extension::Symbols { .. }) => None,
         None => {
             let total = trailing.iter().sum::<u64>();
             let radix = symbols.radix_of(&trailing, kind.kind);
@@ -62,8 +70,8 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         };
         print_line(format!("{name}: {verdict} (prefix {})", args.prefix))?;
         let suffix = match &original {
-            Some(Extension::Symbols(counts)) => format!(
-                "{} plus {}",
+            Some(Extension::Symbols { counts, at, .. }) => format!(
+                "{} plus {} at byte {at}",
                 args.original.as_ref().expect("an extension of --original").display(),
                 symbols.describe(counts)
             ),
@@ -73,6 +81,9 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         print_line(format!("{name}: suffix: {suffix}"))?;
         if !shown.is_empty() && !args.strict {
             print_line(format!("{name}: visible: {}; it is a {a_kind}", shown.join("; ")))?;
+        }
+        if !changes.is_empty() && !args.strict {
+            print_line(format!("{name}: changed: {}; it is a {a_kind}", changes.join("; ")))?;
         }
         if !matches && symbols.looks_trimmed(&trailing) {
             print_line(format!(
@@ -163,6 +174,7 @@ fn symbol_name(symbol: &[u8]) -> String {
         b" " => "space".into(),
         b"\t" => "tab".into(),
         b"\n" => "LF".into(),
+        b"\r\n" => "CRLF".into(),
         b"\x0b" => "VT".into(),
         b"\x0c" => "FF".into(),
         _ => match std::str::from_utf8(symbol).ok().and_then(|s| s.chars().next().filter(|_| s.chars().count() == 1)) {
@@ -194,51 +206,138 @@ fn trailing_run(content: &Content, symbols: &SuffixSymbols) -> anyhow::Result<Ve
     Ok(counts)
 }
 
-/// Is the file the original followed by suffix symbols only?
+/// Is the file the original with suffix symbols inserted?
 enum Extension {
-    /// Yes, with this many of each symbol.
-    Symbols(Vec<u64>),
+    /// Yes: this many of each symbol, at this byte of the original; and what that changes
+    /// for a person or a reader (empty: nothing).
+    Symbols { counts: Vec<u64>, at: u64, changes: Vec<String> },
     /// No, and why.
     Other(String),
 }
 
+/// The most of an original that --original reads to see what an insertion changes (the
+/// rest is compared streaming).
+const READ_FOR_CHANGES: u64 = crate::meaning::MAX_PROVEN_BYTES;
+
+/// Compares the file with ORIGINAL: the file must be ORIGINAL with symbols inserted at one
+/// place (a search puts them before the final line break; with `--place end` after the last
+/// byte). Both are read streaming, so a 3 GB file costs no memory.
 fn extends_original(
     content: &Content,
     original: &std::path::Path,
     symbols: &SuffixSymbols,
+    kind: FileKind,
 ) -> anyhow::Result<Extension> {
     let source = Content::read(original)?;
-    if source.len > content.len {
+    let (n, m) = (source.len, content.len);
+    if n > m {
         return Ok(Extension::Other(format!("shorter than {}", original.display())));
     }
-    let (mut a, mut b) = (source.reader(), content.reader());
-    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
-    let mut left = source.len;
-    while left > 0 {
-        let n = (left as usize).min(x.len());
-        a.read_exact(&mut x[..n]).map_err(|e| crate::io_error::at("read", original, &e))?;
-        b.read_exact(&mut y[..n]).map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
-        if x[..n] != y[..n] {
-            return Ok(Extension::Other(format!("does not start with the bytes of {}", original.display())));
-        }
-        left -= n as u64;
-    }
-    // The rest, streaming (a 3 GB rest costs no memory), must be whole symbols.
-    let not_symbols = || {
-        Extension::Other(format!(
-            "{} plus {} bytes that are not all {} symbols",
-            original.display(),
-            content.len - source.len,
-            symbols.label()
-        ))
+    let added = m - n;
+    let read_err = |what: &str| {
+        let what = what.to_string();
+        move |e: std::io::Error| crate::io_error::on("read", &what, &e)
     };
+    let differs_at = first_difference(&mut source.reader(), &mut content.reader(), n).map_err(read_err(&format!(
+        "{} or {}",
+        original.display(),
+        content.describe()
+    )))?;
+    let rest = n - differs_at;
+    let (mut source_rest, mut content_rest) = (source.reader_from(differs_at), content.reader_from(differs_at + added));
+    if rest > 0
+        && first_difference(&mut source_rest, &mut content_rest, rest).map_err(read_err(&content.describe()))? < rest
+    {
+        return Ok(Extension::Other(format!(
+            "is not {} with symbols inserted: they differ from byte {differs_at} on",
+            original.display()
+        )));
+    }
+    // The inserted bytes start at the first difference, or up to a few bytes before it where
+    // the bytes repeat (an LF-first suffix before a final LF differs only after its LF): the
+    // leftmost start whose bytes are all symbols is the one a search used.
+    let mut starts = vec![differs_at];
+    while added <= 1 << 20 && starts.len() <= 4 {
+        let at = starts[starts.len() - 1];
+        if at == 0 || !repeats(content, at - 1, added)? {
+            break;
+        }
+        starts.push(at - 1);
+    }
+    let mut found = None;
+    for &at in starts.iter().rev() {
+        let mut inserted = content.reader_from(at).take(added);
+        if let Some(counts) = count_symbols(&mut inserted, symbols).map_err(read_err(&content.describe()))? {
+            found = Some((at, counts));
+            break;
+        }
+    }
+    let Some((at, counts)) = found else {
+        return Ok(Extension::Other(format!(
+            "{} plus {added} bytes that are not all {} symbols",
+            original.display(),
+            symbols.label()
+        )));
+    };
+    let changes = if m <= READ_FOR_CHANGES {
+        let original_bytes = read_all(&source)?;
+        let mut inserted = Vec::new();
+        content.reader_from(at).take(added).read_to_end(&mut inserted).map_err(read_err(&content.describe()))?;
+        crate::changes::Insertion { original: &original_bytes, at: at as usize, inserted: &inserted }.changes(kind)
+    } else {
+        Vec::new()
+    };
+    Ok(Extension::Symbols { counts, at, changes })
+}
+
+/// Whether the byte at `at` equals the one `added` bytes after it (the insertion can start
+/// there instead).
+fn repeats(content: &Content, at: u64, added: u64) -> anyhow::Result<bool> {
+    let byte = |offset: u64| -> anyhow::Result<u8> {
+        let mut b = [0u8];
+        content
+            .reader_from(offset)
+            .read_exact(&mut b)
+            .map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
+        Ok(b[0])
+    };
+    Ok(byte(at)? == byte(at + added)?)
+}
+
+fn read_all(content: &Content) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    content.reader().read_to_end(&mut bytes).map_err(|e| crate::io_error::on("read", &content.describe(), &e))?;
+    Ok(bytes)
+}
+
+/// The first of `len` bytes where `a` and `b` differ (`len` when none do), read 64 KiB at a
+/// time.
+fn first_difference(a: &mut dyn Read, b: &mut dyn Read, len: u64) -> std::io::Result<u64> {
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    let mut done = 0;
+    while done < len {
+        let n = ((len - done) as usize).min(x.len());
+        a.read_exact(&mut x[..n])?;
+        b.read_exact(&mut y[..n])?;
+        if let Some(i) = x[..n].iter().zip(&y[..n]).position(|(p, q)| p != q) {
+            return Ok(done + i as u64);
+        }
+        done += n as u64;
+    }
+    Ok(len)
+}
+
+/// How many of each symbol `bytes` is made of, read streaming; None when it holds anything
+/// else.
+fn count_symbols(bytes: &mut dyn Read, symbols: &SuffixSymbols) -> std::io::Result<Option<Vec<u64>>> {
     let mut counts = vec![0u64; symbols.symbols.len()];
     let mut pending: Vec<u8> = Vec::new();
+    let mut y = vec![0u8; 1 << 16];
     loop {
         let n = loop {
-            match b.read(&mut y) {
+            match bytes.read(&mut y) {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => break other.map_err(|e| crate::io_error::on("read", &content.describe(), &e))?,
+                other => break other?,
             }
         };
         pending.extend_from_slice(&y[..n]);
@@ -251,12 +350,12 @@ fn extends_original(
                 }
                 // A symbol cut by the read's end: completed by the next read.
                 None if n > 0 && symbols.symbols.iter().any(|s| s.starts_with(&pending[at..])) => break,
-                None => return Ok(not_symbols()),
+                None => return Ok(None),
             }
         }
         pending.drain(..at);
         if n == 0 {
-            return Ok(if pending.is_empty() { Extension::Symbols(counts) } else { not_symbols() });
+            return Ok(pending.is_empty().then_some(counts));
         }
     }
 }
