@@ -106,3 +106,58 @@ fn verify_strict_with_the_original_names_what_a_suffix_changes() {
         assert!(String::from_utf8_lossy(&ok.get_output().stdout).contains(": OK"), "{name}");
     }
 }
+
+#[test]
+fn batch_pages_are_placed_and_proven_as_searched_files_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.md"), "# A\r\n\r\nSee {{url:b}}\r\n").unwrap();
+    std::fs::write(d.join("b.yaml"), "next: {{url:a}}\nscript: |+\n  echo hi\n\n").unwrap();
+    let manifest = "url = \"https://x.example/{prefix}\"\ndigits = 3\nseed = 5\n\
+                    [[page]]\nname = \"a\"\nfile = \"a.md\"\n[[page]]\nname = \"b\"\nfile = \"b.yaml\"\n";
+    std::fs::write(d.join("site.toml"), manifest).unwrap();
+    let out = ghostsum()
+        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu", "-q", "--json"])
+        .current_dir(d)
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    for page in report["pages"].as_array().unwrap() {
+        let (name, file) = (page["name"].as_str().unwrap(), page["file"].as_str().unwrap());
+        let written = d.join("out").join(file);
+        assert!(md5sum(&written).starts_with(page["prefix"].as_str().unwrap()), "{page}");
+        let bytes = std::fs::read(&written).unwrap();
+        match name {
+            // CRLF lines keep CRLF: no bare LF.
+            "a" => {
+                assert_eq!(
+                    bytes.iter().filter(|&&b| b == b'\n').count(),
+                    bytes.windows(2).filter(|w| w == b"\r\n").count()
+                );
+                assert!(bytes.ends_with(b"\r\n"));
+            }
+            // The keep-chomping block at the end is left alone: the suffix goes above it.
+            _ => {
+                assert!(bytes.ends_with(b"script: |+\n  echo hi\n\n"), "{}", String::from_utf8_lossy(&bytes));
+                assert!(page["placement"].as_str().unwrap().contains("above the last"), "{page}");
+            }
+        }
+    }
+    // A page no place keeps is refused before any search, by name.
+    std::fs::write(d.join("c.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::write(d.join("site.toml"), format!("{manifest}[[page]]\nname = \"c\"\nfile = \"c.csv\"\n")).unwrap();
+    let refused =
+        ghostsum().args(["batch", "site.toml", "--out-dir", "out2", "-b", "cpu", "-q"]).current_dir(d).assert().code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("page 'c'") && stderr.contains("CSV reader"), "{stderr}");
+    assert!(!d.join("out2").join("a.md").exists(), "nothing is searched before every page is placed");
+    // A re-run finds the placed pages done.
+    std::fs::write(d.join("site.toml"), manifest).unwrap();
+    let again = ghostsum()
+        .args(["batch", "site.toml", "--out-dir", "out", "-b", "cpu", "-q", "--json"])
+        .current_dir(d)
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
+    assert!(report["pages"].as_array().unwrap().iter().all(|p| p["skipped"] == true), "{report}");
+}

@@ -130,15 +130,17 @@ pub struct FinishedPage {
 /// than any search appends, and it bounds what is read past the page.
 const SUFFIX_MAX_BYTES: u64 = 64 << 10;
 
-/// Does an existing output already hold this page, finished? (Then a re-run skips it.)
-/// Only a regular file can; it is read streaming, so a leftover of any size costs no memory.
+/// Does an existing output already hold this page, finished? (Then a re-run skips it.) It
+/// must be the page with a suffix of the alphabet's symbols at the page's place (before the
+/// content's trailer). Only a regular file can; it is read streaming, so a leftover of any
+/// size costs no memory.
 pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet: &Alphabet) -> Option<FinishedPage> {
     if !std::fs::metadata(output).ok()?.is_file() {
         return None;
     }
     let mut file = open_without_waiting(output).ok()?;
     let meta = file.metadata().ok()?;
-    let suffix_len = meta.len().checked_sub(content.len)?;
+    let suffix_len = meta.len().checked_sub(content.total_len())?;
     if !meta.is_file() || suffix_len > SUFFIX_MAX_BYTES {
         return None;
     }
@@ -157,11 +159,13 @@ pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet:
         }
         hasher.update(&mine[..n]);
     }
-    let mut suffix = Vec::new();
-    (&mut file).take(SUFFIX_MAX_BYTES + 1).read_to_end(&mut suffix).ok()?;
-    hasher.update(&suffix);
+    let trailer = &content.trailer;
+    let mut rest = Vec::new();
+    (&mut file).take(SUFFIX_MAX_BYTES + trailer.len() as u64 + 1).read_to_end(&mut rest).ok()?;
+    hasher.update(&rest);
     let md5: [u8; 16] = hasher.finalize().into();
-    (suffix.len() as u64 == suffix_len && alphabet.spells(&suffix) && prefix.matches_digest(&md5))
+    let suffix = rest.strip_suffix(trailer.as_slice())?;
+    (suffix.len() as u64 == suffix_len && alphabet.spells(suffix) && prefix.matches_digest(&md5))
         .then(|| FinishedPage { md5, suffix_len: suffix.len() / alphabet.width() })
 }
 

@@ -14,7 +14,9 @@ use crate::file_id::{file_id, FileId};
 use crate::input::{Content, SPOOL_IN_MEMORY};
 use crate::kind::FileKind;
 use crate::layout::Layout;
+use crate::meaning::MeaningCheck;
 use crate::output::Destination;
+use crate::placement::Request;
 use crate::progress::{human_count, human_duration};
 use crate::run::{write_if_prefixed, Outcome, Session};
 use crate::shard::Shard;
@@ -24,6 +26,7 @@ use crate::target::{hex, Prefix};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub(super) const REPORT_NAME: &str = "ghostsum-report.json";
 
@@ -42,6 +45,12 @@ struct PageReport {
     alphabet: String,
     #[serde(rename = "for", default)]
     for_kind: FileKind,
+    /// Where the suffix went, in words, and the byte of the page it starts at (absent from
+    /// reports of versions before placement).
+    #[serde(default)]
+    placement: String,
+    #[serde(default)]
+    inserted_at: u64,
     md5: String,
     suffix_len: usize,
     /// Candidates the search tested, in the run that made the page.
@@ -77,18 +86,6 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     args.engine.check()?;
     let shard = args.sharding.resolve()?;
     let manifest = Manifest::load(&args.manifest)?;
-    // --alphabet, else the page's, else the manifest's, else the default for the page's kind.
-    let alphabets: Vec<Alphabet> = manifest
-        .pages
-        .iter()
-        .map(|page| {
-            args.alphabet
-                .clone()
-                .or_else(|| page.alphabet.clone())
-                .or_else(|| manifest.alphabet.clone())
-                .unwrap_or_else(|| page.kind.kind.default_alphabet())
-        })
-        .collect();
     // Every check before any search: a bad placeholder, a FIFO where a page goes or a page
     // that would take years fails in seconds, not hours. A task checks every page's output,
     // not only its own: every task of an array then refuses the same manifest alike.
@@ -108,12 +105,16 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     // unnamed temporary file): a GPU compiles each distinct shader shape once, in the
     // background, while the CPU already takes the first pages' ranges.
     let mut contents: BTreeMap<usize, Content> = BTreeMap::new();
+    let mut placed: BTreeMap<usize, PagePlacement> = BTreeMap::new();
     for &n in &mine {
-        contents.insert(n, resolved_page(&manifest, &manifest.pages[n])?);
+        let mut content = resolved_page(&manifest, &manifest.pages[n])?;
+        placed.insert(n, place_page(&args, &manifest, n, &mut content, &prefixes[n])?);
+        contents.insert(n, content);
     }
+    let alphabets: BTreeMap<usize, Alphabet> = placed.iter().map(|(&n, p)| (n, p.alphabet.clone())).collect();
     let done: BTreeMap<usize, FinishedPage> = mine
         .iter()
-        .filter_map(|&n| Some((n, already_done(&outputs[n], &contents[&n], &prefixes[n], &alphabets[n])?)))
+        .filter_map(|&n| Some((n, already_done(&outputs[n], &contents[&n], &prefixes[n], &alphabets[&n])?)))
         .collect();
     if args.collect {
         if let Some(missing) = unfinished(&manifest, &done) {
@@ -157,7 +158,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
                 let planned = Planned {
                     prefix: &prefixes[n],
                     content_len: contents[&n].len,
-                    alphabet: &alphabets[n],
+                    alphabet: &alphabets[&n],
                     fast_layout: args.engine.fast_layout,
                 };
                 (manifest.pages[n].name.as_str(), planned)
@@ -169,8 +170,13 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     // compiles a shape when it first takes a page of it, and sits out pages too short for it
     // (pace.rs), where compiling would only compete with the CPU.
     for &n in &pending {
-        Layout::check(&contents[&n], &alphabets[n], prefixes[n].bits(), options.min_segment_log2)?;
+        Layout::check(&contents[&n], &alphabets[&n], prefixes[n].bits(), options.min_segment_log2)?;
     }
+    // Each page's own reader checks its hits.
+    let page_options: BTreeMap<usize, EngineOptions> = pending
+        .iter()
+        .map(|&n| (n, EngineOptions { meaning: placed[&n].meaning.clone(), ..options.clone() }))
+        .collect();
     // Pages in flight: while one page's hit is verified and written, the next ones are
     // already with the devices (each device works on the oldest it has), so no device waits
     // on a write or a set-up. One page at a time until the first has set the pace.
@@ -180,7 +186,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
     let total = mine.len();
     for (step, &n) in mine.iter().enumerate() {
         let (page, output) = (&manifest.pages[n], &outputs[n]);
-        let (content, prefix, alphabet) = (&contents[&n], &prefixes[n], &alphabets[n]);
+        let (content, prefix, alphabet) = (&contents[&n], &prefixes[n], &alphabets[&n]);
         let mut entry = PageReport {
             name: page.name.clone(),
             file: page.file.clone(),
@@ -190,6 +196,8 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             address: manifest.address(page),
             alphabet: alphabet.name().into(),
             for_kind: page.kind.kind,
+            placement: placed[&n].describe.clone(),
+            inserted_at: contents[&n].len,
             md5: String::new(),
             suffix_len: 0,
             candidates: 0,
@@ -233,7 +241,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
             .collect();
         let ids = pace.devices_for(prefix.expected_candidates(), &turnarounds);
         pace.page_started();
-        let started = session.start(content, prefix, alphabet, &options, &ids)?;
+        let started = session.start(content, prefix, alphabet, &page_options[&n], &ids)?;
         in_flight.push_back(Flight { step, entry, destination, started, ids });
         let depth = if pace.rate().is_some() { IN_FLIGHT } else { 1 };
         while in_flight.len() >= depth {
@@ -352,6 +360,36 @@ fn land_oldest(
         Outcome::NoHit => unreachable!("an unsharded search always ends with a hit"),
         Outcome::Stopped(signal) => Ok(Some(signal)),
     }
+}
+
+/// Where a page's suffix goes, with which symbols, proven by which reader.
+struct PagePlacement {
+    alphabet: Alphabet,
+    describe: String,
+    meaning: Option<Arc<MeaningCheck>>,
+}
+
+/// Places page `n`'s suffix as search does (src/placement.rs), before any page is searched: a
+/// page no place keeps the meaning of fails the batch at once, naming the page. The alphabet
+/// is --alphabet, else the page's, else the manifest's, else the default for the page's kind
+/// (in the page's line ending).
+fn place_page(
+    args: &BatchArgs,
+    manifest: &Manifest,
+    n: usize,
+    content: &mut Content,
+    prefix: &Prefix,
+) -> anyhow::Result<PagePlacement> {
+    let page = &manifest.pages[n];
+    let named = args.alphabet.as_ref().or(page.alphabet.as_ref()).or(manifest.alphabet.as_ref());
+    let request = Request { kind: page.kind.kind, alphabet: named, mode: args.place, bits: prefix.bits() };
+    let placement = crate::placement::choose(content, &request)?;
+    content.place_suffix_before(placement.trailer_len)?;
+    Ok(PagePlacement {
+        alphabet: placement.alphabet,
+        describe: placement.describe,
+        meaning: placement.meaning.map(Arc::new),
+    })
 }
 
 /// A page's text with its placeholders resolved, read streaming from its source.

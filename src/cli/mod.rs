@@ -128,8 +128,8 @@ pub struct SearchArgs {
     pub kind: KindArgs,
     /// Where the suffix goes: `auto` puts it before the file's last line break (so the file
     /// ends as it did, in its own line ending), where the file's reader (JSON, TOML, YAML,
-    /// CSV, Markdown, HTML) proves the meaning kept, moving up a line or refusing when it
-    /// cannot; `end` appends it after the last byte.
+    /// CSV, Markdown, HTML, Python and shell grammars) proves the meaning kept, moving up a
+    /// line or refusing when it cannot; `end` appends it after the last byte.
     #[arg(long, value_name = "WHERE", value_enum, default_value_t = crate::placement::PlaceMode::Auto)]
     pub place: crate::placement::PlaceMode,
     /// Append a suffix even when the input's MD5 already starts with PREFIX (else it is
@@ -272,6 +272,10 @@ pub struct BatchArgs {
     /// `ghostsum alphabets`).
     #[arg(short, long, value_name = "NAME")]
     pub alphabet: Option<Alphabet>,
+    /// Where each page's suffix goes, as `search --place` says: `auto` (before its last line
+    /// break, proven by its kind's reader) or `end`.
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t = crate::placement::PlaceMode::Auto)]
+    pub place: crate::placement::PlaceMode,
     #[command(flatten)]
     /// Progress and reports.
     pub report: ReportArgs,
