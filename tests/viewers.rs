@@ -1,6 +1,7 @@
 //! What a person sees: the default alphabets against real viewers (tests/viewers/matrix.py:
 //! cat, less, vim and nano through tmux, Chromium's pixels, each format's parser), and the
-//! adventure example served by nginx and walked in Chromium (tests/viewers/walk.py). Each
+//! adventure example served by nginx and walked in Chromium (tests/viewers/walk.py), and real
+//! files searched and looked at where their suffix is (tests/viewers/real_looks.py). Each
 //! skips with the reason when a viewer is missing, except under CI=true, where .ci/run
 //! installs them and a skip would hide a regression.
 
@@ -50,4 +51,14 @@ fn the_adventure_served_by_nginx_walks_in_chromium_and_looks_unchanged() {
     let Some(out) = run_script("walk.py") else { return };
     assert_passed("walk.py", &out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("walked 3 pages on nginx"));
+}
+
+#[test]
+fn real_files_look_the_same_at_their_end_in_less_vim_nano_and_chromium() {
+    let Some(out) = run_script("real_looks.py") else { return };
+    assert_passed("real_looks.py", &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for view in ["cat", "less-end", "vim-end", "nano-end", "vim-status", "chromium-plain"] {
+        assert!(stdout.contains(&format!("| {view} |")), "no row for {view}:\n{stdout}");
+    }
 }

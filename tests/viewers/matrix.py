@@ -160,20 +160,20 @@ class Looker:
         (d / "raw").mkdir(parents=True)
         return d
 
-    def render(self, viewer: str, kind: str, data: bytes):
+    def render(self, viewer: str, kind: str, data: bytes, name: str | None = None):
         """What the viewer shows for data, in a form that compares: screen cells, pixels, a
-        parsed value. Memoised: the original of each comparison is rendered once."""
-        key = (viewer, kind, data)
+        parsed value. Memoised: the original of each comparison is rendered once. The file is
+        named `name`, else the kind's sample's name."""
+        key = (viewer, kind, data, name)
         if key not in self.cache:
-            self.cache[key] = self._render(viewer, kind, data)
+            self.cache[key] = self._render(viewer, kind, data, name or KIND_SAMPLE[kind])
         return self.cache[key]
 
-    def _render(self, viewer: str, kind: str, data: bytes):
-        name = KIND_SAMPLE[kind]
+    def _render(self, viewer: str, kind: str, data: bytes, name: str):
         d = self.case_dir()
         path = d / name
         path.write_bytes(data)
-        if viewer in SCREENS:
+        if viewer in SCREENS or viewer.endswith("-end"):
             return visible_lines(self.tmux.screen(viewer, path), viewer)
         if viewer.startswith("chromium-"):
             text = data.decode("utf-8", errors="replace")

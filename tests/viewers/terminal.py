@@ -64,10 +64,10 @@ def visible_lines(captured: str, viewer: str) -> list[list]:
     lines = captured.removesuffix("\n").split("\n")
     if viewer.startswith("nano"):
         lines = lines[1:-3]  # title bar; status line and two help lines
-    elif viewer == "vim":
+    elif viewer.startswith("vim"):
         lines = lines[:-1]  # message line
     rows = [cells(line) for line in lines]
-    if viewer == "less":
+    if viewer.startswith("less"):
         # less's prompt (file name, or "(END)") is its last line with anything on it.
         while rows and all(blank(c) for c in rows[-1]):
             rows.pop()
@@ -113,6 +113,11 @@ class Tmux:
             "vim": "vim --clean",
             "nano": "nano --ignorercfiles",
             "nano-debian": "nano",
+            # At the file's end, where a suffix goes: a long file's first screen never shows it.
+            "less-end": "less +G",
+            "vim-end": "vim --clean +",
+            "nano-end": "nano --ignorercfiles +-1",
+            "nano-debian-end": "nano +-1",
         }[viewer]
         self.tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", "-c", str(path.parent),
                   f"{command} {path.name}; sleep 100")
