@@ -34,14 +34,17 @@ pub enum AlphabetError {
 
 /// The names `--alphabet` accepts, with what they hold; printed by `ghostsum alphabets`.
 pub const NAMED: &[(&str, &str)] = &[
-    ("space-tab-lf", "space, tab, LF: invisible in every viewer measured (with a space as the lowest digit)"),
-    ("space-lf", "space and LF: YAML-safe (a tab that starts a line is a YAML syntax error), with a space as the lowest digit"),
+    (
+        "space-tab-lf",
+        "space, tab, LF: invisible in every viewer measured, with a space as the lowest digit (the default for most kinds: on lines of its own after a file's last line break)",
+    ),
+    ("space-lf", "space and LF: YAML-safe (a tab that starts a line is a YAML syntax error), with a space as the lowest digit (YAML's default)"),
     ("space-tab", "space and tab: no new lines at the end of the file"),
     (
         "lf-space-tab",
-        "space-tab-lf with LF as the lowest digit, so a suffix starts on a new line and the file's last line stays as it was (the default for most kinds)",
+        "space-tab-lf with LF as the lowest digit, so a suffix starts on a new line (what a file without a final line break gets)",
     ),
-    ("lf-space", "space-lf with LF as the lowest digit (YAML's default)"),
+    ("lf-space", "space-lf with LF as the lowest digit (a YAML file without a final line break)"),
     ("whitespace", "space, tab, LF, VT, FF: the original five; VT and FF show as ^K/^L in less, vim and nano"),
     (
         "zero-width",
@@ -92,16 +95,52 @@ impl Alphabet {
         Self::from_bytes("crlf-space", &[b"\r\n", b"  "])
     }
 
+    /// space-tab-lf for a file whose lines end in CRLF: two spaces, space tab, tab space, two
+    /// tabs, CRLF.
+    pub fn space_tab_crlf() -> Self {
+        Self::from_bytes("space-tab-crlf", &[b"  ", b" \t", b"\t ", b"\t\t", b"\r\n"])
+    }
+
+    /// space-lf for a YAML file whose lines end in CRLF: two spaces, and CRLF.
+    pub fn space_crlf() -> Self {
+        Self::from_bytes("space-crlf", &[b"  ", b"\r\n"])
+    }
+
     /// This alphabet for a file whose lines end in CRLF: the named ones with LF get their
-    /// CRLF twin; None for one that holds LF and has no twin (a bare LF would be a line of
-    /// another ending).
+    /// CRLF twin (in the same order); None for one that holds LF and has no twin (a bare LF
+    /// would be a line of another ending).
     pub fn for_crlf(&self) -> Option<Self> {
         match self.name.as_str() {
-            "space-tab-lf" | "lf-space-tab" => Some(Self::crlf_space_tab()),
-            "space-lf" | "lf-space" => Some(Self::crlf_space()),
-            _ if self.symbols.iter().any(|s| s.contains(&b'\n')) => None,
+            "space-tab-lf" => Some(Self::space_tab_crlf()),
+            "space-lf" => Some(Self::space_crlf()),
+            "lf-space-tab" => Some(Self::crlf_space_tab()),
+            "lf-space" => Some(Self::crlf_space()),
+            _ if self.symbols.iter().any(|s| has_bare_lf(s)) => None,
             _ => Some(self.clone()),
         }
+    }
+
+    /// The same symbols with the line break as the lowest digit, for a suffix that must
+    /// start on a new line (after a last line without a line break): the named space-first
+    /// alphabets' LF-first twins; None for others.
+    pub fn break_first(&self) -> Option<Self> {
+        match self.name.as_str() {
+            "space-tab-lf" | "lf-space-tab" => Some(Self::lf_space_tab()),
+            "space-lf" | "lf-space" => Some(Self::lf_space()),
+            "space-tab-crlf" | "crlf-space-tab" => Some(Self::crlf_space_tab()),
+            "space-crlf" | "crlf-space" => Some(Self::crlf_space()),
+            _ => None,
+        }
+    }
+
+    /// Whether a symbol is a line break (LF or CRLF).
+    pub fn has_line_break(&self) -> bool {
+        self.symbols.iter().any(|s| s == b"\n" || s == b"\r\n")
+    }
+
+    /// Whether the lowest digit is a line break (then every suffix starts with one).
+    pub fn breaks_first(&self) -> bool {
+        matches!(self.symbols[0].as_slice(), b"\n" | b"\r\n")
     }
 
     /// Four zero-width code points in UTF-8, for HTML and Markdown.
@@ -167,6 +206,8 @@ impl Alphabet {
             "lf-space" => return Ok(Self::lf_space()),
             "crlf-space-tab" => return Ok(Self::crlf_space_tab()),
             "crlf-space" => return Ok(Self::crlf_space()),
+            "space-tab-crlf" => return Ok(Self::space_tab_crlf()),
+            "space-crlf" => return Ok(Self::space_crlf()),
             _ => {}
         }
         let Some(list) = spec.strip_prefix("bytes:") else {
@@ -234,6 +275,11 @@ fn parse_hex_bytes(hex: &str) -> Option<Vec<u8>> {
     (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
 }
 
+/// Whether a symbol holds an LF without a CR before it.
+fn has_bare_lf(symbol: &[u8]) -> bool {
+    symbol.iter().enumerate().any(|(i, &b)| b == b'\n' && (i == 0 || symbol[i - 1] != b'\r'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +318,9 @@ mod tests {
         let every = Alphabet::named_symbols();
         assert_eq!(every.len(), 10, "space, tab, LF, VT, FF, four zero-width and CRLF: {every:?}");
         assert_eq!(&every[..3], Alphabet::space_tab_lf().symbols());
+        // A CRLF alphabet named for a CRLF file is kept; one with a bare LF has no CRLF twin.
+        assert_eq!(Alphabet::crlf_space_tab().for_crlf().unwrap().name(), "crlf-space-tab");
+        assert_eq!(Alphabet::space_tab_lf().for_crlf().unwrap().name(), "space-tab-crlf");
+        assert!(Alphabet::whitespace().for_crlf().is_none());
     }
 }

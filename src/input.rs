@@ -39,8 +39,10 @@ pub struct Content {
     pub midstate: [u32; 4],
     /// The head's bytes after its last complete block (fewer than 64).
     pub tail: Vec<u8>,
-    /// The content's bytes after the suffix.
+    /// The content's bytes after the suffix (and any [`Content::add_after_suffix`] gave it).
     pub trailer: Vec<u8>,
+    /// Bytes of the trailer that the input does not hold: added after the suffix.
+    added_after: usize,
     /// The md-5 crate's hasher after the head: the independent re-check.
     pub hasher: Md5,
     /// Both states at the content's last block boundaries, oldest first: where a suffix
@@ -169,18 +171,35 @@ impl Content {
         hasher.update(&buf[..carried]);
         let source = ContentSource::Memory { bytes: Vec::new(), name: name.into() };
         let tail = buf[..carried].to_vec();
-        Ok(Content { source, len, midstate, tail, trailer: Vec::new(), hasher, boundaries })
+        Ok(Content { source, len, midstate, tail, trailer: Vec::new(), added_after: 0, hasher, boundaries })
     }
 
-    /// The content's whole length: head and trailer.
+    /// The content's whole length: head and trailer (what the output holds besides the
+    /// suffix).
     pub fn total_len(&self) -> u64 {
         self.len + self.trailer.len() as u64
+    }
+
+    /// The input's MD5: the content without what was added after the suffix (the md-5
+    /// crate's).
+    pub fn input_md5(&self) -> [u8; 16] {
+        let mut hasher = self.hasher.clone();
+        hasher.update(&self.trailer[..self.trailer.len() - self.added_after]);
+        hasher.finalize().into()
+    }
+
+    /// The input's length: the content without what was added after the suffix.
+    pub fn input_len(&self) -> u64 {
+        self.total_len() - self.added_after as u64
     }
 
     /// Places the suffix before the content's last `trailer_len` bytes (from its end, whatever
     /// was placed before): the head's states come from the block boundary at or before it,
     /// so nothing is read but the last block or two.
     pub fn place_suffix_before(&mut self, trailer_len: usize) -> anyhow::Result<()> {
+        if self.added_after > 0 {
+            anyhow::bail!("internal error: the suffix of {} was placed twice", self.describe());
+        }
         let total = self.total_len();
         let at = total.checked_sub(trailer_len as u64).ok_or_else(|| {
             anyhow::anyhow!(
@@ -211,6 +230,18 @@ impl Content {
         Ok(())
     }
 
+    /// Gives the output `bytes` after an appended suffix that the input does not hold: the line
+    /// break that ends a suffix on lines of its own after the file's last line break
+    /// ([`crate::placement`]).
+    pub fn add_after_suffix(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        if !self.trailer.is_empty() {
+            anyhow::bail!("internal error: the suffix of {} was placed twice", self.describe());
+        }
+        self.trailer = bytes.to_vec();
+        self.added_after = bytes.len();
+        Ok(())
+    }
+
     /// The head (the content before the suffix) from its first byte, for copying into the output.
     pub fn reader(&self) -> Box<dyn Read + '_> {
         self.reader_from(0)
@@ -221,7 +252,8 @@ impl Content {
         Box::new(self.whole_from(offset).take(self.len.saturating_sub(offset)))
     }
 
-    /// The whole content, trailer included, from byte `offset` on.
+    /// The input's bytes, trailer included (but not bytes added after the suffix), from byte
+    /// `offset` on.
     pub fn whole_from(&self, offset: u64) -> Box<dyn Read + '_> {
         match &self.source {
             ContentSource::File { file, .. } | ContentSource::Spooled { file, .. } => {

@@ -102,10 +102,10 @@ impl FileKind {
     /// the viewer matrix measured as invisible in every viewer of this kind.
     pub fn default_alphabet(self) -> Alphabet {
         match self {
-            FileKind::Yaml => Alphabet::lf_space(),
+            FileKind::Yaml => Alphabet::space_lf(),
             // A new line would be a record; trailing blanks are all a line can take.
             FileKind::Csv | FileKind::Tsv | FileKind::Jsonl => Alphabet::space_tab(),
-            _ => Alphabet::lf_space_tab(),
+            _ => Alphabet::space_tab_lf(),
         }
     }
 
@@ -113,7 +113,7 @@ impl FileKind {
     pub fn why(self) -> &'static str {
         match self {
             FileKind::Yaml => {
-                "LF and space (LF first, so the suffix starts on a new line): a tab that starts a line is a YAML syntax error (PyYAML); VT and FF \
+                "space and LF (on lines of their own after the last line): a tab that starts a line is a YAML syntax error (PyYAML); VT and FF \
                  show as ^K/^L in less, vim and nano; zero-width characters show as <200b>... in vim"
             }
             FileKind::Csv | FileKind::Tsv | FileKind::Jsonl => {
@@ -121,7 +121,7 @@ impl FileKind {
                  file's reader reads the same (a field's end is its value: CSV and TSV are refused)"
             }
             _ => {
-                "LF, space and tab (LF first, so the suffix starts on a new line and the last line stays as it was): VT and FF show as ^K/^L in less, vim and nano; zero-width \
+                "space, tab and LF (on lines of their own after the last line, which stays as it was): VT and FF show as ^K/^L in less, vim and nano; zero-width \
                  characters show as <200b>... in vim"
             }
         }

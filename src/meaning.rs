@@ -117,6 +117,8 @@ pub struct MeaningCheck {
     reader: Reader,
     original: Vec<u8>,
     at: usize,
+    /// Bytes the output gets after the suffix that the original does not hold.
+    after_suffix: Vec<u8>,
     meaning: String,
 }
 
@@ -133,7 +135,7 @@ impl MeaningCheck {
         let at = original.len();
         // HTML's check reads the place only, which placed_before sets.
         let meaning = if reader == Reader::Html { String::new() } else { reader.read(&original, at)? };
-        Ok(MeaningCheck { reader, original, at, meaning })
+        Ok(MeaningCheck { reader, original, at, after_suffix: Vec::new(), meaning })
     }
 
     /// The same check for a suffix that goes before the last `trailer_len` bytes (the
@@ -144,7 +146,15 @@ impl MeaningCheck {
             Reader::Html => self.reader.read(&self.original, at)?,
             _ => self.meaning.clone(),
         };
-        Ok(MeaningCheck { reader: self.reader, original: self.original.clone(), at, meaning })
+        Ok(MeaningCheck { reader: self.reader, original: self.original.clone(), at, after_suffix: Vec::new(), meaning })
+    }
+
+    /// The same check for a suffix appended after the last byte and followed by `bytes` the
+    /// original does not hold (a line break of its own).
+    pub fn appended_with(&self, bytes: &[u8]) -> Result<MeaningCheck, Unreadable> {
+        let mut placed = self.placed_before(0)?;
+        placed.after_suffix = bytes.to_vec();
+        Ok(placed)
     }
 
     /// The line the suffix starts on (1-based).
@@ -159,7 +169,7 @@ impl MeaningCheck {
 
     /// The output for `suffix`: the original with the suffix at its place.
     pub fn output(&self, suffix: &[u8]) -> Vec<u8> {
-        [&self.original[..self.at], suffix, &self.original[self.at..]].concat()
+        [&self.original[..self.at], suffix, &self.after_suffix, &self.original[self.at..]].concat()
     }
 
     /// Why the output for `suffix` reads differently, in words; None when it reads the same.

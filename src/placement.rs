@@ -1,18 +1,25 @@
-//! Where a file's suffix goes, and with which symbols: before the file's last line break, so
-//! the file still ends the way it did (in its own line break, or in its last line as it was),
-//! with the file's own line ending, and only where the file's reader proves the meaning kept.
+//! Where a file's suffix goes, and with which symbols: after the file's last line break on
+//! lines of its own, so the file still ends the way it did (in its own line break, or in its
+//! last line as it was), with the file's own line ending, and only where the file's reader
+//! proves the meaning kept.
 //!
 //! ```text
-//!  a file that ends in a line break:      ... last line[ suffix ]\n          trailer: "\n"
-//!  CRLF lines:                            ... last line[ suffix ]\r\n        trailer: "\r\n"
-//!  no final line break (last line kept):  ... line n-1[ suffix ]\nlast line  trailer: "\nlast line"
+//!  a file that ends in a line break:      ... last line\n[ suffix ]\n       added: "\n"
+//!  CRLF lines:                            ... last line\r\n[ suffix ]\r\n   added: "\r\n"
+//!  no final line break (last line kept):  ... last line[ suffix ]          LF first
+//!  where the reader refuses those:        ... line n-1[ suffix ]\nline n\n  trailer: "\nline n\n"
 //! ```
 //!
-//! The trailer is the content's own last bytes: it follows the suffix in the final MD5 block
-//! ([`crate::layout`]), so it can be at most [`MAX_TRAILER`] bytes. When the file's reader
-//! ([`crate::meaning`]) reads a different value with the first suffix the search would try
-//! (its leading symbols are every hit's), the suffix moves up a line break, while the trailer
-//! still fits; where no place keeps the meaning, the search is refused before it starts.
+//! The suffix's lowest digit is a space, so its leading symbols (the high digits, zeros for
+//! every index a search reaches) are blanks on one line; the line break added after it
+//! (bytes the input does not hold, constant, in the final MD5 block) keeps the file ending
+//! in a line break. A file without a final line break gets the suffix after its last byte
+//! with the line break as the lowest digit, so the suffix starts on a new line. When the
+//! file's reader ([`crate::meaning`]) reads a different value with the first suffixes the
+//! search would try, the suffix moves before the last line break, then up a line break at a
+//! time (LF first, so the line it follows keeps its text), while the content after it fits in
+//! the final MD5 block ([`MAX_TRAILER`]); where no place keeps the meaning, the search is
+//! refused before it starts.
 
 use crate::alphabet::Alphabet;
 use crate::input::Content;
@@ -52,6 +59,8 @@ pub enum LineEnding {
 pub struct Placement {
     /// Content bytes kept after the suffix.
     pub trailer_len: usize,
+    /// Bytes the output gets after the suffix that the input does not hold (a line break).
+    pub added: Vec<u8>,
     /// The suffix's symbols.
     pub alphabet: Alphabet,
     /// The file's line ending.
@@ -75,6 +84,17 @@ pub struct Request<'a> {
     pub mode: PlaceMode,
     /// The target's bits (the first suffix's length depends on it).
     pub bits: u32,
+}
+
+impl Placement {
+    /// Puts the suffix at its place in `content`.
+    pub fn apply(&self, content: &mut Content) -> anyhow::Result<()> {
+        if self.added.is_empty() {
+            content.place_suffix_before(self.trailer_len)
+        } else {
+            content.add_after_suffix(&self.added)
+        }
+    }
 }
 
 /// Chooses the place for `content`'s suffix (read from its end; the whole file only for a
@@ -104,25 +124,37 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
         })?),
         None => None,
     };
-    let first_suffixes = probes(&alphabet, request.bits);
     let places = match request.mode {
-        PlaceMode::End => vec![Place { trailer_len: 0, describe: "after the last byte (--place end)".into() }],
-        PlaceMode::Auto => places(&end, ending),
+        PlaceMode::End => vec![Place {
+            trailer_len: 0,
+            added: Vec::new(),
+            alphabet: alphabet.clone(),
+            describe: "after the last byte (--place end)".into(),
+        }],
+        PlaceMode::Auto => places(&end, ending, &alphabet),
     };
     let mut refusals = Vec::new();
-    for place in &places {
+    for place in places {
         let Some(check) = &check else {
-            return Ok(Placement::at(place, alphabet, ending, None, note(place, &end, request.mode)));
+            let note = note(&place, &end, request.mode);
+            return Ok(Placement::at(place, ending, None, note));
         };
-        let placed = match check.placed_before(place.trailer_len) {
+        let placed = match place.added.is_empty() {
+            true => check.placed_before(place.trailer_len),
+            false => check.appended_with(&place.added),
+        };
+        let placed = match placed {
             Ok(placed) => placed,
             Err(why) => {
                 refusals.push(format!("{}: {why}", place.describe));
                 continue;
             }
         };
-        match first_suffixes.iter().find_map(|suffix| placed.changed(suffix)) {
-            None => return Ok(Placement::at(place, alphabet, ending, Some(placed), note(place, &end, request.mode))),
+        match probes(&place.alphabet, request.bits).iter().find_map(|suffix| placed.changed(suffix)) {
+            None => {
+                let note = note(&place, &end, request.mode);
+                return Ok(Placement::at(place, ending, Some(placed), note));
+            }
             Some(why) => refusals.push(format!("{} (line {}): {why}", place.describe, placed.line())),
         }
     }
@@ -135,35 +167,66 @@ pub fn choose(content: &Content, request: &Request) -> anyhow::Result<Placement>
     )
 }
 
-/// A candidate place: the trailer it leaves, in words.
+/// A candidate place: the trailer it leaves, the bytes it adds after the suffix, its
+/// symbols, in words.
 struct Place {
     trailer_len: usize,
+    added: Vec<u8>,
+    alphabet: Alphabet,
     describe: String,
 }
 
 impl Placement {
-    fn at(
-        place: &Place,
-        alphabet: Alphabet,
-        ending: LineEnding,
-        meaning: Option<MeaningCheck>,
-        note: Option<String>,
-    ) -> Placement {
-        Placement { trailer_len: place.trailer_len, alphabet, ending, describe: place.describe.clone(), meaning, note }
+    fn at(place: Place, ending: LineEnding, meaning: Option<MeaningCheck>, note: Option<String>) -> Placement {
+        Placement {
+            trailer_len: place.trailer_len,
+            added: place.added,
+            alphabet: place.alphabet,
+            ending,
+            describe: place.describe,
+            meaning,
+            note,
+        }
     }
 }
 
-/// The places to try, best first. A file that ends in a line break: before it, so the file
-/// still does. One that does not: after its last byte; the suffix starts on a new line, so
-/// the last line keeps its text (a line break above it would open a gap inside the text,
-/// which cat, less and vim show). Then, for a reader that refuses those, before each earlier
-/// line break while the trailer fits: the reader reads the same, and the suffix's blank lines
-/// stand between two lines of text.
-fn places(end: &[u8], ending: LineEnding) -> Vec<Place> {
+/// The places to try, best first.
+///
+/// A file that ends in a line break: after it, the suffix on lines of its own, followed by a
+/// line break of its own, so the file still ends in one and its last line keeps its text.
+/// The suffix's lowest digit is a blank, so its leading symbols stay on one line: a few
+/// lines are added, not a screenful. (An alphabet without a line break, or one whose lowest
+/// digit is one, goes before the final line break instead: blanks at the end of the last
+/// line, or lines of their own.)
+///
+/// A file that does not: after its last byte, with the line break as the lowest digit, so
+/// the suffix starts on a new line and the last line keeps its text (a line break above it
+/// would open a gap inside the text, which cat, less and vim show).
+///
+/// Then, for a reader that refuses those, before each line break from the end, while the
+/// trailer fits, with the line break first: the reader reads the same, and the suffix's
+/// blank lines stand between two lines of text.
+fn places(end: &[u8], ending: LineEnding, alphabet: &Alphabet) -> Vec<Place> {
+    let break_first = alphabet.break_first().unwrap_or_else(|| alphabet.clone());
     let mut places = Vec::new();
     if end.last() != Some(&b'\n') {
-        places
-            .push(Place { trailer_len: 0, describe: "after the last byte (the file has no final line break)".into() });
+        places.push(Place {
+            trailer_len: 0,
+            added: Vec::new(),
+            alphabet: break_first.clone(),
+            describe: "after the last byte (the file has no final line break)".into(),
+        });
+    } else if alphabet.has_line_break() && !alphabet.breaks_first() {
+        let line_break = match ending {
+            LineEnding::Lf => b"\n".to_vec(),
+            LineEnding::Crlf => b"\r\n".to_vec(),
+        };
+        places.push(Place {
+            trailer_len: 0,
+            added: line_break,
+            alphabet: alphabet.clone(),
+            describe: "after the final line break, on lines of its own ending in a line break".into(),
+        });
     }
     let breaks = end.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i);
     for lf in breaks.rev() {
@@ -177,10 +240,15 @@ fn places(end: &[u8], ending: LineEnding) -> Vec<Place> {
             0 => "before the final line break".to_string(),
             n => format!("at the end of the line above the last {n} line{}", if n == 1 { "" } else { "s" }),
         };
-        places.push(Place { trailer_len, describe });
+        places.push(Place { trailer_len, added: Vec::new(), alphabet: break_first.clone(), describe });
     }
     if places.is_empty() {
-        places.push(Place { trailer_len: 0, describe: "after the last byte".into() });
+        places.push(Place {
+            trailer_len: 0,
+            added: Vec::new(),
+            alphabet: alphabet.clone(),
+            describe: "after the last byte".into(),
+        });
     }
     places
 }
@@ -276,25 +344,30 @@ mod tests {
     }
 
     #[test]
-    fn the_suffix_goes_before_the_final_line_break_in_the_files_ending() {
+    fn the_suffix_goes_on_lines_of_its_own_after_the_final_line_break_in_the_files_ending() {
         let p = place(b"one\ntwo\n", FileKind::Text).unwrap();
-        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (1, LineEnding::Lf, "lf-space-tab"));
+        assert_eq!((p.trailer_len, &p.added[..], p.ending), (0, &b"\n"[..], LineEnding::Lf));
+        assert_eq!(p.alphabet.name(), "space-tab-lf", "blanks first: a few lines, not a screenful");
         let p = place(b"one\r\ntwo\r\n", FileKind::Text).unwrap();
-        assert_eq!((p.trailer_len, p.ending, p.alphabet.name()), (2, LineEnding::Crlf, "crlf-space-tab"));
+        assert_eq!((&p.added[..], p.ending, p.alphabet.name()), (&b"\r\n"[..], LineEnding::Crlf, "space-tab-crlf"));
         assert!(p.alphabet.symbols().iter().all(|s| s != b"\n"));
-        // No final line break: the suffix follows the last line (it starts with a line break),
-        // never a gap above it.
+        // No final line break: the suffix follows the last line and starts with a line break
+        // (never a gap above it).
         let p = place(b"one\ntwo", FileKind::Text).unwrap();
-        assert_eq!(p.trailer_len, 0);
+        assert_eq!((p.trailer_len, p.added.len(), p.alphabet.name()), (0, 0, "lf-space-tab"));
         assert!(p.note.unwrap().contains("no final line break"));
         assert!(place(b"one\ntwo\n", FileKind::Text).unwrap().note.is_none());
+        // No line break in the alphabet: blanks at the end of the last line, before its break.
+        let p = place(b"{\"a\": 1}\n", FileKind::Jsonl).unwrap();
+        assert_eq!((p.trailer_len, p.added.len(), p.alphabet.name()), (1, 0, "space-tab"));
     }
 
     #[test]
     fn a_here_document_or_block_scalar_moves_the_suffix_up_or_refuses() {
-        // Clip chomping drops the blank lines a suffix of line breaks adds.
+        // A line of blanks after a block scalar is its content; clip chomping drops the blank
+        // lines a suffix of line breaks adds: before the final line break, LF first.
         let p = place(b"data:\n  script: |\n    echo hi\n", FileKind::Yaml).unwrap();
-        assert_eq!(p.trailer_len, 1);
+        assert_eq!((p.trailer_len, p.added.len(), p.alphabet.name()), (1, 0, "lf-space"));
         // Keep chomping keeps them: the suffix moves up, out of the block.
         let keep = place(b"data:\n  script: |+\n    echo hi\n\n", FileKind::Yaml).unwrap();
         assert!(keep.trailer_len > 2, "{keep:?}");

@@ -17,7 +17,8 @@ fn search_json(input: &Path, output: &Path, prefix: &str, extra: &[&str]) -> ser
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
-/// The bytes `output` has inserted into `input`'s (before its last line break by default).
+/// The bytes `output` has inserted into `input`'s (after its last line break by default,
+/// with a line break of their own).
 fn suffix_of(input: &Path, output: &Path) -> Vec<u8> {
     let (a, b) = (std::fs::read(input).unwrap(), std::fs::read(output).unwrap());
     let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -35,12 +36,12 @@ fn suffix_of(input: &Path, output: &Path) -> Vec<u8> {
 fn each_kind_gets_its_alphabet_and_json_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("notes.txt", &[][..], "text", "lf-space-tab", &b" \t\n"[..]),
-        ("README.md", &[], "markdown", "lf-space-tab", b" \t\n"),
-        ("deploy.yaml", &[], "yaml", "lf-space", b" \n"),
-        ("run.py", &[], "python", "lf-space-tab", b" \t\n"),
-        ("noextension", &[], "text", "lf-space-tab", b" \t\n"),
-        ("notes.txt", &["--for", "yaml"], "yaml", "lf-space", b" \n"),
+        ("notes.txt", &[][..], "text", "space-tab-lf", &b" \t\n"[..]),
+        ("README.md", &[], "markdown", "space-tab-lf", b" \t\n"),
+        ("deploy.yaml", &[], "yaml", "space-lf", b" \n"),
+        ("run.py", &[], "python", "space-tab-lf", b" \t\n"),
+        ("noextension", &[], "text", "space-tab-lf", b" \t\n"),
+        ("notes.txt", &["--for", "yaml"], "yaml", "space-lf", b" \n"),
         ("notes.txt", &["--alphabet", "whitespace"], "text", "whitespace", b" \t\n\x0b\x0c"),
     ];
     for (n, (name, extra, kind, alphabet, symbols)) in cases.into_iter().enumerate() {
@@ -78,7 +79,7 @@ fn alphabets_lists_every_kind_with_its_default() {
         assert!(!kind["why"].as_str().unwrap().is_empty());
     }
     let text = ghostsum().arg("alphabets").assert().success();
-    assert!(String::from_utf8_lossy(&text.get_output().stdout).contains("yaml      lf-space"));
+    assert!(String::from_utf8_lossy(&text.get_output().stdout).contains("yaml      space-lf"));
 }
 
 /// Appends `tail` and then counts up until hashlib says the file's MD5 starts with `digit`.
@@ -195,7 +196,7 @@ fn batch_pages_take_their_own_kinds_alphabet() {
         .collect();
     assert_eq!(
         got,
-        [("yaml", "lf-space"), ("text", "lf-space-tab"), ("yaml", "lf-space")]
+        [("yaml", "space-lf"), ("text", "space-tab-lf"), ("yaml", "space-lf")]
             .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     // The YAML pages' suffixes hold no tab: their text, then spaces and LFs only.

@@ -552,7 +552,7 @@ fn checkpoints_are_checked_against_the_plan() {
     // A real checkpoint to start from: a stopped search's.
     let identity = serde_json::json!({
         "format": 1, "input_md5": md5sum(&d.join("in.txt")), "input_len": 2, "prefix": "abc",
-        "alphabet": "lf-space-tab", "shard": null, "fast_layout": false,
+        "alphabet": "space-tab-lf", "shard": null, "fast_layout": false,
     });
     let mut suffix_len = None;
     for len in 1..40 {

@@ -382,9 +382,14 @@ fn place_page(
 ) -> anyhow::Result<PagePlacement> {
     let page = &manifest.pages[n];
     let named = args.alphabet.as_ref().or(page.alphabet.as_ref()).or(manifest.alphabet.as_ref());
+    if prefix.matches_digest(&crate::recheck::md5_with_suffix(content, b"")) {
+        // Written as it is (write_if_prefixed): no place to prove, nothing added.
+        let alphabet = named.cloned().unwrap_or_else(|| page.kind.kind.default_alphabet());
+        return Ok(PagePlacement { alphabet, describe: "unchanged (it has its prefix already)".into(), meaning: None });
+    }
     let request = Request { kind: page.kind.kind, alphabet: named, mode: args.place, bits: prefix.bits() };
     let placement = crate::placement::choose(content, &request)?;
-    content.place_suffix_before(placement.trailer_len)?;
+    placement.apply(content)?;
     Ok(PagePlacement {
         alphabet: placement.alphabet,
         describe: placement.describe,

@@ -131,7 +131,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
 
     let request = Request { kind: kind.kind, alphabet: args.alphabet.as_ref(), mode: args.place, bits: prefix.bits() };
     let placement = placement::choose(&content, &request)?;
-    content.place_suffix_before(placement.trailer_len)?;
+    placement.apply(&mut content)?;
     report.placed(&placement, content.len);
     let alphabet = placement.alphabet.clone();
     let meaning = placement.meaning.map(Arc::new);
@@ -151,13 +151,13 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         say(format!("ghostsum: note: {}: {note}", content.describe()));
     }
 
-    let input_md5 = crate::recheck::md5_with_suffix(&content, b"");
+    let input_md5 = content.input_md5();
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
             path,
             SearchIdentity {
                 input_md5: hex(&input_md5),
-                input_len: content.total_len(),
+                input_len: content.input_len(),
                 prefix: prefix.hex().into(),
                 alphabet: alphabet.name().into(),
                 shard,

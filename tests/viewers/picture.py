@@ -41,7 +41,7 @@ def main() -> int:
         work = Path(tmp)
         panes = []
         for alphabet, title in (("whitespace", "--alphabet whitespace (the original five)"),
-                                (None, "the default for .txt: lf-space-tab")):
+                                (None, "the default for .txt: space-tab-lf")):
             d = work / (alphabet or "default")
             d.mkdir()
             out = d / "notes.txt"

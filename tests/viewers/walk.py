@@ -179,7 +179,7 @@ def markdown_links(ghostsum: str, work: Path) -> list[str]:
             if f'href="{address[target]}"' not in html:
                 failures.append(f"{page}.md: the link to {target} ({address[target]}) is not a link once rendered")
         kinds = {p["name"]: (p["for"], p["alphabet"]) for p in report["pages"]}
-        if kinds[page] != ("markdown", "lf-space-tab"):
+        if kinds[page] != ("markdown", "space-tab-lf"):
             failures.append(f"{page}.md was searched as {kinds[page]}")
     return failures
 
