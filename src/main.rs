@@ -55,15 +55,28 @@ fn report_error(e: &anyhow::Error) -> Exit {
     Exit::Error
 }
 
+/// `--help` and `--version` on standard output, whose write errors count: `> /dev/full` is an
+/// error (exit 2), a reader that went away is 141, as for every other command.
+fn print_help(e: &clap::Error) -> Exit {
+    use std::io::Write;
+    let text = e.render().to_string();
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Exit::Done,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::ReaderGone,
+        Err(e) => {
+            say(format!("ghostsum: error: cannot write to standard output: {}", ghostsum::io_error::reason(&e)));
+            Exit::Error
+        }
+    }
+}
+
 /// clap's message on one line: the error, the arguments it lists (a missing --prefix is
 /// named), and the usage line.
 fn report_usage_error(e: clap::Error) -> Exit {
     use clap::error::ErrorKind;
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
-            return Exit::Done;
-        }
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => return print_help(&e),
         // Bare `ghostsum` (or a subcommand-less call): the whole help, on stderr.
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();

@@ -662,6 +662,15 @@ fn low_edges_are_clear_errors() {
     let out = sh(&format!("{} verify {in_txt} -p ab > /dev/full", bin().display()));
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("no space left on the device") && !err.contains("os error"), "{err}");
+    // --help and --version too: an error, not a silent exit 0.
+    for flag in ["--help", "--version", "search --help"] {
+        let out = sh(&format!("{} {flag} > /dev/full", bin().display()));
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("cannot write to standard output: no space left"), "{flag}: {err}");
+    }
+    let out = sh(&format!("{} --help | head -c 1 >/dev/null", bin().display()));
+    assert!(out.status.success());
 }
 
 /// A reader that leaves `-o /dev/stdout` or `-o FIFO` ends the command as it ends `-o -`:
