@@ -3,6 +3,7 @@
 
 use crate::device::work::Position;
 use crate::shard::Shard;
+use crate::small_file::SmallFileError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -56,10 +57,11 @@ impl CheckpointFile {
     /// The saved position to resume from, None for a fresh start, an error for a checkpoint
     /// of another search.
     pub fn load(&self) -> anyhow::Result<Option<Position>> {
-        let bytes = match std::fs::read(&self.path) {
+        // A checkpoint is a few hundred bytes of JSON: a 3 GiB file in its place is not one.
+        let bytes = match crate::small_file::read(&self.path, 1 << 20) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(crate::io_error::at("read checkpoint", &self.path, &e)),
+            Err(SmallFileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(crate::small_file::explain(e, "checkpoint", &self.path)),
         };
         // Bytes that are not UTF-8 get the same message as any other file that is not ours.
         let saved: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| {

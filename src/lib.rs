@@ -29,6 +29,7 @@ pub mod recheck;
 pub mod run;
 pub mod shard;
 pub mod signals;
+pub mod small_file;
 pub mod stdio;
 pub mod steps;
 pub mod sync;

@@ -807,3 +807,52 @@ fn folders_deeper_than_path_max_work_where_cp_works() {
         assert!(sum.starts_with(prefix), "{file}: {sum} does not start with {prefix}");
     }
 }
+
+/// A manifest and a checkpoint are read whole, so they are read with a bound: `/dev/zero` as
+/// the manifest is refused at once, and a 3 GiB file as either is refused without being
+/// read (issue 29, items 1 and 3).
+#[test]
+fn manifests_and_checkpoints_are_read_with_a_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bin = bin();
+    let zero = ghostsum()
+        .args(["batch", "/dev/zero", "--out-dir", path_str(&d.join("out"))])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&zero.stderr).to_string();
+    assert!(err.contains("manifest /dev/zero is a device, not a file") && err.lines().count() == 1, "{err}");
+    let big = d.join("big.toml");
+    std::fs::File::create(&big).unwrap().set_len(3 << 30).unwrap();
+    let (code, mib) =
+        peak_rss_mib(&[bin.to_str().unwrap(), "batch", path_str(&big), "--out-dir", path_str(&d.join("out"))]);
+    assert_eq!(code, 2);
+    assert!(mib < 200, "a 3 GiB manifest took {mib} MiB");
+    let out =
+        Command::new(&bin).args(["batch", path_str(&big), "--out-dir", path_str(&d.join("out"))]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is more than 64 MiB"));
+    let (input, output) = (d.join("in.txt"), d.join("o.txt"));
+    std::fs::write(&input, "x\n").unwrap();
+    let checkpoint = d.join("big.ck");
+    std::fs::File::create(&checkpoint).unwrap().set_len(3 << 30).unwrap();
+    let args = [
+        bin.to_str().unwrap(),
+        "search",
+        path_str(&input),
+        "-p",
+        "abcdef",
+        "-o",
+        path_str(&output),
+        "--checkpoint",
+        path_str(&checkpoint),
+    ];
+    let (code, mib) = peak_rss_mib(&args);
+    assert_eq!(code, 2);
+    assert!(mib < 200, "a 3 GiB checkpoint took {mib} MiB");
+    let out = Command::new(&bin).args(&args[1..]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("checkpoint") && err.contains("is more than 1 MiB"), "{err}");
+    assert_eq!(std::fs::metadata(&checkpoint).unwrap().len(), 3 << 30, "left as it was");
+}

@@ -76,10 +76,15 @@ pub struct Page {
     pub kind: ChosenKind,
 }
 
+/// The most a manifest may hold: it lists pages (about 60 bytes each), not their text; 100,000
+/// pages take about 6 MiB.
+const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
 impl Manifest {
     /// Reads and checks a manifest file.
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
-        let bytes = std::fs::read(path).map_err(|e| crate::io_error::at("read manifest", path, &e))?;
+        let bytes = crate::small_file::read(path, MAX_MANIFEST_BYTES)
+            .map_err(|e| crate::small_file::explain(e, "manifest", path))?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             let line = line_of(&bytes, e.valid_up_to());
             anyhow::anyhow!("{}:{line}: the manifest is not valid UTF-8 (TOML must be)", path.display())

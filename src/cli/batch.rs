@@ -504,7 +504,7 @@ fn check_regular_or_new(path: &Path, what: &str) -> anyhow::Result<()> {
 /// The figures of an earlier run's report, by page name: a re-run keeps them for the pages
 /// it skips. An unreadable or foreign report has none.
 fn earlier_figures(report_path: &Path) -> BTreeMap<String, PageReport> {
-    std::fs::read(report_path)
+    crate::small_file::read(report_path, 256 << 20)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<BatchReport>(&bytes).ok())
         .map(|report| report.pages.into_iter().map(|p| (p.name.clone(), p)).collect())
