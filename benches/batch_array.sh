@@ -24,15 +24,15 @@ mkdir "$site"
 } > "$site/site.toml"
 cp "$repo"/examples/slurm/ghostsum-batch-*.sbatch "$site/"
 cd "$site"
-run() { # ARRAY OUT: the README's two commands, the collect job waited for
+run() { # ARRAY OUT COUNT: the README's two commands, the collect job waited for
   local started=$(date +%s.%N)
-  local array=$(sbatch --parsable --array="$1" ghostsum-batch-array.sbatch site.toml "$2")
+  local array=$(sbatch --parsable --array="$1" ghostsum-batch-array.sbatch site.toml "$2" "$3")
   sbatch --wait --dependency=afterok:"$array" ghostsum-batch-collect.sbatch site.toml "$2" >/dev/null
   echo "$(date +%s.%N) - $started" | bc
 }
 cpus=$(sinfo -h -o %c | head -1)
-one=$(run 0 one)
-many=$(run "0-$((tasks - 1))" many)
+one=$(run 0 one 1)
+many=$(run "0-$((tasks - 1))" many "$tasks")
 cmp <(cd one && md5sum p*.txt) <(cd many && md5sum p*.txt) || { echo "different pages" >&2; exit 1; }
 printf 'node CPUs %s, 1 CPU a task; 16 pages of 7 digits, collect included\n' "$cpus"
 printf '1 task:  %6.1f s\n%d tasks: %6.1f s (%.2fx)\n' "$one" "$tasks" "$many" "$(echo "$one / $many" | bc -l)"

@@ -104,6 +104,14 @@ impl Shard {
             let n = number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
                 ShardError::BadEnvironment("SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into())
             })?;
+            // `sbatch --array=2` (one task of an earlier array, run again) is a one-task array
+            // to Slurm: shard 0 of 1 would be everything. Its share needs the first array's
+            // size.
+            if n == 1 && id != 0 {
+                return Err(ShardError::BadEnvironment(format!(
+                    "task {id} is a job array's only task, which looks like one task of a larger array run again: from the environment alone it would be shard 0 of 1, everything; pass --shard-count N (the whole array's size) so the task ID is the shard number"
+                )));
+            }
             let offset = id.checked_sub(min).ok_or_else(|| {
                 ShardError::BadEnvironment("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN".into())
             })?;
@@ -169,6 +177,26 @@ fn mul_div(a: u128, b: u128, c: u128) -> u128 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn one_task_of_an_array_run_again_needs_the_arrays_size() {
+        let rerun = |count| {
+            Shard::from_env(count, &|name: &str| {
+                [
+                    ("SLURM_ARRAY_TASK_ID", "2"),
+                    ("SLURM_ARRAY_TASK_MIN", "2"),
+                    ("SLURM_ARRAY_TASK_MAX", "2"),
+                    ("SLURM_ARRAY_TASK_COUNT", "1"),
+                ]
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+            })
+        };
+        let err = rerun(None).unwrap_err().to_string();
+        assert!(err.contains("--shard-count N") && err.contains("run again"), "{err}");
+        assert_eq!(rerun(Some(4)).unwrap(), Shard { index: 2, count: 4 });
+    }
     use super::*;
 
     fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -200,7 +228,11 @@ mod tests {
         for (id, index) in [("0", 0), ("2", 1), ("4", 2), ("6", 3)] {
             assert_eq!(step(id, "0", "6", "2", "4"), Ok(Shard { index, count: 4 }));
         }
-        assert_eq!(step("5", "5", "5", "1", "1"), Ok(Shard { index: 0, count: 1 }));
+        // A one-task array numbered 5 is a task run again, not a whole search: refused.
+        assert!(
+            matches!(step("5", "5", "5", "1", "1"), Err(ShardError::BadEnvironment(m)) if m.contains("--shard-count"))
+        );
+        assert_eq!(step("0", "0", "0", "1", "1"), Ok(Shard { index: 0, count: 1 }));
         assert!(
             matches!(step("6", "1", "6", "1", "2"), Err(ShardError::BadEnvironment(m)) if m.contains("not a range"))
         );

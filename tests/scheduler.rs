@@ -233,7 +233,7 @@ fn assert_collected(site: &Path, out: &str, pages: usize) {
 /// job with --dependency=afterok (waited for here with --wait).
 fn batch_array_then_collect_job(state: &Path, path: &str) {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let submit = "tasks=$(sbatch --parsable --array=0-3 ghostsum-batch-array.sbatch site.toml out)\nsbatch --dependency=afterok:$tasks ghostsum-batch-collect.sbatch site.toml out\n";
+    let submit = "tasks=$(sbatch --parsable --array=0-3 ghostsum-batch-array.sbatch site.toml out 4)\nsbatch --dependency=afterok:$tasks ghostsum-batch-collect.sbatch site.toml out\n";
     assert!(readme.contains(submit), "README.md must show the tested commands");
     const PAGES: usize = 12;
     let site = ring_site(PAGES);
@@ -255,9 +255,17 @@ fn batch_array_then_collect_job(state: &Path, path: &str) {
     let logs = logs_in(site.path());
     let mut searched: Vec<String> = Vec::new();
     let mut tasks = 0;
+    let (mut task_2_pages, mut other_page) = (Vec::new(), None);
     for (name, log) in logs.iter().filter(|(name, _)| name.starts_with("ghostsum-batch-")) {
         let report: serde_json::Value = serde_json::from_str(&log[log.find('{').expect(name)..]).expect(name);
-        searched.extend(report["searched"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()));
+        let pages: Vec<String> =
+            report["searched"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        if report["shard"]["index"] == 2 {
+            task_2_pages = pages.clone();
+        } else if other_page.is_none() {
+            other_page = pages.first().cloned();
+        }
+        searched.extend(pages);
         tasks += 1;
     }
     assert_eq!(tasks, 4, "{logs:?}");
@@ -268,6 +276,39 @@ fn batch_array_then_collect_job(state: &Path, path: &str) {
     let collect = logs.iter().find(|(name, _)| name.starts_with("ghostsum-collect-")).expect("the collect job's log");
     assert!(collect.1.contains("\"searched\": []"), "{}", collect.1);
     assert_collected(site.path(), "out", PAGES);
+    // Task 2 run again on its own (issue 29 item 2), after its pages and one of another
+    // task's were lost: it searches its own, and leaves the other task's to that task.
+    let other_page = other_page.expect("another task's page");
+    assert!(!task_2_pages.is_empty());
+    for page in task_2_pages.iter().chain([&other_page]) {
+        std::fs::remove_file(site.path().join("out").join(format!("{page}.txt"))).unwrap();
+    }
+    let before: Vec<String> = logs_in(site.path()).into_iter().map(|(name, _)| name).collect();
+    let again = Command::new("sbatch")
+        .args(["--wait", "--array=2", "ghostsum-batch-array.sbatch", "site.toml", "out", "4"])
+        .current_dir(site.path())
+        .env("PATH", path)
+        .env("SLURM_CONF", state.join("slurm.conf"))
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let (name, log) =
+        logs_in(site.path()).into_iter().find(|(name, _)| !before.contains(name)).expect("the re-run's log");
+    let report: serde_json::Value = serde_json::from_str(&log[log.find('{').expect(&name)..]).expect(&name);
+    assert_eq!((report["shard"]["index"].clone(), report["shard"]["count"].clone()), (2.into(), 4.into()), "{report}");
+    let mut searched_again: Vec<String> =
+        report["searched"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    searched_again.sort();
+    task_2_pages.sort();
+    assert_eq!(searched_again, task_2_pages, "the re-run searched its own missing pages and no other");
+    assert!(!site.path().join("out").join(format!("{other_page}.txt")).exists(), "another task's page is its own");
+    for page in &task_2_pages {
+        let (mine, whole) = (
+            site.path().join("out").join(format!("{page}.txt")),
+            site.path().join("whole").join(format!("{page}.txt")),
+        );
+        assert_eq!(std::fs::read(&mine).unwrap(), std::fs::read(&whole).unwrap(), "{page}");
+    }
 }
 
 /// README's batch recipe for GNU parallel, as written there.
