@@ -51,6 +51,11 @@ pub fn is_broken_pipe(e: &io::Error) -> bool {
 /// stop reading, so this and later lines are dropped and the command's exit status stands.
 /// Any other failure (a full disk behind `> file`) is returned.
 pub fn print_line(line: impl fmt::Display) -> io::Result<()> {
+    print_bytes_line(line.to_string().as_bytes())
+}
+
+/// [`print_line`] for bytes that need not be UTF-8 (a file name as the system holds it).
+pub fn print_bytes_line(line: &[u8]) -> io::Result<()> {
     if STDOUT_GONE.load(Ordering::Relaxed) {
         return Ok(());
     }
@@ -58,7 +63,7 @@ pub fn print_line(line: impl fmt::Display) -> io::Result<()> {
         return Err(closed_stdout_error());
     }
     let mut out = io::stdout().lock();
-    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+    match out.write_all(line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush()) {
         Err(e) if is_broken_pipe(&e) => {
             STDOUT_GONE.store(true, Ordering::Relaxed);
             Ok(())

@@ -708,6 +708,19 @@ fn verify_escapes_names_as_md5sum_does() {
     let md5sum_line = String::from_utf8(Command::new("md5sum").arg(&name).output().unwrap().stdout).unwrap();
     assert_eq!(text.lines().next().unwrap(), md5sum_line.trim_end(), "{text}");
     assert!(text.lines().all(|l| !l.starts_with("lines.txt")), "{text}");
+    // A name that is not UTF-8 (Latin-1 "café"): its bytes as they are, so `md5sum -c` on
+    // verify's first line finds the file (issue 29 item 12).
+    use std::os::unix::ffi::OsStrExt;
+    let latin1 = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
+    std::fs::write(&latin1, "x\n").unwrap();
+    let out = ghostsum().arg("verify").arg(&latin1).args(["-p", "0"]).output().unwrap();
+    let first_line = out.stdout.split(|&b| b == b'\n').next().unwrap().to_vec();
+    let md5sum_line = Command::new("md5sum").arg(&latin1).output().unwrap().stdout;
+    assert_eq!(first_line, md5sum_line.strip_suffix(b"\n").unwrap());
+    let check = dir.path().join("sums");
+    std::fs::write(&check, [first_line, b"\n".to_vec()].concat()).unwrap();
+    let checked = Command::new("md5sum").arg("-c").arg(&check).output().unwrap();
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
 }
 
 /// man --dir writes whole pages, never through a symlink or into a FIFO.
@@ -855,4 +868,28 @@ fn manifests_and_checkpoints_are_read_with_a_bound() {
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("checkpoint") && err.contains("is more than 1 MiB"), "{err}");
     assert_eq!(std::fs::metadata(&checkpoint).unwrap().len(), 3 << 30, "left as it was");
+}
+
+/// "More than a day in all" counts every page: 40,000 pages of 8 digits take days on one
+/// thread, though none takes a day alone (issue 29 item 4).
+#[test]
+fn a_batch_of_many_short_pages_that_takes_days_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut manifest = String::from("url = \"https://u.example/{prefix}\"\ndigits = 8\nseed = 1\n");
+    for n in 0..40_000 {
+        std::fs::write(d.join(format!("p{n}.txt")), format!("page {n}\n")).unwrap();
+        manifest += &format!("[[page]]\nname = \"p{n}\"\nfile = \"p{n}.txt\"\n");
+    }
+    std::fs::write(d.join("m.toml"), manifest).unwrap();
+    let out = ghostsum()
+        .args(["batch", "m.toml", "--out-dir", "out", "-b", "cpu", "-j", "1", "-q"])
+        .current_dir(d)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the 40000 pages take about") && err.contains("pass --force"), "{err}");
+    assert!(!d.join("out/p0.txt").exists(), "refused before any search");
 }

@@ -6,7 +6,7 @@ use crate::exit::Exit;
 use crate::input::Content;
 use crate::kind::{ChosenKind, FileKind};
 use crate::layout::min_suffix_len;
-use crate::stdio::print_line;
+use crate::stdio::{print_bytes_line, print_line};
 use crate::target::hex;
 use std::io::Read;
 
@@ -22,8 +22,10 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     let original =
         args.original.as_ref().map(|path| extends_original(&content, path, &symbols, kind.kind)).transpose()?;
     // As md5sum writes it: a name with a newline or a backslash is escaped, and its
-    // md5sum line starts with a backslash, so one file is always one line.
-    let (escaped, name) = escape_name(&args.file.display().to_string());
+    // md5sum line starts with a backslash, so one file is always one line; its other bytes
+    // are written as the system holds them (not UTF-8 either), so `md5sum -c` finds the file.
+    let (escaped, name_bytes) = escape_name_bytes(&path_bytes(&args.file));
+    let name = String::from_utf8_lossy(&name_bytes).into_owned();
     let matches = args.prefix.matches_digest(&digest);
     // The symbols that make up the suffix: after the original when it is given, else the
     // file's whole trailing run (which includes any whitespace the content ended with).
@@ -62,13 +64,14 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     let ok = matches && (why_not.is_none() || !args.strict);
     if !args.quiet {
         // md5sum's line, then the verdict, as `md5sum -c` words it, then the suffix.
-        print_line(format!("{}{}  {name}", if escaped { "\\" } else { "" }, hex(&digest)))?;
+        let md5sum_line = format!("{}{}  ", if escaped { "\\" } else { "" }, hex(&digest));
+        print_bytes_line(&[md5sum_line.as_bytes(), &name_bytes].concat())?;
         let verdict = match (matches, ok, &why_not) {
             (true, true, _) => "OK".to_string(),
             (true, false, Some(why)) => format!("FAILED (--strict: {why})"),
             _ => "FAILED".to_string(),
         };
-        print_line(format!("{name}: {verdict} (prefix {})", args.prefix))?;
+        print_bytes_line(&[&name_bytes, format!(": {verdict} (prefix {})", args.prefix).as_bytes()].concat())?;
         let suffix = match &original {
             Some(Extension::Symbols { counts, at, .. }) => format!(
                 "{} plus {} at byte {at}",
@@ -363,10 +366,39 @@ fn count_symbols(bytes: &mut dyn Read, symbols: &SuffixSymbols) -> std::io::Resu
 /// A file name as md5sum prints it: backslashes and newlines escaped (`\\`, `\n`), and
 /// whether any were.
 fn escape_name(name: &str) -> (bool, String) {
-    if !name.contains(['\\', '\n', '\r']) {
-        return (false, name.to_string());
+    let (escaped, bytes) = escape_name_bytes(name.as_bytes());
+    (escaped, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// [`escape_name`] on a name's bytes.
+fn escape_name_bytes(name: &[u8]) -> (bool, Vec<u8>) {
+    let mut out = Vec::with_capacity(name.len());
+    let mut escaped = false;
+    for &b in name {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => {
+                out.push(b);
+                continue;
+            }
+        }
+        escaped = true;
     }
-    (true, name.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r"))
+    (escaped, out)
+}
+
+/// A path's bytes as the system holds them.
+fn path_bytes(path: &std::path::Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string().into_bytes()
+    }
 }
 
 #[cfg(test)]
