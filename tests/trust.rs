@@ -893,3 +893,24 @@ fn a_batch_of_many_short_pages_that_takes_days_is_refused_unless_forced() {
     assert!(err.contains("the 40000 pages take about") && err.contains("pass --force"), "{err}");
     assert!(!d.join("out/p0.txt").exists(), "refused before any search");
 }
+
+/// `search -o - --json | head -c 10`: the reader goes away mid-write; the exit is 141 and the
+/// report still comes, on stderr, where --json puts it with -o - (issue 29 item 6).
+#[test]
+fn a_reader_that_leaves_early_still_gets_the_json_report_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.txt");
+    // Larger than a pipe's buffer, so the write meets the closed pipe.
+    std::fs::write(&input, "a line of text\n".repeat(100_000)).unwrap();
+    let out = sh(&format!(
+        "{} search {} -p ab -b cpu -q -o - --json 2>{}/err | head -c 10 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+        bin().display(),
+        path_str(&input),
+        path_str(dir.path())
+    ));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "141");
+    let err = std::fs::read_to_string(dir.path().join("err")).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(err.lines().find(|l| l.starts_with('{')).expect(&err)).unwrap();
+    assert_eq!(report["status"], "reader_gone", "{err}");
+}

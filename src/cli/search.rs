@@ -36,7 +36,16 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Exit> {
     let on_stderr = args.output.as_deref() == Some(Path::new("-"));
     match result {
         Ok(code) => Ok(code),
-        Err(e) if e.is::<crate::stdio::ReaderGone>() => Err(e),
+        Err(e) if e.is::<crate::stdio::ReaderGone>() => {
+            // With -o -, the report goes to stderr, which is still there: say what happened.
+            if on_stderr {
+                let mut report = report.unwrap_or_else(|| SearchReport::before_start(&args));
+                report.status = SearchStatus::ReaderGone;
+                report.error = Some("the reader of standard output went away; what it read is incomplete".into());
+                let _ = report.print(true, true);
+            }
+            Err(e)
+        }
         Err(e) => {
             let mut report = report.unwrap_or_else(|| SearchReport::before_start(&args));
             if let Some(signal) = Interrupted::signal_of(&e) {

@@ -26,6 +26,9 @@ pub(super) enum SearchStatus {
     Stopped,
     /// An error ended it; the report's `error` says which.
     Error,
+    /// `reader_gone`: the reader of standard output went away while `-o -` was written
+    /// (exit 141); the report goes to stderr.
+    ReaderGone,
 }
 
 /// The `--json` object, for every outcome: a winner, a shard without a hit, a stopped search
