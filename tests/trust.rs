@@ -914,3 +914,46 @@ fn a_reader_that_leaves_early_still_gets_the_json_report_on_stderr() {
         serde_json::from_str(err.lines().find(|l| l.starts_with('{')).expect(&err)).unwrap();
     assert_eq!(report["status"], "reader_gone", "{err}");
 }
+
+/// `batch --json` gives one object on stdout whatever the outcome, as search does: an error,
+/// a stop, and --collect with a page missing (issue 29 item 5).
+#[test]
+fn batch_json_reports_every_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ghostsum().args(["batch", "missing.toml", "--out-dir", "out", "--json"]).current_dir(d).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report = last_json(&out.stdout);
+    assert_eq!(report["status"], "error");
+    assert!(report["error"].as_str().unwrap().contains("missing.toml"), "{report}");
+    let manifest = two_pages(d, "");
+    let out = ghostsum()
+        .args(["batch", path_str(&manifest), "--out-dir", path_str(&d.join("out")), "--collect", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = last_json(&out.stdout);
+    assert_eq!(report["status"], "missing");
+    assert!(report["error"].as_str().unwrap().contains("'start'"), "{report}");
+    let done = ghostsum()
+        .args(["batch", path_str(&manifest), "--out-dir", path_str(&d.join("out")), "-b", "cpu", "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(report["status"], "done");
+    // Stopped by SIGTERM in the middle of a page of 9 digits.
+    let text = std::fs::read_to_string(&manifest).unwrap().replace("digits = 3", "digits = 9");
+    std::fs::write(&manifest, text).unwrap();
+    let child = Command::new(bin())
+        .args(["batch", path_str(&manifest), "--out-dir", path_str(&d.join("out9")), "-b", "cpu", "--json", "--force"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    kill(child.id(), "TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = last_json(&out.stdout);
+    assert_eq!(report["status"], "stopped", "{report}");
+}

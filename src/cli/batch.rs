@@ -71,6 +71,10 @@ struct PageReport {
 /// ghostsum-report.json.
 #[derive(Debug, Serialize, Deserialize)]
 struct BatchReport {
+    /// `done`: every page this run had is written (other outcomes print a short object with
+    /// their own status: see [`run`]).
+    #[serde(default)]
+    status: String,
     manifest: PathBuf,
     backend: String,
     /// The task of a job array this run was (--shard); its pages are its share.
@@ -82,7 +86,60 @@ struct BatchReport {
     pages: Vec<PageReport>,
 }
 
+/// `ghostsum batch`. With --json, one object on stdout whatever the outcome: the report when
+/// the batch is done, else `{"status": "error" | "stopped" | "missing", "error": ...,
+/// "manifest": ...}` (the same message is also the one line on stderr).
 pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
+    let (json, manifest) = (args.report.json, args.manifest.clone());
+    let outcome = match run_batch(args) {
+        Err(e) => match e.downcast::<Missing>() {
+            Ok(Missing(missing)) => {
+                say(format!("ghostsum: --collect: {missing}"));
+                if json {
+                    print_ended(&manifest, "missing", &missing)?;
+                }
+                return Ok(Exit::Mismatch);
+            }
+            Err(e) => Err(e),
+        },
+        done => done,
+    };
+    if json {
+        match &outcome {
+            Ok(Exit::Stopped(signal)) => print_ended(&manifest, "stopped", &format!("stopped by {}", signal.name()))?,
+            Err(e) if e.is::<crate::stdio::ReaderGone>() => {}
+            Err(e) => match Interrupted::signal_of(e) {
+                Some(signal) => print_ended(&manifest, "stopped", &format!("stopped by {}", signal.name()))?,
+                // The error line still goes to stderr (main); a failure to print is that error's.
+                None => {
+                    let _ = print_ended(&manifest, "error", &format!("{e:#}"));
+                }
+            },
+            Ok(_) => {}
+        }
+    }
+    outcome
+}
+
+/// `--collect` found pages missing or unfinished: exit 1, naming them.
+#[derive(Debug)]
+struct Missing(String);
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Missing {}
+
+/// The --json object of a batch that did not finish.
+fn print_ended(manifest: &Path, status: &str, error: &str) -> anyhow::Result<()> {
+    print_line(serde_json::json!({ "status": status, "manifest": manifest, "error": error }))?;
+    Ok(())
+}
+
+fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     args.engine.check()?;
     let shard = args.sharding.resolve()?;
     let manifest = Manifest::load(&args.manifest)?;
@@ -118,8 +175,7 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         .collect();
     if args.collect {
         if let Some(missing) = unfinished(&manifest, &done) {
-            say(format!("ghostsum: --collect: {missing}"));
-            return Ok(Exit::Mismatch);
+            return Err(Missing(missing).into());
         }
     }
     std::fs::create_dir_all(&args.out_dir).map_err(|e| crate::io_error::at("create", &args.out_dir, &e))?;
@@ -265,8 +321,14 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
         page.devices = page.device_ids.iter().map(|&id| names[id].clone()).collect();
     }
     let searched = pages.iter().filter(|p| !p.skipped).map(|p| p.name.clone()).collect();
-    let report =
-        BatchReport { manifest: manifest.path.clone(), backend: session.describe_devices(), shard, searched, pages };
+    let report = BatchReport {
+        status: "done".into(),
+        manifest: manifest.path.clone(),
+        backend: session.describe_devices(),
+        shard,
+        searched,
+        pages,
+    };
     let text = serde_json::to_string_pretty(&report)?;
     // A task's pages are only part of the batch: the report is the collect run's to write,
     // and two tasks never write the same file.
