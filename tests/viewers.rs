@@ -58,7 +58,17 @@ fn real_files_look_the_same_at_their_end_in_less_vim_nano_and_chromium() {
     let Some(out) = run_script("real_looks.py") else { return };
     assert_passed("real_looks.py", &out);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for view in ["cat", "less-end", "vim-end", "nano-end", "vim-status", "chromium-plain"] {
+    for view in [
+        "cat",
+        "less-end",
+        "vim-end",
+        "vim-debian-end",
+        "nano-end",
+        "vim-status",
+        "chromium-plain",
+        "chromium-end",
+        "reader",
+    ] {
         assert!(stdout.contains(&format!("| {view} |")), "no row for {view}:\n{stdout}");
     }
 }

@@ -182,10 +182,12 @@ class Chromium:
     """One headless Chromium, driven over the DevTools protocol: a page is loaded, its fonts
     awaited, and its pixels captured at 900x700, scale 1."""
 
-    def __init__(self, width: int = 900, height: int = 700):
+    def __init__(self, width: int = 900, height: int = 700, scrollbars: bool = False):
         self.profile = tempfile.mkdtemp(prefix="ghostsum-chromium-")
+        self.width, self.height = width, height
+        hide = [] if scrollbars else ["--hide-scrollbars"]
         self.proc = subprocess.Popen(
-            [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", *hide,
              "--no-first-run", "--force-device-scale-factor=1", f"--user-data-dir={self.profile}",
              "--remote-debugging-port=0", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -238,6 +240,21 @@ class Chromium:
         with self.lock:
             self.load(url)
             return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+
+    def page_height(self, url: str) -> int:
+        """The page's whole height in CSS pixels."""
+        with self.lock:
+            self.load(url)
+            return int(self.evaluate("document.documentElement.scrollHeight"))
+
+    def screenshot_of(self, url: str, top: int, height: int) -> bytes:
+        """The page's region from `top`, `height` pixels tall and the viewport's width, wherever
+        it is scrolled: the same text in two pages compares pixel for pixel."""
+        with self.lock:
+            self.load(url)
+            clip = {"x": 0, "y": top, "width": self.width, "height": height, "scale": 1}
+            shot = self.call("Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True)
+            return base64.b64decode(shot["data"])
 
     def close(self):
         self.proc.terminate()

@@ -11,11 +11,17 @@ the original and the output are shown by:
   less-end            `less +G`: the end of the file, where the suffix is
   vim-end             `vim --clean +`: the end, and the message line (`[noeol]`, `[dos]`,
                       `[unix]` and the like, line and byte counts aside)
+  vim-debian-end      `vim +` with Debian's own vimrc (ruler, syntax), and its message line
   nano-end            `nano --ignorercfiles +-1`: the end (a line too wide shows `>`)
   chromium-plain      the file served as text/plain in headless Chromium, pixel by pixel
+  chromium-end        the last screenful of the original's text, as a region of the page
+                      (wherever the page scrolls), in both
+  reader              Python's own reader of the kind (tests/real_files.py), for every file
   chromium-markdown   Markdown rendered by cmark-gfm, and HTML as a page (their kinds only)
   nano-debian-end     nano with Debian's /etc/nanorc: reported, not asserted (it colours
                       trailing whitespace in .sh, .py, .json and .yaml files: a lint)
+  chromium-scrollbar  the text/plain page at the top with Chromium's scrollbars shown:
+                      reported, not asserted (a page that grows has a shorter thumb)
 
 A terminal view at the end compares the text the output shows with the last lines of what
 the original shows: the suffix's blank lines after the text push it up a few lines, which
@@ -42,15 +48,21 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import real_files  # noqa: E402
-from browser import chromium_binary  # noqa: E402
+from browser import Chromium, Picture, chromium_binary  # noqa: E402
 from matrix import Looker  # noqa: E402
 from terminal import screen_difference, visible_lines  # noqa: E402
 
 PREFIX = "c0d"
-TAIL_VIEWS = ["cat", "less-end", "vim-end", "nano-end"]
+TAIL_VIEWS = ["cat", "less-end", "vim-end", "vim-debian-end", "nano-end"]
+VIMS = {"vim-end": "vim-end", "vim-status": "vim-end", "vim-debian-end": "vim-debian-end",
+        "vim-debian-status": "vim-debian-end"}
 LINT = "nano-debian-end"
 PAGE_VIEWS = {"markdown": "chromium-markdown", "html": "chromium-html"}
-COLUMNS = TAIL_VIEWS + ["vim-status", "chromium-plain", "chromium-rendered"]
+COLUMNS = TAIL_VIEWS + ["vim-status", "vim-debian-status", "chromium-plain", "chromium-end", "chromium-rendered",
+                        "reader"]
+# Reported, not asserted: Chromium's scrollbar (with scrollbars shown), whose thumb shortens
+# when a page grows by the suffix's lines.
+SCROLLBAR = "chromium-scrollbar"
 # Kinds the matrix's Looker knows by a sample name; the rest are looked at as text.
 LOOKER_KINDS = {"text", "markdown", "html", "shell", "python", "json", "toml", "yaml"}
 
@@ -97,28 +109,65 @@ def message_line(captured: str) -> str:
 
 
 class Looks:
-    def __init__(self, looker: Looker):
+    def __init__(self, looker: Looker, scrolling: Chromium):
         self.looker = looker
+        self.scrolling = scrolling
         self.vim = {}
 
-    def vim_screen(self, kind, name, data):
-        key = (name, data)
+    def vim_screen(self, vim, name, data):
+        key = (vim, name, data)
         if key not in self.vim:
             d = self.looker.case_dir()
             path = d / name
             path.write_bytes(data)
-            captured = self.looker.tmux.screen("vim-end", path)
-            self.vim[key] = (visible_lines(captured, "vim-end"), message_line(captured))
+            captured = self.looker.tmux.screen(vim, path)
+            self.vim[key] = (visible_lines(captured, vim), message_line(captured))
         return self.vim[key]
+
+    def raw_url(self, name, data) -> str:
+        d = self.looker.case_dir()
+        (d / "raw" / name).write_bytes(data)
+        return f"{self.looker.site.base}/{d.name}/raw/{name}"
+
+    def chromium_end(self, name, original, output) -> str | None:
+        """The last screenful of the original's text, as a region of the page, in both."""
+        chromium = self.looker.chromium
+        before_url, after_url = self.raw_url(name, original), self.raw_url(name, output)
+        height = chromium.page_height(before_url)
+        top, tall = max(0, height - chromium.height), min(height, chromium.height)
+        shots = []
+        for url in (before_url, after_url):
+            path = self.looker.case_dir() / "end.png"
+            path.write_bytes(chromium.screenshot_of(url, top, tall))
+            shots.append(Picture(path))
+        return None if shots[0] == shots[1] else "the end of the text looks different"
+
+    def scrollbar(self, name, original, output) -> str | None:
+        heights = [self.scrolling.page_height(self.raw_url(name, data)) for data in (original, output)]
+        shots = []
+        for data in (original, output):
+            path = self.looker.case_dir() / "top.png"
+            path.write_bytes(self.scrolling.screenshot(self.raw_url(name, data)))
+            shots.append(Picture(path))
+        if shots[0] == shots[1]:
+            return None
+        return f"the scrollbar changes: the page is {heights[1] - heights[0]} px longer"
 
     def look(self, view, kind, name, original, output) -> str | None:
         """None when the view shows the same; else what shows."""
         as_kind = kind if kind in LOOKER_KINDS else "text"
-        if view == "vim-end":
-            before, after = self.vim_screen(kind, name, original)[0], self.vim_screen(kind, name, output)[0]
+        if view in ("vim-end", "vim-debian-end"):
+            before, after = self.vim_screen(view, name, original)[0], self.vim_screen(view, name, output)[0]
             return tail_difference(text_only(before), text_only(after))
-        if view == "vim-status":
-            before, after = self.vim_screen(kind, name, original)[1], self.vim_screen(kind, name, output)[1]
+        if view == "chromium-end":
+            return self.chromium_end(name, original, output)
+        if view == SCROLLBAR:
+            return self.scrollbar(name, original, output)
+        if view == "reader":
+            return reader_difference(kind, original, output)
+        if view in ("vim-status", "vim-debian-status"):
+            vim = VIMS[view]
+            before, after = self.vim_screen(vim, name, original)[1], self.vim_screen(vim, name, output)[1]
             if before == after:
                 return None
             if before.replace(" [noeol]", "") == after and not original.endswith(b"\n"):
@@ -132,6 +181,21 @@ class Looks:
             page_view = PAGE_VIEWS.get(kind)
             return page_view and self.looker.look(page_view, as_kind, original, output)
         return self.looker.look(view, as_kind, original, output)
+
+
+def reader_difference(kind, original, output) -> str | None:
+    """Python's own reader of the kind (real_files.meaning: ast, json, tomllib, PyYAML, csv,
+    cmark-gfm, what a here-document prints); None where it reads the same or has none."""
+    try:
+        before = real_files.meaning(kind, original)
+    except Exception:
+        return None  # the original does not parse in Python either: nothing to compare
+    if before is None:
+        return None
+    try:
+        return None if real_files.meaning(kind, output) == before else f"Python's {kind} reader reads a different value"
+    except Exception as e:
+        return f"Python's {kind} reader fails: {type(e).__name__}"
 
 
 def search(binary: str, work: Path, name: str, data: bytes, kind: str):
@@ -169,7 +233,8 @@ def main() -> int:
             concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         work = Path(tmp)
         looker = Looker(work)
-        looks = Looks(looker)
+        scrolling = Chromium(scrollbars=True)
+        looks = Looks(looker, scrolling)
         try:
             searched, refused = [], []
             for name, data in files:
@@ -185,16 +250,17 @@ def main() -> int:
                 name, kind, data, (report, output) = item
                 placement = report.get("placement") or "unchanged"
                 moved_up = placement.startswith("at the end of the line above")
-                cells = {view: looks.look(view, kind, name, data, output) for view in COLUMNS + [LINT]}
+                cells = {view: looks.look(view, kind, name, data, output) for view in COLUMNS + [LINT, SCROLLBAR]}
                 return {"name": name, "kind": kind, "placement": placement, "moved_up": moved_up, "cells": cells}
 
             rows = list(pool.map(row, searched))
         finally:
             looker.close()
+            scrolling.close()
     for r in rows:
         for view in COLUMNS:
             shown = r["cells"][view]
-            if shown and not r["moved_up"] and shown not in REPORTED:
+            if shown and (view == "reader" or not r["moved_up"]) and shown not in REPORTED:
                 failures.append(f"{r['name']} ({r['kind']}, {r['placement']}): {view} shows {shown}")
     seconds = round(time.monotonic() - started, 1)
     table = markdown(rows, seconds)
@@ -218,14 +284,17 @@ def markdown(rows, seconds) -> str:
              "| view | the same | shows something | reported: only blank lines at the end (the suffix fills "
              "the screen), or vim's [noeol] gone | the suffix moved above the end (a gap) |",
              "|---|---|---|---|---|"]
-    for view in COLUMNS + [LINT]:
+    for view in COLUMNS + [SCROLLBAR, LINT]:
         applies = [r for r in rows if view != "chromium-rendered" or r["kind"] in PAGE_VIEWS]
         same = sum(1 for r in applies if not r["cells"][view])
         fills = [r["name"] for r in applies if r["cells"][view] in REPORTED and not r["moved_up"]]
         shown = [f"{r['name']}: {r['cells'][view]}" for r in applies
                  if r["cells"][view] and not r["moved_up"] and r["cells"][view] not in REPORTED]
         gaps = [f"{r['name']}: {r['cells'][view]}" for r in applies if r["cells"][view] and r["moved_up"]]
-        label = f"{view} (Debian's nanorc: a lint, reported)" if view == LINT else view
+        label = {LINT: f"{view} (Debian's nanorc: a lint, reported)",
+                 SCROLLBAR: f"{view} (scrollbars shown: reported)"}.get(view, view)
+        if view == SCROLLBAR and shown:
+            shown = [f"{len(shown)} files (a longer page has a shorter thumb)"]
         if view == LINT and shown:
             # It colours trailing blanks and the syntax of what scrolls: counted, not listed.
             coloured = sum(1 for s in shown if "coloured blanks" in s)

@@ -116,6 +116,8 @@ class Tmux:
             # At the file's end, where a suffix goes: a long file's first screen never shows it.
             "less-end": "less +G",
             "vim-end": "vim --clean +",
+            # Debian's own vim (its /etc/vim/vimrc and defaults.vim: ruler, syntax, showcmd).
+            "vim-debian-end": "vim +",
             "nano-end": "nano --ignorercfiles +-1",
             "nano-debian-end": "nano +-1",
         }[viewer]
