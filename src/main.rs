@@ -95,6 +95,10 @@ fn report_usage_error(e: clap::Error) -> Exit {
     {
         message = format!("{sentence} {}", missing.join(", "));
     }
+    // A value out of a list (`--for csvv`): the values it takes, as clap's longer message has.
+    if let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) {
+        message = format!("{message}; use one of: {}", valid.join(", "));
+    }
     let usage = match e.get(ContextKind::Usage) {
         Some(ContextValue::StyledStr(usage)) => usage.to_string(),
         _ => String::new(),

@@ -161,3 +161,14 @@ fn batch_pages_are_placed_and_proven_as_searched_files_are() {
     let report: serde_json::Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
     assert!(report["pages"].as_array().unwrap().iter().all(|p| p["skipped"] == true), "{report}");
 }
+
+#[test]
+fn an_unknown_kind_is_answered_with_the_kinds() {
+    let assert = ghostsum().args(["search", "x.txt", "-p", "ab", "--for", "csvv", "-o", "y"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("use one of: text, markdown, html, shell, python, json, toml, yaml, csv, tsv, jsonl"),
+        "{stderr}"
+    );
+}
