@@ -53,10 +53,11 @@ struct PageReport {
     inserted_at: u64,
     md5: String,
     suffix_len: usize,
-    /// Candidates the search tested, in the run that made the page.
-    candidates: u64,
-    /// Seconds that search took, in the run that made the page.
-    seconds: f64,
+    /// Candidates the search tested, in the run that made the page; null when that run's
+    /// figures are not known here (a page a job array's task wrote, seen by --collect).
+    candidates: Option<u64>,
+    /// Seconds that search took, in the run that made the page (null as `candidates`).
+    seconds: Option<f64>,
     /// True when this run found the page already done (the figures are the first run's).
     skipped: bool,
     /// The devices this run gave the page (a device too slow to be worth a short page sits
@@ -256,8 +257,8 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
             inserted_at: contents[&n].len,
             md5: String::new(),
             suffix_len: 0,
-            candidates: 0,
-            seconds: 0.0,
+            candidates: None,
+            seconds: None,
             skipped: false,
             devices: Vec::new(),
             device_ids: Vec::new(),
@@ -283,6 +284,7 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
         match write_if_prefixed(content, prefix, Some(&destination)) {
             Ok(Some(unchanged)) => {
                 entry.md5 = hex(&unchanged);
+                (entry.candidates, entry.seconds) = (Some(0), Some(0.0));
                 pages[step] = Some(entry);
                 continue;
             }
@@ -411,11 +413,11 @@ fn land_oldest(
     pace.page_done(run.tested);
     match run.outcome {
         Outcome::Found(found) => {
-            (entry.suffix_len, entry.candidates) = (found.suffix_len, run.tested);
+            (entry.suffix_len, entry.candidates) = (found.suffix_len, Some(run.tested));
             entry.md5 = hex(&found.digest);
             // From when this page was waited for: the devices work on the oldest page first,
             // so a page behind others is searched in about that time.
-            entry.seconds = run.seconds;
+            entry.seconds = Some(run.seconds);
             pages[step] = Some(entry);
             Ok(None)
         }
@@ -585,8 +587,8 @@ fn print_summary(report: &BatchReport) -> anyhow::Result<()> {
             page.prefix,
             page.md5,
             page.suffix_len,
-            human_count(page.candidates as f64),
-            human_duration(page.seconds),
+            page.candidates.map_or("?".into(), |c| human_count(c as f64)),
+            page.seconds.map_or("?".into(), human_duration),
             page.address
         ))?;
     }
