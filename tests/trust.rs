@@ -957,3 +957,52 @@ fn batch_json_reports_every_outcome() {
     let report = last_json(&out.stdout);
     assert_eq!(report["status"], "stopped", "{report}");
 }
+
+/// What a batch will write is checked before it searches: an immutable page or report is
+/// named with its attribute, and a page folder that is a dangling symlink is named as one
+/// (issue 29 items 7 and 14).
+#[test]
+fn batch_names_immutable_outputs_and_dangling_folders_before_searching() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::write(d.join("sub/a.txt"), "page a\n").unwrap();
+    std::fs::write(
+        d.join("m.toml"),
+        "url = \"https://x/{prefix}\"\ndigits = 3\n[[page]]\nname = \"a\"\nfile = \"sub/a.txt\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(d.join("out")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent-ghostsum-folder", d.join("out/sub")).unwrap();
+    let run = || ghostsum().args(["batch", "m.toml", "--out-dir", "out", "-b", "cpu"]).current_dir(d).output().unwrap();
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("out/sub is a symlink to /nonexistent-ghostsum-folder, which does not exist"), "{err}");
+    std::fs::remove_file(d.join("out/sub")).unwrap();
+    assert!(run().status.success());
+    if !root_or_skip("chattr +i") {
+        return;
+    }
+    // The page changes, so it must be searched again; its old output is immutable.
+    std::fs::write(d.join("sub/a.txt"), "page a, changed\n").unwrap();
+    let page = d.join("out/sub/a.txt");
+    if !sh(&format!("chattr +i {}", path_str(&page))).status.success() {
+        eprintln!("skipped: this file system has no chattr +i");
+        return;
+    }
+    let out = run();
+    let _ = sh(&format!("chattr -i {}", path_str(&page)));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("page 'a'") && err.contains("immutable (chattr +i)"), "{err}");
+    assert!(!err.contains("[1/1]"), "refused before the search: {err}");
+    // The report too.
+    let report = d.join("out/ghostsum-report.json");
+    assert!(sh(&format!("chattr +a {}", path_str(&report))).status.success());
+    let out = run();
+    let _ = sh(&format!("chattr -a {}", path_str(&report)));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("append-only (chattr +a)") && !err.contains("[1/1]"), "{err}");
+}

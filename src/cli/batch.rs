@@ -183,6 +183,17 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     let report_path = args.out_dir.join(REPORT_NAME);
     let earlier = earlier_figures(&report_path);
     let pending: Vec<usize> = mine.iter().copied().filter(|n| !done.contains_key(n)).collect();
+    // What this run will write, checked now, not after hours of search: an immutable or
+    // append-only page or report (chattr +i, +a) is named before any page is searched.
+    // (A new page's folder is probed by check_outputs, or made later.)
+    for &n in pending.iter().filter(|&&n| outputs[n].exists()) {
+        Destination::File(outputs[n].clone())
+            .check_writable()
+            .map_err(|e| anyhow::anyhow!("page '{}': {e:#}", manifest.pages[n].name))?;
+    }
+    if shard.is_none() && report_path.exists() {
+        Destination::File(report_path.clone()).check_writable()?;
+    }
     // Nothing left to search (a collect job, or a run after every page is done): no device is
     // opened, so such a run loads no GPU driver and needs no GPU, whatever --backend the
     // searching runs were given.
@@ -560,6 +571,15 @@ fn check_regular_or_new(path: &Path, what: &str) -> anyhow::Result<()> {
                 );
             }
             break;
+        }
+        // A folder that is a link to nothing: creating it would fail with "File exists".
+        if let Ok(link) = std::fs::read_link(ancestor) {
+            anyhow::bail!(
+                "{what} would be written to {}, but {} is a symlink to {}, which does not exist; create the folder it names, or remove the link",
+                path.display(),
+                ancestor.display(),
+                link.display()
+            );
         }
     }
     Ok(())
