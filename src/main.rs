@@ -95,6 +95,14 @@ fn report_usage_error(e: clap::Error) -> Exit {
     {
         message = format!("{sentence} {}", missing.join(", "));
     }
+    // A misspelt subcommand or option (`serch`): what clap's longer message suggests.
+    for kind in [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg] {
+        if let Some(ContextValue::String(one)) = e.get(kind) {
+            message = format!("{message}; did you mean '{one}'?");
+        } else if let Some(ContextValue::Strings(some)) = e.get(kind) {
+            message = format!("{message}; did you mean '{}'?", some.join("' or '"));
+        }
+    }
     // A value out of a list (`--for csvv`): the values it takes, as clap's longer message has.
     if let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) {
         message = format!("{message}; use one of: {}", valid.join(", "));

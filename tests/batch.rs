@@ -143,12 +143,12 @@ fn outputs_that_would_overwrite_sources_or_each_other_are_refused() {
     };
     manifest(&[("a", "a.txt"), ("b", "b.txt")]);
     // --out-dir . in the manifest's folder: the pages would overwrite their own sources.
-    refused(d, "page 'a''s source");
-    refused(&d.join("."), "page 'a''s source");
+    refused(d, "the source of page 'a'");
+    refused(&d.join("."), "the source of page 'a'");
     assert!(!d.join("ghostsum-report.json").exists());
     // Two pages with one file; a page called like the report.
     manifest(&[("a", "a.txt"), ("b", "a.txt")]);
-    refused(&d.join("out"), "is also page 'a''s output");
+    refused(&d.join("out"), "is also the output of page 'a'");
     write(d, "ghostsum-report.json", "{{url:a}}");
     manifest(&[("a", "a.txt"), ("b", "b.txt"), ("r", "ghostsum-report.json")]);
     refused(&d.join("out"), "the report ghostsum-report.json");

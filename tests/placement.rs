@@ -172,3 +172,21 @@ fn an_unknown_kind_is_answered_with_the_kinds() {
         "{stderr}"
     );
 }
+
+/// A new user's first stumbles (issue 29): the README's first usage line names a file that
+/// is there, a misspelt subcommand gets a suggestion, and the completions line makes its
+/// folder first.
+#[test]
+fn a_first_run_as_the_readme_shows_it_works() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let usage = &readme[readme.find("## Usage").unwrap()..];
+    let first = usage.lines().find(|l| l.starts_with("ghostsum search")).unwrap();
+    let input = first.split_whitespace().nth(2).unwrap();
+    assert!(root.join(input).is_file(), "the README's first usage line names {input}, which is not in the checkout");
+    let completions = usage.lines().find(|l| l.contains("completions bash")).unwrap();
+    assert!(completions.starts_with("mkdir -p "), "{completions}");
+    let assert = ghostsum().args(["serch", "x"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("did you mean") && stderr.contains("'search'"), "{stderr}");
+}

@@ -1006,3 +1006,14 @@ fn batch_names_immutable_outputs_and_dangling_folders_before_searching() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("append-only (chattr +a)") && !err.contains("[1/1]"), "{err}");
 }
+
+/// A page name with blanks around it could never be named by a placeholder (they trim):
+/// refused, with the name to write (issue 29 item 15).
+#[test]
+fn page_names_with_blanks_around_them_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = two_pages(dir.path(), "");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace("name = \"end\"", "name = \" end\"");
+    std::fs::write(&manifest, text).unwrap();
+    fails_with(batch(&manifest, &dir.path().join("out"), &[]), "page name ' end' has blanks around it");
+}

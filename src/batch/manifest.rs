@@ -122,6 +122,15 @@ impl Manifest {
                     at(page.name.span())
                 );
             }
+            // Placeholders trim their names ({{url: a }} names "a"), so a name with blanks
+            // around it could never be linked to.
+            if name.trim() != name {
+                anyhow::bail!(
+                    "{}: page name '{name}' has blanks around it, which a placeholder cannot name (it trims); write '{}'",
+                    at(page.name.span()),
+                    name.trim()
+                );
+            }
             if !names.insert(name.clone()) {
                 anyhow::bail!("{}: a second page named '{name}'", at(page.name.span()));
             }

@@ -505,7 +505,7 @@ fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<Path
     let mut inputs: BTreeMap<FileId, String> = BTreeMap::new();
     inputs.insert(resolve(&manifest.path)?, format!("the manifest {}", manifest.path.display()));
     for page in &manifest.pages {
-        inputs.insert(resolve(&page.source)?, format!("page '{}''s source {}", page.name, page.source.display()));
+        inputs.insert(resolve(&page.source)?, format!("the source of page '{}', {}", page.name, page.source.display()));
     }
     let report = out_dir.join(REPORT_NAME);
     let report_real = resolve(&report)?;
@@ -526,7 +526,7 @@ fn check_outputs(manifest: &Manifest, out_dir: &Path) -> anyhow::Result<Vec<Path
                 output.display()
             );
         }
-        if let Some(other) = taken.insert(real, format!("page '{}''s output", page.name)) {
+        if let Some(other) = taken.insert(real, format!("the output of page '{}'", page.name)) {
             anyhow::bail!(
                 "page '{}' would be written to {}, which is also {other}; give the pages distinct files",
                 page.name,

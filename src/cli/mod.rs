@@ -89,6 +89,8 @@ pub enum Command {
         check: Option<BackendList>,
     },
     /// Print a shell completion script: ghostsum completions bash > /etc/bash_completion.d/ghostsum
+    /// (for everyone), or into ~/.local/share/bash-completion/completions/ (for you: mkdir -p it
+    /// first)
     Completions {
         /// The shell.
         #[arg(value_enum)]

@@ -90,7 +90,8 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         }
         if !matches && symbols.looks_trimmed(&trailing) {
             print_line(format!(
-                "{name}: note: it ends in no suffix: an editor's trim-trailing-whitespace, git's \
+                "{name}: note: it ends in no suffix: if it was never searched, search it first \
+                 (ghostsum search FILE -p PREFIX -o OUT); if it was, an editor's trim-trailing-whitespace, git's \
                  whitespace fix (git apply --whitespace=fix) or a server that strips trailing blanks may \
                  have removed it; keep the file out of them (EditorConfig trim_trailing_whitespace = \
                  false, .gitattributes '{} -whitespace'), or search again with --alphabet zero-width, \
