@@ -100,7 +100,12 @@ impl Shard {
             // (--array=1,6) cannot number the shards, and is refused rather than leaving some
             // unsearched.
             let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-            let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+            let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1);
+            if step == 0 {
+                return Err(ShardError::BadEnvironment(
+                    "SLURM_ARRAY_TASK_STEP=0 is no step (Slurm sets 1 or more); run the task under Slurm, or pass --shard I/N".into(),
+                ));
+            }
             let n = number("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
                 ShardError::BadEnvironment("SLURM_ARRAY_TASK_COUNT is not set; pass --shard-count N".into())
             })?;
@@ -118,7 +123,13 @@ impl Shard {
             let max = number("SLURM_ARRAY_TASK_MAX")?;
             let progression =
                 max.is_none_or(|max| max >= min && (max - min) % step == 0 && (max - min) / step + 1 == n);
-            if !progression || offset % step != 0 {
+            if progression && offset % step != 0 {
+                return Err(ShardError::BadEnvironment(format!(
+                    "task ID {id} is not one of this array's ({min}, {}, ... every {step}); run the task under Slurm, or pass --shard I/N",
+                    min + step
+                )));
+            }
+            if !progression {
                 return Err(ShardError::BadEnvironment(format!(
                     "this job array's task IDs ({min} to {}, {n} tasks, step {step}) are not a range, so they cannot number the shards; submit --array=0-{} (a range, with or without :step), or pass --shard-count N to use each task ID as its shard number",
                     max.map_or("?".into(), |m| m.to_string()),
@@ -177,6 +188,22 @@ fn mul_div(a: u128, b: u128, c: u128) -> u128 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn impossible_slurm_variables_are_named_as_they_are() {
+        let step_0 = [("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_STEP", "0"), ("SLURM_ARRAY_TASK_COUNT", "4")];
+        let err = Shard::from_env(None, &env_of(&step_0)).unwrap_err().to_string();
+        assert!(err.contains("SLURM_ARRAY_TASK_STEP=0 is no step"), "{err}");
+        let off_step = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "6"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        let err = Shard::from_env(None, &env_of(&off_step)).unwrap_err().to_string();
+        assert!(err.contains("task ID 3 is not one of this array's (0, 2, ... every 2)"), "{err}");
+    }
 
     #[test]
     fn one_task_of_an_array_run_again_needs_the_arrays_size() {

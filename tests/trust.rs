@@ -1017,3 +1017,17 @@ fn page_names_with_blanks_around_them_are_refused() {
     std::fs::write(&manifest, text).unwrap();
     fails_with(batch(&manifest, &dir.path().join("out"), &[]), "page name ' end' has blanks around it");
 }
+
+/// `-o /dev/fd/3 3</tmp`: the descriptor is open on a folder; said as cat says it, before
+/// the search, not "Bad file descriptor" after it (issue 29 item 17).
+#[test]
+fn a_descriptor_open_on_a_folder_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "x\n").unwrap();
+    let out =
+        sh(&format!("{} search {} -p ab -o /dev/fd/3 3<{}", bin().display(), path_str(&input), path_str(dir.path())));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("descriptor 3 is open on a folder (is a directory)"), "{err}");
+}

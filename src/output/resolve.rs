@@ -36,6 +36,12 @@ pub fn resolve(path: &Path) -> anyhow::Result<Resolved> {
         );
     }
     match through_descriptor_folder(path) {
+        // `3</tmp`: a descriptor open on a folder; writing to it would fail with "Bad file
+        // descriptor" after the search. cat says "Is a directory".
+        Some(OpenDescriptor::Own(fd)) if fs::metadata(path).is_ok_and(|m| m.is_dir()) => anyhow::bail!(
+            "cannot write {}: descriptor {fd} is open on a folder (is a directory); give it a file",
+            path.display()
+        ),
         Some(OpenDescriptor::Own(fd)) => return Ok(Resolved::Descriptor(fd)),
         Some(OpenDescriptor::Other) => return Ok(Resolved::WriteInto(path.to_path_buf())),
         None => {}
