@@ -48,8 +48,9 @@ say "a real search in the container, checked with md5sum outside it"
 mkdir -p "$WORK/run"
 cp examples/notes.txt "$WORK/run/notes.txt"
 rm -f "$WORK/run/notes.out.txt"
-podman run "${RUN_OPTS[@]}" --rm -v "$WORK/run:/work" localhost/ghostsum:latest \
-    search notes.txt -p c0ffee -o notes.out.txt
+# The image runs as uid 10001, not root: run it as the folder's owner, as README says.
+podman run "${RUN_OPTS[@]}" --rm --user "$(stat -c %u:%g "$WORK/run")" -v "$WORK/run:/work" \
+    localhost/ghostsum:latest search notes.txt -p c0ffee -o notes.out.txt
 md5sum "$WORK/run/notes.out.txt"
 md5sum "$WORK/run/notes.out.txt" | grep -q '^c0ffee' || { echo "the result's MD5 does not start with c0ffee" >&2; exit 1; }
 echo "ok: the image searched, and md5sum agrees"
