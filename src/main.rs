@@ -71,6 +71,20 @@ fn print_help(e: &clap::Error) -> Exit {
     }
 }
 
+/// The usage line of the subcommand named on the command line (`Usage: ghostsum search
+/// --prefix <HEX> --output <PATH> <INPUT>`), or of ghostsum itself.
+fn whole_usage() -> Option<String> {
+    use clap::CommandFactory;
+    let mut command = ghostsum::cli::Cli::command();
+    command.build();
+    let name = std::env::args().nth(1)?;
+    let usage = match command.find_subcommand_mut(&name) {
+        Some(sub) => sub.render_usage(),
+        None => command.render_usage(),
+    };
+    Some(usage.to_string())
+}
+
 /// clap's message on one line: the error, the arguments it lists (a missing --prefix is
 /// named), and the usage line.
 fn report_usage_error(e: clap::Error) -> Exit {
@@ -108,7 +122,9 @@ fn report_usage_error(e: clap::Error) -> Exit {
         message = format!("{message}; use one of: {}", valid.join(", "));
     }
     let usage = match e.get(ContextKind::Usage) {
-        Some(ContextValue::StyledStr(usage)) => usage.to_string(),
+        // The subcommand's whole usage line, the same for every error (clap's names only the
+        // arguments that are missing).
+        Some(ContextValue::StyledStr(_)) => whole_usage().unwrap_or_default(),
         _ => String::new(),
     };
     match usage.trim().strip_prefix("Usage: ") {

@@ -190,3 +190,15 @@ fn a_first_run_as_the_readme_shows_it_works() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("did you mean") && stderr.contains("'search'"), "{stderr}");
 }
+
+/// One usage line for search, whatever the error, and it says -o or --in-place is needed
+/// (issue 29: bare `ghostsum search` printed one without -o).
+#[test]
+fn every_search_usage_error_gives_the_same_whole_usage_line() {
+    let usage = "(usage: ghostsum search [OPTIONS] --prefix <HEX> (--output <PATH> | --in-place) <INPUT>; see --help)";
+    for args in [&["search"][..], &["search", "x", "--outptu", "y"], &["search", "x", "-o", "y"]] {
+        let assert = ghostsum().args(args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(usage), "{args:?}: {stderr}");
+    }
+}

@@ -56,7 +56,11 @@ pub struct Cli {
 /// The subcommands.
 pub enum Command {
     /// Append an invisible suffix so the file's MD5 starts with PREFIX.
-    #[command(after_help = crate::exit::HELP)]
+    #[command(
+        after_help = crate::exit::HELP,
+        // -o or --in-place is required, which clap cannot say of two options.
+        override_usage = "ghostsum search [OPTIONS] --prefix <HEX> (--output <PATH> | --in-place) <INPUT>"
+    )]
     Search(SearchArgs),
     /// Check that a file's MD5 starts with PREFIX (exit 0) or not (exit 1), and show its suffix.
     #[command(after_help = crate::exit::HELP)]
