@@ -111,12 +111,18 @@ fn shard_exit_codes_and_environment() {
 /// single-threaded run saves several checkpoints first.
 const DEEP_CONTENT: &[u8] = b"a resumable search\n";
 
+/// The 8-digit prefix of candidate 600,000,000 of the search the CLI makes of DEEP_CONTENT
+/// (its default placement and alphabet), so the search runs long enough to be stopped and
+/// always ends (at that candidate, or at an earlier hit).
 fn deep_target() -> String {
-    let content = Content::from_bytes(DEEP_CONTENT);
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
-    let mut bytes = DEEP_CONTENT.to_vec();
-    bytes.extend(layout.suffix(600_000_000));
-    hex(&Md5::digest(&bytes))[..8].to_string()
+    use ghostsum::placement::{choose, PlaceMode, Request};
+    let mut content = Content::from_bytes(DEEP_CONTENT);
+    let request = Request { kind: ghostsum::kind::FileKind::Text, alphabet: None, mode: PlaceMode::Auto, bits: 32 };
+    let placement = choose(&content, &request).unwrap();
+    placement.apply(&mut content).unwrap();
+    let layout = Layout::plan(&content, &placement.alphabet, 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+    let suffix = layout.suffix(600_000_000);
+    hex(&ghostsum::recheck::md5_with_suffix(&content, &suffix))[..8].to_string()
 }
 
 fn search_args<'a>(input: &'a Path, prefix: &'a str, out: &'a Path) -> Vec<&'a str> {
