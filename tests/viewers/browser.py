@@ -115,6 +115,16 @@ class Site(http.server.ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
+def missing_programs(programs) -> list[str]:
+    """Which of `programs` (found on PATH), and Chromium, are not installed."""
+    missing = [name for name in programs if not shutil.which(name)]
+    try:
+        chromium_binary()
+    except FileNotFoundError:
+        missing.append("chromium")
+    return missing
+
+
 def chromium_binary() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if shutil.which(name):

@@ -49,7 +49,6 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,7 +58,7 @@ import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import Chromium, Picture, Site, chromium_binary, png_pixels  # noqa: E402
+from browser import Chromium, Picture, Site, chromium_binary, missing_programs, png_pixels  # noqa: E402
 from terminal import Tmux, screen_difference, visible_lines  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -336,11 +335,7 @@ def main() -> int:
     args = parser.parse_args()
     args.ghostsum = str(Path(args.ghostsum).resolve())
 
-    missing = [t for t in ("tmux", "less", "vim", "nano", "cmark-gfm", "git", "bash") if not shutil.which(t)]
-    try:
-        chromium_binary()
-    except FileNotFoundError:
-        missing.append("chromium")
+    missing = missing_programs(("tmux", "less", "vim", "nano", "cmark-gfm", "git", "bash"))
     try:
         import yaml  # noqa: F401
     except ImportError:

@@ -37,7 +37,6 @@ import argparse
 import concurrent.futures
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import real_files  # noqa: E402
-from browser import Chromium, Picture, chromium_binary  # noqa: E402
+from browser import Chromium, Picture, missing_programs  # noqa: E402
 from matrix import Looker  # noqa: E402
 from terminal import screen_difference, visible_lines  # noqa: E402
 
@@ -216,11 +215,7 @@ def main() -> int:
     parser.add_argument("--markdown", type=Path, help="write the table here too")
     args = parser.parse_args()
     binary = str(Path(args.ghostsum).resolve())
-    missing = [t for t in ("tmux", "less", "vim", "nano", "cmark-gfm") if not shutil.which(t)]
-    try:
-        chromium_binary()
-    except FileNotFoundError:
-        missing.append("chromium")
+    missing = missing_programs(("tmux", "less", "vim", "nano", "cmark-gfm"))
     if missing:
         print(f"real_looks.py: missing {', '.join(missing)}; .ci/run installs them", file=sys.stderr)
         return 4

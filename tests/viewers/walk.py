@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import Chromium, Picture, Site, chromium_binary  # noqa: E402
+from browser import Chromium, Picture, Site, missing_programs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -190,11 +190,7 @@ def main() -> int:
     parser.add_argument("--alphabet", help="pass --alphabet to the adventure's batch (to see the walk fail with whitespace)")
     args = parser.parse_args()
     args.ghostsum = str(Path(args.ghostsum).resolve())
-    missing = [name for name, ok in (("nginx", nginx_binary()), ("cmark-gfm", shutil.which("cmark-gfm"))) if not ok]
-    try:
-        chromium_binary()
-    except FileNotFoundError:
-        missing.append("chromium")
+    missing = ([] if nginx_binary() else ["nginx"]) + missing_programs(("cmark-gfm",))
     if missing:
         print(f"walk.py: missing {', '.join(missing)}; .ci/run installs them", file=sys.stderr)
         return 4
