@@ -8,7 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=$(mkdir -p "${WORK:-target/image}" && cd "${WORK:-target/image}" && pwd)
+# Debian's mirror as this machine's apt uses it (an offline site has its own), else Debian's.
+machine_mirror() {
+    grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+        | grep -v security | head -1 | tr -d ' ' || true
+}
+MIRROR=${MIRROR:-$(machine_mirror)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
+# What marks the base image as this script's, made from a finished debootstrap.
+BASE_LABEL=org.ghostsum.base=debootstrap-bookworm-minbase
 TOOLCHAIN=$(rustc --print sysroot)
 CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 # In sandboxes that forbid raising limits or run hybrid cgroups, crun fails; runc with
@@ -18,13 +26,24 @@ timed() { local start=$SECONDS; "$@"; echo "   ($((SECONDS - start)) s)" >&2; }
 say() { echo "== $*" >&2; }
 
 say "Debian bookworm base, by debootstrap (minbase)"
-if ! podman image exists localhost/ghostsum-base:bookworm; then
-    [ -x "$WORK/rootfs/bin/sh" ] || timed debootstrap --variant=minbase bookworm "$WORK/rootfs" "$MIRROR" > "$WORK/debootstrap.log"
+# A base image is reused only if this script made it (its label); anything else by that name
+# (an image someone tagged, one from an older script) is replaced.
+label=$(podman image inspect --format "{{index .Labels \"${BASE_LABEL%%=*}\"}}" localhost/ghostsum-base:bookworm 2>/dev/null || true)
+if [ "$label" != "${BASE_LABEL#*=}" ]; then
+    # A root file system is reused only once debootstrap finished it (the marker); one left by
+    # an interrupted run is made again.
+    if [ ! -e "$WORK/rootfs.done" ]; then
+        rm -rf "$WORK/rootfs"
+        timed debootstrap --variant=minbase bookworm "$WORK/rootfs" "$MIRROR" > "$WORK/debootstrap.log"
+        touch "$WORK/rootfs.done"
+    fi
     # Slimmed as Debian's -slim images are: no package lists or caches, documentation,
     # manual pages or translations.
     tar -C "$WORK/rootfs" --exclude='./var/cache/apt/*' --exclude='./var/lib/apt/lists/*' \
         --exclude='./usr/share/doc/*' --exclude='./usr/share/man/*' --exclude='./usr/share/locale/*' -c . \
-        | timed podman import --change 'CMD ["/bin/bash"]' - localhost/ghostsum-base:bookworm > /dev/null
+        | timed podman import --change 'CMD ["/bin/bash"]' --change "LABEL $BASE_LABEL" - localhost/ghostsum-base:bookworm > /dev/null
+    # A builder made on another base is stale.
+    podman image rm -f localhost/ghostsum-builder:bookworm > /dev/null 2>&1 || true
 fi
 
 say "builder: the base with a C toolchain (cargo and rustc come from this machine, mounted)"
