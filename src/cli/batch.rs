@@ -123,16 +123,9 @@ pub(super) fn run(args: BatchArgs) -> anyhow::Result<Exit> {
 }
 
 /// `--collect` found pages missing or unfinished: exit 1, naming them.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct Missing(String);
-
-impl std::fmt::Display for Missing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Missing {}
 
 /// The --json object of a batch that did not finish.
 fn print_ended(manifest: &Path, status: &str, error: &str) -> anyhow::Result<()> {
