@@ -10,7 +10,6 @@ use crate::input::Content;
 use crate::layout::{Layout, LayoutError, DEFAULT_MIN_SEGMENT_LOG2};
 use crate::line_fit::LineFit;
 use crate::meaning::MeaningCheck;
-use crate::recheck;
 use crate::shard::Shard;
 use crate::target::{hex, Prefix};
 use std::sync::Arc;
@@ -55,12 +54,12 @@ pub struct Found {
     pub suffix: Vec<u8>,
     /// Its length in symbols.
     pub suffix_len: usize,
-    /// The md-5 crate's digest of content + suffix.
-    pub digest: [u8; 16],
+    /// The address of content + suffix, by RustCrypto's crates (md-5, sha1, sha2).
+    pub digest: Vec<u8>,
 }
 
 impl Found {
-    /// The digest as md5sum prints it.
+    /// The digest as md5sum (sha1sum, git) prints it.
     pub fn md5_hex(&self) -> String {
         hex(&self.digest)
     }
@@ -98,7 +97,7 @@ pub enum EngineError {
     #[error("{0:#}")]
     Read(anyhow::Error),
     /// A hit that the md-5 crate does not confirm: a bug, never written.
-    #[error("internal error: the backend reported suffix index {index} but the md-5 crate's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
+    #[error("internal error: the backend reported suffix index {index} but RustCrypto's digest of the output is {md5}, which does not start with {prefix}; nothing was written. Please report this bug.")]
     #[allow(missing_docs)]
     VerificationFailed { index: u128, md5: String, prefix: String },
     /// The file's reader passed over so many hits that the search would not end.
@@ -106,14 +105,47 @@ pub enum EngineError {
     GaveUp(GaveUp),
 }
 
+/// Readies `content` for its address once the suffix is placed: folds it with the address's
+/// hash, and for git's ids, whose header names the object's length, settles the suffix
+/// length first. That length is the shortest that fits the final block with the header it
+/// makes (a longer suffix can lengthen the header by a digit, which moves the block's
+/// boundary, so the two are settled together), or the one a checkpoint had reached.
+pub fn fold_address(
+    content: &mut Content,
+    prefix: &Prefix,
+    alphabet: &Alphabet,
+    options: &EngineOptions,
+) -> Result<(), EngineError> {
+    content.fold_for_suffix(0).map_err(EngineError::Read)?;
+    if content.address().git_object.is_none() {
+        return Ok(());
+    }
+    let width = alphabet.width() as u64;
+    let shortest = crate::layout::min_suffix_len(alphabet.radix(), prefix.bits());
+    let mut len = shortest.max(options.resume.map_or(0, |r| r.suffix_len));
+    loop {
+        content.fold_for_suffix(len as u64 * width).map_err(EngineError::Read)?;
+        let layout = Layout::plan_from(content, alphabet, len, options.min_segment_log2)?;
+        if layout.suffix_len == len {
+            return Ok(());
+        }
+        len = layout.suffix_len;
+    }
+}
+
 /// The layout a search starts with: the shortest (or with `fast_layout` the fastest) for the
-/// prefix, or the longer one a checkpoint had grown to.
+/// prefix, or the longer one a checkpoint had grown to; for git's ids, the length
+/// [`fold_address`] settled.
 pub fn plan(
     content: &Content,
     prefix: &Prefix,
     alphabet: &Alphabet,
     options: &EngineOptions,
 ) -> Result<Layout, LayoutError> {
+    if let Some(bytes) = content.fixed_suffix_bytes() {
+        let len = (bytes / alphabet.width() as u64) as usize;
+        return Layout::plan_from(content, alphabet, len, options.min_segment_log2);
+    }
     let layout = if options.fast_layout {
         Layout::plan_fast(content, alphabet, prefix.bits(), options.min_segment_log2)?
     } else {
@@ -275,6 +307,15 @@ impl<'a> Started<'a> {
                     return verified(self.content, self.prefix, &self.layout, &work.accept, index).map(Some)
                 }
                 WorkOutcome::Exhausted if self.options.shard.is_some() => return Ok(None),
+                // A git id's header names the suffix length: the search cannot grow it.
+                WorkOutcome::Exhausted if self.content.fixed_suffix_bytes().is_some() => {
+                    return Err(SearchError::Backend(format!(
+                        "no suffix of {} symbols gives {}: with 64 times the expected candidates searched, this is all but impossible; please report it",
+                        self.layout.suffix_len,
+                        self.prefix
+                    ))
+                    .into())
+                }
                 // Practically unreachable (the keyspace is 2^6 times the expected trials), but
                 // a search must never give up: one more symbol, and on.
                 WorkOutcome::Exhausted => {
@@ -380,7 +421,7 @@ fn verified(
     index: u128,
 ) -> Result<Found, EngineError> {
     let suffix = layout.suffix(index);
-    let digest = recheck::md5_with_suffix(content, &suffix);
+    let digest = content.digest_with_suffix(&suffix).map_err(EngineError::Read)?;
     if !prefix.matches_digest(&digest) || !accept.takes(&suffix) {
         return Err(EngineError::VerificationFailed { index, md5: hex(&digest), prefix: prefix.to_string() });
     }

@@ -8,7 +8,8 @@
 
 use crate::io_error;
 use crate::stdio::{self, Stream};
-use md5::{Digest, Md5};
+use crate::address::Address;
+use crate::hash::{HashKind, Hasher, State};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,18 +34,28 @@ const PLACEABLE_BLOCKS: usize = 2;
 /// the suffix is appended.
 pub struct Content {
     source: ContentSource,
-    /// Bytes before the suffix.
+    /// Bytes of the input before the suffix.
     pub len: u64,
-    /// MD5 state after every complete 64-byte block of the head.
-    pub midstate: [u32; 4],
-    /// The head's bytes after its last complete block (fewer than 64).
+    /// The hash state after every complete 64-byte block of the hashed message's head (the
+    /// address's header, then the input's head).
+    pub midstate: State,
+    /// The message head's bytes after its last complete block (fewer than 64).
     pub tail: Vec<u8>,
     /// The content's bytes after the suffix (and any [`Content::add_after_suffix`] gave it).
     pub trailer: Vec<u8>,
     /// Bytes of the trailer that the input does not hold: added after the suffix.
     added_after: usize,
-    /// The md-5 crate's hasher after the head: the independent re-check.
-    pub hasher: Md5,
+    /// RustCrypto's hasher after the message's head: the independent re-check.
+    pub hasher: Hasher,
+    /// What the search makes start with the prefix: MD5 of the bytes unless
+    /// [`Content::set_address`] said otherwise.
+    address: Address,
+    /// The hash `midstate`, `tail` and `hasher` were folded with.
+    folded_hash: HashKind,
+    /// Bytes of the address's header (git's `blob 123\0`) folded before the input.
+    header_len: u64,
+    /// The suffix length in bytes that header was made for.
+    header_suffix_bytes: u64,
     /// Both states at the content's last block boundaries, oldest first: where a suffix
     /// placed before the end starts hashing from.
     boundaries: Vec<Boundary>,
@@ -54,8 +65,8 @@ pub struct Content {
 #[derive(Clone)]
 struct Boundary {
     offset: u64,
-    midstate: [u32; 4],
-    hasher: Md5,
+    midstate: State,
+    hasher: Hasher,
 }
 
 enum ContentSource {
@@ -124,9 +135,19 @@ impl Content {
         Ok(content)
     }
 
-    fn fold(mut reader: impl Read, mut copy_to: Option<&mut dyn Write>, name: &str) -> anyhow::Result<Content> {
-        let mut midstate = crate::steps::INITIAL_STATE;
-        let mut hasher = Md5::new();
+    fn fold(reader: impl Read, copy_to: Option<&mut dyn Write>, name: &str) -> anyhow::Result<Content> {
+        Self::fold_hashed(reader, copy_to, name, HashKind::Md5)
+    }
+
+    /// Folds `reader` into `hash`'s states, keeping those at the last block boundaries.
+    fn fold_hashed(
+        mut reader: impl Read,
+        mut copy_to: Option<&mut dyn Write>,
+        name: &str,
+        hash: HashKind,
+    ) -> anyhow::Result<Content> {
+        let mut midstate = hash.initial_state();
+        let mut hasher = Hasher::new(hash);
         let mut boundaries: Vec<Boundary> = Vec::new();
         let mut len = 0u64;
         let mut folded = 0u64;
@@ -153,12 +174,12 @@ impl Content {
             // All but the last few blocks at once; those one at a time, keeping the state
             // before each (a placed suffix starts there).
             let (bulk, last) = blocks.split_at(blocks.len().saturating_sub(PLACEABLE_BLOCKS));
-            md5::block_api::compress(&mut midstate, bulk);
+            hash.compress(&mut midstate, bulk);
             hasher.update(bulk.as_flattened());
             folded += bulk.as_flattened().len() as u64;
             for block in last {
                 boundaries.push(Boundary { offset: folded, midstate, hasher: hasher.clone() });
-                md5::block_api::compress(&mut midstate, std::slice::from_ref(block));
+                hash.compress(&mut midstate, std::slice::from_ref(block));
                 hasher.update(block);
                 folded += 64;
             }
@@ -171,7 +192,81 @@ impl Content {
         hasher.update(&buf[..carried]);
         let source = ContentSource::Memory { bytes: Vec::new(), name: name.into() };
         let tail = buf[..carried].to_vec();
-        Ok(Content { source, len, midstate, tail, trailer: Vec::new(), added_after: 0, hasher, boundaries })
+        let address = Address { hash, git_object: None };
+        Ok(Content {
+            source,
+            len,
+            midstate,
+            tail,
+            trailer: Vec::new(),
+            added_after: 0,
+            hasher,
+            address,
+            folded_hash: hash,
+            header_len: 0,
+            header_suffix_bytes: 0,
+            boundaries,
+        })
+    }
+
+    /// Makes `address` the digest the search moves: the bytes (md5sum's, the default),
+    /// or git's id with its header. Hashing starts over with it once the suffix is placed
+    /// and its length known ([`Content::fold_for_suffix`]).
+    pub fn set_address(&mut self, address: Address) {
+        self.address = address;
+    }
+
+    /// Folds the head again, after the address's header, with the address's hash, for a
+    /// suffix of `suffix_bytes` bytes (git's header names the object's whole length). After
+    /// the suffix is placed; placing it after this is refused. Nothing to do for MD5 of the
+    /// bytes, which the first read folded.
+    pub fn fold_for_suffix(&mut self, suffix_bytes: u64) -> anyhow::Result<()> {
+        let header = self.address.header(self.total_len() + suffix_bytes);
+        if self.folded_hash == self.address.hash && header.is_empty() && self.header_len == 0 {
+            return Ok(());
+        }
+        let name = self.describe();
+        let folded = Self::fold_hashed(header.as_slice().chain(self.reader()), None, &name, self.address.hash)?;
+        if folded.len != header.len() as u64 + self.len {
+            anyhow::bail!("{name} changed while ghostsum was reading it; run it again once it stops changing");
+        }
+        self.midstate = folded.midstate;
+        self.tail = folded.tail;
+        self.hasher = folded.hasher;
+        self.boundaries.clear();
+        self.folded_hash = self.address.hash;
+        self.header_len = header.len() as u64;
+        self.header_suffix_bytes = suffix_bytes;
+        Ok(())
+    }
+
+    /// The suffix length in bytes the folded header names the object's length for (git's
+    /// ids): a search must take exactly that. None when the address has no header.
+    pub fn fixed_suffix_bytes(&self) -> Option<u64> {
+        (self.header_len > 0).then_some(self.header_suffix_bytes)
+    }
+
+    /// Is the head folded for this address and a suffix of `suffix_bytes` bytes?
+    pub fn folded_for(&self, suffix_bytes: u64) -> bool {
+        self.folded_hash == self.address.hash
+            && self.header_len == self.address.header(self.total_len() + suffix_bytes).len() as u64
+            && (self.header_len == 0 || self.header_suffix_bytes == suffix_bytes)
+    }
+
+    /// RustCrypto's hasher for an output with a suffix of `suffix_bytes` bytes, fed the
+    /// address's header: what writing the output re-checks with.
+    pub fn output_hasher(&self, suffix_bytes: u64) -> Hasher {
+        self.address.hasher(self.total_len() + suffix_bytes)
+    }
+
+    /// The address the search moves.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The hashed message's bytes before the suffix: the address's header and the input's head.
+    pub fn message_len(&self) -> u64 {
+        self.header_len + self.len
     }
 
     /// The content's whole length: head and trailer (what the output holds besides the
@@ -180,12 +275,47 @@ impl Content {
         self.len + self.trailer.len() as u64
     }
 
-    /// The input's MD5: the content without what was added after the suffix (the md-5
-    /// crate's).
-    pub fn input_md5(&self) -> [u8; 16] {
-        let mut hasher = self.hasher.clone();
-        hasher.update(&self.trailer[..self.trailer.len() - self.added_after]);
-        hasher.finalize().into()
+    /// The input's address (the content without what was added after the suffix), by
+    /// RustCrypto's crates. A git id's header names the input's own length.
+    pub fn input_digest(&self) -> anyhow::Result<Vec<u8>> {
+        let input = &self.trailer[..self.trailer.len() - self.added_after];
+        if self.folded_hash == self.address.hash && self.header_len == 0 && self.address.git_object.is_none() {
+            let mut hasher = self.hasher.clone();
+            hasher.update(input);
+            return Ok(hasher.finalize());
+        }
+        let mut hasher = self.address.hasher(self.input_len());
+        self.hash_head(&mut hasher)?;
+        hasher.update(input);
+        Ok(hasher.finalize())
+    }
+
+    /// The address of the output with `suffix`, by RustCrypto's crates: from the hasher that
+    /// has the head already where the head is folded for it, else the head read again.
+    pub fn digest_with_suffix(&self, suffix: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let mut hasher = if self.folded_for(suffix.len() as u64) {
+            self.hasher.clone()
+        } else {
+            let mut hasher = self.output_hasher(suffix.len() as u64);
+            self.hash_head(&mut hasher)?;
+            hasher
+        };
+        hasher.update(suffix);
+        hasher.update(&self.trailer);
+        Ok(hasher.finalize())
+    }
+
+    fn hash_head(&self, hasher: &mut Hasher) -> anyhow::Result<()> {
+        let mut head = self.reader();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match head.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => hasher.update(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error::on("read", &self.describe(), &e)),
+            }
+        }
     }
 
     /// The input's length: the content without what was added after the suffix.
@@ -197,7 +327,7 @@ impl Content {
     /// was placed before): the head's states come from the block boundary at or before it,
     /// so nothing is read but the last block or two.
     pub fn place_suffix_before(&mut self, trailer_len: usize) -> anyhow::Result<()> {
-        if self.added_after > 0 {
+        if self.added_after > 0 || self.boundaries.is_empty() {
             anyhow::bail!("internal error: the suffix of {} was placed twice", self.describe());
         }
         let total = self.total_len();
@@ -321,7 +451,7 @@ mod tests {
             for block in bytes[..len / 64 * 64].chunks(64) {
                 crate::steps::compress(&mut expected, block.try_into().unwrap());
             }
-            assert_eq!(c.midstate, expected);
+            assert_eq!(c.midstate[..4], expected);
             let mut copy = Vec::new();
             c.reader().read_to_end(&mut copy).unwrap();
             assert_eq!(copy, bytes);
@@ -343,7 +473,7 @@ mod tests {
                 let mut expected = crate::steps::INITIAL_STATE;
                 let (blocks, _) = head.as_chunks::<64>();
                 md5::block_api::compress(&mut expected, blocks);
-                assert_eq!(c.midstate, expected, "len {len} trailer {trailer}");
+                assert_eq!(c.midstate[..4], expected, "len {len} trailer {trailer}");
                 assert_eq!(
                     crate::recheck::md5_with_suffix(&c, b"  "),
                     crate::recheck::md5_of(&[head, b"  ", &bytes[len - trailer..]].concat())

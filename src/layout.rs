@@ -27,6 +27,7 @@
 //! final block holds enough low digits for segments of at least `2^min_segment_log2`.
 
 use crate::alphabet::Alphabet;
+use crate::hash::{HashKind, State};
 use crate::input::Content;
 use crate::steps;
 
@@ -45,9 +46,11 @@ pub const MAX_INNER_WORDS: usize = 4;
 /// The static part of the search plan: the same for every segment of one search.
 #[derive(Clone, Debug)]
 pub struct Layout {
+    /// The hash: its word byte order, length field and compression.
+    pub hash: HashKind,
     /// The suffix symbols.
     pub alphabet: Alphabet,
-    /// Content bytes before the suffix.
+    /// Message bytes before the suffix: the address's header, then the content's.
     pub content_len: u64,
     /// Content bytes after the suffix, constant for the whole search (see the module's picture).
     pub trailer: Vec<u8>,
@@ -77,8 +80,8 @@ pub struct Layout {
 pub struct Segment {
     /// Index of the candidate with mid = inner = 0.
     pub index_base: u128,
-    /// MD5 state entering the final block.
-    pub midstate: [u32; 4],
+    /// The hash state entering the final block.
+    pub midstate: State,
     /// The final block's words with every constant byte in place and zeros where the mid
     /// and inner digits go.
     pub base_words: [u32; 16],
@@ -148,7 +151,8 @@ impl Layout {
 
     fn with_fit(content: &Content, alphabet: &Alphabet, fit: Fit) -> Layout {
         let Fit { len, final_digits, e } = fit;
-        let (content_len, trailer) = (content.len, &content.trailer);
+        let (content_len, trailer) = (content.message_len(), &content.trailer);
+        let hash = content.address().hash;
         let k = alphabet.radix() as u64;
         let w = alphabet.width();
         let inner_digits = fit.inner_digits(alphabet);
@@ -158,14 +162,14 @@ impl Layout {
         while inner_digits + mid_digits < final_digits && k.pow(mid_digits as u32 + 1) < 1 << 32 {
             mid_digits += 1;
         }
-        let inner_table = inner_table(alphabet, e, inner_digits, first_inner_word);
+        let inner_table = inner_table(hash, alphabet, e, inner_digits, first_inner_word);
         let mid_symbol_words = (0..mid_digits)
             .map(|j| {
                 let offset = e - (inner_digits + j + 1) * w;
                 (0..k as u32)
                     .map(|d| {
                         let mut words = [0u32; 16];
-                        or_symbol(&mut words, offset, alphabet.symbol(d));
+                        or_symbol(hash, &mut words, offset, alphabet.symbol(d));
                         let first = offset / 4;
                         let second = (first + 1).min(15);
                         [(first, words[first]), (second, if second != first { words[second] } else { 0 })]
@@ -175,6 +179,7 @@ impl Layout {
             .collect();
         let total = content_len + (len * w + trailer.len()) as u64;
         Layout {
+            hash,
             alphabet: alphabet.clone(),
             content_len,
             trailer: trailer.to_vec(),
@@ -190,9 +195,14 @@ impl Layout {
         }
     }
 
-    /// MD5 steps each candidate costs: from the first inner word to the early exit.
+    /// Steps each candidate costs: MD5's from the first inner word to the early exit at step
+    /// 60; SHA's from the first word of the kernel's version
+    /// ([`crate::cpu::sha::first_word_bucket`]) to the end.
     pub fn steps_per_candidate(&self) -> usize {
-        steps::LAST_STEP_UPDATING_A + 1 - self.first_inner_word
+        match self.hash {
+            HashKind::Md5 => steps::LAST_STEP_UPDATING_A + 1 - self.first_inner_word,
+            hash => hash.steps() - crate::cpu::sha::first_word_bucket(self.first_inner_word),
+        }
     }
 
     /// Alphabet size, the base of candidate indices.
@@ -239,7 +249,7 @@ impl Layout {
 
     /// Sets up segment `segment_number`: folds the blocks between the content's last complete
     /// block and the final block, and lays out the constant words of the final block.
-    pub fn segment(&self, content_midstate: [u32; 4], content_tail: &[u8], segment_number: u128) -> Segment {
+    pub fn segment(&self, content_midstate: State, content_tail: &[u8], segment_number: u128) -> Segment {
         let index_base = segment_number * self.segment_size();
         let suffix = self.suffix(index_base);
         let folded_start = self.content_len - content_tail.len() as u64;
@@ -247,7 +257,7 @@ impl Layout {
         let final_start = (self.final_block_offset - folded_start) as usize;
         let mut midstate = content_midstate;
         let (blocks, _) = message[..final_start].as_chunks::<64>();
-        md5::block_api::compress(&mut midstate, blocks);
+        self.hash.compress(&mut midstate, blocks);
         let varying = (self.inner_digits + self.mid_digits) * self.alphabet.width();
         let data = &mut message[final_start..];
         let e = self.data_end;
@@ -256,10 +266,9 @@ impl Layout {
         let mut block = [0u8; 64];
         block[..end].copy_from_slice(data);
         block[end] = 0x80;
-        let bit_len =
-            (self.content_len + (self.suffix_len * self.alphabet.width() + self.trailer.len()) as u64).wrapping_mul(8);
-        block[56..].copy_from_slice(&bit_len.to_le_bytes());
-        Segment { index_base, midstate, base_words: steps::block_words(&block) }
+        let message_len = self.content_len + (self.suffix_len * self.alphabet.width() + self.trailer.len()) as u64;
+        block[56..].copy_from_slice(&self.hash.length_field(message_len));
+        Segment { index_base, midstate, base_words: self.hash.block_words(&block) }
     }
 
     /// The final block's words for one mid value of a segment (inner words left zero).
@@ -305,10 +314,10 @@ pub fn min_suffix_len(radix: u32, bits: u32) -> usize {
     (needed / (radix as f64).log2()).ceil().max(1.0) as usize
 }
 
-fn or_symbol(words: &mut [u32; 16], offset: usize, symbol: &[u8]) {
+fn or_symbol(hash: HashKind, words: &mut [u32; 16], offset: usize, symbol: &[u8]) {
     for (i, &b) in symbol.iter().enumerate() {
         let pos = offset + i;
-        words[pos / 4] |= (b as u32) << (8 * (pos % 4));
+        words[pos / 4] |= (b as u32) << hash.byte_shift(pos % 4);
     }
 }
 
@@ -328,7 +337,7 @@ impl Fit {
     /// (suffix, then the content's trailer) ends early enough in its block for the padding,
     /// with the trailer and enough digits for a segment in that block.
     fn find(content: &Content, alphabet: &Alphabet, min_len: usize, min_segment_log2: u32) -> Result<Fit, LayoutError> {
-        let (content_len, trailer) = (content.len, content.trailer.len());
+        let (content_len, trailer) = (content.message_len(), content.trailer.len());
         let k = alphabet.radix() as f64;
         let w = alphabet.width();
         // Capped so that wide or two-symbol alphabets still fit whatever the content length,
@@ -368,6 +377,7 @@ impl Fit {
 /// at a time, each entry a single OR, because every search (every page of a batch) builds it
 /// again: digit by digit per entry cost more than a short page's search.
 fn inner_table(
+    hash: HashKind,
     alphabet: &Alphabet,
     e: usize,
     inner_digits: usize,
@@ -379,7 +389,7 @@ fn inner_table(
         let place: Vec<[u32; MAX_INNER_WORDS]> = (0..alphabet.radix())
             .map(|d| {
                 let mut words = [0u32; 16];
-                or_symbol(&mut words, e - (j + 1) * w, alphabet.symbol(d));
+                or_symbol(hash, &mut words, e - (j + 1) * w, alphabet.symbol(d));
                 std::array::from_fn(|i| words.get(first_inner_word + i).copied().unwrap_or(0))
             })
             .collect();
@@ -413,17 +423,35 @@ fn choose_inner_digits(k: u64, w: usize, e: usize, final_digits: usize) -> usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::address::Address;
 
     fn check_layout(content: &[u8], alphabet: &Alphabet, bits: u32, min_segment_log2: u32) {
         check_layout_before(content, 0, alphabet, bits, min_segment_log2);
     }
 
-    /// The suffix goes before the last `trailer` bytes of `content`.
+    /// The suffix goes before the last `trailer` bytes of `content`; MD5 of the bytes.
     fn check_layout_before(content: &[u8], trailer: usize, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) {
+        check_address_layout(content, trailer, Address::MD5, alphabet, bits, min_segment_log2);
+    }
+
+    /// As [`check_layout_before`], for any address: RustCrypto's digest of the message (git's
+    /// header, the head, the candidate's suffix, the trailer) against the layout's words.
+    fn check_address_layout(
+        content: &[u8],
+        trailer: usize,
+        address: Address,
+        alphabet: &Alphabet,
+        bits: u32,
+        min_segment_log2: u32,
+    ) {
         let mut c = Content::from_bytes(content);
         c.place_suffix_before(trailer).unwrap();
+        c.set_address(address);
+        let prefix = crate::target::Prefix::parse_for(&"1".repeat(bits as usize / 4), address.hash).unwrap();
+        let options = crate::engine::EngineOptions { min_segment_log2, ..Default::default() };
+        crate::engine::fold_address(&mut c, &prefix, alphabet, &options).unwrap();
         let (head, tail_bytes) = content.split_at(content.len() - trailer);
-        let layout = Layout::plan(&c, alphabet, bits, min_segment_log2).unwrap();
+        let layout = crate::engine::plan(&c, &prefix, alphabet, &options).unwrap();
         assert!(layout.data_end <= 55);
         assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
         let segments = layout.segment_count().min(3);
@@ -436,16 +464,37 @@ mod tests {
                 let index = layout.index_of(&segment, mid, inner);
                 assert_eq!(layout.split_index(index), (segment_number, mid, inner));
                 let mut state = segment.midstate;
-                steps::compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                layout.hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
                 let mut message = head.to_vec();
                 message.extend(layout.suffix(index));
                 message.extend(tail_bytes);
                 assert_eq!(
-                    steps::digest_bytes(&state),
-                    crate::recheck::md5_of(&message),
-                    "len {} index {index}",
+                    layout.hash.digest_bytes(&state),
+                    address.of(&message),
+                    "{} len {} index {index}",
+                    address.describe(),
                     content.len()
                 );
+            }
+        }
+    }
+
+    /// SHA-1 and SHA-256, of the bytes and as git's ids (whose header's length digits move
+    /// the blocks' boundaries as the content grows).
+    #[test]
+    fn every_address() {
+        use crate::address::GitObject;
+        use crate::hash::HashKind;
+        for hash in [HashKind::Sha1, HashKind::Sha256] {
+            for git_object in [None, Some(GitObject::Blob), Some(GitObject::Commit)] {
+                let address = Address { hash, git_object };
+                for len in (0..130).chain([990, 995, 1000, 9990]) {
+                    let content: Vec<u8> = (0..len).map(|i| (i * 3) as u8).collect();
+                    for trailer in [0, 1.min(len)] {
+                        check_address_layout(&content, trailer, address, &Alphabet::whitespace(), 24, 20);
+                        check_address_layout(&content, trailer, address, &Alphabet::space_tab(), 8, 8);
+                    }
+                }
             }
         }
     }
@@ -498,7 +547,7 @@ mod tests {
                 let mut words = [0u32; 16];
                 for j in 0..layout.inner_digits {
                     let digit = (v as u64 / k.pow(j as u32) % k) as u32;
-                    or_symbol(&mut words, layout.data_end - (j + 1) * alphabet.width(), alphabet.symbol(digit));
+                    or_symbol(HashKind::Md5, &mut words, layout.data_end - (j + 1) * alphabet.width(), alphabet.symbol(digit));
                 }
                 let expected: [u32; MAX_INNER_WORDS] =
                     std::array::from_fn(|i| words.get(layout.first_inner_word + i).copied().unwrap_or(0));

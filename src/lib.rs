@@ -2,6 +2,7 @@
 //! suffix of invisible symbols. See README.md for the user's view and src/layout.rs for
 //! the block layout the search is built on.
 
+pub mod address;
 pub mod alphabet;
 pub mod backends;
 pub mod batch;
@@ -13,7 +14,9 @@ pub mod device;
 pub mod engine;
 pub mod exit;
 pub mod file_id;
+pub mod git;
 pub mod gpu;
+pub mod hash;
 pub mod input;
 pub mod io_error;
 pub mod kind;

@@ -24,12 +24,17 @@ pub struct RateProbe {
     pub bits: u32,
     /// Plan the fast layout instead of the shortest.
     pub fast_layout: bool,
+    /// The hash searched.
+    pub hash: crate::hash::HashKind,
 }
 
 impl RateProbe {
     /// The probe's content: `content_len` bytes of filler.
     fn content(&self) -> Content {
-        Content::from_bytes(&vec![b'x'; self.content_len])
+        let mut content = Content::from_bytes(&vec![b'x'; self.content_len]);
+        content.set_address(crate::address::Address { hash: self.hash, git_object: None });
+        content.fold_for_suffix(0).expect("content in memory folds");
+        content
     }
 
     /// The layout measured.
@@ -66,7 +71,7 @@ pub fn measure(
     seconds: f64,
 ) -> Result<(Vec<Measured>, f64), SearchError> {
     let content = probe.content();
-    let prefix = Prefix::parse("0123456789abcdef0123456789abcdef").expect("a valid prefix");
+    let prefix = Prefix::parse_for("0123456789abcdef0123456789abcdef", probe.hash).expect("a valid prefix");
     let layout = probe.layout_for(&content);
     let infos = devices.infos();
     let control = Arc::new(Control::for_devices(infos.len()));

@@ -280,8 +280,8 @@ pub fn write_if_prefixed(
     content: &Content,
     prefix: &Prefix,
     destination: Option<&Destination>,
-) -> anyhow::Result<Option<[u8; 16]>> {
-    let md5 = crate::recheck::md5_with_suffix(content, b"");
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let md5 = content.digest_with_suffix(b"")?;
     if !prefix.matches_digest(&md5) {
         return Ok(None);
     }

@@ -24,7 +24,8 @@ impl Run {
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     args.engine.check()?;
     let tuning = crate::tuning::Tuning::from_env()?;
-    let (devices, note) = args.engine.open_devices()?;
+    let address = crate::address::Address { hash: args.hash, git_object: None };
+    let (devices, note) = args.engine.for_address(&address)?.open_devices()?;
     if let Some(note) = note {
         crate::stdio::say(format!("ghostsum: {note}"));
     }
@@ -33,15 +34,19 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
         alphabet: args.alphabet.clone(),
         bits: 32,
         fast_layout: args.engine.fast_layout,
+        hash: args.hash,
     };
     let layout = probe.layout();
     if !args.json {
         print_line(format!(
-            "layout: {} bytes of content + {} {} symbols; {} MD5 steps per candidate (a full MD5 is 64)",
+            "layout: {} bytes of content + {} {} symbols; {} {} steps per candidate (a full {} is {})",
             args.content_bytes,
             layout.suffix_len,
             args.alphabet,
-            layout.steps_per_candidate()
+            layout.steps_per_candidate(),
+            args.hash.title(),
+            args.hash.title(),
+            layout.hash.steps()
         ))?;
     }
     let ids: Vec<usize> = devices.live().collect();
@@ -125,7 +130,7 @@ fn print_json(run: &Run, args: &BenchArgs, steps: usize) -> anyhow::Result<()> {
         "device": if run.together { "all".to_string() } else { first.info.name.clone() },
         "threads": run.devices.iter().map(|d| d.threads).sum::<usize>(),
         "candidates": total, "seconds": run.seconds, "candidates_per_second": run.rate(),
-        "content_bytes": args.content_bytes, "steps_per_candidate": steps, "devices": devices,
+        "content_bytes": args.content_bytes, "hash": args.hash, "steps_per_candidate": steps, "devices": devices,
     }))?;
     Ok(())
 }

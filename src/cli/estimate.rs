@@ -37,6 +37,7 @@ impl Planned<'_> {
             alphabet: self.alphabet.clone(),
             bits: self.prefix.bits(),
             fast_layout: self.fast_layout,
+            hash: self.prefix.hash(),
         }
     }
 }
@@ -87,7 +88,7 @@ pub(super) fn refuse_search_if_too_long(
     if expected > MAX_UNFORCED_SECONDS {
         anyhow::bail!(
             "a {}-digit prefix takes about {} candidates on average{whose}: {} at {}/s on {}; shorten the prefix, or pass --force to search anyway",
-            planned.prefix.hex().len(),
+            planned.prefix.bits() / 4,
             human_count(candidates),
             human_duration(expected),
             human_count(rate),

@@ -4,6 +4,7 @@ pub mod batch;
 mod bench;
 mod estimate;
 mod extras;
+mod git_commit;
 mod search;
 mod search_report;
 pub mod values;
@@ -14,7 +15,7 @@ use crate::backends::{self, BackendList};
 use crate::exit::Exit;
 use crate::kind::FileKind;
 use crate::shard::{Shard, ShardSpec};
-use crate::target::Prefix;
+use crate::target::PrefixDigits;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use values::{parse_threads, Seconds};
@@ -76,6 +77,11 @@ pub enum Command {
     /// {{url:NAME}} / {{prefix:NAME}} in any page become that page's address / prefix.
     #[command(after_help = crate::exit::HELP)]
     Batch(BatchArgs),
+    /// Give the git repository's HEAD commit an id that starts with PREFIX, by spaces and tabs
+    /// before its message's final line break (nothing else changes; the old commit stays in
+    /// the reflog).
+    #[command(name = "git-commit", after_help = crate::exit::HELP)]
+    GitCommit(GitCommitArgs),
     /// List the suffix alphabets, and the one each kind of file gets by default and why.
     Alphabets {
         /// One JSON object: the alphabets with their symbols (hex), and the kinds.
@@ -113,9 +119,13 @@ pub enum Command {
 pub struct SearchArgs {
     /// The file to extend, or - for standard input (FIFOs and <(cmd) work: the input is read once).
     pub input: PathBuf,
-    /// Hex digits the MD5 must start with: 1 to 32, either case.
+    /// Hex digits the address (MD5 unless --hash or --git-object say otherwise) must start
+    /// with, either case; _ stands for any digit (c0ffee_____1).
     #[arg(short, long, value_name = "HEX")]
-    pub prefix: Prefix,
+    pub prefix: PrefixDigits,
+    #[command(flatten)]
+    /// Which digest is the address.
+    pub address: AddressArgs,
     /// Where to write the result: a path (a symlink's target is replaced, a device or FIFO
     /// written into), or - for standard output.
     #[arg(short, long, value_name = "PATH", conflicts_with = "in_place")]
@@ -157,6 +167,48 @@ pub struct SearchArgs {
     /// Seconds between checkpoint saves (default 2, at least 0.1).
     #[arg(long, value_name = "SECONDS")]
     pub checkpoint_every: Option<Seconds>,
+}
+
+/// Which digest names the file.
+#[derive(Args, Debug, Clone)]
+pub struct AddressArgs {
+    /// The digest to move: md5 (md5sum's, the default), sha1 (sha1sum's) or sha256
+    /// (sha256sum's).
+    #[arg(long, value_enum, value_name = "HASH", conflicts_with = "git_object")]
+    pub hash: Option<crate::hash::HashKind>,
+    /// Move git's id of the file as this type of object instead (what `git hash-object -t
+    /// TYPE FILE` prints, and `git add` stores a file as: blob), so that `git show PREFIX`
+    /// finds it once committed.
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub git_object: Option<crate::address::GitObject>,
+    /// The repository's object format, with --git-object: sha1 (git's default) or sha256
+    /// (`git init --object-format=sha256`); `git rev-parse --show-object-format` tells.
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "git_object")]
+    pub object_format: Option<crate::address::ObjectFormat>,
+}
+
+impl AddressArgs {
+    /// The address these options name.
+    pub fn address(&self) -> crate::address::Address {
+        match self.git_object {
+            Some(object) => crate::address::Address {
+                hash: self.object_format.unwrap_or_default().hash(),
+                git_object: Some(object),
+            },
+            None => crate::address::Address { hash: self.hash.unwrap_or_default(), git_object: None },
+        }
+    }
+
+    /// `digits` as a prefix of this address, refused when longer than its digest.
+    pub fn prefix(&self, digits: &PrefixDigits) -> anyhow::Result<crate::target::Prefix> {
+        let address = self.address();
+        digits.for_hash(address.hash).map_err(|e| match e {
+            crate::target::PrefixError::TooLong(..) => {
+                anyhow::anyhow!("{e} ({}); give at most {} digits", address.describe(), address.hash.hex_digits())
+            }
+            e => e.into(),
+        })
+    }
 }
 
 /// What kind of file the suffix goes on, which decides the default alphabet.
@@ -236,6 +288,26 @@ impl EngineArgs {
         Ok(())
     }
 
+    /// The devices that search `address`: the GPU kernels are MD5's only, so for SHA-1 and
+    /// SHA-256 `auto` and `all` are the CPU, and a list that names a GPU is refused.
+    pub fn for_address(&self, address: &crate::address::Address) -> anyhow::Result<EngineArgs> {
+        if address.hash == crate::hash::HashKind::Md5 {
+            return Ok(self.clone());
+        }
+        // auto and all: whatever can search it, which is the CPU.
+        if matches!(self.backend.0.as_slice(), [backends::BackendItem::Auto] | [backends::BackendItem::All]) {
+            return Ok(EngineArgs { backend: backends::BackendList(vec![backends::BackendItem::Cpu]), ..self.clone() });
+        }
+        if self.backend.may_use_gpu() {
+            anyhow::bail!(
+                "--backend {}: the GPU kernels search MD5 only so far, not {}; use --backend cpu",
+                self.backend,
+                address.describe()
+            );
+        }
+        Ok(self.clone())
+    }
+
     /// Opens the devices these arguments name (once for a whole run), with the tuning knobs
     /// from the environment. Checked with [`EngineArgs::check`] first, by each command, early.
     pub fn open_devices(&self) -> anyhow::Result<(crate::device::DeviceSet, Option<String>)> {
@@ -299,13 +371,35 @@ pub struct BatchArgs {
 }
 
 #[derive(Args, Debug)]
+/// `ghostsum git-commit`.
+pub struct GitCommitArgs {
+    /// Hex digits HEAD's new id must start with, either case; _ stands for any digit. The
+    /// repository's object format (SHA-1 or SHA-256) decides the hash.
+    #[arg(short, long, value_name = "HEX")]
+    pub prefix: PrefixDigits,
+    /// The repository (as git -C DIR); default the current folder.
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    /// Devices.
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    /// Progress and reports.
+    pub report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
 /// `ghostsum verify`.
 pub struct VerifyArgs {
     /// The file to check, or - for standard input.
     pub file: PathBuf,
-    /// Hex digits its MD5 should start with.
+    /// Hex digits its address (MD5 unless --hash or --git-object say otherwise) should start
+    /// with; _ stands for any digit.
     #[arg(short, long, value_name = "HEX")]
-    pub prefix: Prefix,
+    pub prefix: PrefixDigits,
+    #[command(flatten)]
+    /// Which digest is the address.
+    pub address: AddressArgs,
     /// Count only this alphabet's symbols as the suffix (default: every symbol of the named
     /// alphabets).
     #[arg(short, long, value_name = "NAME")]
@@ -345,6 +439,10 @@ pub struct BenchArgs {
     /// The suffix alphabet of the measured search (its size and width decide the layout).
     #[arg(short, long, default_value = "space-tab-lf", value_name = "NAME")]
     pub alphabet: Alphabet,
+    /// The hash measured: md5, sha1 or sha256 (git's ids are SHA-1 or SHA-256 searches; the
+    /// GPU kernels are MD5's only).
+    #[arg(long, value_enum, default_value_t = crate::hash::HashKind::Md5, value_name = "HASH")]
+    pub hash: crate::hash::HashKind,
     /// One JSON object per run on stdout.
     #[arg(long)]
     pub json: bool,
@@ -358,6 +456,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::GitCommit(args) => git_commit::run(args),
         Command::Alphabets { json } => extras::alphabets(json),
         Command::Devices { check: Some(list), .. } => extras::check_devices(&list),
         Command::Devices { json, check: None } => extras::devices(json),

@@ -65,6 +65,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Exit> {
 
 fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> anyhow::Result<Exit> {
     args.engine.check()?;
+    let engine_args = args.engine.for_address(&args.address.address())?;
     if args.report.json
         && args.output.as_deref() != Some(Path::new("-"))
         && crate::stdio::closed_at_start(crate::stdio::Stream::Stdout)
@@ -89,7 +90,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
     let reason = alphabet_reason(&kind, args.alphabet.is_some());
     let report = report_slot.insert(SearchReport::new(
-        &args.prefix,
+        &args.prefix.hex(),
         &destination,
         args.checkpoint.as_deref(),
         &alphabet,
@@ -107,16 +108,18 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     if args.in_place && !std::fs::metadata(&args.input).is_ok_and(|m| m.is_file()) {
         return Err(not_a_file());
     }
+    let address = args.address.address();
+    let prefix = &args.address.prefix(&args.prefix)?;
     let mut content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {
         return Err(not_a_file());
     }
+    content.set_address(address);
     let say = |line: String| {
         if !args.report.quiet {
             say(line);
         }
     };
-    let prefix = &args.prefix;
     let started = Instant::now();
     let unchanged = match args.always_suffix {
         true => None,
@@ -143,8 +146,9 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     placement.apply(&mut content)?;
     report.placed(&placement, content.len);
     let alphabet = placement.alphabet.clone();
+    engine::fold_address(&mut content, prefix, &alphabet, &EngineOptions::default())?;
     let meaning = placement.meaning.map(Arc::new);
-    let session = args.engine.session(&args.report)?;
+    let session = engine_args.session(&args.report)?;
     session.say(format!(
         "ghostsum: searching on {}; alphabet {alphabet} ({reason}); suffix {}{}",
         session.describe(),
@@ -160,7 +164,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         say(format!("ghostsum: note: {}: {note}", content.describe()));
     }
 
-    let input_md5 = content.input_md5();
+    let input_md5 = content.input_digest()?;
     let checkpoint = args.checkpoint.as_ref().map(|path| {
         CheckpointFile::new(
             path,

@@ -10,7 +10,7 @@ use crate::output::Destination;
 use crate::run::{DeviceTally, SearchRun, Session};
 use crate::shard::Slice;
 use crate::stdio::{print_line, say};
-use crate::target::{hex, Prefix};
+use crate::target::hex;
 use std::path::Path;
 use std::time::Instant;
 
@@ -104,7 +104,7 @@ impl ShardReport {
 
 impl SearchReport {
     pub(super) fn new(
-        prefix: &Prefix,
+        prefix: &str,
         destination: &Destination,
         checkpoint: Option<&Path>,
         alphabet: &Alphabet,
@@ -114,7 +114,7 @@ impl SearchReport {
         SearchReport {
             // Until the search says otherwise: a stop signal can come at any moment.
             status: SearchStatus::Stopped,
-            prefix: prefix.hex().into(),
+            prefix: prefix.into(),
             md5: None,
             index: None,
             suffix_len: None,
@@ -162,7 +162,7 @@ impl SearchReport {
         (self.candidates_tested, self.seconds) = (run.tested, started.elapsed().as_secs_f64());
     }
 
-    pub(super) fn unchanged(&mut self, md5: &[u8; 16], started: Instant) {
+    pub(super) fn unchanged(&mut self, md5: &[u8], started: Instant) {
         (self.status, self.md5, self.unchanged) = (SearchStatus::Found, Some(hex(md5)), true);
         (self.suffix_len, self.suffix_bytes, self.checkpoint) = (Some(0), Some(0), None);
         self.seconds = started.elapsed().as_secs_f64();
@@ -195,7 +195,7 @@ impl SearchReport {
         let kind = ChosenKind::decide(args.kind.for_kind, &[&args.input]);
         let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
         let reason = alphabet_reason(&kind, args.alphabet.is_some());
-        SearchReport::new(&args.prefix, &output, args.checkpoint.as_deref(), &alphabet, &kind, &reason)
+        SearchReport::new(&args.prefix.hex(), &output, args.checkpoint.as_deref(), &alphabet, &kind, &reason)
     }
 
     /// With --json: on stdout, or on stderr when the file itself went to stdout.

@@ -14,8 +14,10 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     if args.file == std::path::Path::new("-") && args.original.as_deref() == Some(std::path::Path::new("-")) {
         anyhow::bail!("the file and --original are both standard input (-), which can be read only once; give one of them as a file");
     }
-    let content = Content::read(&args.file)?;
-    let digest = crate::recheck::md5_with_suffix(&content, b"");
+    let prefix = args.address.prefix(&args.prefix)?;
+    let mut content = Content::read(&args.file)?;
+    content.set_address(args.address.address());
+    let digest = content.digest_with_suffix(b"")?;
     let kind = ChosenKind::decide(args.kind.for_kind, &[&args.file]);
     let symbols = SuffixSymbols::new(args.alphabet.as_ref());
     let trailing = trailing_run(&content, &symbols)?;
@@ -26,7 +28,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     // are written as the system holds them (not UTF-8 either), so `md5sum -c` finds the file.
     let (escaped, name_bytes) = escape_name_bytes(&path_bytes(&args.file));
     let name = String::from_utf8_lossy(&name_bytes).into_owned();
-    let matches = args.prefix.matches_digest(&digest);
+    let matches = prefix.matches_digest(&digest);
     // The symbols that make up the suffix: after the original when it is given, else the
     // file's whole trailing run (which includes any whitespace the content ended with).
     let suffix_counts = match &original {
@@ -50,7 +52,7 @@ pub(super) fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         None => {
             let total = trailing.iter().sum::<u64>();
             let radix = symbols.radix_of(&trailing, kind.kind);
-            let needed = min_suffix_len(radix, args.prefix.bits()) as u64;
+            let needed = min_suffix_len(radix, prefix.bits()) as u64;
             (total < needed).then(|| {
                 format!(
                     "it ends in {total} {} symbols, and a search for {} appends at least {needed}; \

@@ -9,6 +9,7 @@
 //! vpternlogd), an add, a rotate and an add; plus one add in the steps that read an inner word.
 
 use crate::cpu::lanes::Lanes;
+use crate::hash::HashKind;
 use crate::layout::{Layout, Segment, MAX_INNER_WORDS};
 use crate::steps::{self, message_index, StepState, LAST_STEP_UPDATING_A, S};
 use std::ops::Range;
@@ -21,7 +22,10 @@ pub struct KernelInput<'a> {
     pub segment: &'a Segment,
     /// The inner table, as columns.
     pub columns: &'a InnerColumns,
-    /// The target's bits in state word A.
+    /// The final state word the kernel tests: MD5's A (it stops after step 60), else the
+    /// first word the prefix fixes.
+    pub match_word: usize,
+    /// The target's bits in that word.
     pub a_mask: u32,
     /// The target's value in those bits.
     pub a_value: u32,
@@ -30,12 +34,18 @@ pub struct KernelInput<'a> {
 impl<'a> KernelInput<'a> {
     /// The input for one segment of `job`, with its prefix's bits in state word A.
     pub fn new(job: &crate::device::work::Job<'a>, columns: &'a InnerColumns) -> Self {
+        let masks = &job.prefix.word_masks;
+        let match_word = match job.layout.hash {
+            crate::hash::HashKind::Md5 => 0,
+            _ => masks.iter().position(|&m| m != 0).unwrap_or(0),
+        };
         KernelInput {
             layout: job.layout,
             segment: job.segment,
             columns,
-            a_mask: job.prefix.word_masks[0],
-            a_value: job.prefix.word_values[0],
+            match_word,
+            a_mask: masks[match_word],
+            a_value: job.prefix.word_values[match_word],
         }
     }
 }
@@ -66,21 +76,21 @@ impl InnerColumns {
 pub type KernelFn = fn(&KernelInput, Range<u32>, &mut dyn FnMut(u32, u32) -> bool) -> u64;
 
 /// Walks mid values in order, updating only the words whose digits changed.
-struct MidOdometer<'a> {
+pub(super) struct MidOdometer<'a> {
     layout: &'a Layout,
     digits: Vec<u32>,
-    words: [u32; 16],
+    pub(super) words: [u32; 16],
 }
 
 impl<'a> MidOdometer<'a> {
-    fn new(layout: &'a Layout, segment: &Segment, mid: u32) -> Self {
+    pub(super) fn new(layout: &'a Layout, segment: &Segment, mid: u32) -> Self {
         let k = layout.radix() as u32;
         let digits =
             (0..layout.mid_digits).map(|j| (mid as u64 / (k as u64).pow(j as u32) % k as u64) as u32).collect();
         MidOdometer { layout, digits, words: layout.mid_words(segment, mid) }
     }
 
-    fn advance(&mut self) {
+    pub(super) fn advance(&mut self) {
         let k = self.layout.radix() as u32;
         for (j, digit) in self.digits.iter_mut().enumerate() {
             let table = &self.layout.mid_symbol_words[j];
@@ -156,7 +166,8 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
             odometer.advance();
         }
         let words = &odometer.words;
-        let mut shared = StepState::from_state(input.segment.midstate);
+        let midstate: [u32; 4] = input.segment.midstate[..4].try_into().unwrap();
+        let mut shared = StepState::from_state(midstate);
         steps::run_steps(&mut shared, words, 0..W);
         let folded = steps::folded_constants(words);
         // For I computed by subtraction (see `step`).
@@ -222,10 +233,22 @@ macro_rules! layout_table {
     };
 }
 
+/// One match arm per version of a SHA kernel ([`crate::cpu::sha::first_word_bucket`]).
+macro_rules! first_word_table {
+    ($at:ident, $first:expr; $($w:literal)*) => {
+        match crate::cpu::sha::first_word_bucket($first) {
+            // SAFETY (every arm): the caller checked the CPU feature, if any (`available_kernels`).
+            $($w => |i, m, f| unsafe { $at::<$w>(i, m, f) },)*
+            _ => unreachable!("layouts keep inner words within 0..14"),
+        }
+    };
+}
+
 macro_rules! kernel_set {
     ($name:ident, $lanes:ty, $($feature:literal)?) => {
         mod $name {
             use super::*;
+            use crate::cpu::sha;
             /// # Safety
             /// The CPU must have this kernel set's target feature, if it names one:
             /// [`available_kernels`] checks it before offering the kernel.
@@ -233,9 +256,25 @@ macro_rules! kernel_set {
             unsafe fn at<const W: usize, const C: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
                 search_mids::<$lanes, W, C>(input, mids, on_match)
             }
-            /// The instantiation for a layout's (first inner word, inner word count).
-            pub(super) fn for_layout(first_word: usize, word_count: usize) -> KernelFn {
-                layout_table!(at, first_word, word_count; 0 1 2 3 4 5 6 7 8 9 10 11 12 13)
+            /// # Safety
+            /// As for `at`.
+            $(#[target_feature(enable = $feature)])?
+            unsafe fn sha1_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                sha::search_mids::<sha::Sha1, $lanes, W>(input, mids, on_match)
+            }
+            /// # Safety
+            /// As for `at`.
+            $(#[target_feature(enable = $feature)])?
+            unsafe fn sha256_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                sha::search_mids::<sha::Sha256, $lanes, W>(input, mids, on_match)
+            }
+            /// The instantiation for a layout's hash and (first inner word, inner word count).
+            pub(super) fn for_layout(hash: HashKind, first_word: usize, word_count: usize) -> KernelFn {
+                match hash {
+                    HashKind::Md5 => layout_table!(at, first_word, word_count; 0 1 2 3 4 5 6 7 8 9 10 11 12 13),
+                    HashKind::Sha1 => first_word_table!(sha1_at, first_word; 0 4 8 12),
+                    HashKind::Sha256 => first_word_table!(sha256_at, first_word; 0 4 8 12),
+                }
             }
         }
     };
@@ -300,16 +339,16 @@ impl KernelKind {
 
     /// Its instantiation for `layout`'s inner words; only for a kind that [`runs_here`](Self::runs_here).
     fn for_layout(self, layout: &Layout) -> KernelFn {
-        let (w, c) = (layout.first_inner_word, layout.inner_word_count);
+        let (hash, w, c) = (layout.hash, layout.first_inner_word, layout.inner_word_count);
         assert!(self.runs_here(), "the {self} kernel needs instructions this CPU lacks");
         match self {
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx512 => avx512::for_layout(w, c),
+            KernelKind::Avx512 => avx512::for_layout(hash, w, c),
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx2 => avx2::for_layout(w, c),
+            KernelKind::Avx2 => avx2::for_layout(hash, w, c),
             #[cfg(not(target_arch = "x86_64"))]
             KernelKind::Avx512 | KernelKind::Avx2 => unreachable!("no x86 kernels on this architecture"),
-            KernelKind::Portable => portable::for_layout(w, c),
+            KernelKind::Portable => portable::for_layout(hash, w, c),
         }
     }
 }

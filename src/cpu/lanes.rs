@@ -42,6 +42,14 @@ pub trait Lanes: Copy {
     unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self;
     /// Bit `l` set when lane `l` satisfies `x & mask == value`.
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64;
+    /// Lane-wise logical shift right by `R` (SHA-256's message schedule).
+    unsafe fn shr<const R: u32>(self) -> Self;
+    /// SHA's majority `(x & y) | (x & z) | (y & z)`: where x and y differ, z decides, which
+    /// is [`Lanes::f`] on `x ^ y` (two operations; one with three-input logic).
+    #[inline(always)]
+    unsafe fn maj(x: Self, y: Self, z: Self) -> Self {
+        Self::f(x.xor(y), z, y)
+    }
 }
 
 /// `N` portable lanes: a plain array, each operation a simple loop the compiler vectorises for
@@ -109,6 +117,11 @@ impl<const N: usize> Lanes for Portable<N> {
     #[inline(always)]
     unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
         portable_lanewise!(|b, c, d| c ^ (!b & d))
+    }
+    #[inline(always)]
+    unsafe fn shr<const R: u32>(self) -> Self {
+        let a = self;
+        portable_lanewise!(|a| a >> R)
     }
     #[inline(always)]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
@@ -180,6 +193,14 @@ macro_rules! lane_groups {
             #[inline(always)]
             unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
                 0 $(| (self.$i.match_mask(mask, value) << ($i * V::WIDTH)))+
+            }
+            #[inline(always)]
+            unsafe fn shr<const R: u32>(self) -> Self {
+                $name($(self.$i.shr::<R>()),+)
+            }
+            #[inline(always)]
+            unsafe fn maj(x: Self, y: Self, z: Self) -> Self {
+                $name($(V::maj(x.$i, y.$i, z.$i)),+)
             }
         }
     };
@@ -265,6 +286,16 @@ impl Lanes for Avx512 {
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
+    unsafe fn shr<const R: u32>(self) -> Self {
+        Avx512(_mm512_srlv_epi32(self.0, _mm512_set1_epi32(R as i32)))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn maj(x: Self, y: Self, z: Self) -> Self {
+        Avx512(_mm512_ternarylogic_epi32::<0xe8>(x.0, y.0, z.0))
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
         let masked = _mm512_and_si512(self.0, _mm512_set1_epi32(mask as i32));
         _mm512_cmpeq_epi32_mask(masked, _mm512_set1_epi32(value as i32)) as u64
@@ -338,6 +369,11 @@ impl Lanes for Avx2 {
     unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
         // vpandn computes !b & d in one instruction.
         Avx2(_mm256_xor_si256(c.0, _mm256_andnot_si256(b.0, d.0)))
+    }
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn shr<const R: u32>(self) -> Self {
+        Avx2(_mm256_srlv_epi32(self.0, _mm256_set1_epi32(R as i32)))
     }
     #[inline]
     #[target_feature(enable = "avx2")]

@@ -3,6 +3,7 @@
 
 pub mod kernel;
 pub mod lanes;
+pub mod sha;
 
 use crate::device::work::{Job, SearchWork};
 use crate::device::{Device, DeviceId, DeviceInfo, DeviceKind, SearchError};

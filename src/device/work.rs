@@ -64,7 +64,7 @@ impl Job<'_> {
     /// [`LineFit`]).
     pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
         let mut state = self.segment.midstate;
-        crate::steps::compress_words(&mut state, &self.layout.candidate_words(self.segment, mid, inner));
+        self.layout.hash.compress_words(&mut state, &self.layout.candidate_words(self.segment, mid, inner));
         self.prefix.matches_state(&state)
             && self.accept.takes(&self.layout.suffix(self.layout.index_of(self.segment, mid, inner)))
     }
@@ -130,7 +130,7 @@ pub struct SearchWork {
     pub prefix: Prefix,
     /// Which hits the search takes.
     pub accept: Acceptance,
-    content_midstate: [u32; 4],
+    content_midstate: crate::hash::State,
     content_tail: Vec<u8>,
     first: u128,
     /// The largest range handed out, in mid units (see `take`).

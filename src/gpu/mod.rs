@@ -144,7 +144,7 @@ impl GpuDevice {
         }
         let (row_width, _, _) = slots::grid(&mids, self.options.workgroup_size, self.max_workgroups_per_dim);
         let params = Params {
-            midstate: range.segment.midstate,
+            midstate: range.segment.midstate[..4].try_into().expect("the GPU searches MD5, four state words"),
             base_words: range.segment.base_words,
             mid_start: mids.start,
             mid_end: mids.end,

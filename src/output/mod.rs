@@ -21,7 +21,6 @@ use crate::input::Content;
 use crate::io_error;
 use crate::read_buffer::ReadBuffer;
 use crate::stdio::{self, Stream};
-use md5::{Digest, Md5};
 use resolve::Resolved;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -77,7 +76,7 @@ pub fn write_output(
     content: &Content,
     suffix: &[u8],
     destination: &Destination,
-    expected_md5: &[u8; 16],
+    expected_md5: &[u8],
 ) -> anyhow::Result<()> {
     match destination {
         Destination::Stdout => {
@@ -163,8 +162,8 @@ pub(super) fn copy_hashed(
     suffix: &[u8],
     content: &Content,
     out_name: &str,
-) -> anyhow::Result<[u8; 16]> {
-    let mut hasher = Md5::new();
+) -> anyhow::Result<Vec<u8>> {
+    let mut hasher = content.output_hasher(suffix.len() as u64);
     let write_error = |e: io::Error| -> anyhow::Error {
         if stdio::is_broken_pipe(&e) {
             e.into()
@@ -183,5 +182,5 @@ pub(super) fn copy_hashed(
         .and_then(|()| out.write_all(&content.trailer))
         .and_then(|()| out.flush())
         .map_err(write_error)?;
-    Ok(hasher.finalize().into())
+    Ok(hasher.finalize())
 }

@@ -36,7 +36,7 @@ pub(super) fn own_descriptor(_fd: i32) -> io::Result<File> {
 }
 
 /// The error when the bytes written do not hash to the digest the search found.
-pub(super) fn check_unchanged(content: &Content, digest: &[u8; 16], expected: &[u8; 16]) -> anyhow::Result<()> {
+pub(super) fn check_unchanged(content: &Content, digest: &[u8], expected: &[u8]) -> anyhow::Result<()> {
     if digest != expected {
         anyhow::bail!(
             "the input {} changed while ghostsum was searching; nothing was written. Run it again once the file stops changing",
@@ -50,7 +50,7 @@ pub(super) fn check_unchanged(content: &Content, digest: &[u8; 16], expected: &[
 pub(super) fn write(
     content: &Content,
     suffix: &[u8],
-    expected: &[u8; 16],
+    expected: &[u8],
     out: File,
     name: &str,
 ) -> anyhow::Result<()> {

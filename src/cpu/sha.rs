@@ -1,0 +1,258 @@
+//! The CPU hot loops for SHA-1 and SHA-256: every inner value of a range of mid values,
+//! `Lanes::WIDTH` candidates at a time, one compression each, on the lane types the MD5
+//! kernel uses ([`crate::cpu::lanes`]).
+//!
+//! As for MD5 (see [`crate::cpu::kernel`]), per mid value the steps before the first inner
+//! word run once in scalar code, and the message words the inner digits do not touch are
+//! splatted constants; the compiler folds them into the steps and hoists what depends on
+//! them alone out of the inner loop. Per candidate: the remaining steps and the message
+//! schedule (SHA-1's 64 expanded words, SHA-256's 48), then the final state word the prefix
+//! fixes first is tested, and the caller re-checks every match in full.
+
+use crate::cpu::kernel::{KernelInput, MidOdometer};
+use crate::cpu::lanes::{Lanes, Portable};
+use std::ops::Range;
+
+/// SHA-1's round constants, one per 20 steps.
+const SHA1_K: [u32; 4] = [0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6];
+
+/// SHA-256's round constants: the first 32 bits of the fractional parts of the cube roots
+/// of the first 64 primes.
+#[rustfmt::skip]
+pub const SHA256_K: [u32; 64] = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+/// The working variables (SHA-1 uses the first five).
+#[derive(Clone, Copy)]
+pub struct Vars<V>([V; 8]);
+
+/// SHA-1 step `t` reading message word `w`.
+#[inline(always)]
+unsafe fn sha1_step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
+    let [a, b, c, d, e, ..] = v.0;
+    let f = match t / 20 {
+        0 => V::f(b, c, d),
+        2 => V::maj(b, c, d),
+        _ => V::h(b, c, d),
+    };
+    let temp = a.rotl::<5>().add(f).add(e).add(V::splat(SHA1_K[t / 20])).add(w);
+    v.0[..5].copy_from_slice(&[temp, a, b.rotl::<30>(), c, d]);
+}
+
+/// SHA-256 step `t` reading message word `w`.
+#[inline(always)]
+unsafe fn sha256_step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
+    let [a, b, c, d, e, f, g, h] = v.0;
+    let big_sigma1 = V::h(e.rotl::<26>(), e.rotl::<21>(), e.rotl::<7>());
+    let t1 = h.add(big_sigma1).add(V::f(e, f, g)).add(V::splat(SHA256_K[t])).add(w);
+    let big_sigma0 = V::h(a.rotl::<30>(), a.rotl::<19>(), a.rotl::<10>());
+    let t2 = big_sigma0.add(V::maj(a, b, c));
+    v.0 = [t1.add(t2), a, b, c, d.add(t1), e, f, g];
+}
+
+/// SHA-1's schedule: word `t >= 16` from the 16 before it, in place (`w[t % 16]`).
+#[inline(always)]
+unsafe fn sha1_schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+    let x = w[(t - 3) % 16].xor(w[(t - 8) % 16]).xor(w[(t - 14) % 16]).xor(w[t % 16]).rotl::<1>();
+    w[t % 16] = x;
+    x
+}
+
+/// SHA-256's schedule: word `t >= 16` from the 16 before it, in place.
+#[inline(always)]
+unsafe fn sha256_schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+    let (w2, w15) = (w[(t - 2) % 16], w[(t - 15) % 16]);
+    let sigma1 = V::h(w2.rotl::<15>(), w2.rotl::<13>(), w2.shr::<10>());
+    let sigma0 = V::h(w15.rotl::<25>(), w15.rotl::<14>(), w15.shr::<3>());
+    let x = sigma1.add(w[(t - 7) % 16]).add(sigma0).add(w[t % 16]);
+    w[t % 16] = x;
+    x
+}
+
+/// Which SHA a kernel runs: its steps, schedule and step count.
+pub trait Sha {
+    /// Steps in a compression: 80 or 64.
+    const STEPS: usize;
+    /// State words: 5 or 8.
+    const WORDS: usize;
+    /// Step `t`.
+    unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V);
+    /// Schedule word `t >= 16`.
+    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V;
+}
+
+/// SHA-1.
+pub struct Sha1;
+/// SHA-256.
+pub struct Sha256;
+
+impl Sha for Sha1 {
+    const STEPS: usize = 80;
+    const WORDS: usize = 5;
+    #[inline(always)]
+    unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
+        sha1_step(v, t, w)
+    }
+    #[inline(always)]
+    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+        sha1_schedule(w, t)
+    }
+}
+
+impl Sha for Sha256 {
+    const STEPS: usize = 64;
+    const WORDS: usize = 8;
+    #[inline(always)]
+    unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
+        sha256_step(v, t, w)
+    }
+    #[inline(always)]
+    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+        sha256_schedule(w, t)
+    }
+}
+
+/// The version of the kernel a layout whose inner words start at word `first` runs.
+pub const fn first_word_bucket(first: usize) -> usize {
+    first / 4 * 4
+}
+
+/// The kernel for hash `H`, specialised on `W`, the first inner word rounded down to a
+/// multiple of 4 ([`first_word_bucket`]): steps before `W` run once per mid value. MD5's
+/// kernel is specialised on the exact first word and word count (56 versions per lane type);
+/// a SHA kernel is several times larger, and 56 versions of each tripled the release build's
+/// time, so these run up to 3 steps of 64 or 80 more per candidate (4% at most) in 4 versions.
+///
+/// # Safety
+/// The CPU must have `V`'s instruction set (checked before a kernel is offered).
+#[inline(always)]
+pub(super) unsafe fn search_mids<H: Sha, V: Lanes, const W: usize>(
+    input: &KernelInput,
+    mids: Range<u32>,
+    on_match: &mut dyn FnMut(u32, u32) -> bool,
+) -> u64 {
+    const { assert!(V::WIDTH <= 64) };
+    let layout = input.layout;
+    debug_assert_eq!(first_word_bucket(layout.first_inner_word), W);
+    let (first_inner, inner_words) = (layout.first_inner_word, layout.inner_word_count);
+    let columns = &input.columns.columns;
+    let count = input.columns.count as usize;
+    let midstate = input.segment.midstate;
+    let mut odometer = MidOdometer::new(layout, input.segment, mids.start);
+    let mut tested = 0u64;
+    for mid in mids.clone() {
+        if mid != mids.start {
+            odometer.advance();
+        }
+        let words = odometer.words;
+        // The steps before the first inner word, once per mid value, in one lane.
+        let mut shared = Vars::<Portable<1>>(midstate.map(|x| Portable([x])));
+        for (t, &word) in words.iter().enumerate().take(W) {
+            H::step(&mut shared, t, Portable([word]));
+        }
+        let start = Vars::<V>(shared.0.map(|x| V::splat(x.0[0])));
+        let constant: [V; 16] = words.map(|x| V::splat(x));
+        let mut chunk = 0;
+        while chunk < count {
+            let mut w = constant;
+            // The inner words' bytes go where the constant words hold zeros: add is or.
+            for (p, word) in w.iter_mut().enumerate().skip(W) {
+                let j = p.wrapping_sub(first_inner);
+                if j < inner_words {
+                    *word = word.add(V::load(&columns[j][chunk..]));
+                }
+            }
+            let mut v = start;
+            // Unrolled, so that each step's round function and constant are known.
+            macro_rules! run {
+                ($($t:literal)*) => {$(
+                    if $t >= W && $t < H::STEPS {
+                        let x = if $t < 16 { w[$t % 16] } else { H::schedule(&mut w, $t) };
+                        H::step(&mut v, $t, x);
+                    }
+                )*};
+            }
+            run!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29
+                 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57
+                 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79);
+            let out = v.0[input.match_word].add(V::splat(midstate[input.match_word]));
+            let mut hits = out.match_mask(input.a_mask, input.a_value);
+            while hits != 0 {
+                let inner_value = (chunk + hits.trailing_zeros() as usize) as u32;
+                hits &= hits - 1;
+                if inner_value < input.columns.count && on_match(mid, inner_value) {
+                    return tested + inner_value as u64 + 1;
+                }
+            }
+            chunk += V::WIDTH;
+        }
+        tested += input.columns.count as u64;
+    }
+    tested
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Address;
+    use crate::alphabet::Alphabet;
+    use crate::cpu::kernel::{available_kernels, InnerColumns, KernelInput};
+    use crate::hash::HashKind;
+    use crate::input::Content;
+    use crate::layout::Layout;
+
+    /// Every kernel reports exactly the candidates whose compression, by RustCrypto's
+    /// crates, has the target's bits, for contents that put the inner words anywhere.
+    #[test]
+    fn kernels_find_what_the_crates_find() {
+        for hash in [HashKind::Sha1, HashKind::Sha256] {
+            for len in [0usize, 5, 30, 50, 64, 100, 119] {
+                let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                let mut content = Content::from_bytes(&bytes);
+                content.set_address(Address { hash, git_object: None });
+                content.fold_for_suffix(0).unwrap();
+                let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 8).unwrap();
+                let segment = layout.segment(content.midstate, &content.tail, 1);
+                let columns = InnerColumns::new(&layout);
+                for word in [0usize, 1] {
+                    let (mask, value) = (0xff00_0000u32 >> (8 * word), 0x1200_0000 >> (8 * word));
+                    let mut expected = Vec::new();
+                    for mid in 0..3u32 {
+                        for inner in 0..layout.inner_count() {
+                            let mut state = segment.midstate;
+                            hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                            if state[word] & mask == value {
+                                expected.push((mid, inner));
+                            }
+                        }
+                    }
+                    for (kind, kernel) in available_kernels(&layout) {
+                        let input = KernelInput {
+                            layout: &layout,
+                            segment: &segment,
+                            columns: &columns,
+                            match_word: word,
+                            a_mask: mask,
+                            a_value: value,
+                        };
+                        let mut found = Vec::new();
+                        let tested = kernel(&input, 0..3, &mut |mid, inner| {
+                            found.push((mid, inner));
+                            false
+                        });
+                        assert_eq!(tested, 3 * layout.inner_count() as u64);
+                        assert_eq!(found, expected, "{hash} {kind} len {len} word {word}");
+                    }
+                }
+            }
+        }
+    }
+}
