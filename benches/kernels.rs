@@ -55,8 +55,8 @@ fn naive_md5_crate(c: &mut Criterion) {
         b.iter(|| {
             let mut hits = 0;
             for index in 0..candidates {
-                let mut h: Md5 = content.hasher.clone();
-                h.update(layout.suffix(index as u128));
+                let mut h = content.hasher.clone();
+                h.update(&layout.suffix(index as u128));
                 hits += (h.finalize()[0] == 0xc0) as u32;
             }
             black_box(hits)

@@ -101,5 +101,7 @@ pub struct GitFailed {
 /// bytes change loses its signature.
 pub fn is_signed(commit: &[u8]) -> bool {
     let header_end = commit.windows(2).position(|w| w == b"\n\n").unwrap_or(commit.len());
-    commit[..header_end].split(|&b| b == b'\n').any(|line| line.starts_with(b"gpgsig ") || line.starts_with(b"gpgsig-sha256 "))
+    commit[..header_end]
+        .split(|&b| b == b'\n')
+        .any(|line| line.starts_with(b"gpgsig ") || line.starts_with(b"gpgsig-sha256 "))
 }

@@ -253,7 +253,10 @@ mod tests {
 
     #[test]
     fn known_digests() {
-        assert_eq!(crate::target::hex(&HashKind::Sha1.digest(b"blob 6\0hello\n")), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            crate::target::hex(&HashKind::Sha1.digest(b"blob 6\0hello\n")),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
         assert_eq!(crate::target::hex(&HashKind::Md5.digest(b"")), "d41d8cd98f00b204e9800998ecf8427e");
     }
 }

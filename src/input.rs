@@ -6,10 +6,10 @@
 //! from that one read: in memory up to [`SPOOL_IN_MEMORY`], then in an anonymous temporary
 //! file that the system deletes whatever happens to the process.
 
-use crate::io_error;
-use crate::stdio::{self, Stream};
 use crate::address::Address;
 use crate::hash::{HashKind, Hasher, State};
+use crate::io_error;
+use crate::stdio::{self, Stream};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};

@@ -547,7 +547,12 @@ mod tests {
                 let mut words = [0u32; 16];
                 for j in 0..layout.inner_digits {
                     let digit = (v as u64 / k.pow(j as u32) % k) as u32;
-                    or_symbol(HashKind::Md5, &mut words, layout.data_end - (j + 1) * alphabet.width(), alphabet.symbol(digit));
+                    or_symbol(
+                        HashKind::Md5,
+                        &mut words,
+                        layout.data_end - (j + 1) * alphabet.width(),
+                        alphabet.symbol(digit),
+                    );
                 }
                 let expected: [u32; MAX_INNER_WORDS] =
                     std::array::from_fn(|i| words.get(layout.first_inner_word + i).copied().unwrap_or(0));

@@ -110,8 +110,7 @@ impl Prefix {
     /// Does a digest match?
     pub fn matches_digest(&self, digest: &[u8]) -> bool {
         let hex = hex(digest);
-        hex.len() >= self.digits.len()
-            && hex.bytes().zip(self.digits.bytes()).all(|(d, p)| p == b'_' || d == p)
+        hex.len() >= self.digits.len() && hex.bytes().zip(self.digits.bytes()).all(|(d, p)| p == b'_' || d == p)
     }
 }
 

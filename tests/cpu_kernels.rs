@@ -1,13 +1,15 @@
-//! Every CPU kernel this machine can run, against the md-5 crate's own compression of each
-//! candidate's final block.
+//! Every CPU kernel this machine can run, against RustCrypto's own compression (md-5, sha1,
+//! sha2) of each candidate's final block.
 
+use ghostsum::address::Address;
 use ghostsum::alphabet::Alphabet;
 use ghostsum::cpu::kernel::{available_kernels, InnerColumns, KernelFn, KernelInput};
+use ghostsum::hash::HashKind;
 use ghostsum::input::Content;
 use ghostsum::layout::Layout;
 use ghostsum::target::Prefix;
 
-/// All (mid, inner) whose final A word matches, by full compression.
+/// All (mid, inner) whose first word the prefix fixes matches, by full compression.
 fn reference_matches(
     layout: &Layout,
     content: &Content,
@@ -18,12 +20,19 @@ fn reference_matches(
     let mut out = Vec::new();
     for mid in mids {
         for inner in 0..layout.inner_count() {
-            // The block as bytes, through md-5's own compression: independent of ghostsum's steps.
+            // The block as bytes, through the crates' own compression: independent of
+            // ghostsum's steps.
             let words = layout.candidate_words(&segment, mid, inner);
-            let block: [u8; 64] = bytemuck::cast(words.map(u32::to_le));
+            let to_bytes = if layout.hash == HashKind::Md5 { u32::to_le } else { u32::to_be };
+            let block: [u8; 64] = bytemuck::cast(words.map(to_bytes));
             let mut state = segment.midstate;
-            md5::block_api::compress(&mut state, &[block]);
-            if state[0] & prefix.word_masks[0] == prefix.word_values[0] {
+            match layout.hash {
+                HashKind::Md5 => md5::block_api::compress((&mut state[..4]).try_into().unwrap(), &[block]),
+                HashKind::Sha1 => sha1::block_api::compress((&mut state[..5]).try_into().unwrap(), &[block]),
+                HashKind::Sha256 => sha2::block_api::compress256(&mut state, &[block]),
+            }
+            let word = prefix.word_masks.iter().position(|&m| m != 0).unwrap();
+            if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
                 out.push((mid, inner));
             }
         }
@@ -67,6 +76,40 @@ fn kernels_match_full_compression_for_every_layout_shape() {
     let firsts: std::collections::BTreeSet<_> = shapes_seen.iter().map(|s| s.0).collect();
     assert!((0..=12).all(|w| firsts.contains(&w)), "{shapes_seen:?}");
     assert!((1..=4).all(|c| shapes_seen.iter().any(|s| s.1 == c)), "{shapes_seen:?}");
+}
+
+/// SHA-1 and SHA-256, of the bytes and as git's blob ids, at every first inner word (four
+/// kernel versions each), with the prefix in the first state word and, after `_`, in the
+/// second.
+#[test]
+fn sha_kernels_match_full_compression_for_every_layout_shape() {
+    for hash in [HashKind::Sha1, HashKind::Sha256] {
+        for (digits, git_object) in [("a5", None), ("________a", Some(ghostsum::address::GitObject::Blob))] {
+            let prefix = Prefix::parse_for(digits, hash).unwrap();
+            let mut firsts = std::collections::BTreeSet::new();
+            for len in 0..128 {
+                let bytes: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+                let mut content = Content::from_bytes(&bytes);
+                content.set_address(Address { hash, git_object });
+                let options = ghostsum::engine::EngineOptions { min_segment_log2: 8, ..Default::default() };
+                let alphabet = Alphabet::whitespace();
+                ghostsum::engine::fold_address(&mut content, &prefix, &alphabet, &options).unwrap();
+                let layout = ghostsum::engine::plan(&content, &prefix, &alphabet, &options).unwrap();
+                firsts.insert(layout.first_inner_word);
+                let mids = 0..(layout.mid_count().min(3) as u32);
+                let expected = reference_matches(&layout, &content, &prefix, mids.clone());
+                for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
+                    let mut got = Vec::new();
+                    kernel(input, mids.clone(), &mut |mid, inner| {
+                        got.push((mid, inner));
+                        false
+                    });
+                    assert_eq!(got, expected, "{hash} kernel {name}, prefix {digits}, content {len} bytes");
+                });
+            }
+            assert!((0..=12).all(|w| firsts.contains(&w)), "{hash}: {firsts:?}");
+        }
+    }
 }
 
 /// Runs `check` on every kernel this CPU has, set up for segment 0 of `layout`.

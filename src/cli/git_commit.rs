@@ -29,9 +29,9 @@ pub(super) fn run(args: GitCommitArgs) -> anyhow::Result<Exit> {
     if let Some(operation) = repo.operation_in_progress()? {
         anyhow::bail!("{where_} is in the middle of {operation}; finish it first, then give HEAD its id");
     }
-    let old = repo.line(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).map_err(|_| {
-        anyhow::anyhow!("{where_}: HEAD is not a commit yet; commit first, then give it its id")
-    })?;
+    let old = repo
+        .line(&["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+        .map_err(|_| anyhow::anyhow!("{where_}: HEAD is not a commit yet; commit first, then give it its id"))?;
     let bytes = repo.run(&["cat-file", "commit", &old], None)?;
     if is_signed(&bytes) {
         anyhow::bail!(

@@ -84,8 +84,14 @@ pub trait Sha {
     /// State words: 5 or 8.
     const WORDS: usize;
     /// Step `t`.
+    ///
+    /// # Safety
+    /// The CPU must have `V`'s instruction set.
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V);
     /// Schedule word `t >= 16`.
+    ///
+    /// # Safety
+    /// The CPU must have `V`'s instruction set.
     unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V;
 }
 
@@ -201,7 +207,6 @@ pub(super) unsafe fn search_mids<H: Sha, V: Lanes, const W: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::address::Address;
     use crate::alphabet::Alphabet;
     use crate::cpu::kernel::{available_kernels, InnerColumns, KernelInput};

@@ -47,13 +47,7 @@ pub(super) fn check_unchanged(content: &Content, digest: &[u8], expected: &[u8])
 }
 
 /// Writes the content and suffix into `out`, as the module comment says.
-pub(super) fn write(
-    content: &Content,
-    suffix: &[u8],
-    expected: &[u8],
-    out: File,
-    name: &str,
-) -> anyhow::Result<()> {
+pub(super) fn write(content: &Content, suffix: &[u8], expected: &[u8], out: File, name: &str) -> anyhow::Result<()> {
     let mut out = Counted { inner: out, written: 0 };
     let total = content.total_len() + suffix.len() as u64;
     let written = if content.is_regular_file() {

@@ -1,0 +1,280 @@
+//! git's own addresses, checked by git itself (issue 30): `--hash` against sha1sum,
+//! sha256sum and Python's hashlib; `--git-object blob` against `git hash-object`, `git show`
+//! and `git fsck --strict` in SHA-1 and SHA-256 repositories; `ghostsum git-commit` against
+//! `git log`, `git cat-file`, the reflog, the index and the working tree, and its refusals.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+/// `git -C DIR ARGS`, which must succeed; its output, trimmed.
+fn git(dir: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&git_raw(dir, args)).trim().to_string()
+}
+
+/// `git -C DIR ARGS`, which must succeed; its output's bytes.
+fn git_raw(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git is installed");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// A repository with two commits, in `format` (sha1 or sha256), and a dirty index and tree.
+fn repo(dir: &Path, format: &str, message: &str) {
+    git(dir, &["init", "-q", &format!("--object-format={format}"), "."]);
+    git(dir, &["config", "user.name", "Ada"]);
+    git(dir, &["config", "user.email", "ada@example.com"]);
+    std::fs::write(dir.join("a.txt"), "one\n").unwrap();
+    git(dir, &["add", "a.txt"]);
+    git(dir, &["commit", "-q", "-m", "first"]);
+    std::fs::write(dir.join("a.txt"), "one\ntwo\n").unwrap();
+    git(dir, &["commit", "-q", "-a", "-m", message]);
+    // Staged and unstaged changes that git-commit must leave as they are.
+    std::fs::write(dir.join("a.txt"), "one\ntwo\nstaged\n").unwrap();
+    git(dir, &["add", "a.txt"]);
+    std::fs::write(dir.join("a.txt"), "one\ntwo\nstaged\nunstaged\n").unwrap();
+}
+
+/// The digest `program` (sha1sum, sha256sum) prints for `path`.
+fn sum(program: &str, path: &Path) -> String {
+    let out = Command::new(program).arg(path).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_string()
+}
+
+fn hashlib(name: &str, path: &Path) -> String {
+    let code = format!("import hashlib,sys; print(hashlib.{name}(open(sys.argv[1],'rb').read()).hexdigest())");
+    let out = Command::new("python3").args(["-c", &code]).arg(path).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn starts_with_pattern(hex: &str, pattern: &str) -> bool {
+    hex.len() >= pattern.len() && hex.bytes().zip(pattern.bytes()).all(|(h, p)| p == b'_' || h == p)
+}
+
+#[test]
+fn hash_sha1_and_sha256_are_the_sum_programs_digests() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("notes.txt");
+    std::fs::write(&input, "Some notes.\nA second line.\n").unwrap();
+    for (hash, program, lib, prefix) in [
+        ("sha1", "sha1sum", "sha1", "c0ffee"),
+        ("sha256", "sha256sum", "sha256", "c0_fee"),
+        ("md5", "md5sum", "md5", "_abcd"),
+    ] {
+        let out = dir.path().join(format!("notes.{hash}.txt"));
+        ghostsum()
+            .args(["search", "-q", "-b", "cpu", "--hash", hash, "-p", prefix, "-o"])
+            .arg(&out)
+            .arg(&input)
+            .assert()
+            .success();
+        let digest = sum(program, &out);
+        assert!(starts_with_pattern(&digest, prefix), "{program}: {digest}");
+        assert_eq!(hashlib(lib, &out), digest);
+        ghostsum().args(["verify", "-q", "--hash", hash, "-p", prefix]).arg(&out).assert().success();
+        // The same file is not an MD5 (or SHA-1) hit too: verify checks the hash it is told.
+        let other = if hash == "sha1" { "sha256" } else { "sha1" };
+        ghostsum().args(["verify", "-q", "--hash", other, "-p", "c0ffee0"]).arg(&out).assert().code(1);
+    }
+}
+
+#[test]
+fn a_prefix_longer_than_the_digest_and_a_gpu_for_sha_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.txt");
+    std::fs::write(&input, "a\n").unwrap();
+    let out = dir.path().join("b.txt");
+    let long = "a".repeat(41);
+    let said = ghostsum().args(["search", "--hash", "sha1", "-p", &long, "-o"]).arg(&out).arg(&input).assert().code(2);
+    let stderr = String::from_utf8_lossy(&said.get_output().stderr).to_string();
+    assert!(stderr.contains("41 digits") && stderr.contains("at most 40"), "{stderr}");
+    let said = ghostsum()
+        .args(["search", "--hash", "sha256", "-b", "gpu", "-p", "ab", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&said.get_output().stderr).to_string();
+    assert!(stderr.contains("MD5 only") && stderr.contains("--backend cpu"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn blobs_get_the_id_git_gives_them_and_git_finds_them_by_it() {
+    for format in ["sha1", "sha256"] {
+        let dir = tempfile::tempdir().unwrap();
+        let repo_dir = dir.path();
+        git(repo_dir, &["init", "-q", &format!("--object-format={format}"), "."]);
+        // Sizes around 999/1000 bytes: the header's length gains a digit there.
+        for (name, len, prefix) in [("small.md", 30, "c0ffee1"), ("edge.txt", 985, "beef_1")] {
+            let text: String =
+                (0..len).map(|i| if i % 40 == 39 { '\n' } else { (b'a' + (i % 26) as u8) as char }).collect();
+            let input = dir.path().join(format!("in-{name}"));
+            std::fs::write(&input, text + "\n").unwrap();
+            let out = repo_dir.join(name);
+            ghostsum()
+                .args([
+                    "search",
+                    "-q",
+                    "-b",
+                    "cpu",
+                    "--git-object",
+                    "blob",
+                    "--object-format",
+                    format,
+                    "-p",
+                    prefix,
+                    "-o",
+                ])
+                .arg(&out)
+                .arg(&input)
+                .assert()
+                .success();
+            let id = git(repo_dir, &["hash-object", name]);
+            assert!(starts_with_pattern(&id, prefix), "{format} {name}: {id}");
+            ghostsum()
+                .args(["verify", "-q", "--git-object", "blob", "--object-format", format, "-p", prefix])
+                .arg(&out)
+                .assert()
+                .success();
+            git(repo_dir, &["add", name]);
+        }
+        git(repo_dir, &["-c", "user.name=A", "-c", "user.email=a@b", "commit", "-q", "-m", "pages"]);
+        git(repo_dir, &["fsck", "--strict"]);
+        // Found by their short ids (7 fixed digits) as a person would ask git.
+        let file = std::fs::read(repo_dir.join("small.md")).unwrap();
+        assert_eq!(git_raw(repo_dir, &["show", "c0ffee1"]), file);
+        assert_eq!(git_raw(repo_dir, &["cat-file", "-p", "c0ffee1"]), file);
+        let listed = git(repo_dir, &["ls-tree", "HEAD", "small.md"]);
+        assert!(listed.contains(" blob c0ffee1"), "{listed}");
+    }
+}
+
+/// What git-commit must leave as it was: the tree, parents, author, committer, the index,
+/// the working tree.
+fn unchanged_parts(dir: &Path) -> Vec<String> {
+    vec![
+        git(dir, &["log", "-1", "--format=%T %P%n%an <%ae> %ad%n%cn <%ce> %cd"]),
+        git(dir, &["diff", "--cached"]),
+        git(dir, &["diff"]),
+        git(dir, &["status", "--porcelain"]),
+    ]
+}
+
+#[test]
+fn git_commit_gives_head_its_id_and_changes_nothing_else() {
+    for format in ["sha1", "sha256"] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // The message names the id it will get.
+        repo(d, format, "Release c0ffee1\n\nThis commit's id starts with c0ffee1.");
+        let old = git(d, &["rev-parse", "HEAD"]);
+        let before = unchanged_parts(d);
+        let message_before = git(d, &["log", "-1", "--format=%B"]);
+        let out = ghostsum().args(["git-commit", "-q", "-p", "c0ffee1", "-C"]).arg(d).assert().success();
+        let printed = String::from_utf8_lossy(&out.get_output().stdout).trim().to_string();
+        let new = git(d, &["log", "-1", "--format=%H"]);
+        assert_eq!(printed, new);
+        assert!(new.starts_with("c0ffee1") && new.len() == if format == "sha1" { 40 } else { 64 }, "{new}");
+        assert_eq!(unchanged_parts(d), before, "{format}");
+        // The message differs only in blanks at the end of its last line.
+        let message_after = git(d, &["log", "-1", "--format=%B"]);
+        assert_eq!(message_after.trim_end(), message_before.trim_end());
+        let raw = git(d, &["cat-file", "commit", "HEAD"]);
+        assert!(raw.ends_with("c0ffee1.") || raw.trim_end_matches([' ', '\t']).ends_with("c0ffee1."), "{raw:?}");
+        // The old commit stays in the reflog; the repository is sound.
+        let reflog = git(d, &["reflog", "--format=%H %gs"]);
+        assert!(reflog.lines().nth(1).unwrap().starts_with(&old), "{reflog}");
+        assert!(reflog.lines().next().unwrap().contains("ghostsum git-commit"), "{reflog}");
+        git(d, &["fsck", "--strict"]);
+        assert_eq!(git(d, &["show", "-s", "--format=%H", "c0ffee1"]), new);
+        // Run again: HEAD has the prefix, nothing to do.
+        let again = ghostsum().args(["git-commit", "-q", "-p", "c0ffee1", "-C"]).arg(d).assert().success();
+        assert_eq!(String::from_utf8_lossy(&again.get_output().stdout).trim(), new);
+        assert_eq!(git(d, &["reflog", "--format=%H"]).lines().count(), reflog.lines().count());
+    }
+}
+
+fn refused(d: &Path, prefix: &str) -> String {
+    let out = ghostsum().args(["git-commit", "-q", "-p", prefix, "-C"]).arg(d).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn git_commit_refuses_signed_commits_operations_in_progress_and_non_repositories() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    repo(d, "sha1", "second");
+    let head = git(d, &["rev-parse", "HEAD"]);
+    // A merge in progress.
+    std::fs::write(d.join(".git/MERGE_HEAD"), format!("{head}\n")).unwrap();
+    assert!(refused(d, "abc").contains("in the middle of a merge"));
+    std::fs::remove_file(d.join(".git/MERGE_HEAD")).unwrap();
+    // A signed commit (the signature's bytes need not verify: its presence is the point).
+    let raw = git(d, &["cat-file", "commit", "HEAD"]);
+    let (headers, message) = raw.split_once("\n\n").unwrap();
+    let signed = format!(
+        "{headers}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n =abcd\n -----END PGP SIGNATURE-----\n\n{message}\n"
+    );
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(d)
+        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(signed.as_bytes()).unwrap();
+    let id = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().trim().to_string();
+    git(d, &["update-ref", "HEAD", &id]);
+    assert!(refused(d, "abc").contains("is signed"));
+    assert_eq!(git(d, &["rev-parse", "HEAD"]), id);
+    // Not a repository.
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(refused(elsewhere.path(), "abc").contains("not in a git repository"));
+}
+
+/// HEAD moves while the search runs (stopped with SIGSTOP once it says it is searching):
+/// update-ref against the old id refuses, and HEAD stays where the other commit put it.
+#[test]
+fn git_commit_refuses_when_head_moved_during_the_search() {
+    for attempt in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        repo(d, "sha1", &format!("second {attempt}"));
+        let mut child = Command::new(bin())
+            .args(["git-commit", "-b", "cpu", "-j", "1", "-p", "abcdef1", "-C"])
+            .arg(d)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(line.contains("searching"), "{line}");
+        kill(child.id(), "STOP");
+        if child.try_wait().unwrap().is_some() {
+            continue; // it found the id before it could be stopped: try another commit
+        }
+        git(d, &["commit", "-q", "-m", "meanwhile"]);
+        let moved = git(d, &["rev-parse", "HEAD"]);
+        kill(child.id(), "CONT");
+        let out = child.wait_with_output().unwrap();
+        let mut said = line;
+        std::io::Read::read_to_string(&mut stderr, &mut said).unwrap();
+        if out.status.success() && !said.contains("moved") {
+            // It had finished between the line and the stop; HEAD is the other commit's now?
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(said.contains("HEAD moved from") && said.contains("run ghostsum git-commit again"), "{said}");
+        assert_eq!(git(d, &["rev-parse", "HEAD"]), moved);
+        return;
+    }
+    panic!("the search ended before it could be stopped, five times");
+}
