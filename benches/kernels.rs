@@ -12,7 +12,6 @@ use ghostsum::device::{Control, Device};
 use ghostsum::input::Content;
 use ghostsum::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
 use ghostsum::target::Prefix;
-use md5::{Digest, Md5};
 use std::hint::black_box;
 
 /// 1059 bytes put the data end at byte 52 for an 8-digit target: the common fast layout.

@@ -278,3 +278,57 @@ fn git_commit_refuses_when_head_moved_during_the_search() {
     }
     panic!("the search ended before it could be stopped, five times");
 }
+
+/// examples/git-notes: notes that cite each other in a cycle by blob id; once committed,
+/// every citation `git show ID` prints the note it names (shorter prefixes here, for time).
+#[test]
+fn batch_pages_cite_each_other_by_blob_ids_git_resolves() {
+    for format in ["sha1", "sha256"] {
+        let dir = tempfile::tempdir().unwrap();
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/git-notes");
+        for name in ["index.md", "design.md", "log.md"] {
+            std::fs::copy(example.join(name), dir.path().join(name)).unwrap();
+        }
+        let manifest = std::fs::read_to_string(example.join("notes.toml"))
+            .unwrap()
+            .replace("digits = 7", "digits = 5")
+            .replace("git_object = \"blob\"", &format!("git_object = \"blob\"\nobject_format = \"{format}\""));
+        std::fs::write(dir.path().join("notes.toml"), manifest).unwrap();
+        let out = dir.path().join("out");
+        ghostsum()
+            .args(["batch", "-q", "-b", "cpu"])
+            .arg(dir.path().join("notes.toml"))
+            .arg("--out-dir")
+            .arg(&out)
+            .assert()
+            .success();
+        git(&out, &["init", "-q", &format!("--object-format={format}"), "."]);
+        git(&out, &["add", "index.md", "design.md", "log.md"]);
+        git(&out, &["-c", "user.name=A", "-c", "user.email=a@b", "commit", "-q", "-m", "notes"]);
+        git(&out, &["fsck", "--strict"]);
+        let mut cited = 0;
+        for name in ["index.md", "design.md", "log.md"] {
+            let text = std::fs::read_to_string(out.join(name)).unwrap();
+            for id in text.split("git show ").skip(1).map(|rest| rest.split('`').next().unwrap()) {
+                let shown = git_raw(&out, &["show", id]);
+                let named = ["index.md", "design.md", "log.md"]
+                    .into_iter()
+                    .find(|n| std::fs::read(out.join(n)).unwrap() == shown)
+                    .expect("git show prints one of the notes");
+                assert!(git(&out, &["hash-object", named]).starts_with(id), "{format}: {id} {named}");
+                cited += 1;
+            }
+        }
+        assert_eq!(cited, 6, "{format}");
+        // A re-run finds every page done: the blob ids are checked, not MD5s.
+        let again = ghostsum()
+            .args(["batch", "-b", "cpu"])
+            .arg(dir.path().join("notes.toml"))
+            .arg("--out-dir")
+            .arg(&out)
+            .assert()
+            .success();
+        let said = String::from_utf8_lossy(&again.get_output().stderr).to_string();
+        assert_eq!(said.matches(": already done").count(), 3, "{said}");
+    }
+}

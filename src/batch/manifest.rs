@@ -20,6 +20,12 @@ struct RawManifest {
     seed: u64,
     #[serde(default)]
     alphabet: Option<Spanned<String>>,
+    /// Pages are addressed by git's id for them as this object (blob), not their MD5.
+    #[serde(default)]
+    git_object: Option<Spanned<String>>,
+    /// With git_object: sha1 (git's default) or sha256.
+    #[serde(default)]
+    object_format: Option<Spanned<String>>,
     #[serde(default)]
     page: Vec<RawPage>,
 }
@@ -50,6 +56,8 @@ pub struct Manifest {
     pub url: String,
     /// The alphabet the manifest names for every page, if any.
     pub alphabet: Option<Alphabet>,
+    /// What each page's prefix is a prefix of: its MD5, or git's id for it.
+    pub hashed_as: crate::address::Address,
     /// Every page, in manifest order.
     pub pages: Vec<Page>,
     /// Each page's index in `pages` by name, for placeholders: built once, since every page
@@ -102,6 +110,8 @@ impl Manifest {
         if !raw.url.get_ref().contains("{prefix}") {
             anyhow::bail!("{}: url must contain {{prefix}}, where each page's prefix goes", at(raw.url.span()));
         }
+        let hashed_as = hashed_as(&raw, &at)?;
+        let hash = hashed_as.hash;
         let digits = *raw.digits.get_ref();
         if !(1..=32).contains(&digits) {
             anyhow::bail!("{}: digits must be 1 to 32", at(raw.digits.span()));
@@ -174,7 +184,7 @@ impl Manifest {
             }
             let parsed = match &page.prefix {
                 Some(prefix) => {
-                    let checked = Prefix::parse(prefix.get_ref())
+                    let checked = Prefix::parse_for(prefix.get_ref(), hash)
                         .map_err(|e| anyhow::anyhow!("{}: page '{name}': {e}", at(prefix.span())))?;
                     if let Some(other) = taken.insert(checked.hex().to_string(), name.clone()) {
                         anyhow::bail!("{}: page '{name}' has the same prefix as page '{other}'", at(prefix.span()));
@@ -222,7 +232,7 @@ impl Manifest {
                         let candidate = rng.hex_digits(digits);
                         if !taken.contains_key(&candidate) {
                             taken.insert(candidate.clone(), page.name.get_ref().clone());
-                            break (Prefix::parse(&candidate)?, true);
+                            break (Prefix::parse_for(&candidate, hash)?, true);
                         }
                     },
                 };
@@ -238,7 +248,7 @@ impl Manifest {
             });
         }
         let by_name = pages.iter().enumerate().map(|(n, page)| (page.name.clone(), n)).collect();
-        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, pages, by_name })
+        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, hashed_as, pages, by_name })
     }
 
     /// The page a placeholder names.
@@ -251,6 +261,44 @@ impl Manifest {
         // The prefix as parsed (" ABC " is abc), so the address holds what is searched.
         self.url.replace("{prefix}", page.prefix.hex())
     }
+}
+
+/// The manifest's `git_object` and `object_format`: git's blob ids, or MD5 without them.
+fn hashed_as(
+    raw: &RawManifest,
+    at: &dyn Fn(std::ops::Range<usize>) -> String,
+) -> anyhow::Result<crate::address::Address> {
+    use crate::address::{Address, GitObject, ObjectFormat};
+    let object = match &raw.git_object {
+        None => None,
+        Some(spec) => Some(GitObject::from_str(spec.get_ref(), false).map_err(|_| {
+            anyhow::anyhow!(
+                "{}: git_object '{}' is not one of blob, commit, tag (pages are blobs)",
+                at(spec.span()),
+                spec.get_ref()
+            )
+        })?),
+    };
+    let format = match &raw.object_format {
+        None => ObjectFormat::default(),
+        Some(spec) if object.is_none() => {
+            anyhow::bail!(
+                "{}: object_format needs git_object = \"blob\"; without it pages are addressed by their MD5",
+                at(spec.span())
+            )
+        }
+        Some(spec) => ObjectFormat::from_str(spec.get_ref(), false).map_err(|_| {
+            anyhow::anyhow!(
+                "{}: object_format '{}' is not sha1 or sha256 (git rev-parse --show-object-format tells)",
+                at(spec.span()),
+                spec.get_ref()
+            )
+        })?,
+    };
+    Ok(match object {
+        Some(object) => Address { hash: format.hash(), git_object: Some(object) },
+        None => Address::MD5,
+    })
 }
 
 /// 1-based line of a byte offset.

@@ -10,7 +10,6 @@ use crate::alphabet::Alphabet;
 use crate::input::Content;
 use crate::target::Prefix;
 use manifest::{Manifest, Page};
-use md5::{Digest, Md5};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -121,7 +120,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// A page finished by an earlier run: its output's digest and suffix length.
 pub struct FinishedPage {
     /// The digest of the existing output.
-    pub md5: [u8; 16],
+    pub md5: Vec<u8>,
     /// Its suffix length in symbols.
     pub suffix_len: usize,
 }
@@ -144,7 +143,7 @@ pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet:
     if !meta.is_file() || suffix_len > SUFFIX_MAX_BYTES {
         return None;
     }
-    let mut hasher = Md5::new();
+    let mut hasher = content.output_hasher(suffix_len);
     // Pieces of up to a MiB, no bigger than the page: most pages are small.
     let piece = content.len.clamp(1, 1 << 20) as usize;
     let (mut mine, mut theirs) = (vec![0u8; piece], vec![0u8; piece]);
@@ -163,7 +162,7 @@ pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet:
     let mut rest = Vec::new();
     (&mut file).take(SUFFIX_MAX_BYTES + trailer.len() as u64 + 1).read_to_end(&mut rest).ok()?;
     hasher.update(&rest);
-    let md5: [u8; 16] = hasher.finalize().into();
+    let md5 = hasher.finalize();
     let suffix = rest.strip_suffix(trailer.as_slice())?;
     (suffix.len() as u64 == suffix_len && alphabet.spells(suffix) && prefix.matches_digest(&md5))
         .then(|| FinishedPage { md5, suffix_len: suffix.len() / alphabet.width() })

@@ -159,7 +159,11 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     let mut placed: BTreeMap<usize, PagePlacement> = BTreeMap::new();
     for &n in &mine {
         let mut content = resolved_page(&manifest, &manifest.pages[n])?;
-        placed.insert(n, place_page(&args, &manifest, n, &mut content, &prefixes[n])?);
+        content.set_address(manifest.hashed_as);
+        let placement = place_page(&args, &manifest, n, &mut content, &prefixes[n])?;
+        // git's ids: the header names the page's length, so the suffix length is settled here.
+        crate::engine::fold_address(&mut content, &prefixes[n], &placement.alphabet, &EngineOptions::default())?;
+        placed.insert(n, placement);
         contents.insert(n, content);
     }
     let alphabets: BTreeMap<usize, Alphabet> = placed.iter().map(|(&n, p)| (n, p.alphabet.clone())).collect();
@@ -196,7 +200,8 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     } else {
         // A GPU beside the CPU is checked at once only if some page could ever go to it.
         let longest = pending.iter().map(|&n| prefixes[n].expected_candidates()).fold(0.0, f64::max);
-        let session = args.engine.batch_session(&args.report, crate::batch::pace::may_reach_a_gpu(longest))?;
+        let engine = args.engine.for_address(&manifest.hashed_as)?;
+        let session = engine.batch_session(&args.report, crate::batch::pace::may_reach_a_gpu(longest))?;
         let on = session.describe();
         (session, on)
     };
@@ -450,7 +455,7 @@ fn place_page(
 ) -> anyhow::Result<PagePlacement> {
     let page = &manifest.pages[n];
     let named = args.alphabet.as_ref().or(page.alphabet.as_ref()).or(manifest.alphabet.as_ref());
-    if prefix.matches_digest(&crate::recheck::md5_with_suffix(content, b"")) {
+    if prefix.matches_digest(&content.digest_with_suffix(b"")?) {
         // Written as it is (write_if_prefixed): no place to prove, nothing added.
         let alphabet = named.cloned().unwrap_or_else(|| page.kind.kind.default_alphabet());
         return Ok(PagePlacement { alphabet, describe: "unchanged (it has its prefix already)".into(), meaning: None });

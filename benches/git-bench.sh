@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# git's addresses, side by side on this machine in one run: ghostsum's SHA-1 and SHA-256 CPU
+# search loops (and MD5's, for scale), hashcat's benchmarks (-b -m 100 SHA-1, -m 1400
+# SHA-256, -m 0 MD5; its optimized kernels on the CPU through PoCL), lucky_commit's own
+# benchmark (2^28 single-block SHA-1 candidates), and both tools giving the same commits a
+# 7-digit id, ROUNDS times, each on its own copy of the repository.
+# Needs: apt-get install hashcat pocl-opencl-icd ocl-icd-libopencl1 git;
+#        cargo install lucky_commit --no-default-features (its CPU path); cargo build --release.
+# Usage: benches/git-bench.sh [seconds-per-ghostsum-run]   (ROUNDS=5, PREFIX=c0ffee1, LUCKY=lucky_commit)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-5}
+rounds=${ROUNDS:-5}
+prefix=${PREFIX:-c0ffee1}
+bin=$PWD/target/release/ghostsum
+lucky=${LUCKY:-lucky_commit}
+command -v hashcat >/dev/null || { echo "hashcat is not installed (apt-get install hashcat pocl-opencl-icd ocl-icd-libopencl1)"; exit 1; }
+command -v "$lucky" >/dev/null || { echo "$lucky is not installed (cargo install lucky_commit --no-default-features)"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rate() { python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["candidates_per_second"])'; }
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(grep -qw sha_ni /proc/cpuinfo && echo SHA-NI || echo no SHA-NI); $(date -u +%F)"
+echo "ghostsum's kernel: $($bin bench -b cpu -s 0.1 2>/dev/null | grep -o 'cpu ([a-z0-9]*' | head -1 | cut -d'(' -f2)"
+
+echo "== candidates per second (2 threads where the tool takes them all)"
+sha1=$($bin bench -b cpu -s "$seconds" --hash sha1 --json | rate)
+sha256=$($bin bench -b cpu -s "$seconds" --hash sha256 --json | rate)
+md5=$($bin bench -b cpu -s "$seconds" --hash md5 --json | rate)
+hc() { hashcat -b -m "$1" --force --machine-readable --quiet 2>/dev/null | grep -E '^[0-9]+:[0-9]+:' | tail -1 | awk -F: '{print $6}'; }
+hc100=$(hc 100); hc1400=$(hc 1400); hc0=$(hc 0)
+start=$(date +%s.%N)
+(cd "$work" && "$lucky" --benchmark > /dev/null)
+lucky_seconds=$(python3 -c "import sys; print($(date +%s.%N) - $start)")
+python3 - "$sha1" "$sha256" "$md5" "$hc100" "$hc1400" "$hc0" "$lucky_seconds" <<'PY'
+import sys
+sha1, sha256, md5, hc100, hc1400, hc0, lucky_s = map(float, sys.argv[1:])
+lucky = 2**28 / lucky_s
+print(f"SHA-1:   ghostsum {sha1/1e6:7.1f} M/s   hashcat -m 100  {hc100/1e6:7.1f} MH/s  = {sha1/hc100:.2f}x   lucky_commit --benchmark {lucky/1e6:6.1f} M/s = {sha1/lucky:.2f}x")
+print(f"SHA-256: ghostsum {sha256/1e6:7.1f} M/s   hashcat -m 1400 {hc1400/1e6:7.1f} MH/s  = {sha256/hc1400:.2f}x")
+print(f"MD5:     ghostsum {md5/1e6:7.1f} M/s   hashcat -m 0    {hc0/1e6:7.1f} MH/s  = {md5/hc0:.2f}x")
+PY
+
+echo "== a ${#prefix}-digit commit id ($prefix), $rounds commits, each tool on its own copy"
+for i in $(seq 1 "$rounds"); do
+    repo=$work/r$i
+    git init -q "$repo"
+    git -C "$repo" -c user.name=Bench -c user.email=bench@example.com commit -q --allow-empty -m "round $i of the git benchmark"
+    cp -r "$repo" "$repo-lucky"
+    g_start=$(date +%s.%N)
+    "$bin" git-commit -q -b cpu -p "$prefix" -C "$repo" > /dev/null
+    g_end=$(date +%s.%N)
+    (cd "$repo-lucky" && "$lucky" "$prefix" > /dev/null)
+    l_end=$(date +%s.%N)
+    python3 -c "print(f'round $i: ghostsum {$g_end - $g_start:6.2f} s ($(git -C "$repo" rev-parse --short=12 HEAD))   lucky_commit {$l_end - $g_end:6.2f} s ($(git -C "$repo-lucky" rev-parse --short=12 HEAD))')"
+done
