@@ -332,3 +332,44 @@ fn batch_pages_cite_each_other_by_blob_ids_git_resolves() {
         assert_eq!(said.matches(": already done").count(), 3, "{said}");
     }
 }
+
+/// What a person sees of `cmd` in a terminal: tmux's screen once it has run.
+fn screen_of(dir: &Path, socket: &str, cmd: &str) -> String {
+    let _ = Command::new("tmux").args(["-L", socket, "kill-server"]).output();
+    let script = format!("cd '{}' && {cmd}; echo __done__; sleep 30", dir.display());
+    let started = Command::new("tmux")
+        .args(["-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "40", "bash", "--norc", "-c", &script])
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux is installed");
+    assert!(started.success());
+    let capture = || {
+        let out = Command::new("tmux").args(["-L", socket, "capture-pane", "-p"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(wait_until(std::time::Duration::from_secs(20), || capture().contains("__done__")), "{}", capture());
+    let screen = capture();
+    let _ = Command::new("tmux").args(["-L", socket, "kill-server"]).output();
+    screen
+}
+
+/// The suffix in a commit message shows in neither `git log` nor `git show` as a person sees
+/// them (tmux): the screens differ only in the commit's id.
+#[test]
+fn git_log_and_show_look_the_same_after_git_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    repo(d, "sha1", "Fix the parser\n\nIt read one byte too many at the end of a line.");
+    let old = git(d, &["rev-parse", "HEAD"]);
+    let socket = format!("ghostsum-git-{}", std::process::id());
+    let commands = ["git --no-pager log -2", "git --no-pager show HEAD", "git --no-pager log --oneline -2"];
+    let before: Vec<String> = commands.iter().map(|c| screen_of(d, &socket, c)).collect();
+    ghostsum().args(["git-commit", "-q", "-b", "cpu", "-p", "c0ffee", "-C"]).arg(d).assert().success();
+    let new = git(d, &["rev-parse", "HEAD"]);
+    for (command, before) in commands.iter().zip(before) {
+        let after = screen_of(d, &socket, command);
+        assert_ne!(before, after, "the id shows");
+        let masked = |screen: &str| screen.replace(&old, "ID").replace(&new, "ID").replace(&old[..7], "ID").replace(&new[..7], "ID");
+        assert_eq!(masked(&before), masked(&after), "{command}");
+    }
+}
