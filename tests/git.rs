@@ -338,7 +338,22 @@ fn screen_of(dir: &Path, socket: &str, cmd: &str) -> String {
     let _ = Command::new("tmux").args(["-L", socket, "kill-server"]).output();
     let script = format!("cd '{}' && {cmd}; echo __done__; sleep 30", dir.display());
     let started = Command::new("tmux")
-        .args(["-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "40", "bash", "--norc", "-c", &script])
+        .args([
+            "-L",
+            socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "40",
+            "bash",
+            "--norc",
+            "-c",
+            &script,
+        ])
         .env("TERM", "xterm-256color")
         .status()
         .expect("tmux is installed");
@@ -369,7 +384,9 @@ fn git_log_and_show_look_the_same_after_git_commit() {
     for (command, before) in commands.iter().zip(before) {
         let after = screen_of(d, &socket, command);
         assert_ne!(before, after, "the id shows");
-        let masked = |screen: &str| screen.replace(&old, "ID").replace(&new, "ID").replace(&old[..7], "ID").replace(&new[..7], "ID");
+        let masked = |screen: &str| {
+            screen.replace(&old, "ID").replace(&new, "ID").replace(&old[..7], "ID").replace(&new[..7], "ID")
+        };
         assert_eq!(masked(&before), masked(&after), "{command}");
     }
 }
