@@ -245,7 +245,7 @@ macro_rules! first_word_table {
 }
 
 macro_rules! kernel_set {
-    ($name:ident, $lanes:ty, $($feature:literal)?) => {
+    ($name:ident, $lanes:ty, $sha_lanes:ty, $($feature:literal)?) => {
         mod $name {
             use super::*;
             use crate::cpu::sha;
@@ -260,13 +260,13 @@ macro_rules! kernel_set {
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
             unsafe fn sha1_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                sha::search_mids::<sha::Sha1, $lanes, W>(input, mids, on_match)
+                sha::search_mids::<sha::Sha1, $sha_lanes, W>(input, mids, on_match)
             }
             /// # Safety
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
             unsafe fn sha256_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                sha::search_mids::<sha::Sha256, $lanes, W>(input, mids, on_match)
+                sha::search_mids::<sha::Sha256, $sha_lanes, W>(input, mids, on_match)
             }
             /// The instantiation for a layout's hash and (first inner word, inner word count).
             pub(super) fn for_layout(hash: HashKind, first_word: usize, word_count: usize) -> KernelFn {
@@ -284,16 +284,25 @@ macro_rules! kernel_set {
 // which the compiler maps to SSE2 or NEON. On x86-64 with only SSE2's 16 registers, four
 // lanes ran 54.6 M/s a thread against 46.7 for two groups of four and 28.1 for two of eight
 // (spilling); see BENCHMARKS.md.
-kernel_set!(portable, crate::cpu::lanes::Portable<4>,);
+kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>,);
 // Three groups of eight lanes: four groups' sixteen state registers fill every AVX2
 // register, so the compiler spilled state to the stack (540 stack accesses in the 59-step
 // loop against 116 with three groups, for the same llvm-mca throughput and the same measured
 // speed on the Xeon; the loop is also a third smaller for a CPU's op cache). Two groups ran
 // 13% slower. See BENCHMARKS.md, "AVX2".
 #[cfg(target_arch = "x86_64")]
-kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, "avx2");
+// The SHA kernels hold 16 schedule words beside the state, per lane group: one group of
+// AVX2 (three spilled; SHA-256 ran 59.5 M/s against 44.2 with a pair, SHA-1 alike) and a
+// pair of AVX-512 (its 32 registers; four groups spilled: SHA-1 232.5 M/s against 174.5,
+// SHA-256 116.8 against 99.8, one group 231.3 and 111.1). BENCHMARKS.md, "git's addresses".
+kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, crate::cpu::lanes::Avx2, "avx2");
 #[cfg(target_arch = "x86_64")]
-kernel_set!(avx512, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>, "avx512f");
+kernel_set!(
+    avx512,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
+    "avx512f"
+);
 
 /// The CPU kernel sets, fastest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -134,7 +134,7 @@ pub const fn first_word_bucket(first: usize) -> usize {
 /// The kernel for hash `H`, specialised on `W`, the first inner word rounded down to a
 /// multiple of 4 ([`first_word_bucket`]): steps before `W` run once per mid value. MD5's
 /// kernel is specialised on the exact first word and word count (56 versions per lane type);
-/// a SHA kernel is several times larger, and 56 versions of each tripled the release build's
+/// a SHA kernel is several times larger, and 56 versions of each about doubled the release build's
 /// time, so these run up to 3 steps of 64 or 80 more per candidate (4% at most) in 4 versions.
 ///
 /// # Safety
