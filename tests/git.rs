@@ -390,3 +390,17 @@ fn git_log_and_show_look_the_same_after_git_commit() {
         assert_eq!(masked(&before), masked(&after), "{command}");
     }
 }
+
+#[test]
+fn fast_layout_with_a_git_id_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.txt");
+    std::fs::write(&input, "a\n").unwrap();
+    let out = ghostsum()
+        .args(["search", "--git-object", "blob", "--fast-layout", "-p", "ab", "-o"])
+        .arg(dir.path().join("b.txt"))
+        .arg(&input)
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("--fast-layout has no effect with --git-object"));
+}

@@ -35,15 +35,17 @@ fn alphabet_help() -> String {
     name = "ghostsum",
     version,
     arg_required_else_help = true,
-    about = "Make a file's MD5 digest start with the hex digits you choose, by appending invisible whitespace.",
-    long_about = "Make a file's MD5 digest start with the hex digits you choose, by appending a short \
+    about = "Make a file's MD5 digest (or SHA-1, SHA-256, git id) start with the hex digits you choose, by appending invisible whitespace.",
+    long_about = "Make a file's MD5 digest (or its SHA-1, SHA-256, or the id git gives it: --hash, \
+--git-object, git-commit) start with the hex digits you choose, by appending a short \
 suffix of invisible whitespace. The file reads the same; only its digest moves.\n\n\
-Every hit is re-checked with an independent MD5 (the md-5 crate) before anything is written, and \
+Every hit is re-checked with an independent hash (RustCrypto's md-5, sha1, sha2) before anything is written, and \
 files are written to a temporary file and renamed, so an interrupted run leaves the old file or \
 the finished one, never half of one.\n\n\
 Examples:\n  ghostsum search notes.txt --prefix c0ffee -o notes.out.txt\n  \
 ghostsum search - --prefix abcd -o - < in > out\n  ghostsum search notes.txt --prefix c0ffee --in-place\n  \
-ghostsum verify notes.out.txt --prefix c0ffee\n  ghostsum bench --seconds 5",
+ghostsum verify notes.out.txt --prefix c0ffee\n  ghostsum search notes.md --prefix c0ffee1 --git-object blob -o notes.out.md\n  \
+ghostsum git-commit --prefix c0ffee1\n  ghostsum bench --seconds 5",
     after_help = crate::exit::HELP
 )]
 /// The whole command line.

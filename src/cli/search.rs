@@ -296,6 +296,11 @@ fn refuse_options_without_effect(args: &SearchArgs) -> anyhow::Result<()> {
     if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
         anyhow::bail!("--checkpoint-every needs --checkpoint FILE, where the progress is saved");
     }
+    if args.engine.fast_layout && args.address.git_object.is_some() {
+        anyhow::bail!(
+            "--fast-layout has no effect with --git-object: git's header names the object's length, which fixes the suffix's; drop one of them"
+        );
+    }
     Ok(())
 }
 
