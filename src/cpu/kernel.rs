@@ -202,19 +202,36 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
             const _: () = assert!(LAST_STEP_UPDATING_A == 60);
             // After step 60 the register it wrote is `b` (see steps::a_after_step_60).
             let a_out = s.b.add(V::splat(input.segment.midstate[0]));
-            let mut hits = a_out.match_mask(input.a_mask, input.a_value);
-            while hits != 0 {
-                let inner_value = (chunk + hits.trailing_zeros() as usize) as u32;
-                hits &= hits - 1;
-                if inner_value < input.columns.count && on_match(mid, inner_value) {
-                    return tested + inner_value as u64 + 1;
-                }
+            let hits = a_out.match_mask(input.a_mask, input.a_value);
+            if let Some(inner) = first_real_hit(hits, chunk, input.columns.count, mid, on_match) {
+                return tested + inner as u64 + 1;
             }
             chunk += V::WIDTH;
         }
         tested += input.columns.count as u64;
     }
     tested
+}
+
+/// Hands each matching lane of `hits` (lane `l` is inner value `chunk + l`; those past the
+/// inner count are padding) to `on_match`; the inner value of the first it calls real,
+/// which stops the kernel.
+#[inline(always)]
+pub(super) fn first_real_hit(
+    mut hits: u64,
+    chunk: usize,
+    count: u32,
+    mid: u32,
+    on_match: &mut dyn FnMut(u32, u32) -> bool,
+) -> Option<u32> {
+    while hits != 0 {
+        let inner_value = (chunk + hits.trailing_zeros() as usize) as u32;
+        hits &= hits - 1;
+        if inner_value < count && on_match(mid, inner_value) {
+            return Some(inner_value);
+        }
+    }
+    None
 }
 
 /// One match arm per (first inner word, inner word count) a layout can have.

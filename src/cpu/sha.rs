@@ -9,7 +9,7 @@
 //! schedule (SHA-1's 64 expanded words, SHA-256's 48), then the final state word the prefix
 //! fixes first is tested, and the caller re-checks every match in full.
 
-use crate::cpu::kernel::{KernelInput, MidOdometer};
+use crate::cpu::kernel::{first_real_hit, KernelInput, MidOdometer};
 use crate::cpu::lanes::{Lanes, Portable};
 use std::ops::Range;
 
@@ -190,13 +190,9 @@ pub(super) unsafe fn search_mids<H: Sha, V: Lanes, const W: usize>(
                  30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57
                  58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79);
             let out = v.0[input.match_word].add(V::splat(midstate[input.match_word]));
-            let mut hits = out.match_mask(input.a_mask, input.a_value);
-            while hits != 0 {
-                let inner_value = (chunk + hits.trailing_zeros() as usize) as u32;
-                hits &= hits - 1;
-                if inner_value < input.columns.count && on_match(mid, inner_value) {
-                    return tested + inner_value as u64 + 1;
-                }
+            let hits = out.match_mask(input.a_mask, input.a_value);
+            if let Some(inner) = first_real_hit(hits, chunk, input.columns.count, mid, on_match) {
+                return tested + inner as u64 + 1;
             }
             chunk += V::WIDTH;
         }
