@@ -333,9 +333,12 @@ fn batch_pages_cite_each_other_by_blob_ids_git_resolves() {
     }
 }
 
-/// What a person sees of `cmd` in a terminal: tmux's screen once it has run.
+/// What a person sees of `cmd` in a terminal: tmux's screen once it has run. Each call has a
+/// server of its own: a socket reused right after its server was killed can refuse the next.
 fn screen_of(dir: &Path, socket: &str, cmd: &str) -> String {
-    let _ = Command::new("tmux").args(["-L", socket, "kill-server"]).output();
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let socket = format!("{socket}-{}", CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+    let socket = socket.as_str();
     let script = format!("cd '{}' && {cmd}; echo __done__; sleep 30", dir.display());
     let started = Command::new("tmux")
         .args([
@@ -355,9 +358,10 @@ fn screen_of(dir: &Path, socket: &str, cmd: &str) -> String {
             &script,
         ])
         .env("TERM", "xterm-256color")
-        .status()
+        .env_remove("TMUX")
+        .output()
         .expect("tmux is installed");
-    assert!(started.success());
+    assert!(started.status.success(), "tmux: {}", String::from_utf8_lossy(&started.stderr));
     let capture = || {
         let out = Command::new("tmux").args(["-L", socket, "capture-pane", "-p"]).output().unwrap();
         String::from_utf8_lossy(&out.stdout).to_string()
