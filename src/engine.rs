@@ -116,9 +116,10 @@ pub fn fold_address(
     alphabet: &Alphabet,
     options: &EngineOptions,
 ) -> Result<(), EngineError> {
-    content.fold_for_suffix(0).map_err(EngineError::Read)?;
+    // Without a header the suffix's length does not matter; with one, it is settled first
+    // (a fold for any other length would be read again).
     if content.address().git_object.is_none() {
-        return Ok(());
+        return content.fold_for_suffix(0).map_err(EngineError::Read);
     }
     let width = alphabet.width() as u64;
     let shortest = crate::layout::min_suffix_len(alphabet.radix(), prefix.bits());

@@ -221,10 +221,11 @@ impl Content {
     /// the suffix is placed; placing it after this is refused. Nothing to do for MD5 of the
     /// bytes, which the first read folded.
     pub fn fold_for_suffix(&mut self, suffix_bytes: u64) -> anyhow::Result<()> {
-        let header = self.address.header(self.total_len() + suffix_bytes);
-        if self.folded_hash == self.address.hash && header.is_empty() && self.header_len == 0 {
+        let object_len = self.total_len() + suffix_bytes;
+        if self.folded_for(object_len) {
             return Ok(());
         }
+        let header = self.address.header(object_len);
         let name = self.describe();
         let folded = Self::fold_hashed(header.as_slice().chain(self.reader()), None, &name, self.address.hash)?;
         if folded.len != header.len() as u64 + self.len {
@@ -246,11 +247,24 @@ impl Content {
         (self.header_len > 0).then_some(self.header_suffix_bytes)
     }
 
-    /// Is the head folded for this address and a suffix of `suffix_bytes` bytes?
-    pub fn folded_for(&self, suffix_bytes: u64) -> bool {
+    /// Are `midstate`, `tail` and `hasher` this address's, for an object (the output, or the
+    /// input) of `object_len` bytes? Without a header, for any length.
+    fn folded_for(&self, object_len: u64) -> bool {
+        let header_len = self.address.header(object_len).len() as u64;
         self.folded_hash == self.address.hash
-            && self.header_len == self.address.header(self.total_len() + suffix_bytes).len() as u64
-            && (self.header_len == 0 || self.header_suffix_bytes == suffix_bytes)
+            && self.header_len == header_len
+            && (header_len == 0 || self.total_len() + self.header_suffix_bytes == object_len)
+    }
+
+    /// RustCrypto's hasher after the address's header for an object of `object_len` bytes
+    /// and the head: the folded one where it is that, else the head read again.
+    fn hasher_after_head(&self, object_len: u64) -> anyhow::Result<Hasher> {
+        if self.folded_for(object_len) {
+            return Ok(self.hasher.clone());
+        }
+        let mut hasher = self.address.hasher(object_len);
+        io::copy(&mut self.reader(), &mut hasher).map_err(|e| io_error::on("read", &self.describe(), &e))?;
+        Ok(hasher)
     }
 
     /// RustCrypto's hasher for an output with a suffix of `suffix_bytes` bytes, fed the
@@ -278,44 +292,18 @@ impl Content {
     /// The input's address (the content without what was added after the suffix), by
     /// RustCrypto's crates. A git id's header names the input's own length.
     pub fn input_digest(&self) -> anyhow::Result<Vec<u8>> {
-        let input = &self.trailer[..self.trailer.len() - self.added_after];
-        if self.folded_hash == self.address.hash && self.header_len == 0 && self.address.git_object.is_none() {
-            let mut hasher = self.hasher.clone();
-            hasher.update(input);
-            return Ok(hasher.finalize());
-        }
-        let mut hasher = self.address.hasher(self.input_len());
-        self.hash_head(&mut hasher)?;
-        hasher.update(input);
+        let mut hasher = self.hasher_after_head(self.input_len())?;
+        hasher.update(&self.trailer[..self.trailer.len() - self.added_after]);
         Ok(hasher.finalize())
     }
 
     /// The address of the output with `suffix`, by RustCrypto's crates: from the hasher that
     /// has the head already where the head is folded for it, else the head read again.
     pub fn digest_with_suffix(&self, suffix: &[u8]) -> anyhow::Result<Vec<u8>> {
-        let mut hasher = if self.folded_for(suffix.len() as u64) {
-            self.hasher.clone()
-        } else {
-            let mut hasher = self.output_hasher(suffix.len() as u64);
-            self.hash_head(&mut hasher)?;
-            hasher
-        };
+        let mut hasher = self.hasher_after_head(self.total_len() + suffix.len() as u64)?;
         hasher.update(suffix);
         hasher.update(&self.trailer);
         Ok(hasher.finalize())
-    }
-
-    fn hash_head(&self, hasher: &mut Hasher) -> anyhow::Result<()> {
-        let mut head = self.reader();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            match head.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_error::on("read", &self.describe(), &e)),
-            }
-        }
     }
 
     /// The input's length: the content without what was added after the suffix.

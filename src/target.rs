@@ -25,7 +25,7 @@ pub enum PrefixError {
     #[error("the prefix is empty: give hex digits, for example --prefix c0ffee")]
     /// No digits.
     Empty,
-    #[error("the prefix '{0}' has {1} digits, but {a_hash} digest has only {n}", a_hash = .2.title_with_article(), n = .2.hex_digits())]
+    #[error("the prefix '{0}' has {1} digits, but {a_hash} digest has only {n}; give at most {n} digits", a_hash = .2.title_with_article(), n = .2.hex_digits())]
     /// More digits than the digest has.
     TooLong(String, usize, HashKind),
     #[error("the prefix '{0}' is not hex: use only 0-9, a-f, and _ for any digit")]

@@ -202,14 +202,8 @@ impl AddressArgs {
     }
 
     /// `digits` as a prefix of this address, refused when longer than its digest.
-    pub fn prefix(&self, digits: &PrefixDigits) -> anyhow::Result<crate::target::Prefix> {
-        let address = self.address();
-        digits.for_hash(address.hash).map_err(|e| match e {
-            crate::target::PrefixError::TooLong(..) => {
-                anyhow::anyhow!("{e} ({}); give at most {} digits", address.describe(), address.hash.hex_digits())
-            }
-            e => e.into(),
-        })
+    pub fn prefix(&self, digits: &PrefixDigits) -> Result<crate::target::Prefix, crate::target::PrefixError> {
+        digits.for_hash(self.address().hash)
     }
 }
 
