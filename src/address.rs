@@ -85,6 +85,15 @@ impl Address {
         hasher.finalize()
     }
 
+    /// For scripts (the `hashed_as` of --json and batch reports): `md5`, `sha1`, `sha256`,
+    /// or `git-blob-sha1`, `git-commit-sha256`...
+    pub fn key(&self) -> String {
+        match self.git_object {
+            Some(object) => format!("git-{}-{}", object.name(), self.hash),
+            None => self.hash.to_string(),
+        }
+    }
+
     /// In words: "MD5", "SHA-256", "git blob id (SHA-1)".
     pub fn describe(&self) -> String {
         match self.git_object {
@@ -107,5 +116,6 @@ mod tests {
         let sha256 = Address { hash: HashKind::Sha256, git_object: Some(GitObject::Blob) };
         assert!(hex(&sha256.of(b"hello\n")).starts_with("2cf8d83d9ee2"));
         assert_eq!(hex(&Address::MD5.of(b"")), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!((Address::MD5.key(), sha256.key()), ("md5".to_string(), "git-blob-sha256".to_string()));
     }
 }

@@ -60,7 +60,7 @@ pub struct Found {
 
 impl Found {
     /// The digest as md5sum (sha1sum, git) prints it.
-    pub fn md5_hex(&self) -> String {
+    pub fn digest_hex(&self) -> String {
         hex(&self.digest)
     }
 }

@@ -63,13 +63,17 @@ fn hash_sha1_and_sha256_are_the_sum_programs_digests() {
         ("md5", "md5sum", "md5", "_abcd"),
     ] {
         let out = dir.path().join(format!("notes.{hash}.txt"));
-        ghostsum()
-            .args(["search", "-q", "-b", "cpu", "--hash", hash, "-p", prefix, "-o"])
+        let run = ghostsum()
+            .args(["search", "--json", "-b", "cpu", "--hash", hash, "-p", prefix, "-o"])
             .arg(&out)
             .arg(&input)
             .assert()
             .success();
+        let report: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
         let digest = sum(program, &out);
+        // The report names the hash and its digest; `md5` is there for MD5 only.
+        assert_eq!((report["hashed_as"].as_str(), report["digest"].as_str()), (Some(hash), Some(digest.as_str())));
+        assert_eq!(report["md5"].as_str(), (hash == "md5").then_some(digest.as_str()));
         assert!(starts_with_pattern(&digest, prefix), "{program}: {digest}");
         assert_eq!(hashlib(lib, &out), digest);
         ghostsum().args(["verify", "-q", "--hash", hash, "-p", prefix]).arg(&out).assert().success();
@@ -172,10 +176,20 @@ fn git_commit_gives_head_its_id_and_changes_nothing_else() {
         let old = git(d, &["rev-parse", "HEAD"]);
         let before = unchanged_parts(d);
         let message_before = git(d, &["log", "-1", "--format=%B"]);
-        let out = ghostsum().args(["git-commit", "-q", "-p", "c0ffee1", "-C"]).arg(d).assert().success();
+        // SHA-1 prints the new id; SHA-256 asks for the JSON report instead.
+        let report_flag = if format == "sha1" { "-q" } else { "--json" };
+        let out = ghostsum().args(["git-commit", report_flag, "-p", "c0ffee1", "-C"]).arg(d).assert().success();
         let printed = String::from_utf8_lossy(&out.get_output().stdout).trim().to_string();
         let new = git(d, &["log", "-1", "--format=%H"]);
-        assert_eq!(printed, new);
+        if format == "sha1" {
+            assert_eq!(printed, new);
+        } else {
+            let report: serde_json::Value = serde_json::from_str(&printed).unwrap();
+            assert_eq!(report["status"], "found", "{printed}");
+            assert_eq!((report["old"].as_str(), report["new"].as_str()), (Some(old.as_str()), Some(new.as_str())));
+            assert_eq!(report["hashed_as"], "git-commit-sha256");
+            assert!(report["suffix_len"].as_u64().unwrap() > 0 && report["candidates_tested"].as_u64().unwrap() > 0);
+        }
         assert!(new.starts_with("c0ffee1") && new.len() == if format == "sha1" { 40 } else { 64 }, "{new}");
         assert_eq!(unchanged_parts(d), before, "{format}");
         // The message differs only in blanks at the end of its last line.
@@ -190,8 +204,14 @@ fn git_commit_gives_head_its_id_and_changes_nothing_else() {
         git(d, &["fsck", "--strict"]);
         assert_eq!(git(d, &["show", "-s", "--format=%H", "c0ffee1"]), new);
         // Run again: HEAD has the prefix, nothing to do.
-        let again = ghostsum().args(["git-commit", "-q", "-p", "c0ffee1", "-C"]).arg(d).assert().success();
-        assert_eq!(String::from_utf8_lossy(&again.get_output().stdout).trim(), new);
+        let again = ghostsum().args(["git-commit", report_flag, "-p", "c0ffee1", "-C"]).arg(d).assert().success();
+        let printed = String::from_utf8_lossy(&again.get_output().stdout).trim().to_string();
+        if format == "sha1" {
+            assert_eq!(printed, new);
+        } else {
+            let report: serde_json::Value = serde_json::from_str(&printed).unwrap();
+            assert_eq!((report["status"].as_str(), report["new"].as_str()), (Some("unchanged"), Some(new.as_str())));
+        }
         assert_eq!(git(d, &["reflog", "--format=%H"]).lines().count(), reflog.lines().count());
     }
 }
@@ -331,6 +351,50 @@ fn batch_pages_cite_each_other_by_blob_ids_git_resolves() {
         let said = String::from_utf8_lossy(&again.get_output().stderr).to_string();
         assert_eq!(said.matches(": already done").count(), 3, "{said}");
     }
+}
+
+/// `sha256(b"blob <len>\0" + bytes)` by Python's hashlib: git's id in a SHA-256 repository.
+fn sha256_blob_id(path: &Path) -> String {
+    let script = "import hashlib,sys; d=open(sys.argv[1],'rb').read(); print(hashlib.sha256(b'blob %d\\0' % len(d) + d).hexdigest())";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(path).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn pages_addressed_by_blob_ids_and_by_md5_in_one_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.md"), "A cites {{url: b}} and {{url: c}}.\n").unwrap();
+    std::fs::write(d.join("b.md"), "B cites {{url: a}}.\n").unwrap();
+    std::fs::write(d.join("c.txt"), "C is served by its MD5; it cites {{url: a}}.\n").unwrap();
+    let manifest = "url = \"id:{prefix}\"\ndigits = 4\nseed = 3\nobject_format = \"sha256\"\n\
+        [[page]]\nname = \"a\"\nfile = \"a.md\"\ngit_object = \"blob\"\n\
+        [[page]]\nname = \"b\"\nfile = \"b.md\"\ngit_object = \"blob\"\n\
+        [[page]]\nname = \"c\"\nfile = \"c.txt\"\n";
+    std::fs::write(d.join("m.toml"), manifest).unwrap();
+    let out = d.join("out");
+    ghostsum().args(["batch", "-q", "-b", "cpu"]).arg(d.join("m.toml")).arg("--out-dir").arg(&out).assert().success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("ghostsum-report.json")).unwrap()).unwrap();
+    for (page, file, hashed_as) in [(0, "a.md", "git-blob-sha256"), (1, "b.md", "git-blob-sha256"), (2, "c.txt", "md5")]
+    {
+        let entry = &report["pages"][page];
+        let digest = if hashed_as == "md5" { sum("md5sum", &out.join(file)) } else { sha256_blob_id(&out.join(file)) };
+        assert_eq!((entry["hashed_as"].as_str(), entry["digest"].as_str()), (Some(hashed_as), Some(digest.as_str())));
+        assert!(digest.starts_with(entry["prefix"].as_str().unwrap()), "{file}: {digest} {entry}");
+        assert_eq!(entry["md5"].as_str(), (hashed_as == "md5").then_some(digest.as_str()), "{file}");
+        // Each citation is the address the page it names has.
+        let address = format!("id:{}", entry["prefix"].as_str().unwrap());
+        let citing = if page == 0 { "b.md" } else { "a.md" };
+        assert!(std::fs::read_to_string(out.join(citing)).unwrap().contains(&address), "{citing} cites {address}");
+    }
+    // A page may not name an object type that is not one.
+    std::fs::write(d.join("m.toml"), manifest.replacen("git_object = \"blob\"", "git_object = \"tree\"", 1)).unwrap();
+    let refused =
+        ghostsum().args(["batch", "-b", "cpu"]).arg(d.join("m.toml")).arg("--out-dir").arg(&out).assert().code(2);
+    let said = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(said.contains("m.toml:8: git_object 'tree' is not one of blob, commit, tag, or none"), "{said}");
 }
 
 /// What a person sees of `cmd` in a terminal: tmux's screen once it has run. Each call has a

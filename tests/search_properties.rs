@@ -27,7 +27,7 @@ fn check(bytes: &[u8], prefix: &str, alphabet: &Alphabet, found: &Found) {
     output.extend_from_slice(&found.suffix);
     let digest = hex(&Md5::digest(&output));
     assert!(digest.starts_with(prefix), "md5 {digest} of {} bytes does not start with {prefix}", output.len());
-    assert_eq!(digest, found.md5_hex());
+    assert_eq!(digest, found.digest_hex());
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The batch manifest: pages, their prefixes and the address template, checked with errors
 //! that name the file and line.
 
+use crate::address::{Address, GitObject, ObjectFormat};
 use crate::alphabet::Alphabet;
 use crate::kind::{ChosenKind, FileKind};
 use crate::target::Prefix;
@@ -41,6 +42,9 @@ struct RawPage {
     alphabet: Option<Spanned<String>>,
     #[serde(default, rename = "for")]
     for_kind: Option<Spanned<String>>,
+    /// This page's git object type, or "none" for its MD5, over the manifest's `git_object`.
+    #[serde(default)]
+    git_object: Option<Spanned<String>>,
 }
 
 fn default_digits() -> Spanned<usize> {
@@ -56,8 +60,6 @@ pub struct Manifest {
     pub url: String,
     /// The alphabet the manifest names for every page, if any.
     pub alphabet: Option<Alphabet>,
-    /// What each page's prefix is a prefix of: its MD5, or git's id for it.
-    pub hashed_as: crate::address::Address,
     /// Every page, in manifest order.
     pub pages: Vec<Page>,
     /// Each page's index in `pages` by name, for placeholders: built once, since every page
@@ -82,6 +84,8 @@ pub struct Page {
     pub alphabet: Option<Alphabet>,
     /// Its kind: `for` in the manifest, else its file's extension, else text.
     pub kind: ChosenKind,
+    /// What its prefix is a prefix of: its MD5, or git's id for it (`git_object`).
+    pub hashed_as: Address,
 }
 
 /// The most a manifest may hold: it lists pages (about 60 bytes each), not their text; 100,000
@@ -110,11 +114,24 @@ impl Manifest {
         if !raw.url.get_ref().contains("{prefix}") {
             anyhow::bail!("{}: url must contain {{prefix}}, where each page's prefix goes", at(raw.url.span()));
         }
-        let hashed_as = hashed_as(&raw, &at)?;
-        let hash = hashed_as.hash;
+        let (default_object, format) = git_object_and_format(&raw, &at)?;
+        let page_address = |page: &RawPage| -> anyhow::Result<Address> {
+            let object = match &page.git_object {
+                None => default_object,
+                Some(spec) if spec.get_ref() == "none" => None,
+                Some(spec) => Some(git_object(spec, &at)?),
+            };
+            Ok(match object {
+                Some(object) => Address { hash: format.hash(), git_object: Some(object) },
+                None => Address::MD5,
+            })
+        };
+        let addresses: Vec<Address> = raw.page.iter().map(page_address).collect::<anyhow::Result<_>>()?;
+        // Assigned prefixes fit every page's digest: 32 digits for MD5, 40 or 64 for git's ids.
+        let most_digits = addresses.iter().map(|a| a.hash.hex_digits()).min().unwrap_or(32);
         let digits = *raw.digits.get_ref();
-        if !(1..=32).contains(&digits) {
-            anyhow::bail!("{}: digits must be 1 to 32", at(raw.digits.span()));
+        if !(1..=most_digits).contains(&digits) {
+            anyhow::bail!("{}: digits must be 1 to {most_digits}", at(raw.digits.span()));
         }
         if raw.page.is_empty() {
             anyhow::bail!("{}: no [[page]] entries", path.display());
@@ -124,7 +141,8 @@ impl Manifest {
         let mut taken: BTreeMap<String, String> = BTreeMap::new();
         // Each page's prefix as written, parsed once (" ABC " is abc).
         let mut given: Vec<Option<Prefix>> = Vec::new();
-        for page in &raw.page {
+        for (page, address) in raw.page.iter().zip(&addresses) {
+            let hash = address.hash;
             let name = page.name.get_ref();
             if name.is_empty() || name.contains(['{', '}', ':']) {
                 anyhow::bail!(
@@ -209,7 +227,7 @@ impl Manifest {
         let alphabet = raw.alphabet.as_ref().map(alphabet_at).transpose()?;
         let mut rng = SplitMix64(raw.seed);
         let mut pages = Vec::new();
-        for (page, given) in raw.page.iter().zip(given) {
+        for ((page, given), &hashed_as) in raw.page.iter().zip(given).zip(&addresses) {
             let page_alphabet = page.alphabet.as_ref().map(alphabet_at).transpose()?;
             let for_kind = match &page.for_kind {
                 Some(spec) => Some(FileKind::from_str(spec.get_ref(), true).map_err(|_| {
@@ -232,7 +250,7 @@ impl Manifest {
                         let candidate = rng.hex_digits(digits);
                         if !taken.contains_key(&candidate) {
                             taken.insert(candidate.clone(), page.name.get_ref().clone());
-                            break (Prefix::parse_for(&candidate, hash)?, true);
+                            break (Prefix::parse_for(&candidate, hashed_as.hash)?, true);
                         }
                     },
                 };
@@ -244,11 +262,12 @@ impl Manifest {
                     assigned,
                     alphabet: page_alphabet,
                     kind,
+                    hashed_as,
                 }
             });
         }
         let by_name = pages.iter().enumerate().map(|(n, page)| (page.name.clone(), n)).collect();
-        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, hashed_as, pages, by_name })
+        Ok(Manifest { path: path.to_path_buf(), url: raw.url.into_inner(), alphabet, pages, by_name })
     }
 
     /// The page a placeholder names.
@@ -263,27 +282,20 @@ impl Manifest {
     }
 }
 
-/// The manifest's `git_object` and `object_format`: git's blob ids, or MD5 without them.
-fn hashed_as(
+/// The manifest's `git_object` (every page's, unless a page says otherwise) and its
+/// `object_format` (the repository's, for every page addressed by a git id).
+fn git_object_and_format(
     raw: &RawManifest,
     at: &dyn Fn(std::ops::Range<usize>) -> String,
-) -> anyhow::Result<crate::address::Address> {
-    use crate::address::{Address, GitObject, ObjectFormat};
-    let object = match &raw.git_object {
-        None => None,
-        Some(spec) => Some(GitObject::from_str(spec.get_ref(), false).map_err(|_| {
-            anyhow::anyhow!(
-                "{}: git_object '{}' is not one of blob, commit, tag (pages are blobs)",
-                at(spec.span()),
-                spec.get_ref()
-            )
-        })?),
-    };
+) -> anyhow::Result<(Option<GitObject>, ObjectFormat)> {
+    let object = raw.git_object.as_ref().map(|spec| git_object(spec, at)).transpose()?;
+    let any_git =
+        object.is_some() || raw.page.iter().any(|p| p.git_object.as_ref().is_some_and(|s| s.get_ref() != "none"));
     let format = match &raw.object_format {
         None => ObjectFormat::default(),
-        Some(spec) if object.is_none() => {
+        Some(spec) if !any_git => {
             anyhow::bail!(
-                "{}: object_format needs git_object = \"blob\"; without it pages are addressed by their MD5",
+                "{}: object_format needs git_object = \"blob\" (for the manifest or a page); without it pages are addressed by their MD5",
                 at(spec.span())
             )
         }
@@ -295,9 +307,17 @@ fn hashed_as(
             )
         })?,
     };
-    Ok(match object {
-        Some(object) => Address { hash: format.hash(), git_object: Some(object) },
-        None => Address::MD5,
+    Ok((object, format))
+}
+
+/// A `git_object` value: blob, commit or tag.
+fn git_object(spec: &Spanned<String>, at: &dyn Fn(std::ops::Range<usize>) -> String) -> anyhow::Result<GitObject> {
+    GitObject::from_str(spec.get_ref(), false).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: git_object '{}' is not one of blob, commit, tag, or none for a page's MD5 (pages are blobs)",
+            at(spec.span()),
+            spec.get_ref()
+        )
     })
 }
 

@@ -119,8 +119,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// A page finished by an earlier run: its output's digest and suffix length.
 pub struct FinishedPage {
-    /// The digest of the existing output.
-    pub md5: Vec<u8>,
+    /// The existing output's digest (its address's: MD5 or git's id).
+    pub digest: Vec<u8>,
     /// Its suffix length in symbols.
     pub suffix_len: usize,
 }
@@ -162,10 +162,10 @@ pub fn already_done(output: &Path, content: &Content, prefix: &Prefix, alphabet:
     let mut rest = Vec::new();
     (&mut file).take(SUFFIX_MAX_BYTES + trailer.len() as u64 + 1).read_to_end(&mut rest).ok()?;
     hasher.update(&rest);
-    let md5 = hasher.finalize();
+    let digest = hasher.finalize();
     let suffix = rest.strip_suffix(trailer.as_slice())?;
-    (suffix.len() as u64 == suffix_len && alphabet.spells(suffix) && prefix.matches_digest(&md5))
-        .then(|| FinishedPage { md5, suffix_len: suffix.len() / alphabet.width() })
+    (suffix.len() as u64 == suffix_len && alphabet.spells(suffix) && prefix.matches_digest(&digest))
+        .then(|| FinishedPage { digest, suffix_len: suffix.len() / alphabet.width() })
 }
 
 /// Opens for reading without waiting on a FIFO swapped in since the check.

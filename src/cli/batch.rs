@@ -51,7 +51,16 @@ struct PageReport {
     placement: String,
     #[serde(default)]
     inserted_at: u64,
-    md5: String,
+    /// What the prefix is a prefix of: `md5`, `git-blob-sha1`... (absent from reports of
+    /// versions before git's ids, which were all `md5`).
+    #[serde(default = "md5_key")]
+    hashed_as: String,
+    /// That digest, in hex (only `md5` in reports of versions before git's ids).
+    #[serde(default)]
+    digest: String,
+    /// The digest again for an MD5 page, where earlier versions' readers look for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    md5: Option<String>,
     suffix_len: usize,
     /// Candidates the search tested, in the run that made the page; null when that run's
     /// figures are not known here (a page a job array's task wrote, seen by --collect).
@@ -67,6 +76,18 @@ struct PageReport {
     /// Their ids, named once every GPU has been found.
     #[serde(skip)]
     device_ids: Vec<DeviceId>,
+}
+
+fn md5_key() -> String {
+    crate::address::Address::MD5.key()
+}
+
+impl PageReport {
+    /// The page's digest, found or already there.
+    fn set_digest(&mut self, digest: &[u8]) {
+        self.digest = hex(digest);
+        self.md5 = (self.hashed_as == md5_key()).then(|| self.digest.clone());
+    }
 }
 
 /// ghostsum-report.json.
@@ -159,7 +180,7 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     let mut placed: BTreeMap<usize, PagePlacement> = BTreeMap::new();
     for &n in &mine {
         let mut content = resolved_page(&manifest, &manifest.pages[n])?;
-        content.set_address(manifest.hashed_as);
+        content.set_address(manifest.pages[n].hashed_as);
         let placement = place_page(&args, &manifest, n, &mut content, &prefixes[n])?;
         // git's ids: the header names the page's length, so the suffix length is settled here.
         crate::engine::fold_address(&mut content, &prefixes[n], &placement.alphabet, &EngineOptions::default())?;
@@ -200,7 +221,10 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     } else {
         // A GPU beside the CPU is checked at once only if some page could ever go to it.
         let longest = pending.iter().map(|&n| prefixes[n].expected_candidates()).fold(0.0, f64::max);
-        let engine = args.engine.for_address(&manifest.hashed_as)?;
+        // The GPU kernels search MD5 only: a page addressed by a git id keeps the batch on
+        // the CPU (or refuses a GPU that was named).
+        let needs = pending.iter().map(|&n| manifest.pages[n].hashed_as).find(|a| a.hash != crate::hash::HashKind::Md5);
+        let engine = args.engine.for_address(&needs.unwrap_or(crate::address::Address::MD5))?;
         let session = engine.batch_session(&args.report, crate::batch::pace::may_reach_a_gpu(longest))?;
         let on = session.describe();
         (session, on)
@@ -264,7 +288,9 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
             for_kind: page.kind.kind,
             placement: placed[&n].describe.clone(),
             inserted_at: contents[&n].len,
-            md5: String::new(),
+            hashed_as: page.hashed_as.key(),
+            digest: String::new(),
+            md5: None,
             suffix_len: 0,
             candidates: None,
             seconds: None,
@@ -275,10 +301,12 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
         if let Some(done) = done.get(&n) {
             let how = if args.collect { "finished, verified" } else { "already done" };
             session.say(format!("[{}/{total}] {}: {how}", step + 1, page.name));
-            entry.md5 = hex(&done.md5);
+            entry.set_digest(&done.digest);
             entry.suffix_len = done.suffix_len;
             entry.skipped = true;
-            if let Some(first) = earlier.get(&page.name).filter(|e| e.md5 == entry.md5 && e.prefix == entry.prefix) {
+            if let Some(first) =
+                earlier.get(&page.name).filter(|e| e.digest == entry.digest && e.prefix == entry.prefix)
+            {
                 (entry.candidates, entry.seconds) = (first.candidates, first.seconds);
             }
             pages[step] = Some(entry);
@@ -292,7 +320,7 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
         session.check_opening()?;
         match write_if_prefixed(content, prefix, Some(&destination)) {
             Ok(Some(unchanged)) => {
-                entry.md5 = hex(&unchanged);
+                entry.set_digest(&unchanged);
                 (entry.candidates, entry.seconds) = (Some(0), Some(0.0));
                 pages[step] = Some(entry);
                 continue;
@@ -423,7 +451,7 @@ fn land_oldest(
     match run.outcome {
         Outcome::Found(found) => {
             (entry.suffix_len, entry.candidates) = (found.suffix_len, Some(run.tested));
-            entry.md5 = hex(&found.digest);
+            entry.set_digest(&found.digest);
             // From when this page was waited for: the devices work on the oldest page first,
             // so a page behind others is searched in about that time.
             entry.seconds = Some(run.seconds);
@@ -589,21 +617,37 @@ fn earlier_figures(report_path: &Path) -> BTreeMap<String, PageReport> {
     crate::small_file::read(report_path, 256 << 20)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<BatchReport>(&bytes).ok())
-        .map(|report| report.pages.into_iter().map(|p| (p.name.clone(), p)).collect())
+        .map(|report| {
+            let with_digest = |mut page: PageReport| {
+                if page.digest.is_empty() {
+                    page.digest = page.md5.clone().unwrap_or_default();
+                }
+                page
+            };
+            report.pages.into_iter().map(|p| (p.name.clone(), with_digest(p))).collect()
+        })
         .unwrap_or_default()
 }
 
 fn print_summary(report: &BatchReport) -> anyhow::Result<()> {
+    // "md5" over MD5 digests, "id" over git's ids (or a mix), as wide as the longest.
+    let all_md5 = report.pages.iter().all(|p| p.md5.is_some());
+    let width = report.pages.iter().map(|p| p.digest.len()).max().unwrap_or(32).max(32);
     print_line(format!(
-        "{:<16} {:<10} {:<32} {:>6} {:>10} {:>9}  address",
-        "page", "prefix", "md5", "suffix", "candidates", "time"
+        "{:<16} {:<10} {:<width$} {:>6} {:>10} {:>9}  address",
+        "page",
+        "prefix",
+        if all_md5 { "md5" } else { "id" },
+        "suffix",
+        "candidates",
+        "time"
     ))?;
     for page in &report.pages {
         print_line(format!(
-            "{:<16} {:<10} {:<32} {:>6} {:>10} {:>9}  {}",
+            "{:<16} {:<10} {:<width$} {:>6} {:>10} {:>9}  {}",
             page.name,
             page.prefix,
-            page.md5,
+            page.digest,
             page.suffix_len,
             page.candidates.map_or("?".into(), |c| human_count(c as f64)),
             page.seconds.map_or("?".into(), human_duration),

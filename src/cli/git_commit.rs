@@ -18,11 +18,50 @@ use crate::run::Outcome;
 use crate::stdio::{print_line, say};
 use crate::target::hex;
 
+/// The `--json` object: one on stdout whatever the outcome (the new id's line is not printed
+/// then; errors still get their line on stderr too).
+#[derive(Default, serde::Serialize)]
+struct CommitReport {
+    /// `found` (HEAD moved to `new`), `unchanged` (HEAD had the prefix), `stopped`, `error`.
+    status: &'static str,
+    prefix: String,
+    /// `git-commit-sha1` or `git-commit-sha256`: the repository's object format.
+    hashed_as: Option<String>,
+    /// HEAD's id before, and after (the same when unchanged; null unless found or unchanged).
+    old: Option<String>,
+    new: Option<String>,
+    /// Spaces and tabs added before the message's final line break.
+    suffix_len: usize,
+    candidates_tested: u64,
+    seconds: f64,
+    error: Option<String>,
+}
+
 pub(super) fn run(args: GitCommitArgs) -> anyhow::Result<Exit> {
+    let json = args.report.json;
+    let mut report = CommitReport { status: "error", prefix: args.prefix.hex().to_string(), ..CommitReport::default() };
+    let outcome = give_head_its_id(args, &mut report);
+    if json {
+        match &outcome {
+            Err(e) => match crate::signals::Interrupted::signal_of(e) {
+                Some(_) => report.status = "stopped",
+                None => (report.status, report.error) = ("error", Some(format!("{e:#}"))),
+            },
+            Ok(Exit::Stopped(_)) => report.status = "stopped",
+            Ok(_) => {}
+        }
+        print_line(serde_json::to_string(&report)?)?;
+    }
+    outcome
+}
+
+fn give_head_its_id(args: GitCommitArgs, report: &mut CommitReport) -> anyhow::Result<Exit> {
+    let json = args.report.json;
     args.engine.check()?;
     let repo = Repo::at(&args.dir);
     let format = repo.object_format()?;
     let address = Address { hash: format.hash(), git_object: Some(GitObject::Commit) };
+    report.hashed_as = Some(address.key());
     let prefix = args.prefix.for_hash(address.hash)?;
     let engine_args = args.engine.for_address(&address)?;
     let where_ = args.dir.display();
@@ -41,7 +80,11 @@ pub(super) fn run(args: GitCommitArgs) -> anyhow::Result<Exit> {
     }
     if prefix.matches_digest(&address.of(&bytes)) {
         say(format!("ghostsum: HEAD {old} already starts with {prefix}; nothing to do"));
-        print_line(&old)?;
+        (report.status, report.new) = ("unchanged", Some(old.clone()));
+        report.old = Some(old.clone());
+        if !json {
+            print_line(&old)?;
+        }
         return Ok(Exit::Done);
     }
     let alphabet = Alphabet::space_tab();
@@ -62,6 +105,7 @@ pub(super) fn run(args: GitCommitArgs) -> anyhow::Result<Exit> {
         session.describe()
     ));
     let run = session.search(&content, &prefix, &alphabet, &options, "HEAD".into(), &mut |_| {})?;
+    (report.candidates_tested, report.seconds) = (run.tested, run.seconds);
     let found = match run.outcome {
         Outcome::Found(found) => found,
         Outcome::Stopped(signal) => {
@@ -95,6 +139,11 @@ pub(super) fn run(args: GitCommitArgs) -> anyhow::Result<Exit> {
         crate::progress::human_count(run.tested as f64),
         run.seconds
     ));
-    print_line(&new)?;
+    (report.status, report.old, report.suffix_len) = ("found", Some(old), found.suffix.len());
+    if json {
+        report.new = Some(new);
+    } else {
+        print_line(&new)?;
+    }
     Ok(Exit::Done)
 }

@@ -91,6 +91,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     let reason = alphabet_reason(&kind, args.alphabet.is_some());
     let report = report_slot.insert(SearchReport::new(
         &args.prefix.hex(),
+        &args.address.address(),
         &destination,
         args.checkpoint.as_deref(),
         &alphabet,
@@ -253,7 +254,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     report.found(&found, slice_of(found.suffix_len));
     session.say(format!(
         "ghostsum: {}  {} (suffix of {} symbols, {} candidates in {})",
-        found.md5_hex(),
+        found.digest_hex(),
         destination.describe(),
         found.suffix_len,
         human_count(report.candidates_tested as f64),

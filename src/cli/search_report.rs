@@ -38,6 +38,11 @@ pub(super) enum SearchStatus {
 pub(super) struct SearchReport {
     pub(super) status: SearchStatus,
     pub(super) prefix: String,
+    /// What the prefix is a prefix of: `md5`, `sha1`, `git-blob-sha1`...
+    hashed_as: String,
+    /// That digest of the output, in hex; null without a hit.
+    digest: Option<String>,
+    /// The same for an MD5 search (null for other hashes), as before other hashes.
     md5: Option<String>,
     /// The hit's candidate index; null when the input was written unchanged, or no hit.
     pub(super) index: Option<u128>,
@@ -105,6 +110,7 @@ impl ShardReport {
 impl SearchReport {
     pub(super) fn new(
         prefix: &str,
+        address: &crate::address::Address,
         destination: &Destination,
         checkpoint: Option<&Path>,
         alphabet: &Alphabet,
@@ -115,6 +121,8 @@ impl SearchReport {
             // Until the search says otherwise: a stop signal can come at any moment.
             status: SearchStatus::Stopped,
             prefix: prefix.into(),
+            hashed_as: address.key(),
+            digest: None,
             md5: None,
             index: None,
             suffix_len: None,
@@ -162,14 +170,22 @@ impl SearchReport {
         (self.candidates_tested, self.seconds) = (run.tested, started.elapsed().as_secs_f64());
     }
 
-    pub(super) fn unchanged(&mut self, md5: &[u8], started: Instant) {
-        (self.status, self.md5, self.unchanged) = (SearchStatus::Found, Some(hex(md5)), true);
+    /// The output's digest, and again as `md5` for an MD5 search.
+    fn set_digest(&mut self, digest: &[u8]) {
+        self.digest = Some(hex(digest));
+        self.md5 = self.digest.clone().filter(|_| self.hashed_as == crate::address::Address::MD5.key());
+    }
+
+    pub(super) fn unchanged(&mut self, digest: &[u8], started: Instant) {
+        self.set_digest(digest);
+        (self.status, self.unchanged) = (SearchStatus::Found, true);
         (self.suffix_len, self.suffix_bytes, self.checkpoint) = (Some(0), Some(0), None);
         self.seconds = started.elapsed().as_secs_f64();
     }
 
     pub(super) fn found(&mut self, found: &Found, slice: Option<Slice>) {
-        (self.status, self.md5, self.index) = (SearchStatus::Found, Some(found.md5_hex()), Some(found.index));
+        self.set_digest(&found.digest);
+        (self.status, self.index) = (SearchStatus::Found, Some(found.index));
         (self.suffix_len, self.suffix_bytes, self.checkpoint) =
             (Some(found.suffix_len), Some(found.suffix.len()), None);
         self.shard = slice.map(|s| ShardReport::new(s, found.index + 1));
@@ -195,7 +211,15 @@ impl SearchReport {
         let kind = ChosenKind::decide(args.kind.for_kind, &[&args.input]);
         let alphabet = args.alphabet.clone().unwrap_or_else(|| kind.kind.default_alphabet());
         let reason = alphabet_reason(&kind, args.alphabet.is_some());
-        SearchReport::new(&args.prefix.hex(), &output, args.checkpoint.as_deref(), &alphabet, &kind, &reason)
+        SearchReport::new(
+            &args.prefix.hex(),
+            &args.address.address(),
+            &output,
+            args.checkpoint.as_deref(),
+            &alphabet,
+            &kind,
+            &reason,
+        )
     }
 
     /// With --json: on stdout, or on stderr when the file itself went to stdout.
