@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 /// What a search is: a checkpoint is only ever reused for the same of each.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchIdentity {
-    /// The input's MD5, hex.
+    /// What the prefix is a prefix of ([`crate::address::Address::key`]): checkpoints of
+    /// versions before git's ids were all `md5`.
+    #[serde(default = "md5_key")]
+    pub hashed_as: String,
+    /// The input's digest by that hash (its MD5 in the field's old name), hex.
     pub input_md5: String,
     /// The input length in bytes.
     pub input_len: u64,
@@ -39,6 +43,10 @@ pub struct Checkpoint {
 }
 
 const FORMAT: u32 = 1;
+
+fn md5_key() -> String {
+    crate::address::Address::MD5.key()
+}
 
 /// A checkpoint file, for one search.
 pub struct CheckpointFile {
@@ -72,6 +80,15 @@ impl CheckpointFile {
         })?;
         let id = &self.identity;
         let (a, b) = (&saved.search, &id.search);
+        // First: the input's digest differs too when the hash does, which would say "input".
+        if a.hashed_as != b.hashed_as {
+            anyhow::bail!(
+                "checkpoint {} was saved by a search for a prefix of the {} (this one is of the {}); give the same --hash or --git-object to resume it, or delete it to start over",
+                self.path.display(),
+                a.hashed_as,
+                b.hashed_as
+            );
+        }
         let differs = [
             (saved.format != id.format, "format"),
             (a.input_md5 != b.input_md5 || a.input_len != b.input_len, "input"),
@@ -127,6 +144,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cp.json");
         let search = |md5: &str, prefix: &str, alphabet: &str, shard, fast_layout| SearchIdentity {
+            hashed_as: "md5".into(),
             input_md5: md5.into(),
             input_len: 3,
             prefix: prefix.into(),
@@ -152,6 +170,15 @@ mod tests {
                 "{refused}"
             );
         }
+        let sha1 =
+            SearchIdentity { hashed_as: "git-blob-sha1".into(), ..search("ab", "c0ffee", "whitespace", None, false) };
+        let refused = CheckpointFile::new(&path, sha1).load().unwrap_err().to_string();
+        assert!(refused.contains("prefix of the md5 (this one is of the git-blob-sha1)"), "{refused}");
+        // A checkpoint of a version before git's ids names no hash: it was MD5's.
+        let old = std::fs::read_to_string(&path).unwrap().replace("\"hashed_as\": \"md5\",", "");
+        assert!(!old.contains("hashed_as"));
+        std::fs::write(&path, old).unwrap();
+        assert_eq!(cp.load().unwrap(), Some(at));
         std::fs::write(&path, "garbage").unwrap();
         assert!(cp.load().is_err());
     }

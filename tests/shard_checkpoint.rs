@@ -125,6 +125,25 @@ fn deep_target() -> String {
     hex(&ghostsum::recheck::md5_with_suffix(&content, &suffix))[..8].to_string()
 }
 
+/// As [`deep_target`], for git's blob id (SHA-1) of DEEP_CONTENT, from candidate 300M (SHA-1
+/// costs about twice MD5's steps).
+fn deep_blob_target() -> String {
+    use ghostsum::address::{Address, GitObject};
+    use ghostsum::hash::HashKind;
+    use ghostsum::placement::{choose, PlaceMode, Request};
+    let mut content = Content::from_bytes(DEEP_CONTENT);
+    let request = Request { kind: ghostsum::kind::FileKind::Text, alphabet: None, mode: PlaceMode::Auto, bits: 32 };
+    let placement = choose(&content, &request).unwrap();
+    placement.apply(&mut content).unwrap();
+    content.set_address(Address { hash: HashKind::Sha1, git_object: Some(GitObject::Blob) });
+    // Any 8-digit prefix settles the same suffix length (and so the header).
+    let eight = Prefix::parse_for("00000000", HashKind::Sha1).unwrap();
+    ghostsum::engine::fold_address(&mut content, &eight, &placement.alphabet, &EngineOptions::default()).unwrap();
+    let layout = Layout::plan(&content, &placement.alphabet, 32, DEFAULT_MIN_SEGMENT_LOG2).unwrap();
+    let suffix = layout.suffix(300_000_000);
+    hex(&content.digest_with_suffix(&suffix).unwrap())[..8].to_string()
+}
+
 fn search_args<'a>(input: &'a Path, prefix: &'a str, out: &'a Path) -> Vec<&'a str> {
     vec!["search", input.to_str().unwrap(), "-p", prefix, "-o", out.to_str().unwrap(), "-q", "-b", "cpu"]
 }
@@ -173,6 +192,56 @@ fn kill_and_resume_gives_the_uninterrupted_output() {
     }
 }
 
+/// A git blob id's search resumes as MD5's does, and a checkpoint of it is not taken for an
+/// MD5 search's.
+#[test]
+fn a_git_blob_search_stopped_and_resumed_gives_the_uninterrupted_output() {
+    let prefix = deep_blob_target();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, DEEP_CONTENT).unwrap();
+    let blob = |out: &Path| {
+        let mut args: Vec<String> = search_args(&input, &prefix, out).into_iter().map(String::from).collect();
+        args.extend(["--git-object", "blob"].map(String::from));
+        args
+    };
+    let expected_out = dir.path().join("expected.txt");
+    Command::cargo_bin("ghostsum").unwrap().args(blob(&expected_out)).assert().success();
+    let out = dir.path().join("out.txt");
+    let checkpoint = dir.path().join("cp.json");
+    let mut args = blob(&out);
+    args.extend(
+        ["--json", "--checkpoint", checkpoint.to_str().unwrap(), "--checkpoint-every", "0.1"].map(String::from),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ghostsum"))
+        .args(&args)
+        .args(["--threads", "1"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(20), || checkpoint.exists()), "no checkpoint was saved");
+    std::thread::sleep(Duration::from_millis(200));
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(!child.wait().unwrap().success(), "the search finished before it was stopped");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    assert_eq!(saved["hashed_as"], "git-blob-sha1");
+    let resumed_at: u128 = saved["next_index"].as_str().unwrap().parse().unwrap();
+    // The same prefix as an MD5 search: refused, naming the hash, and the checkpoint kept.
+    let mut md5_args = search_args(&input, &prefix, &out);
+    md5_args.extend(["--checkpoint", checkpoint.to_str().unwrap()]);
+    let refused = Command::cargo_bin("ghostsum").unwrap().args(&md5_args).assert().code(2);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(err.contains("prefix of the git-blob-sha1 (this one is of the md5)"), "{err}");
+    assert!(checkpoint.exists());
+    let resumed = Command::cargo_bin("ghostsum").unwrap().args(&args).assert().success();
+    let report: serde_json::Value = serde_json::from_slice(&resumed.get_output().stdout).unwrap();
+    let index = report["index"].as_u64().unwrap() as u128;
+    assert!(index <= 300_000_000 && resumed_at > 0, "{report}");
+    assert!(report["candidates_tested"].as_u64().unwrap() as u128 <= index - resumed_at + (1 << 24), "{report}");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&expected_out).unwrap());
+    assert!(!checkpoint.exists());
+}
+
 #[test]
 fn a_checkpoint_of_another_search_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,6 +252,7 @@ fn a_checkpoint_of_another_search_is_refused() {
     let cp = ghostsum::checkpoint::CheckpointFile::new(
         &checkpoint,
         ghostsum::checkpoint::SearchIdentity {
+            hashed_as: "md5".into(),
             input_md5: hex(&Md5::digest(DEEP_CONTENT)),
             input_len: DEEP_CONTENT.len() as u64,
             prefix: "abcd".into(),

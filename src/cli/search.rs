@@ -170,6 +170,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
         CheckpointFile::new(
             path,
             SearchIdentity {
+                hashed_as: address.key(),
                 input_md5: hex(&input_md5),
                 input_len: content.input_len(),
                 prefix: prefix.hex().into(),
