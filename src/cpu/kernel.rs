@@ -79,7 +79,9 @@ pub type KernelFn = fn(&KernelInput, Range<u32>, &mut dyn FnMut(u32, u32) -> boo
 pub(super) struct MidOdometer<'a> {
     layout: &'a Layout,
     digits: Vec<u32>,
-    pub(super) words: [u32; 16],
+    words: [u32; 16],
+    /// The mid value it starts at.
+    start: u32,
 }
 
 impl<'a> MidOdometer<'a> {
@@ -87,10 +89,19 @@ impl<'a> MidOdometer<'a> {
         let k = layout.radix() as u32;
         let digits =
             (0..layout.mid_digits).map(|j| (mid as u64 / (k as u64).pow(j as u32) % k as u64) as u32).collect();
-        MidOdometer { layout, digits, words: layout.mid_words(segment, mid) }
+        MidOdometer { layout, digits, words: layout.mid_words(segment, mid), start: mid }
     }
 
-    pub(super) fn advance(&mut self) {
+    /// The message words of mid value `mid`: the kernels ask for each of a range in order,
+    /// from the one it was made at.
+    pub(super) fn words_for(&mut self, mid: u32) -> [u32; 16] {
+        if mid != self.start {
+            self.advance();
+        }
+        self.words
+    }
+
+    fn advance(&mut self) {
         let k = self.layout.radix() as u32;
         for (j, digit) in self.digits.iter_mut().enumerate() {
             let table = &self.layout.mid_symbol_words[j];
@@ -162,10 +173,7 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
     let mut odometer = MidOdometer::new(layout, input.segment, mids.start);
     let mut tested = 0u64;
     for mid in mids.clone() {
-        if mid != mids.start {
-            odometer.advance();
-        }
-        let words = &odometer.words;
+        let words = &odometer.words_for(mid);
         let midstate: [u32; 4] = input.segment.midstate[..4].try_into().unwrap();
         let mut shared = StepState::from_state(midstate);
         steps::run_steps(&mut shared, words, 0..W);
@@ -321,26 +329,31 @@ kernel_set!(
     "avx512f"
 );
 
-/// The CPU kernel sets, fastest first.
+/// The CPU kernel sets, fastest first (for MD5; for SHA, SHA-NI may be faster: see
+/// [`KernelKind::fastest_for`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelKind {
     /// AVX-512F: `vprold` rotations, `vpternlogd` round functions, 64 lanes in flight.
     Avx512,
     /// AVX2: 24 lanes in three groups.
     Avx2,
+    /// x86's SHA extensions for SHA-1 and SHA-256, eight blocks interleaved; MD5, which they
+    /// do not compute, runs on the fastest lane kernel.
+    ShaNi,
     /// Plain Rust on u32 lanes, for any CPU.
     Portable,
 }
 
 impl KernelKind {
-    /// Every kernel set, fastest first.
-    pub const ALL: [KernelKind; 3] = [KernelKind::Avx512, KernelKind::Avx2, KernelKind::Portable];
+    /// Every kernel set, fastest first for MD5.
+    pub const ALL: [KernelKind; 4] = [KernelKind::Avx512, KernelKind::Avx2, KernelKind::ShaNi, KernelKind::Portable];
 
     /// Its name (`GHOSTSUM_CPU_KERNEL`, the device's description).
     pub fn name(self) -> &'static str {
         match self {
             KernelKind::Avx512 => "avx512",
             KernelKind::Avx2 => "avx2",
+            KernelKind::ShaNi => "sha-ni",
             KernelKind::Portable => "portable",
         }
     }
@@ -352,15 +365,38 @@ impl KernelKind {
             KernelKind::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::ShaNi => {
+                std::arch::is_x86_feature_detected!("sha") && std::arch::is_x86_feature_detected!("sse4.1")
+            }
             #[cfg(not(target_arch = "x86_64"))]
-            KernelKind::Avx512 | KernelKind::Avx2 => false,
+            KernelKind::Avx512 | KernelKind::Avx2 | KernelKind::ShaNi => false,
             KernelKind::Portable => true,
         }
     }
 
-    /// The kernel sets this CPU can run, fastest first.
+    /// The kernel sets this CPU can run, fastest first for MD5.
     pub fn available() -> Vec<KernelKind> {
         KernelKind::ALL.into_iter().filter(|k| k.runs_here()).collect()
+    }
+
+    /// The fastest lane kernel this CPU runs (every kernel set but SHA-NI).
+    pub fn fastest_lanes() -> KernelKind {
+        KernelKind::available().into_iter().find(|&k| k != KernelKind::ShaNi).unwrap_or(KernelKind::Portable)
+    }
+
+    /// The kernel set that searches `hash` fastest here: for MD5 the widest lanes; for SHA,
+    /// where the CPU has SHA-NI, whichever of it and the widest lanes ran a short sample faster
+    /// (measured once per process and hash: AVX-512's lanes beat SHA-NI on a Zen 4, SHA-NI may
+    /// beat AVX2's).
+    pub fn fastest_for(hash: HashKind) -> KernelKind {
+        let lanes = KernelKind::fastest_lanes();
+        if hash == HashKind::Md5 || !KernelKind::ShaNi.runs_here() {
+            return lanes;
+        }
+        static MEASURED: [std::sync::OnceLock<KernelKind>; 3] =
+            [std::sync::OnceLock::new(), std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+        *MEASURED[hash as usize].get_or_init(|| crate::cpu::sample::faster(hash, lanes, KernelKind::ShaNi))
     }
 
     /// Its instantiation for `layout`'s inner words; only for a kind that [`runs_here`](Self::runs_here).
@@ -372,8 +408,20 @@ impl KernelKind {
             KernelKind::Avx512 => avx512::for_layout(hash, w, c),
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => avx2::for_layout(hash, w, c),
+            #[cfg(target_arch = "x86_64")]
+            KernelKind::ShaNi => {
+                use crate::cpu::sha_ni::{sha1_at, sha256_at};
+                match hash {
+                    HashKind::Md5 => KernelKind::fastest_lanes().for_layout(layout),
+                    // SAFETY (every arm): runs_here checked SHA-NI and SSE4.1 above.
+                    HashKind::Sha1 => first_word_table!(sha1_at, w; 0 4 8 12),
+                    HashKind::Sha256 => first_word_table!(sha256_at, w; 0 4 8 12),
+                }
+            }
             #[cfg(not(target_arch = "x86_64"))]
-            KernelKind::Avx512 | KernelKind::Avx2 => unreachable!("no x86 kernels on this architecture"),
+            KernelKind::Avx512 | KernelKind::Avx2 | KernelKind::ShaNi => {
+                unreachable!("no x86 kernels on this architecture")
+            }
             KernelKind::Portable => portable::for_layout(hash, w, c),
         }
     }
@@ -391,8 +439,8 @@ pub fn available_kernels(layout: &Layout) -> Vec<(KernelKind, KernelFn)> {
 }
 
 /// The kernel `wanted` (see [`crate::tuning::Tuning::cpu_kernel`]) if this CPU runs it, else
-/// the fastest this CPU supports.
+/// the fastest this CPU has for the layout's hash.
 pub fn select(layout: &Layout, wanted: Option<KernelKind>) -> (KernelKind, KernelFn) {
-    let kind = wanted.filter(|k| k.runs_here()).unwrap_or(KernelKind::available()[0]);
+    let kind = wanted.filter(|k| k.runs_here()).unwrap_or_else(|| KernelKind::fastest_for(layout.hash));
     (kind, kind.for_layout(layout))
 }

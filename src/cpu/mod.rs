@@ -3,7 +3,9 @@
 
 pub mod kernel;
 pub mod lanes;
+mod sample;
 pub mod sha;
+pub mod sha_ni;
 
 use crate::device::work::{Job, SearchWork};
 use crate::device::{Device, DeviceId, DeviceInfo, DeviceKind, SearchError};
@@ -18,16 +20,17 @@ pub struct CpuDevice {
     /// Workers while a GPU takes part in the search: fewer, when each GPU is left the core its
     /// host thread needs to feed it.
     threads_beside_a_gpu: usize,
-    kernel: kernel::KernelKind,
+    /// The kernel set the tuning forced; else each search takes the fastest for its hash.
+    forced: Option<kernel::KernelKind>,
 }
 
 impl CpuDevice {
     /// `threads` workers (at least 1); `kernel` forces one that this CPU runs
     /// ([`kernel::KernelKind::available`]), else the fastest.
     pub fn new(threads: usize, kernel: Option<kernel::KernelKind>) -> Self {
-        let kernel = kernel.filter(|k| k.runs_here()).unwrap_or(kernel::KernelKind::available()[0]);
+        let forced = kernel.filter(|k| k.runs_here());
         let threads = threads.max(1);
-        CpuDevice { threads, threads_beside_a_gpu: threads, kernel }
+        CpuDevice { threads, threads_beside_a_gpu: threads, forced }
     }
 
     /// The same device, with only `threads` workers (at least 1, at most its own) while a GPU
@@ -52,7 +55,13 @@ fn workers_for(threads: usize, expected: f64) -> usize {
 impl Device for CpuDevice {
     fn info(&self) -> DeviceInfo {
         let plural = if self.threads == 1 { "" } else { "s" };
-        let mut name = format!("cpu ({}, {} thread{plural}", self.kernel, self.threads);
+        // Unforced: the lanes, and SHA-NI where the CPU has it (SHA searches measure which).
+        let kernels = match self.forced {
+            Some(kind) => kind.to_string(),
+            None if kernel::KernelKind::ShaNi.runs_here() => format!("{}/sha-ni", kernel::KernelKind::fastest_lanes()),
+            None => kernel::KernelKind::fastest_lanes().to_string(),
+        };
+        let mut name = format!("cpu ({kernels}, {} thread{plural}", self.threads);
         if self.threads_beside_a_gpu < self.threads {
             name += &format!(", {} while a GPU works", self.threads_beside_a_gpu);
         }
@@ -61,7 +70,7 @@ impl Device for CpuDevice {
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
         let layout = &work.layout;
-        let (_, kernel_fn) = kernel::select(layout, Some(self.kernel));
+        let (_, kernel_fn) = kernel::select(layout, self.forced);
         // Built per search (microseconds, against a search's milliseconds at the least).
         let columns = InnerColumns::new(layout);
         let mids_per_chunk = (CANDIDATES_PER_CHUNK / columns.count as u64).max(1) as u128;
