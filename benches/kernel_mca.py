@@ -7,6 +7,7 @@ v0 symbol names so each instance can be found (`ghostsum::cpu::kernel::avx2::at:
 
     RUSTFLAGS="-C symbol-mangling-version=v0" cargo build --release --target-dir target/mca
     benches/kernel_mca.py [--kernel avx2] [--first-word 2] [--words 2] [--cpus znver3,skylake,alderlake]
+    benches/kernel_mca.py --hash sha1 --kernel avx512 --first-word 12 --cpus znver4
 
 The chunk loop is the backward branch whose body is densest in vector instructions (the
 mid-value loop around it also holds scalar set-up; the hit loop inside is tiny). Prints the
@@ -15,17 +16,32 @@ and per candidate (lanes per iteration: 3 groups of 8 for AVX2, 4 of 16 for AVX-
 """
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Candidates a kernel's chunk loop handles per iteration: its lane type's WIDTH.
+# llvm-mca 15 where Debian has it beside the default (14 lacks some of the CPUs' models).
+MCA = "llvm-mca-15" if shutil.which("llvm-mca-15") else "llvm-mca"
+# Candidates a kernel's chunk loop handles per iteration: its lane type's WIDTH (MD5's).
 LANES = {"avx512": 64, "avx2": 24, "portable": 4}
+# The SHA kernels' own grouping (src/cpu/kernel.rs): an AVX-512 pair, one AVX2 group, and
+# SHA-NI's interleaved blocks (src/cpu/sha_ni.rs, BLOCKS).
+SHA_LANES = {"avx512": 32, "avx2": 8, "portable": 4, "sha-ni": 8}
 
 
-def disassemble(binary, kernel, first_word, words):
-    wanted = f"ghostsum::cpu::kernel::{kernel}::at::<{first_word}, {words}>"
+def symbol(kernel, hash_name, first_word, words):
+    """The kernel instance's name: MD5's `at::<W, C>`, SHA's `sha1_at::<W>` (W a multiple of 4)."""
+    if hash_name == "md5":
+        return f"ghostsum::cpu::kernel::{kernel}::at::<{first_word}, {words}>"
+    bucket = first_word // 4 * 4
+    if kernel == "sha-ni":
+        return f"ghostsum::cpu::sha_ni::{hash_name}_at::<{bucket}>"
+    return f"ghostsum::cpu::kernel::{kernel}::{hash_name}_at::<{bucket}>"
+
+
+def disassemble(binary, wanted):
     symbols = subprocess.run(["nm", "-C", str(binary)], capture_output=True, text=True, check=True).stdout
     address = None
     for line in symbols.splitlines():
@@ -66,6 +82,8 @@ def hot_loop(instructions):
         if len(body) < 100:
             continue
         vector = sum("%ymm" in t or "%zmm" in t or "%xmm" in t for _, t in body)
+        # The SHA kernels' chunk loops are long; a mid-value loop around them is longer still
+        # and less dense: the densest loop of some size is the chunk loop.
         density = vector / len(body)
         if best is None or density > best[0]:
             best = (density, body)
@@ -82,7 +100,7 @@ def mca(body, cpu):
             continue
         lines.append(re.sub(r"<[^>]*>", "", text))
     source = "\n".join(lines) + "\n"
-    out = subprocess.run(["llvm-mca", f"-mcpu={cpu}", "-iterations=200", "-"], input=source, capture_output=True, text=True)
+    out = subprocess.run([MCA, f"-mcpu={cpu}", "-iterations=200", "-"], input=source, capture_output=True, text=True)
     if out.returncode != 0:
         return None, out.stderr.strip().splitlines()[:3]
     cycles = int(re.search(r"Total Cycles:\s+(\d+)", out.stdout).group(1))
@@ -93,16 +111,17 @@ def mca(body, cpu):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=str(ROOT / "target/mca/release/ghostsum"))
-    parser.add_argument("--kernel", default="avx2")
+    parser.add_argument("--kernel", default="avx2", help="avx512, avx2, portable, or sha-ni (SHA only)")
+    parser.add_argument("--hash", default="md5", choices=["md5", "sha1", "sha256"])
     parser.add_argument("--first-word", type=int, default=2, help="2: the 59-step layout of bench's 1000 bytes; 11: its --fast-layout (50 steps)")
     parser.add_argument("--words", type=int, default=2)
     parser.add_argument("--cpus", default="znver3,skylake,alderlake")
     args = parser.parse_args()
-    name, instructions = disassemble(Path(args.binary), args.kernel, args.first_word, args.words)
+    name, instructions = disassemble(Path(args.binary), symbol(args.kernel, args.hash, args.first_word, args.words))
     body = hot_loop(instructions)
-    lanes = LANES[args.kernel]
+    lanes = (LANES if args.hash == "md5" else SHA_LANES)[args.kernel]
     stack = sum("(%rsp)" in t or "(%rbp)" in t for _, t in body)
-    vector = sum("%ymm" in t or "%zmm" in t for _, t in body)
+    vector = sum("%ymm" in t or "%zmm" in t or "%xmm" in t for _, t in body)
     print(f"{name}: chunk loop of {len(body)} instructions ({vector} vector, {stack} touching the stack) for {lanes} candidates")
     for cpu in args.cpus.split(","):
         per_iteration, rthroughput = mca(body, cpu)
