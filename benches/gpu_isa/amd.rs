@@ -3,7 +3,7 @@
 //! assembly from `clang -S` (blocks `.LBB0_3:`, or only `; %bb.3:` when nothing jumps there;
 //! kernels from `NAME:` to `.Lfunc_end`).
 
-use crate::count::{mnemonic, push, Block, Classes};
+use crate::blocks::{mnemonic, push, Block, Classes};
 
 pub(crate) const CLASSES: Classes = Classes {
     names: &["VALU", "SALU", "scalar memory", "vector memory", "LDS", "control"],

@@ -1,30 +1,15 @@
 //! Counts the instructions one pass of a kernel's hot loop runs: for a search kernel, what
 //! one candidate costs each lane (AMD) or thread (NVIDIA).
 //!
-//! A dump is read into basic blocks by its dialect ([`crate::amd`], [`crate::sass`]); a block
-//! also ends at a conditional branch, so the rare exits (a hit, the loop's end) are blocks of
+//! A dump is read into basic blocks ([`crate::blocks`]) by its dialect ([`crate::amd`],
+//! [`crate::sass`]); a block also ends at a conditional branch, so the rare exits (a hit, the loop's end) are blocks of
 //! their own. The hot loop is the cheapest cycle (in instructions) through the biggest block
 //! that lies on any cycle: the MD5 steps are that block, and the cycle adds what every pass
 //! must also run (the loop counter, the hit test, the branch back).
 
+use crate::blocks::{mnemonic, Block, Classes};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
-
-/// One basic block: its label, its instructions (comments dropped) and the blocks control
-/// can go to from it.
-pub(crate) struct Block {
-    pub(crate) label: String,
-    pub(crate) instructions: Vec<String>,
-    pub(crate) next: Vec<usize>,
-}
-
-/// What a dialect tells apart: its instruction classes in report order, the one that does
-/// the arithmetic (the "main" count), and which class an instruction is in.
-pub(crate) struct Classes {
-    pub(crate) names: &'static [&'static str],
-    pub(crate) main: &'static str,
-    pub(crate) of: fn(&str) -> &'static str,
-}
 
 /// The hot loop's blocks and its instructions by class and by main-class mnemonic.
 pub(crate) struct Counted {
@@ -88,22 +73,6 @@ pub(crate) fn hot_loop(dump: &str, function: Option<&str>) -> Result<Counted, St
         }
     }
     Ok(Counted { path: path.iter().map(|&b| blocks[b].label.clone()).collect(), classes, counts, mnemonics })
-}
-
-/// An instruction's mnemonic, after any predicate (`@!P0 BRA ...`).
-pub(crate) fn mnemonic(instruction: &str) -> &str {
-    instruction.split_whitespace().find(|w| !w.starts_with('@')).unwrap_or("")
-}
-
-/// Adds `instruction` to the last block, opening a new one after a block that ends in a
-/// conditional branch (`ends_block` says which instructions do).
-pub(crate) fn push(blocks: &mut Vec<Block>, split: &mut bool, instruction: &str, ends_block: bool) {
-    if *split || blocks.is_empty() {
-        let label = blocks.last().map_or("entry".to_string(), |b| format!("{}+", b.label));
-        blocks.push(Block { label, instructions: Vec::new(), next: Vec::new() });
-    }
-    *split = ends_block;
-    blocks.last_mut().expect("a block was just opened").instructions.push(instruction.to_string());
 }
 
 /// Dijkstra from each block, biggest first, back to itself: the first block that lies on a

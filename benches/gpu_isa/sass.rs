@@ -2,7 +2,7 @@
 //! its address (`/*0170*/  @!P0 BRA 0x2a0 ;`); a block starts at the kernel's first
 //! instruction, at every branch target and after every branch or exit.
 
-use crate::count::{mnemonic, Block, Classes};
+use crate::blocks::{mnemonic, Block, Classes};
 use std::collections::BTreeSet;
 
 pub(crate) const CLASSES: Classes = Classes {

@@ -9,6 +9,7 @@
 //!                                                      all of it on RADV's null device, one summary
 
 mod amd;
+mod blocks;
 mod count;
 mod kernel;
 mod sass;
