@@ -261,6 +261,10 @@ pub struct EngineArgs {
     /// its MD5 block, so fewer steps run per candidate. Off: the shortest suffix.
     #[arg(long)]
     pub fast_layout: bool,
+    /// The hash the devices will search (set by [`EngineArgs::for_address`]): the CPU's
+    /// kernel is chosen for it when the devices open, so the device's name says which runs.
+    #[arg(skip)]
+    pub hash: crate::hash::HashKind,
 }
 
 impl EngineArgs {
@@ -287,12 +291,13 @@ impl EngineArgs {
     /// The devices that search `address`: the GPU kernels are MD5's only, so for SHA-1 and
     /// SHA-256 `auto` and `all` are the CPU, and a list that names a GPU is refused.
     pub fn for_address(&self, address: &crate::address::Address) -> anyhow::Result<EngineArgs> {
+        let hashed = EngineArgs { hash: address.hash, ..self.clone() };
         if address.hash == crate::hash::HashKind::Md5 {
-            return Ok(self.clone());
+            return Ok(hashed);
         }
         // auto and all: whatever can search it, which is the CPU.
         if matches!(self.backend.0.as_slice(), [backends::BackendItem::Auto] | [backends::BackendItem::All]) {
-            return Ok(EngineArgs { backend: backends::BackendList(vec![backends::BackendItem::Cpu]), ..self.clone() });
+            return Ok(EngineArgs { backend: backends::BackendList(vec![backends::BackendItem::Cpu]), ..hashed });
         }
         if self.backend.may_use_gpu() {
             anyhow::bail!(
@@ -301,20 +306,31 @@ impl EngineArgs {
                 address.describe()
             );
         }
-        Ok(self.clone())
+        Ok(hashed)
+    }
+
+    /// The environment's tuning, with the CPU kernel for the hash chosen now (for SHA,
+    /// measured: [`crate::cpu::kernel::KernelKind::fastest_for`]) unless GHOSTSUM_CPU_KERNEL
+    /// names one, so the device's name says which kernel runs.
+    fn tuning(&self) -> anyhow::Result<crate::tuning::Tuning> {
+        let mut tuning = crate::tuning::Tuning::from_env()?;
+        if self.backend.may_use_cpu() && tuning.cpu_kernel.is_none() {
+            tuning.cpu_kernel = Some(crate::cpu::kernel::KernelKind::fastest_for(self.hash));
+        }
+        Ok(tuning)
     }
 
     /// Opens the devices these arguments name (once for a whole run), with the tuning knobs
     /// from the environment. Checked with [`EngineArgs::check`] first, by each command, early.
     pub fn open_devices(&self) -> anyhow::Result<(crate::device::DeviceSet, Option<String>)> {
-        let tuning = crate::tuning::Tuning::from_env()?;
+        let tuning = self.tuning()?;
         backends::open(&self.backend, self.threads, self.adapter.as_deref(), &tuning)
     }
 
     /// A batch's run: as [`EngineArgs::session`], but a GPU named by index beside the CPU
     /// opens on its own thread while the CPU starts (the batch settles it before writing).
     pub fn batch_session(&self, report: &ReportArgs, check_gpus_now: bool) -> anyhow::Result<crate::run::Session> {
-        let tuning = crate::tuning::Tuning::from_env()?;
+        let tuning = self.tuning()?;
         match backends::open_beside_cpu(&self.backend, self.threads, self.adapter.as_deref(), &tuning, check_gpus_now) {
             Some((devices, opening)) => {
                 Ok(crate::run::Session::new(devices, None, report.reporting()?).with_opening(opening))
