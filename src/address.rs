@@ -50,6 +50,17 @@ impl ObjectFormat {
     }
 }
 
+/// [`Address::key`] of MD5: what reports and checkpoints of versions before git's ids, which
+/// name no hash, were made with (their serde default).
+pub fn md5_key() -> String {
+    Address::MD5.key()
+}
+
+/// Whether `key` names md5sum's digest (the reports then repeat the digest under `md5`).
+pub fn is_md5_key(key: &str) -> bool {
+    key == md5_key()
+}
+
 /// The digest that names a file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Address {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub struct SearchIdentity {
     /// What the prefix is a prefix of ([`crate::address::Address::key`]): checkpoints of
     /// versions before git's ids were all `md5`.
-    #[serde(default = "md5_key")]
+    #[serde(default = "crate::address::md5_key")]
     pub hashed_as: String,
     /// The input's digest by that hash (its MD5 in the field's old name), hex.
     pub input_md5: String,
@@ -43,10 +43,6 @@ pub struct Checkpoint {
 }
 
 const FORMAT: u32 = 1;
-
-fn md5_key() -> String {
-    crate::address::Address::MD5.key()
-}
 
 /// A checkpoint file, for one search.
 pub struct CheckpointFile {

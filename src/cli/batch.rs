@@ -53,7 +53,7 @@ struct PageReport {
     inserted_at: u64,
     /// What the prefix is a prefix of: `md5`, `git-blob-sha1`... (absent from reports of
     /// versions before git's ids, which were all `md5`).
-    #[serde(default = "md5_key")]
+    #[serde(default = "crate::address::md5_key")]
     hashed_as: String,
     /// That digest, in hex (only `md5` in reports of versions before git's ids).
     #[serde(default)]
@@ -78,15 +78,11 @@ struct PageReport {
     device_ids: Vec<DeviceId>,
 }
 
-fn md5_key() -> String {
-    crate::address::Address::MD5.key()
-}
-
 impl PageReport {
     /// The page's digest, found or already there.
     fn set_digest(&mut self, digest: &[u8]) {
         self.digest = hex(digest);
-        self.md5 = (self.hashed_as == md5_key()).then(|| self.digest.clone());
+        self.md5 = crate::address::is_md5_key(&self.hashed_as).then(|| self.digest.clone());
     }
 }
 

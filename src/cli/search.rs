@@ -65,7 +65,8 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Exit> {
 
 fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> anyhow::Result<Exit> {
     args.engine.check()?;
-    let engine_args = args.engine.for_address(&args.address.address())?;
+    let address = args.address.address();
+    let engine_args = args.engine.for_address(&address)?;
     if args.report.json
         && args.output.as_deref() != Some(Path::new("-"))
         && crate::stdio::closed_at_start(crate::stdio::Stream::Stdout)
@@ -91,7 +92,7 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     let reason = alphabet_reason(&kind, args.alphabet.is_some());
     let report = report_slot.insert(SearchReport::new(
         &args.prefix.hex(),
-        &args.address.address(),
+        &address,
         &destination,
         args.checkpoint.as_deref(),
         &alphabet,
@@ -109,7 +110,6 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     if args.in_place && !std::fs::metadata(&args.input).is_ok_and(|m| m.is_file()) {
         return Err(not_a_file());
     }
-    let address = args.address.address();
     let prefix = &args.address.prefix(&args.prefix)?;
     let mut content = Content::read(&args.input)?;
     if args.in_place && !content.is_regular_file() {

@@ -173,7 +173,7 @@ impl SearchReport {
     /// The output's digest, and again as `md5` for an MD5 search.
     fn set_digest(&mut self, digest: &[u8]) {
         self.digest = Some(hex(digest));
-        self.md5 = self.digest.clone().filter(|_| self.hashed_as == crate::address::Address::MD5.key());
+        self.md5 = crate::address::is_md5_key(&self.hashed_as).then(|| hex(digest));
     }
 
     pub(super) fn unchanged(&mut self, digest: &[u8], started: Instant) {

@@ -23,11 +23,11 @@ pub const BLOCKS: usize = 8;
 /// SHA-256 in the lowest.
 type Message = [__m128i; 4];
 
-/// Packs words `4g..4g + 4` of `w` as hash `H` wants them.
+/// Packs words `4g..4g + 4` of `w` as SHA-1 (`sha1`) or SHA-256 wants them.
 #[inline(always)]
-unsafe fn pack<const SHA1: bool>(w: &[u32; 16], g: usize) -> __m128i {
+unsafe fn pack(w: &[u32; 16], g: usize, sha1: bool) -> __m128i {
     let [a, b, c, d] = [w[4 * g], w[4 * g + 1], w[4 * g + 2], w[4 * g + 3]].map(|x| x as i32);
-    if SHA1 {
+    if sha1 {
         _mm_set_epi32(a, b, c, d)
     } else {
         _mm_set_epi32(d, c, b, a)
@@ -171,7 +171,7 @@ pub(super) unsafe fn search_mids<H: Sha, const W: usize>(
             for (j, column) in columns.iter().enumerate().take(inner_words) {
                 w[first_inner + j] = column[v];
             }
-            [low, high].map(|g| if sha1 { pack::<true>(&w, g) } else { pack::<false>(&w, g) })
+            [low, high].map(|g| pack(&w, g, sha1))
         })
         .collect();
     let mut odometer = MidOdometer::new(layout, input.segment, mids.start);
@@ -179,8 +179,7 @@ pub(super) unsafe fn search_mids<H: Sha, const W: usize>(
     for mid in mids.clone() {
         let words = odometer.words_for(mid);
         let start = state_after::<H>(&midstate, &words, W);
-        let base: Message =
-            std::array::from_fn(|g| if sha1 { pack::<true>(&words, g) } else { pack::<false>(&words, g) });
+        let base: Message = std::array::from_fn(|g| pack(&words, g, sha1));
         let mut chunk = 0;
         while chunk < count {
             let mut messages = [base; BLOCKS];
