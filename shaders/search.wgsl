@@ -1,27 +1,32 @@
 // ghostsum's GPU search: one invocation per mid value, looping over every inner value.
 //
-// The host fills in the {{...}} parts for the search's layout (src/gpu/shader.rs): the
-// step code is generated from src/steps.rs, the one table of MD5 constants, rotations and
-// message order, with the layout's word positions as constants, so nothing in the inner
-// loop is indexed by a run-time word number.
+// The host fills in the {{...}} parts for the search's hash and layout (src/gpu/shader.rs):
+// the step code is generated from the hash's one table of constants, rotations and message
+// order (src/steps.rs for MD5, src/hash.rs and src/gpu/sha_kernel.rs for SHA-1 and SHA-256),
+// with the layout's word positions as constants, so nothing in the inner loop is indexed by
+// a run-time word number.
 //
-// Per invocation: the mid digits are written into the final block's words, and the steps
-// before the first inner word run once. Per candidate: one inner-table read per inner word
-// and steps FIRST..=60 (the early exit: steps 61-63 cannot change state word A).
+// Per invocation: the mid digits are written into the final block's words, the steps before
+// the first inner word run once, and every step constant plus message word (for SHA, every
+// schedule word) that no inner digit reaches is computed once. Per candidate: one
+// inner-table read per inner word, the schedule words the inner digits reach, the steps from
+// the first inner word to the last one the tested state word depends on, and the test.
 
 // Mirrors gpu::buffers::Params (checked in a test).
 struct Params {
-    midstate: vec4<u32>,
+    // The state entering the final block: MD5 uses 4 words, SHA-1 5, SHA-256 8.
+    midstate: array<vec4<u32>, 2>,
     base_words: array<vec4<u32>, 4>,
     mid_start: u32,
     mid_end: u32,
-    a_mask: u32,
-    a_value: u32,
+    // The bits of the tested state word (MATCH_WORD) the prefix fixes, and their values.
+    match_mask: u32,
+    match_value: u32,
     row_width: u32,
     pad0: u32,
     pad1: u32,
     pad2: u32,
-    // K[i] + the step's message word, for words no digit of this dispatch changes.
+    // MD5: K[i] + the step's message word, for words no digit of this dispatch changes.
     folded: array<vec4<u32>, 16>,
 }
 
@@ -42,7 +47,8 @@ struct Hits {
 @group(0) @binding(0) var<storage, read> params: Params;
 // INNER_COUNT entries of INNER_WORDS words each: the inner digits' bytes.
 @group(0) @binding(1) var<storage, read> inner_table: array<u32>;
-// One word per alphabet symbol, its bytes little-endian.
+// One word per alphabet symbol, its bytes little-endian (placed in the hash's byte order
+// by the mid digits' code).
 @group(0) @binding(2) var<storage, read> symbols: array<u32>;
 @group(0) @binding(3) var<storage, read_write> hits: Hits;
 
@@ -78,22 +84,21 @@ fn search(@builtin(global_invocation_id) gid: vec3<u32>) {
 {{MID_DIGITS}}
 
     // Steps before the first inner word: the same for every candidate of this invocation.
-    var a = params.midstate.x; var b = params.midstate.y; var c = params.midstate.z; var d = params.midstate.w;
+{{STATE_INIT}}
 {{SHARED_STEPS}}
 
-    // Constant plus message word of the loop steps whose word holds mid digits: fixed for
-    // this invocation (the other constant words come folded in params.folded).
+    // What the loop's steps add that no inner digit changes: fixed for this invocation.
 {{HOISTED_CONSTANTS}}
     // The hit test's words, read once: a storage buffer may alias the hits the loop writes,
     // so a compiler cannot hoist these reads itself (lavapipe re-read them every pass).
-    let a0 = params.midstate.x;
-    let a_mask = params.a_mask;
-    let a_value = params.a_value;
+    let match_base = {{MATCH_BASE}};
+    let match_mask = params.match_mask;
+    let match_value = params.match_value;
     for (var inner = 0u; inner < INNER_COUNT; inner++) {
 {{INNER_WORDS_LOAD}}
-        var sa = a; var sb = b; var sc = c; var sd = d;
+{{LOOP_STATE}}
 {{STEPS}}
-        if (((sa + a0) & a_mask) == a_value) {
+        if ((({{MATCH_VAR}} + match_base) & match_mask) == match_value) {
             record_hit(mid, inner);
         }
     }

@@ -96,6 +96,12 @@ impl Prefix {
         2f64.powi(self.bits() as i32)
     }
 
+    /// The first state word a digit of the prefix fixes (0 unless the prefix starts with
+    /// eight `_`): the word a kernel tests before the host checks the rest.
+    pub fn first_fixed_word(&self) -> usize {
+        self.word_masks.iter().position(|&m| m != 0).unwrap_or(0)
+    }
+
     /// True when only the first state word is constrained (MD5: the search may exit after
     /// step 60).
     pub fn in_first_word_only(&self) -> bool {

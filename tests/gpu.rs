@@ -4,12 +4,14 @@
 
 mod common;
 
+use ghostsum::address::{Address, GitObject};
 use ghostsum::alphabet::Alphabet;
 use ghostsum::cpu::CpuDevice;
 use ghostsum::device::work::SearchWork;
 use ghostsum::device::{Control, Device, DeviceId, DeviceInfo, DeviceKind, DeviceSet, SearchError};
 use ghostsum::engine::{search, EngineError, EngineOptions, Found, SearchEvent};
 use ghostsum::gpu::{adapter, shader, GpuDevice, GpuOptions};
+use ghostsum::hash::HashKind;
 use ghostsum::input::Content;
 use ghostsum::layout::{Layout, DEFAULT_MIN_SEGMENT_LOG2};
 use ghostsum::target::{hex, Prefix};
@@ -76,13 +78,20 @@ fn run(set: &DeviceSet, bytes: &[u8], prefix: &str, alphabet: &Alphabet) -> Foun
     run_events(set, bytes, prefix, alphabet).0
 }
 
+/// The generated steps of every hash, against RustCrypto's compression functions.
 #[test]
-fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
+fn generated_compression_matches_the_crates_on_random_states_and_blocks() {
     if gpu_device(GpuOptions::default()).is_none() {
         return;
     }
     let adapter = adapter::adapters().into_iter().next().unwrap();
     let (dev, queue) = adapter::open_device(&adapter).unwrap();
+    for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
+        compression_matches(&dev, &queue, hash);
+    }
+}
+
+fn compression_matches(dev: &wgpu::Device, queue: &wgpu::Queue, hash: HashKind) {
     let n = 4096usize;
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
@@ -91,10 +100,10 @@ fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
         seed ^= seed << 17;
         seed as u32
     };
-    let input: Vec<u32> = (0..n * 20).map(|_| next()).collect();
+    let input: Vec<u32> = (0..n * 24).map(|_| next()).collect();
     let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: None,
-        source: wgpu::ShaderSource::Wgsl(shader::compress_test_shader().into()),
+        source: wgpu::ShaderSource::Wgsl(shader::compress_test_shader(hash).into()),
     });
     let pipeline = dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: None,
@@ -109,7 +118,7 @@ fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
         contents: bytemuck::cast_slice(&input),
         usage: wgpu::BufferUsages::STORAGE,
     });
-    let size = (n * 16) as u64;
+    let size = (n * 32) as u64;
     let output = dev.create_buffer(&wgpu::BufferDescriptor {
         label: None,
         size,
@@ -142,15 +151,30 @@ fn generated_compression_matches_md5_crate_on_random_states_and_blocks() {
     readback.slice(..).map_async(wgpu::MapMode::Read, |_| {});
     dev.poll(wgpu::PollType::wait_indefinitely()).unwrap();
     let data = readback.slice(..).get_mapped_range().unwrap();
-    let got: &[[u32; 4]] = bytemuck::cast_slice(&data);
-    for (k, chunk) in input.chunks(20).enumerate() {
-        let mut state: [u32; 4] = chunk[..4].try_into().unwrap();
+    let got: &[[u32; 8]] = bytemuck::cast_slice(&data);
+    let used = hash.state_words();
+    for (k, chunk) in input.chunks(24).enumerate() {
+        let mut state: [u32; 8] = chunk[..8].try_into().unwrap();
+        // Through the crates' own byte interface, not the hash's word helpers under test.
         let mut block = [0u8; 64];
-        for (t, w) in chunk[4..].iter().enumerate() {
-            block[4 * t..4 * t + 4].copy_from_slice(&w.to_le_bytes());
+        for (t, w) in chunk[8..].iter().enumerate() {
+            let bytes = if hash == HashKind::Md5 { w.to_le_bytes() } else { w.to_be_bytes() };
+            block[4 * t..4 * t + 4].copy_from_slice(&bytes);
         }
-        md5::block_api::compress(&mut state, &[block]);
-        assert_eq!(got[k], state, "pair {k}");
+        match hash {
+            HashKind::Md5 => {
+                let mut s: [u32; 4] = state[..4].try_into().unwrap();
+                md5::block_api::compress(&mut s, &[block]);
+                state[..4].copy_from_slice(&s);
+            }
+            HashKind::Sha1 => {
+                let mut s: [u32; 5] = state[..5].try_into().unwrap();
+                sha1::block_api::compress(&mut s, &[block]);
+                state[..5].copy_from_slice(&s);
+            }
+            HashKind::Sha256 => sha2::block_api::compress256(&mut state, &[block]),
+        }
+        assert_eq!(got[k][..used], state[..used], "{hash}, pair {k}");
     }
 }
 
@@ -180,6 +204,98 @@ fn gpu_output_equals_cpu_output_for_every_length_mod_64() {
         let mut out = bytes.clone();
         out.extend(&on_gpu.suffix);
         assert!(hex(&Md5::digest(&out)).starts_with(prefix));
+    }
+}
+
+/// Runs a search for `prefix` of `bytes`' address `address` on `set`.
+fn run_address(set: &DeviceSet, bytes: &[u8], prefix: &str, address: Address) -> Found {
+    let mut content = Content::from_bytes(bytes);
+    content.set_address(address);
+    let prefix = Prefix::parse_for(prefix, address.hash).unwrap();
+    let (alphabet, options) = (Alphabet::whitespace(), EngineOptions::default());
+    ghostsum::engine::fold_address(&mut content, &prefix, &alphabet, &options).unwrap();
+    let control = Arc::new(Control::for_devices(set.infos().len()));
+    search(set, &content, &prefix, &alphabet, &options, &control, &mut |_| {}).unwrap().unwrap()
+}
+
+/// SHA-1 and SHA-256 of the bytes and as each git object, and MD5, with prefixes whose first
+/// fixed digit lies in each of several state words (`_` for any digit): the GPU finds the
+/// CPU's suffix, and the result has the prefix by Python's hashlib.
+#[test]
+fn gpu_finds_the_cpus_suffix_for_every_address_kind_and_pattern() {
+    let Some(gpu) = gpu(GpuOptions::default()) else {
+        return;
+    };
+    let cpu = cpu();
+    let objects = [None, Some(GitObject::Blob), Some(GitObject::Commit), Some(GitObject::Tag)];
+    let mut case = 0usize;
+    for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
+        let words = hash.state_words();
+        for git_object in objects.iter().copied().filter(|o| o.is_none() || hash != HashKind::Md5) {
+            let address = Address { hash, git_object };
+            // The first fixed digit in word 0, 1 and the last word; and a gap in word 0.
+            let last = "_".repeat(8 * (words - 1)) + "e";
+            for prefix in ["c0", "_7_a", "________5", last.as_str()] {
+                case += 1;
+                let len = [0usize, 7, 40, 55, 61, 64, 100, 119][case % 8] + case;
+                let bytes: Vec<u8> = (0..len).map(|i| b' ' + ((i * 5 + case) % 90) as u8).collect();
+                let on_gpu = run_address(&gpu, &bytes, prefix, address);
+                let on_cpu = run_address(&cpu, &bytes, prefix, address);
+                let what = format!("{}, prefix {prefix}, {len} bytes", address.describe());
+                assert_eq!((on_gpu.index, &on_gpu.suffix), (on_cpu.index, &on_cpu.suffix), "{what}");
+                let mut out = bytes.clone();
+                out.extend(&on_gpu.suffix);
+                let digest = common::python_digest(address, &out);
+                let matches = prefix.chars().zip(digest.chars()).all(|(p, d)| p == '_' || p == d);
+                assert!(matches, "{what}: {digest}");
+            }
+        }
+    }
+}
+
+/// The kernel itself, before the host's check: for every hash and address kind, contents
+/// that put the inner words anywhere in the block, and a prefix whose first fixed digits lie
+/// in each state word, it reports exactly the candidates whose compression by RustCrypto's
+/// crates has those digits in that word.
+#[test]
+fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
+    let Some(mut gpu) = gpu_device(GpuOptions::default()) else {
+        return;
+    };
+    for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
+        for word in 0..hash.state_words() {
+            let git_object = [None, Some(GitObject::Blob), Some(GitObject::Commit)][word % 3];
+            let address = Address { hash, git_object: git_object.filter(|_| hash != HashKind::Md5) };
+            // Two digits (about one candidate in 256), after `_` for every digit before the word.
+            let prefix = Prefix::parse_for(&("_".repeat(8 * word) + "3c"), hash).unwrap();
+            assert_eq!(prefix.first_fixed_word(), word);
+            let mut matched = 0;
+            for len in [3usize + word, 29 + 3 * word, 50 + word] {
+                let bytes: Vec<u8> = (0..len).map(|i| (i * 13 + word) as u8).collect();
+                let mut content = Content::from_bytes(&bytes);
+                content.set_address(address);
+                let alphabet = Alphabet::whitespace();
+                content.fold_for_suffix(0).unwrap();
+                // Planned as for a longer prefix: thousands of candidates a mid value.
+                let layout = Layout::plan(&content, &alphabet, 24, 8).unwrap();
+                let segment = layout.segment(content.midstate, &content.tail, 0);
+                let mids = 0..(layout.mid_count().min(3) as u32);
+                let mut expected = Vec::new();
+                for mid in mids.clone() {
+                    for inner in 0..layout.inner_count() {
+                        let mut state = segment.midstate;
+                        hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                        if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
+                            expected.push((mid, inner));
+                        }
+                    }
+                }
+                let got = gpu.kernel_matches(&layout, &prefix, &segment, mids).unwrap();
+                assert_eq!(got, expected, "{}, word {word}, {len} bytes", address.describe());
+                matched += expected.len();
+            }
+            assert!(matched > 10, "{hash}, word {word}: {matched} matches prove little");
+        }
     }
 }
 
@@ -241,8 +357,8 @@ fn params_struct_matches_the_wgsl_struct() {
         ("base_words", std::mem::offset_of!(Params, base_words)),
         ("mid_start", std::mem::offset_of!(Params, mid_start)),
         ("mid_end", std::mem::offset_of!(Params, mid_end)),
-        ("a_mask", std::mem::offset_of!(Params, a_mask)),
-        ("a_value", std::mem::offset_of!(Params, a_value)),
+        ("match_mask", std::mem::offset_of!(Params, match_mask)),
+        ("match_value", std::mem::offset_of!(Params, match_value)),
         ("row_width", std::mem::offset_of!(Params, row_width)),
         ("pad0", std::mem::offset_of!(Params, pad)),
         ("folded", std::mem::offset_of!(Params, folded)),
@@ -267,11 +383,78 @@ fn kernel_spends_well_under_a_full_md5_per_candidate() {
     // Counted from naga's IR of the generated WGSL: no GPU needed.
     let content = Content::from_bytes(&[b'x'; 1059]);
     let layout = whitespace_layout(&content, 32);
-    let shape = shader::ShaderShape::of(&layout, 64);
+    let shape = shader::ShaderShape::of(&layout, 0, 64);
     let (per_candidate, full) = shader::ops_per_candidate(&shape).unwrap();
     eprintln!("{per_candidate} integer ops per candidate; a full MD5 compression: {full}");
     assert!(full > 64 * 7, "a full MD5 has at least 7 ops a step: {full}");
     assert!((per_candidate as f64) < 0.85 * full as f64, "{per_candidate} vs {full}");
+}
+
+/// SHA-1 and SHA-256: the loop runs only the steps from the first inner word and the
+/// schedule words the inner digits reach, for each first inner word a file's length gives.
+#[test]
+fn sha_kernels_spend_less_than_a_full_compression_per_candidate() {
+    for hash in [HashKind::Sha1, HashKind::Sha256] {
+        for len in [0usize, 20, 40] {
+            let mut content = Content::from_bytes(&vec![b'x'; len]);
+            content.set_address(Address { hash, git_object: None });
+            content.fold_for_suffix(0).unwrap();
+            let layout = whitespace_layout(&content, 32);
+            let shape = shader::ShaderShape::of(&layout, 0, 64);
+            let (per_candidate, full) = shader::ops_per_candidate(&shape).unwrap();
+            let first = layout.first_inner_word as f64;
+            eprintln!("{hash}, first inner word {first}: {per_candidate} ops per candidate, full {full}");
+            // At least the steps before the first inner word are saved, and a step costs
+            // at least 5 operations.
+            assert!(full > hash.steps() * 5, "{hash}: {full}");
+            let bound = full as f64 * (1.0 - first / hash.steps() as f64);
+            assert!((per_candidate as f64) < bound, "{hash}, first word {first}: {per_candidate} vs {full}");
+        }
+    }
+}
+
+/// `git -C DIR ARGS`, which must succeed; its output, trimmed.
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git").arg("-C").arg(dir).args(args).output().expect("git is installed");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// git's ids from the command line with the GPU searching: a blob in a SHA-256 repository
+/// with the CPU beside the GPU (both report candidates; git finds the blob by the prefix)
+/// and a commit given its id by `git-commit` on the GPU alone (git log shows it; fsck is
+/// clean).
+#[test]
+fn git_ids_on_the_gpu_from_the_command_line() {
+    if gpu_device(GpuOptions::default()).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "--object-format=sha256", "."]);
+    std::fs::write(d.join("in.txt"), "found by its blob id\n").unwrap();
+    let ran = common::ghostsum()
+        .args(["search", "in.txt", "-o", "out.txt", "--git-object", "blob", "--object-format", "sha256"])
+        .args(["-p", "5e_7", "-q", "--json", "-b", "cpu,gpu:0"])
+        .current_dir(d)
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&ran.get_output().stdout).unwrap();
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{report}");
+    let id = git(d, &["hash-object", "-w", "out.txt"]);
+    assert!(id.starts_with("5e") && &id[3..4] == "7", "{id}");
+    assert_eq!(report["digest"], id);
+    git(d, &["add", "out.txt"]);
+    assert_eq!(git(d, &["cat-file", "-p", &id[..4]]), git(d, &["show", ":out.txt"]));
+
+    let repo = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    git(r, &["init", "-q", "."]);
+    git(r, &["-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-q", "--allow-empty", "-m", "gpu"]);
+    common::ghostsum().args(["git-commit", "-q", "-b", "gpu:0", "-p", "c0ffe", "-C"]).arg(r).assert().success();
+    assert!(git(r, &["log", "-1", "--format=%H"]).starts_with("c0ffe"));
+    git(r, &["fsck", "--strict"]);
 }
 
 #[test]

@@ -27,7 +27,7 @@ impl Search {
         let layout = plan(&content, &Alphabet::whitespace(), prefix.bits(), DEFAULT_MIN_SEGMENT_LOG2)
             .map_err(|e| e.to_string())?;
         // ghostsum's default workgroup size (GHOSTSUM_GPU_WORKGROUP_SIZE).
-        let shape = ShaderShape::of(&layout, 64);
+        let shape = ShaderShape::of(&layout, 0, 64);
         Ok(Search { layout, shape })
     }
 

@@ -217,10 +217,10 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
     } else {
         // A GPU beside the CPU is checked at once only if some page could ever go to it.
         let longest = pending.iter().map(|&n| prefixes[n].expected_candidates()).fold(0.0, f64::max);
-        // The GPU kernels search MD5 only: a page addressed by a git id keeps the batch on
-        // the CPU (or refuses a GPU that was named).
+        // The CPU's kernel is chosen for a hash (SHA's by measuring): a batch with a page
+        // addressed by a git id chooses it for that page's hash; MD5 pages run on the lanes.
         let needs = pending.iter().map(|&n| manifest.pages[n].hashed_as).find(|a| a.hash != crate::hash::HashKind::Md5);
-        let engine = args.engine.for_address(&needs.unwrap_or(crate::address::Address::MD5))?;
+        let engine = args.engine.for_address(&needs.unwrap_or(crate::address::Address::MD5));
         let session = engine.batch_session(&args.report, crate::batch::pace::may_reach_a_gpu(longest))?;
         let on = session.describe();
         (session, on)

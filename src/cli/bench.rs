@@ -25,7 +25,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     args.engine.check()?;
     let tuning = crate::tuning::Tuning::from_env()?;
     let address = crate::address::Address { hash: args.hash, git_object: None };
-    let (devices, note) = args.engine.for_address(&address)?.open_devices()?;
+    let (devices, note) = args.engine.for_address(&address).open_devices()?;
     if let Some(note) = note {
         crate::stdio::say(format!("ghostsum: {note}"));
     }
@@ -64,10 +64,11 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     }
     let infos = devices.infos();
     if !args.json && ids.iter().any(|&id| infos[id].kind == DeviceKind::Gpu) {
-        let shape = crate::gpu::shader::ShaderShape::of(&layout, tuning.gpu_workgroup_size);
+        let shape = crate::gpu::shader::ShaderShape::of(&layout, 0, tuning.gpu_workgroup_size);
         if let Ok((per_candidate, full)) = crate::gpu::shader::ops_per_candidate(&shape) {
             print_line(format!(
-                "gpu kernel: {per_candidate} integer ops per candidate in naga's IR (a full MD5 compression: {full})"
+                "gpu kernel: {per_candidate} integer ops per candidate in naga's IR (a full {} compression: {full})",
+                layout.hash.title()
             ))?;
         }
     }

@@ -63,7 +63,7 @@ fn give_head_its_id(args: GitCommitArgs, report: &mut CommitReport) -> anyhow::R
     let address = Address { hash: format.hash(), git_object: Some(GitObject::Commit) };
     report.hashed_as = Some(address.key());
     let prefix = args.prefix.for_hash(address.hash)?;
-    let engine_args = args.engine.for_address(&address)?;
+    let engine_args = args.engine.for_address(&address);
     let where_ = args.dir.display();
     if let Some(operation) = repo.operation_in_progress()? {
         anyhow::bail!("{where_} is in the middle of {operation}; finish it first, then give HEAD its id");

@@ -288,25 +288,10 @@ impl EngineArgs {
         Ok(())
     }
 
-    /// The devices that search `address`: the GPU kernels are MD5's only, so for SHA-1 and
-    /// SHA-256 `auto` and `all` are the CPU, and a list that names a GPU is refused.
-    pub fn for_address(&self, address: &crate::address::Address) -> anyhow::Result<EngineArgs> {
-        let hashed = EngineArgs { hash: address.hash, ..self.clone() };
-        if address.hash == crate::hash::HashKind::Md5 {
-            return Ok(hashed);
-        }
-        // auto and all: whatever can search it, which is the CPU.
-        if matches!(self.backend.0.as_slice(), [backends::BackendItem::Auto] | [backends::BackendItem::All]) {
-            return Ok(EngineArgs { backend: backends::BackendList(vec![backends::BackendItem::Cpu]), ..hashed });
-        }
-        if self.backend.may_use_gpu() {
-            anyhow::bail!(
-                "--backend {}: the GPU kernels search MD5 only so far, not {}; use --backend cpu",
-                self.backend,
-                address.describe()
-            );
-        }
-        Ok(hashed)
+    /// These arguments for a search of `address`: every device searches every hash, and the
+    /// CPU's kernel is chosen for it when the devices open ([`EngineArgs::tuning`]).
+    pub fn for_address(&self, address: &crate::address::Address) -> EngineArgs {
+        EngineArgs { hash: address.hash, ..self.clone() }
     }
 
     /// The environment's tuning, with the CPU kernel for the hash chosen now (for SHA,
@@ -451,8 +436,7 @@ pub struct BenchArgs {
     /// The suffix alphabet of the measured search (its size and width decide the layout).
     #[arg(short, long, default_value = "space-tab-lf", value_name = "NAME")]
     pub alphabet: Alphabet,
-    /// The hash measured: md5, sha1 or sha256 (git's ids are SHA-1 or SHA-256 searches; the
-    /// GPU kernels are MD5's only).
+    /// The hash measured: md5, sha1 or sha256 (git's ids are SHA-1 or SHA-256 searches).
     #[arg(long, value_enum, default_value_t = crate::hash::HashKind::Md5, value_name = "HASH")]
     pub hash: crate::hash::HashKind,
     /// One JSON object per run on stdout.

@@ -66,7 +66,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Exit> {
 fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> anyhow::Result<Exit> {
     args.engine.check()?;
     let address = args.address.address();
-    let engine_args = args.engine.for_address(&address)?;
+    let engine_args = args.engine.for_address(&address);
     if args.report.json
         && args.output.as_deref() != Some(Path::new("-"))
         && crate::stdio::closed_at_start(crate::stdio::Stream::Stdout)

@@ -37,7 +37,7 @@ impl<'a> KernelInput<'a> {
         let masks = &job.prefix.word_masks;
         let match_word = match job.layout.hash {
             crate::hash::HashKind::Md5 => 0,
-            _ => masks.iter().position(|&m| m != 0).unwrap_or(0),
+            _ => job.prefix.first_fixed_word(),
         };
         KernelInput {
             layout: job.layout,

@@ -12,7 +12,8 @@
 #![cfg(target_arch = "x86_64")]
 
 use crate::cpu::kernel::{first_real_hit, KernelInput, MidOdometer};
-use crate::cpu::sha::{state_after, Sha, Sha1, Sha256, SHA256_K};
+use crate::cpu::sha::{state_after, Sha, Sha1, Sha256};
+use crate::hash::SHA256_K;
 use std::arch::x86_64::*;
 use std::ops::Range;
 

@@ -8,23 +8,24 @@ use bytemuck::{Pod, Zeroable};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub struct Params {
-    /// MD5 state entering the final block.
-    pub midstate: [u32; 4],
+    /// The state entering the final block (MD5 uses 4 words, SHA-1 5, SHA-256 8).
+    pub midstate: [u32; 8],
     /// The final block's constant words.
     pub base_words: [u32; 16],
     /// First mid value of the dispatch.
     pub mid_start: u32,
     /// One past the last mid value.
     pub mid_end: u32,
-    /// Bits of state word A the prefix fixes.
-    pub a_mask: u32,
+    /// Bits of the tested state word the prefix fixes.
+    pub match_mask: u32,
     /// Their values.
-    pub a_value: u32,
+    pub match_value: u32,
     /// Invocations per row of the two-dimensional dispatch.
     pub row_width: u32,
     /// Alignment of `folded` to 16 bytes.
     pub pad: [u32; 3],
-    /// `K[i] + base_words[message_index(i)]` for every step i.
+    /// MD5: `K[i] + base_words[message_index(i)]` for every step i (SHA kernels compute
+    /// their schedule in the shader, once per invocation).
     pub folded: [u32; 64],
 }
 

@@ -6,8 +6,10 @@
 pub mod adapter;
 pub mod buffers;
 pub mod helper_check;
+pub mod md5_kernel;
 pub mod on_demand;
 pub mod pipeline;
+pub mod sha_kernel;
 pub mod shader;
 pub mod slots;
 
@@ -134,6 +136,37 @@ impl GpuDevice {
         mids: Range<u32>,
         slot: usize,
     ) -> Result<wgpu::SubmissionIndex, SearchError> {
+        self.submit_segment(&work.layout, &work.prefix, &range.segment, mids, slot)
+    }
+
+    /// Every candidate of `mids` in `segment` whose tested state word matches `prefix`, as
+    /// (mid, inner) in order, from one dispatch: what the kernel itself reports, before the
+    /// host's full check (for tests, which compare it with the crates' compression).
+    pub fn kernel_matches(
+        &mut self,
+        layout: &Layout,
+        prefix: &crate::target::Prefix,
+        segment: &crate::layout::Segment,
+        mids: Range<u32>,
+    ) -> Result<Vec<(u32, u32)>, SearchError> {
+        let submission = self.submit_segment(layout, prefix, segment, mids, 0)?;
+        let (header, items) = self.collect(0, submission)?;
+        if header.count > header.capacity {
+            return Err(SearchError::Backend(format!("{} matches overflowed the hit list", header.count)));
+        }
+        let mut matches: Vec<(u32, u32)> = items.iter().map(|h| (h[0], h[1])).collect();
+        matches.sort_unstable();
+        Ok(matches)
+    }
+
+    fn submit_segment(
+        &mut self,
+        layout: &Layout,
+        prefix: &crate::target::Prefix,
+        segment: &crate::layout::Segment,
+        mids: Range<u32>,
+        slot: usize,
+    ) -> Result<wgpu::SubmissionIndex, SearchError> {
         self.dispatches += 1;
         if self.options.fail_after_dispatches.is_some_and(|n| self.dispatches > n) {
             return Err(SearchError::Backend(format!(
@@ -143,18 +176,23 @@ impl GpuDevice {
             )));
         }
         let (row_width, _, _) = slots::grid(&mids, self.options.workgroup_size, self.max_workgroups_per_dim);
+        let match_word = prefix.first_fixed_word();
+        let folded = match layout.hash {
+            crate::hash::HashKind::Md5 => crate::steps::folded_constants(&segment.base_words),
+            _ => [0; 64],
+        };
         let params = Params {
-            midstate: range.segment.midstate[..4].try_into().expect("the GPU searches MD5, four state words"),
-            base_words: range.segment.base_words,
+            midstate: segment.midstate,
+            base_words: segment.base_words,
             mid_start: mids.start,
             mid_end: mids.end,
-            a_mask: work.prefix.word_masks[0],
-            a_value: work.prefix.word_values[0],
+            match_mask: prefix.word_masks[match_word],
+            match_value: prefix.word_values[match_word],
             row_width,
             pad: [0; 3],
-            folded: crate::steps::folded_constants(&range.segment.base_words),
+            folded,
         };
-        let prepared = self.pipelines.get_or_build(&self.device, &work.layout, &self.slots)?;
+        let prepared = self.pipelines.get_or_build(&self.device, layout, match_word, &self.slots)?;
         let dispatch = Dispatch {
             pipeline: &prepared.pipeline,
             bind_group: &prepared.bind_groups[slot],
@@ -174,9 +212,10 @@ impl GpuDevice {
         slots::collect(&self.device, &self.slots[slot], submission, &self.info.name, &|| self.check_errors())
     }
 
-    /// The range's lowest real hit from its dispatch's results: the kernel matched state
-    /// word A; the full check, and the lowest inner value, are done here. When only A
-    /// matched (a prefix of more than 8 digits) the rest of the range is searched again.
+    /// The range's lowest real hit from its dispatch's results: the kernel matched one
+    /// state word (the first the prefix fixes); the full check, and the lowest inner value,
+    /// are done here. When only that word matched (a prefix of more than 8 digits) the rest
+    /// of the range is searched again.
     fn lowest_hit(
         &mut self,
         work: &SearchWork,
@@ -227,12 +266,14 @@ impl Device for GpuDevice {
     }
 
     fn prepare(&mut self, layout: &Layout) -> Result<(), SearchError> {
-        self.pipelines.get_or_build(&self.device, layout, &self.slots)?;
+        // Most prefixes fix state word 0, the one compiled ahead.
+        self.pipelines.get_or_build(&self.device, layout, 0, &self.slots)?;
         self.check_errors()
     }
 
     fn run(&mut self, work: &SearchWork, me: DeviceId) -> Result<(), SearchError> {
-        self.prepare(&work.layout)?;
+        self.pipelines.get_or_build(&self.device, &work.layout, work.prefix.first_fixed_word(), &self.slots)?;
+        self.check_errors()?;
         let mut in_flight: VecDeque<(usize, WorkRange, wgpu::SubmissionIndex)> = VecDeque::new();
         let mut last_done = Instant::now();
         let result = (|| loop {

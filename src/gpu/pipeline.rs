@@ -35,14 +35,16 @@ impl PipelineCache {
         PipelineCache { adapter_name: adapter_name.into(), workgroup_size, runtime_checks, prepared: HashMap::new() }
     }
 
-    /// The pipeline for `layout`, compiled on first use, with a bind group for each of `slots`.
+    /// The pipeline for `layout` testing state word `match_word`, compiled on first use,
+    /// with a bind group for each of `slots`.
     pub fn get_or_build(
         &mut self,
         device: &wgpu::Device,
         layout: &Layout,
+        match_word: usize,
         slots: &[Slot],
     ) -> Result<&Prepared, SearchError> {
-        let key = (ShaderShape::of(layout, self.workgroup_size), layout.alphabet.clone());
+        let key = (ShaderShape::of(layout, match_word, self.workgroup_size), layout.alphabet.clone());
         if !self.prepared.contains_key(&key) {
             let built = build(device, &self.adapter_name, layout, &key.0, self.runtime_checks, slots)?;
             self.prepared.insert(key.clone(), built);

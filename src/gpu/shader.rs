@@ -1,18 +1,21 @@
-//! Generates the WGSL for one layout from shaders/search.wgsl and the step table in
-//! src/steps.rs: the step constants, rotations and message order come from that one place.
+//! Generates the WGSL for one search from shaders/search.wgsl: what every hash shares (the
+//! bindings, the mid digits, the inner-table loads, the hit test) here, the steps from the
+//! hash's own generator ([`super::md5_kernel`], [`super::sha_kernel`]), each from its one
+//! table of constants.
 
+use super::{md5_kernel, sha_kernel};
+use crate::hash::HashKind;
 use crate::layout::Layout;
-use crate::steps::{message_index, round_function, RoundFunction, K, LAST_STEP_UPDATING_A, S};
 use std::fmt::Write;
 
 /// shaders/search.wgsl, with `{{...}}` parts to fill in.
 pub const TEMPLATE: &str = include_str!("../../shaders/search.wgsl");
-/// shaders/md5_rounds.wgsl: the round functions, shared by the search and the test shader.
-pub const ROUND_FUNCTIONS: &str = include_str!("../../shaders/md5_rounds.wgsl");
 
 /// What the generated code depends on: pipelines are cached by this.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShaderShape {
+    /// The hash searched.
+    pub hash: HashKind,
     /// Alphabet size.
     pub radix: u32,
     /// Bytes per symbol.
@@ -29,14 +32,18 @@ pub struct ShaderShape {
     pub inner_word_count: usize,
     /// Inner values.
     pub inner_count: u32,
+    /// The final state word the kernel tests: the first one the prefix fixes
+    /// ([`crate::target::Prefix::first_fixed_word`]).
+    pub match_word: usize,
     /// Invocations per workgroup.
     pub workgroup_size: u32,
 }
 
 impl ShaderShape {
-    /// The shape of `layout`'s kernel.
-    pub fn of(layout: &Layout, workgroup_size: u32) -> Self {
+    /// The shape of `layout`'s kernel testing state word `match_word`.
+    pub fn of(layout: &Layout, match_word: usize, workgroup_size: u32) -> Self {
         ShaderShape {
+            hash: layout.hash,
             radix: layout.alphabet.radix(),
             width: layout.alphabet.width(),
             data_end: layout.data_end,
@@ -45,75 +52,114 @@ impl ShaderShape {
             first_inner_word: layout.first_inner_word,
             inner_word_count: layout.inner_word_count,
             inner_count: layout.inner_count(),
+            match_word,
             workgroup_size,
         }
     }
 
-    fn is_inner_word(&self, t: usize) -> bool {
+    /// Does an inner digit write into word `t`? (Then its value differs per candidate.)
+    pub(super) fn is_inner_word(&self, t: usize) -> bool {
         (self.first_inner_word..self.first_inner_word + self.inner_word_count).contains(&t)
     }
 
     /// Does a mid digit write into word `t`? (Then its value differs per invocation.)
-    fn is_mid_word(&self, t: usize) -> bool {
+    pub(super) fn is_mid_word(&self, t: usize) -> bool {
         let start = self.data_end - (self.inner_digits + self.mid_digits) * self.width;
         let end = self.data_end - self.inner_digits * self.width;
         start < end && (start / 4..=(end - 1) / 4).contains(&t)
     }
+
+    /// A shape with no digits, whose steps all run outside the loop: the test shader's.
+    fn without_digits(hash: HashKind) -> Self {
+        ShaderShape {
+            hash,
+            radix: 2,
+            width: 1,
+            data_end: 0,
+            inner_digits: 0,
+            mid_digits: 0,
+            first_inner_word: 16,
+            inner_word_count: 0,
+            inner_count: 0,
+            match_word: 0,
+            workgroup_size: 64,
+        }
+    }
 }
+
+/// A hash's part of the kernel.
+pub(super) struct StepCode {
+    /// WGSL helper functions the steps call.
+    pub functions: &'static str,
+    /// Steps before the first inner word, on `a, b, ...`, once per invocation.
+    pub shared_steps: String,
+    /// `let` bindings computed once per invocation for the loop.
+    pub hoisted: String,
+    /// The loop's steps on `sa, sb, ...`, up to the last one the tested word needs.
+    pub loop_steps: String,
+}
+
+/// The working variables' names.
+const NAMES: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
 
 /// The shader source for `shape`.
 pub fn generate(shape: &ShaderShape) -> String {
+    let code = match shape.hash {
+        HashKind::Md5 => md5_kernel::code(shape),
+        HashKind::Sha1 | HashKind::Sha256 => sha_kernel::code(shape),
+    };
+    let names = &NAMES[..shape.hash.state_words()];
+    let state_init: String =
+        names.iter().enumerate().map(|(j, n)| format!("    var {n} = {};\n", midstate_word(j))).collect();
+    let loop_state: String = names.iter().map(|n| format!("        var s{n} = {n};\n")).collect();
     TEMPLATE
-        .replace("{{ROUND_FUNCTIONS}}", ROUND_FUNCTIONS)
+        .replace("{{ROUND_FUNCTIONS}}", code.functions)
         .replace("{{INNER_COUNT}}", &shape.inner_count.to_string())
         .replace("{{INNER_WORDS}}", &shape.inner_word_count.to_string())
         .replace("{{RADIX}}", &shape.radix.to_string())
         .replace("{{WORKGROUP_SIZE}}", &shape.workgroup_size.to_string())
         .replace("{{MID_DIGITS}}", &mid_digits(shape))
-        .replace(
-            "{{SHARED_STEPS}}",
-            &steps_code(shape, 0..shape.first_inner_word, ["a", "b", "c", "d"], "    ", Addend::Inline),
-        )
-        .replace("{{HOISTED_CONSTANTS}}", &hoisted_constants(shape))
+        .replace("{{STATE_INIT}}", &state_init)
+        .replace("{{SHARED_STEPS}}", &code.shared_steps)
+        .replace("{{HOISTED_CONSTANTS}}", &code.hoisted)
+        .replace("{{MATCH_BASE}}", &midstate_word(shape.match_word))
         .replace("{{INNER_WORDS_LOAD}}", &inner_loads(shape))
-        .replace(
-            "{{STEPS}}",
-            &steps_code(
-                shape,
-                shape.first_inner_word..LAST_STEP_UPDATING_A + 1,
-                ["sa", "sb", "sc", "sd"],
-                "        ",
-                Addend::Hoisted,
-            ),
-        )
+        .replace("{{LOOP_STATE}}", &loop_state)
+        .replace("{{STEPS}}", &code.loop_steps)
+        .replace("{{MATCH_VAR}}", &format!("s{}", NAMES[shape.match_word]))
 }
 
-/// A test-only shader: the full 64-step compression of arbitrary (state, block) pairs,
-/// from the same step generator, so the generated steps are checked on their own.
-pub fn compress_test_shader() -> String {
-    let shape = ShaderShape {
-        radix: 2,
-        width: 1,
-        data_end: 0,
-        inner_digits: 0,
-        mid_digits: 0,
-        first_inner_word: 16,
-        inner_word_count: 0,
-        inner_count: 0,
-        workgroup_size: 64,
+/// Word `j` of the parameter block's midstate.
+fn midstate_word(j: usize) -> String {
+    format!("params.midstate[{}].{}", j / 4, ["x", "y", "z", "w"][j % 4])
+}
+
+/// A test-only shader: the full compression of `hash` on arbitrary (state, block) pairs,
+/// from the same step generator, so the generated steps are checked on their own. Each pair
+/// is 24 words of `input` (8 state words, of which the hash uses the first 4, 5 or 8, then
+/// the 16 message words); each result is 8 words of `output`.
+pub fn compress_test_shader(hash: HashKind) -> String {
+    let shape = ShaderShape::without_digits(hash);
+    let (functions, steps) = match hash {
+        HashKind::Md5 => (md5_kernel::ROUND_FUNCTIONS, md5_kernel::compression(&shape)),
+        _ => (sha_kernel::FUNCTIONS, sha_kernel::compression(&shape)),
     };
-    let words: String = (0..16).map(|t| format!("    let m{t} = input[base + 4u + {t}u];\n")).collect();
+    let words: String = (0..16).map(|t| format!("    var m{t} = input[base + 8u + {t}u];\n")).collect();
+    let names = &NAMES[..hash.state_words()];
+    let state: String = names.iter().enumerate().map(|(j, n)| format!("    var {n} = input[base + {j}u];\n")).collect();
+    let out: String = names
+        .iter()
+        .enumerate()
+        .map(|(j, n)| format!("    output[n * 8u + {j}u] = input[base + {j}u] + {n};\n"))
+        .collect();
     format!(
         "@group(0) @binding(0) var<storage, read> input: array<u32>;\n\
-         @group(0) @binding(1) var<storage, read_write> output: array<vec4<u32>>;\n\
-         {ROUND_FUNCTIONS}\n\
+         @group(0) @binding(1) var<storage, read_write> output: array<u32>;\n\
+         {functions}\n\
          @compute @workgroup_size(64)\n\
          fn compress(@builtin(global_invocation_id) gid: vec3<u32>) {{\n\
-         let n = gid.x; if (n >= arrayLength(&output)) {{ return; }}\n\
-         let base = n * 20u;\n{words}\
-         var a = input[base]; var b = input[base + 1u]; var c = input[base + 2u]; var d = input[base + 3u];\n{steps}\
-         output[n] = vec4<u32>(input[base] + a, input[base + 1u] + b, input[base + 2u] + c, input[base + 3u] + d);\n}}\n",
-        steps = steps_code(&shape, 0..64, ["a", "b", "c", "d"], "    ", Addend::Inline)
+         let n = gid.x; if (n >= arrayLength(&output) / 8u) {{ return; }}\n\
+         let base = n * 24u;\n{words}{state}{steps}{out}}}\n"
     )
 }
 
@@ -124,7 +170,8 @@ fn mid_digits(shape: &ShaderShape) -> String {
         let _ = writeln!(code, "    {{ let symbol = symbols[rest % RADIX]; rest = rest / RADIX;");
         for byte in 0..shape.width {
             let pos = offset + byte;
-            let _ = writeln!(code, "      m{} |= ((symbol >> {}u) & 0xffu) << {}u;", pos / 4, 8 * byte, 8 * (pos % 4));
+            let shift = shape.hash.byte_shift(pos % 4);
+            let _ = writeln!(code, "      m{} |= ((symbol >> {}u) & 0xffu) << {shift}u;", pos / 4, 8 * byte);
         }
         let _ = writeln!(code, "    }}");
     }
@@ -141,83 +188,16 @@ fn inner_loads(shape: &ShaderShape) -> String {
     code
 }
 
-/// How a step's constant plus message word is written.
-#[derive(Clone, Copy)]
-enum Addend {
-    /// `(K + m_t)` in place: outside the inner loop.
-    Inline,
-    /// `k{i}`, precomputed before the inner loop for words that do not vary in it
-    /// ([`hoisted_constants`]); inner words are added in place.
-    Hoisted,
-}
-
-/// Steps `range` as straight-line WGSL on registers named `names` (a, b, c, d).
-fn steps_code(
-    shape: &ShaderShape,
-    range: std::ops::Range<usize>,
-    names: [&str; 4],
-    indent: &str,
-    addend: Addend,
-) -> String {
-    let mut code = String::new();
-    for i in range {
-        // Step i updates a, d, c, b in turn: its roles (A, B, C, D) are names rotated by i.
-        let role = |j: usize| names[(j + 4 - i % 4) % 4];
-        let t = message_index(i);
-        let constant_plus_word = match (addend, shape.is_inner_word(t)) {
-            (Addend::Hoisted, false) => format!("k{i}"),
-            (_, true) => format!("(0x{:08x}u + x{t})", K[i]),
-            (Addend::Inline, false) => format!("(0x{:08x}u + m{t})", K[i]),
-        };
-        let f = match round_function(i) {
-            RoundFunction::F => "f",
-            RoundFunction::G => "g",
-            RoundFunction::H => "h",
-            RoundFunction::I => "i",
-        };
-        // The rotation is written out with literal shifts (GPUs fuse it into one funnel shift).
-        let _ = writeln!(
-            code,
-            "{indent}{{ let t = {a} + {f}({b}, {c}, {d}) + {constant_plus_word}; {a} = {b} + ((t << {s}u) | (t >> {r}u)); }}",
-            a = role(0),
-            b = role(1),
-            c = role(2),
-            d = role(3),
-            s = S[i],
-            r = 32 - S[i]
-        );
-    }
-    code
-}
-
-/// `let k{i} = ...;` for each loop step whose word is constant in the loop: computed once
-/// per invocation for words holding mid digits, read from the host-folded parameters otherwise.
-fn hoisted_constants(shape: &ShaderShape) -> String {
-    let mut code = String::new();
-    for i in shape.first_inner_word..LAST_STEP_UPDATING_A + 1 {
-        let t = message_index(i);
-        if shape.is_inner_word(t) {
-            continue;
-        }
-        if shape.is_mid_word(t) {
-            let _ = writeln!(code, "    let k{i} = 0x{:08x}u + m{t};", K[i]);
-        } else {
-            let _ = writeln!(code, "    let k{i} = params.folded[{}].{};", i / 4, ["x", "y", "z", "w"][i % 4]);
-        }
-    }
-    code
-}
-
 /// Integer operations the generated kernel spends per candidate: the arithmetic and logic
 /// naga sees in one pass of the inner loop (helper functions counted at each call), and
-/// the same count for a full 64-step MD5 compression from the same generator. Checkable
+/// the same count for a full compression of the shape's hash from the same generator. Checkable
 /// without a GPU; BENCHMARKS.md records it.
 pub fn ops_per_candidate(shape: &ShaderShape) -> Result<(usize, usize), String> {
     let search = naga::front::wgsl::parse_str(&generate(shape)).map_err(|e| e.to_string())?;
     let entry = &search.entry_points[0].function;
     let loop_body = find_loop(&entry.body).ok_or("the search shader has no inner loop")?;
     let per_candidate = count_ops(&search, entry, loop_body);
-    let full = naga::front::wgsl::parse_str(&compress_test_shader()).map_err(|e| e.to_string())?;
+    let full = naga::front::wgsl::parse_str(&compress_test_shader(shape.hash)).map_err(|e| e.to_string())?;
     let compress = &full.entry_points[0].function;
     Ok((per_candidate, count_ops(&full, compress, &compress.body)))
 }

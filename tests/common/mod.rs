@@ -24,8 +24,20 @@ pub fn md5sum(path: &Path) -> String {
 
 /// Python's hashlib MD5 of bytes given on its stdin.
 pub fn hashlib_of(bytes: &[u8]) -> String {
+    python_digest(ghostsum::address::Address::MD5, bytes)
+}
+
+/// The address of `bytes` by Python's hashlib: the digest of the bytes, or of git's
+/// `"<type> <len>\0"` header and the bytes for a git object.
+pub fn python_digest(address: ghostsum::address::Address, bytes: &[u8]) -> String {
+    let header = address.git_object.map(|o| o.name()).unwrap_or("");
+    let code = format!(
+        "import hashlib,sys; d=sys.stdin.buffer.read(); t=b'{header}'; \
+         print(hashlib.{}((t + b' %d\\0' % len(d) if t else b'') + d).hexdigest())",
+        address.hash.name()
+    );
     let mut child = Command::new("python3")
-        .args(["-c", "import hashlib,sys; print(hashlib.md5(sys.stdin.buffer.read()).hexdigest())"])
+        .args(["-c", &code])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
