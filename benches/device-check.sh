@@ -2,8 +2,9 @@
 # One call on a bare Linux machine with an NVIDIA GPU (no network, no Rust toolchain): the
 # real-GPU figures BENCHMARKS.md owes. Needs .devicecheck/ from benches/device-check-prepare.sh
 # next to the repository. Checks the GPU's bytes against the CPU's, measures every device alone
-# and together, sweeps the workgroup size, times a 40-page batch, and runs hashcat's MD5
-# benchmark on the same card. Everything it prints also goes to $OUT/device-check.txt (or
+# and together, sweeps the workgroup size, times a 40-page batch, runs hashcat's MD5
+# benchmark on the same card, and measures git's ids (SHA-1, SHA-256) beside lucky-commit's
+# OpenCL path and hashcat -m 100 / -m 1400. Everything it prints also goes to $OUT/device-check.txt (or
 # /tmp). Finishes in about 5 minutes; no step may take more than its own timeout.
 #   device run: benches/device-check.sh        (carry: .devicecheck)
 set -uo pipefail
@@ -141,6 +142,59 @@ for b in "$gpu" all; do
   cat "$work/long.$b.json"
 done
 
+step "git's ids on the GPU: the same bytes as the CPU's, then speed (issue 31)"
+ok=0; bad=0
+for format in sha1 sha256; do
+  for len in 0 55 100 1000; do
+    head -c "$len" /dev/urandom > "$work/in"
+    for prefix in c0ffe 5e_d5 ________7; do
+      timeout 120 "$bin" search "$work/in" --git-object blob --object-format $format -p "$prefix" -q -b cpu -o "$work/cpu" &&
+      timeout 120 "$bin" search "$work/in" --git-object blob --object-format $format -p "$prefix" -q -b "$gpu" -o "$work/gpu" &&
+      cmp -s "$work/cpu" "$work/gpu" && ok=$((ok+1)) || { bad=$((bad+1)); echo "MISMATCH: $format blob, length $len, prefix $prefix"; }
+    done
+  done
+done
+echo "git blob ids: $ok same bytes on cpu and $gpu; $bad mismatches"
+# The model (BENCHMARKS.md): ALU a step from ptxas for sm_90 (benches/gpu-isa.sh), SHA-1 7.12,
+# SHA-256 19.73, times the steps the bench prints.
+for hash in sha1 sha256; do
+  steps=$("$bin" bench -b cpu -s 0.1 --hash $hash 2>/dev/null | grep -o '[0-9]* SHA-[0-9]* steps' | cut -d' ' -f1)
+  per=$([ $hash = sha1 ] && echo 7.12 || echo 19.73)
+  [ -n "$sms" ] && [ -n "$mhz" ] && [ -n "$steps" ] && awk -v s="$sms" -v m="$mhz" -v n="$steps" -v p="$per" -v h="$hash" \
+    'BEGIN { printf "model: ghostsum bench --hash %s (%s steps) %.1f G/s\n", h, n, s * 64 * m * 1e6 / (p * n) / 1e9 }'
+  run 90 "$bin" bench -b "$gpu" -s 5 --hash $hash
+  run 90 "$bin" bench -b "$gpu" -s 5 --hash $hash --fast-layout
+done
+run 90 "$bin" bench -b all -s 5 --hash sha1
+
+# lucky-commit 2.2.5 built with OpenCL (benches/device-check-prepare.sh), on the card's own
+# OpenCL, and ghostsum git-commit, on the same commit and 9-digit prefixes: wall time each,
+# whole process. git comes from .devicecheck where the machine has none.
+if ! command -v git > /dev/null && [ -d "$dc/git" ]; then
+  export PATH=$dc/git/usr/bin:$PATH GIT_EXEC_PATH=$dc/git/usr/lib/git-core
+fi
+lucky=$dc/lucky_commit
+if command -v git > /dev/null && [ -x "$lucky" ]; then
+  for round in 1 2 3; do
+    for tool in ghostsum lucky; do
+      repo=$(mktemp -d); git -C "$repo" init -q
+      git -C "$repo" -c user.name=A -c user.email=a@example.com commit -q --allow-empty -m "round $round"
+      prefix=$(printf 'c0ffee%03d' "$round")
+      start=$(date +%s.%N)
+      if [ $tool = ghostsum ]; then
+        timeout 120 "$bin" git-commit -q -b "$gpu" -p "$prefix" -C "$repo"; rc=$?
+      else
+        (cd "$repo" && timeout 120 "$lucky" "$prefix" > /dev/null); rc=$?
+      fi
+      took=$(python3 -c "import time; print(f'{time.time() - $start:.2f}')")
+      echo "$tool 9-digit commit id, round $round: exit $rc, $took s, HEAD $(git -C "$repo" rev-parse HEAD | cut -c1-12)"
+      rm -rf "$repo"
+    done
+  done
+else
+  echo "no git or no lucky_commit in .devicecheck: lucky-commit not compared"
+fi
+
 step "clean exits: 20 short GPU searches and 10 GPU checks, exit codes tallied"
 head -c 100 /dev/urandom > "$work/short"
 for i in $(seq 20); do
@@ -148,7 +202,7 @@ for i in $(seq 20); do
 done | sort | uniq -c | sed 's/^/search exit codes (count code): /'
 for i in $(seq 10); do timeout 60 "$bin" devices --check "$gpu" > /dev/null; echo $?; done | sort | uniq -c | sed 's/^/devices --check exit codes (count code): /'
 
-step "hashcat -b -m 0 on the same card"
+step "hashcat -b -m 0, -m 100 and -m 1400 on the same card"
 hc=/tmp/hashcat/usr/bin/hashcat
 export HOME=/tmp/hashcat/home; mkdir -p "$HOME"
 # Installed anywhere but /usr/bin, hashcat looks for its kernels and modules next to itself.
@@ -156,5 +210,7 @@ ln -sf /tmp/hashcat/usr/share/hashcat/* /tmp/hashcat/usr/bin/ 2>/dev/null
 cd /tmp/hashcat/usr/bin
 run 60 "$hc" -I --quiet
 # --force: go on past driver warnings (the speed is the same).
-run 240 "$hc" -b -m 0 --machine-readable --quiet --force
+for mode in 0 100 1400; do
+  run 240 "$hc" -b -m $mode --machine-readable --quiet --force
+done
 echo; echo "done; report in $out"

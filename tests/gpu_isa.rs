@@ -1,5 +1,5 @@
-//! The GPU kernel's cost in a real GPU's instructions: ghostsum's search kernel for `hello
-//! world\n` and prefix c0ffee, compiled by Mesa's RADV for an RDNA2 chip on its null device
+//! The GPU kernels' cost in a real GPU's instructions: ghostsum's search kernel for the MD5,
+//! SHA-1 and SHA-256 of `hello world\n` and prefix c0ffee, compiled by Mesa's RADV for an RDNA2 chip on its null device
 //! (no GPU needed) by the gpu-isa tool (benches/gpu_isa, which `cargo test` builds as an
 //! example). Instruction counts are deterministic for one Mesa, so a change that adds
 //! instructions to the hot loop fails here, and one that sheds some must record the new count.
@@ -7,9 +7,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// VALU instructions per candidate on RDNA2 (navi21), by Mesa version, and what the default
-/// layout's 56 MD5 steps cost in them. Lower an entry when a change sheds instructions.
-const RECORDED: [(&str, usize); 1] = [("Mesa 22.3.6", 364)];
+/// VALU instructions per candidate on RDNA2 (navi21) by hash and Mesa version, with the
+/// steps per candidate the default layout runs. Lower an entry when a change sheds
+/// instructions.
+const RECORDED: [(&str, &str, usize, &str); 3] = [
+    ("md5", "Mesa 22.3.6", 364, "56 MD5 steps"),
+    ("sha1", "Mesa 22.3.6", 823, "75 SHA-1 steps"),
+    ("sha256", "Mesa 22.3.6", 1923, "59 SHA-256 steps"),
+];
 
 const RADV: &str = "/usr/share/vulkan/icd.d/radeon_icd.x86_64.json";
 
@@ -20,7 +25,7 @@ fn tool() -> PathBuf {
 }
 
 #[test]
-fn the_default_kernel_runs_the_recorded_amd_instructions_per_candidate() {
+fn the_default_kernels_run_the_recorded_amd_instructions_per_candidate() {
     let ci = std::env::var("CI").is_ok();
     if !std::path::Path::new(RADV).is_file() {
         assert!(!ci, "CI must measure the kernel on RADV: apt-get install mesa-vulkan-drivers");
@@ -36,8 +41,24 @@ fn the_default_kernel_runs_the_recorded_amd_instructions_per_candidate() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("hello.txt");
     std::fs::write(&input, "hello world\n").unwrap();
-    let out = Command::new(&tool)
-        .args(["amd", input.to_str().unwrap(), "c0ffee", "--family", "navi21", "--icd", RADV])
+    for (hash, mesa, recorded, steps) in RECORDED {
+        check(&tool, &input, hash, mesa, recorded, steps, ci);
+    }
+}
+
+/// Compiles the kernel for `hash` and compares its count with the one recorded for `mesa`
+/// (a machine with another Mesa skips, outside CI).
+fn check(
+    tool: &std::path::Path,
+    input: &std::path::Path,
+    hash: &str,
+    mesa: &str,
+    recorded: usize,
+    steps: &str,
+    ci: bool,
+) {
+    let out = Command::new(tool)
+        .args(["amd", input.to_str().unwrap(), "c0ffee", "--hash", hash, "--family", "navi21", "--icd", RADV])
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
@@ -47,15 +68,24 @@ fn the_default_kernel_runs_the_recorded_amd_instructions_per_candidate() {
         .find_map(|l| l.trim().strip_prefix("VALU "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no VALU count in:\n{report}"));
-    assert!(report.contains("56 MD5 steps per candidate"), "{report}");
+    assert!(report.contains(&format!("{steps} per candidate")), "{hash}: {report}");
     // "  device: RADV NAVI21, Mesa 22.3.6, ACO"
     let device = report.lines().find_map(|l| l.trim().strip_prefix("device: ")).unwrap_or("?");
-    let mesa = device.split(", ").find(|part| part.starts_with("Mesa ")).unwrap_or("no Mesa version").to_string();
-    let Some(&(_, recorded)) = RECORDED.iter().find(|(version, _)| *version == mesa) else {
-        assert!(!ci, "no count recorded for {mesa}; add ({mesa:?}, {valu}) to RECORDED:\n{report}");
-        eprintln!("skipped: no count recorded for {mesa} (it gives {valu})");
+    let here = device.split(", ").find(|part| part.starts_with("Mesa ")).unwrap_or("no Mesa version");
+    if here != mesa {
+        assert!(
+            !ci,
+            "no {hash} count recorded for {here}; add ({hash:?}, {here:?}, {valu}, ..) to RECORDED:\n{report}"
+        );
+        eprintln!("skipped: no {hash} count recorded for {here} (it gives {valu})");
         return;
-    };
-    assert!(valu <= recorded, "the hot loop grew from {recorded} to {valu} VALU instructions per candidate:\n{report}");
-    assert_eq!(valu, recorded, "the hot loop shed instructions ({recorded} -> {valu}): record {valu} in RECORDED");
+    }
+    assert!(
+        valu <= recorded,
+        "{hash}: the hot loop grew from {recorded} to {valu} VALU instructions per candidate:\n{report}"
+    );
+    assert_eq!(
+        valu, recorded,
+        "{hash}: the hot loop shed instructions ({recorded} -> {valu}): record {valu} in RECORDED"
+    );
 }

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 /// The hot loop's blocks and its instructions by class and by main-class mnemonic.
 pub(crate) struct Counted {
+    /// What was counted: one pass of the hot loop, or entry to end.
+    scope: &'static str,
     path: Vec<String>,
     classes: &'static Classes,
     counts: BTreeMap<&'static str, usize>,
@@ -32,7 +34,7 @@ impl Counted {
     /// A few lines: `label`, the blocks, each class, the total, the main class by mnemonic,
     /// and a `summary:` line for scripts (benches/gpu-isa.sh builds its table from it).
     pub(crate) fn report(&self, label: &str) -> String {
-        let mut out = format!("{label}: one pass of the hot loop, blocks {}\n", self.path.join(","));
+        let mut out = format!("{label}: {}, blocks {}\n", self.scope, self.path.join(","));
         for class in self.classes.names {
             if let Some(n) = self.counts.get(class) {
                 out += &format!("  {class:<14} {n:>5}\n");
@@ -51,6 +53,21 @@ impl Counted {
 /// Finds and counts the hot loop in `dump` (RADV, LLVM AMDGPU assembly or NVIDIA SASS);
 /// `function` picks one kernel of a file with several.
 pub(crate) fn hot_loop(dump: &str, function: Option<&str>) -> Result<Counted, String> {
+    let (blocks, classes) = read_blocks(dump, function)?;
+    let path = cheapest_cycle_through_biggest(&blocks).ok_or("no loop in the kernel")?;
+    Ok(count_path(&blocks, classes, &path, "one pass of the hot loop"))
+}
+
+/// Counts the cheapest way from the kernel's entry to its end, for a kernel that tests one
+/// candidate per invocation (lucky-commit's): every loop run no times, every rare branch
+/// (a hit) not taken.
+pub(crate) fn entry_to_exit(dump: &str, function: Option<&str>) -> Result<Counted, String> {
+    let (blocks, classes) = read_blocks(dump, function)?;
+    let path = cheapest_path_to_an_exit(&blocks).ok_or("no way from the kernel's entry to its end")?;
+    Ok(count_path(&blocks, classes, &path, "entry to end, no loop"))
+}
+
+fn read_blocks(dump: &str, function: Option<&str>) -> Result<(Vec<Block>, &'static Classes), String> {
     let (blocks, classes) = if crate::sass::is_sass(dump) {
         crate::sass::blocks(dump, function)?
     } else {
@@ -59,10 +76,13 @@ pub(crate) fn hot_loop(dump: &str, function: Option<&str>) -> Result<Counted, St
     if blocks.iter().all(|b| b.instructions.is_empty()) {
         return Err("no instructions found: not a RADV dump, AMDGPU assembly or cuobjdump -sass output".into());
     }
-    let path = cheapest_cycle_through_biggest(&blocks).ok_or("no loop in the kernel")?;
+    Ok((blocks, classes))
+}
+
+fn count_path(blocks: &[Block], classes: &'static Classes, path: &[usize], scope: &'static str) -> Counted {
     let mut counts = BTreeMap::new();
     let mut mnemonics = BTreeMap::new();
-    for &b in &path {
+    for &b in path {
         for instruction in &blocks[b].instructions {
             let mnemonic = mnemonic(instruction);
             let class = (classes.of)(mnemonic);
@@ -72,7 +92,39 @@ pub(crate) fn hot_loop(dump: &str, function: Option<&str>) -> Result<Counted, St
             }
         }
     }
-    Ok(Counted { path: path.iter().map(|&b| blocks[b].label.clone()).collect(), classes, counts, mnemonics })
+    Counted { scope, path: path.iter().map(|&b| blocks[b].label.clone()).collect(), classes, counts, mnemonics }
+}
+
+/// Dijkstra from the first block to the cheapest block control leaves the kernel from.
+fn cheapest_path_to_an_exit(blocks: &[Block]) -> Option<Vec<usize>> {
+    let size = |b: usize| blocks[b].instructions.len();
+    let mut cost: BTreeMap<usize, usize> = BTreeMap::from([(0, size(0))]);
+    let mut came_from: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut queue = BinaryHeap::from([Reverse((size(0), 0))]);
+    while let Some(Reverse((c, b))) = queue.pop() {
+        if c > cost[&b] {
+            continue;
+        }
+        if blocks[b].next.is_empty() {
+            let mut path = vec![b];
+            let mut at = b;
+            while let Some(&from) = came_from.get(&at) {
+                path.push(from);
+                at = from;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for &s in &blocks[b].next {
+            let through = c + size(s);
+            if cost.get(&s).is_none_or(|&old| through < old) {
+                cost.insert(s, through);
+                came_from.insert(s, b);
+                queue.push(Reverse((through, s)));
+            }
+        }
+    }
+    None
 }
 
 /// Dijkstra from each block, biggest first, back to itself: the first block that lies on a

@@ -1,11 +1,14 @@
 //! gpu-isa: the machine instructions a real GPU runs per candidate for ghostsum's search
 //! kernel, without a GPU (benches/gpu-isa.sh runs it for every target and beside hashcat).
 //!
-//!   gpu-isa shader INPUT PREFIX STEM [--fast-layout]   STEM.wgsl and STEM.spv, as wgpu makes them
+//!   gpu-isa shader INPUT PREFIX STEM [--fast-layout] [--hash H]
+//!                                                      STEM.wgsl and STEM.spv, as wgpu makes them
 //!   gpu-isa spirv FILE.wgsl FILE.spv                   the same for any WGSL (respellings)
 //!   gpu-isa compile STEM                               the driver compiles STEM.spv (env picks it)
-//!   gpu-isa count FILE [--function NAME]               instructions on the hot loop of an ISA dump
-//!   gpu-isa amd INPUT PREFIX [--fast-layout] [--family F] [--icd JSON] [--llvm] [--wgsl FILE]
+//!   gpu-isa count FILE [--function NAME] [--no-loop]   instructions on the hot loop of an ISA dump
+//!                                                      (--no-loop: from entry to end, for a kernel
+//!                                                      that tests one candidate an invocation)
+//!   gpu-isa amd INPUT PREFIX [--fast-layout] [--hash H] [--family F] [--icd JSON] [--llvm] [--wgsl FILE]
 //!                                                      all of it on RADV's null device, one summary
 
 mod amd;
@@ -16,6 +19,7 @@ mod sass;
 mod vulkan;
 
 use clap::{Parser, Subcommand};
+use ghostsum::hash::HashKind;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -35,6 +39,9 @@ enum Command {
         stem: PathBuf,
         #[arg(long)]
         fast_layout: bool,
+        /// The hash searched: md5, sha1 or sha256.
+        #[arg(long, value_enum, default_value_t = HashKind::Md5)]
+        hash: HashKind,
     },
     /// Compiles any WGSL compute shader (entry point `search`) to SPIR-V as wgpu would.
     Spirv { wgsl: PathBuf, spv: PathBuf },
@@ -48,6 +55,10 @@ enum Command {
         /// The kernel to count in an assembly file with several.
         #[arg(long)]
         function: Option<String>,
+        /// Count the cheapest way from the kernel's entry to its end instead: a kernel that
+        /// tests one candidate per invocation (lucky-commit's) has no search loop.
+        #[arg(long)]
+        no_loop: bool,
     },
     /// Makes the kernel for INPUT and PREFIX, compiles it on RADV's null device for FAMILY
     /// and counts its hot loop.
@@ -56,6 +67,9 @@ enum Command {
         prefix: String,
         #[arg(long)]
         fast_layout: bool,
+        /// The hash searched: md5, sha1 or sha256.
+        #[arg(long, value_enum, default_value_t = HashKind::Md5)]
+        hash: HashKind,
         /// The chip RADV pretends to be: navi21 (RDNA2), gfx1100 (RDNA3), vega10 (GCN).
         #[arg(long, default_value = "navi21")]
         family: String,
@@ -91,8 +105,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Shader { input, prefix, stem, fast_layout } => {
-            let search = kernel::Search::plan(&input, &prefix, fast_layout)?;
+        Command::Shader { input, prefix, stem, fast_layout, hash } => {
+            let search = kernel::Search::plan(&input, &prefix, fast_layout, hash)?;
             write_kernel(&search.wgsl(), &stem)?;
             println!("{}: {}", stem.display(), search.describe());
             Ok(())
@@ -108,14 +122,18 @@ fn run(command: Command) -> Result<(), String> {
             eprintln!("gpu-isa: pipeline created on {device}");
             Ok(())
         }
-        Command::Count { file, function } => {
+        Command::Count { file, function, no_loop } => {
             let text = read_text(&file)?;
-            let counted = count::hot_loop(&text, function.as_deref())?;
+            let counted = if no_loop {
+                count::entry_to_exit(&text, function.as_deref())?
+            } else {
+                count::hot_loop(&text, function.as_deref())?
+            };
             print!("{}", counted.report(&file.display().to_string()));
             Ok(())
         }
-        Command::Amd { input, prefix, fast_layout, family, icd, libraries, llvm, dump, wgsl } => {
-            let search = kernel::Search::plan(&input, &prefix, fast_layout)?;
+        Command::Amd { input, prefix, fast_layout, hash, family, icd, libraries, llvm, dump, wgsl } => {
+            let search = kernel::Search::plan(&input, &prefix, fast_layout, hash)?;
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             let stem = dir.path().join("kernel");
             let source = match &wgsl {
@@ -128,13 +146,13 @@ fn run(command: Command) -> Result<(), String> {
                 write(dump, text.as_bytes())?;
             }
             let counted = count::hot_loop(&text, None)?;
-            let steps = search.layout.steps_per_candidate();
+            let steps = search.steps();
             let device = text.lines().find_map(|l| l.strip_prefix("gpu-isa: pipeline created on ")).unwrap_or("?");
             let device = format!("{device}, {}", if llvm { "RADV's LLVM backend" } else { "ACO" });
             print!("{}", counted.report(&format!("ghostsum on {device}")));
             println!("  device: {device}");
             println!("  kernel: {}", search.describe());
-            println!("  VALU per MD5 step: {:.2}", counted.main() as f64 / steps as f64);
+            println!("  VALU per {} step: {:.2}", hash.title(), counted.main() as f64 / steps as f64);
             println!("  steps: {steps}");
             Ok(())
         }
