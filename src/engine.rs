@@ -109,7 +109,9 @@ pub enum EngineError {
 /// hash, and for git's ids, whose header names the object's length, settles the suffix
 /// length first. That length is the shortest that fits the final block with the header it
 /// makes (a longer suffix can lengthen the header by a digit, which moves the block's
-/// boundary, so the two are settled together), or the one a checkpoint had reached.
+/// boundary, so the two are settled together), with `fast_layout` the fastest within 64
+/// symbols of it (compared by the header each length makes), or the one a checkpoint had
+/// reached.
 pub fn fold_address(
     content: &mut Content,
     prefix: &Prefix,
@@ -122,7 +124,10 @@ pub fn fold_address(
         return content.fold_for_suffix(0).map_err(EngineError::Read);
     }
     let width = alphabet.width() as u64;
-    let shortest = crate::layout::min_suffix_len(alphabet.radix(), prefix.bits());
+    let shortest = match (options.resume, options.fast_layout) {
+        (None, true) => Layout::fast_suffix_len(content, alphabet, prefix.bits(), options.min_segment_log2)?,
+        _ => crate::layout::min_suffix_len(alphabet.radix(), prefix.bits()),
+    };
     let mut len = shortest.max(options.resume.map_or(0, |r| r.suffix_len));
     loop {
         content.fold_for_suffix(len as u64 * width).map_err(EngineError::Read)?;

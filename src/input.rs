@@ -283,6 +283,13 @@ impl Content {
         self.header_len + self.len
     }
 
+    /// What [`Content::message_len`] will be once folded for a suffix of `suffix_bytes`
+    /// bytes: a git header names the object's length, so its own length can change with the
+    /// suffix's. Plans compare suffix lengths with it before folding for one.
+    pub fn message_len_for_suffix(&self, suffix_bytes: u64) -> u64 {
+        self.address.header(self.total_len() + suffix_bytes).len() as u64 + self.len
+    }
+
     /// The content's whole length: head and trailer (what the output holds besides the
     /// suffix).
     pub fn total_len(&self) -> u64 {

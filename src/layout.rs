@@ -122,21 +122,20 @@ impl Layout {
         bits: u32,
         min_segment_log2: u32,
     ) -> Result<Layout, LayoutError> {
-        let min_len = min_suffix_len(alphabet.radix(), bits);
-        let shortest = Fit::find(content, alphabet, min_len, min_segment_log2)?;
-        let mut best = shortest;
-        let mut len = shortest.len + 1;
-        // Fits are compared before any is built: building one is its tables.
-        while len < shortest.len + 64 {
-            let candidate = Fit::find(content, alphabet, len, min_segment_log2)?;
-            len = candidate.len + 1;
-            if candidate.len < shortest.len + 64
-                && candidate.first_inner_word(alphabet) > best.first_inner_word(alphabet)
-            {
-                best = candidate;
-            }
-        }
+        let best = Fit::fastest(content, alphabet, bits, min_segment_log2)?;
         Ok(Self::with_fit(content, alphabet, best))
+    }
+
+    /// The suffix length (in symbols) [`Layout::plan_fast`] would take once `content` is
+    /// folded for it: for git's ids, whose header's length follows the suffix's, the length
+    /// to fold for before planning.
+    pub fn fast_suffix_len(
+        content: &Content,
+        alphabet: &Alphabet,
+        bits: u32,
+        min_segment_log2: u32,
+    ) -> Result<usize, LayoutError> {
+        Fit::fastest(content, alphabet, bits, min_segment_log2).map(|fit| fit.len)
     }
 
     /// Plans with a suffix of at least `min_len` symbols (grown searches start here).
@@ -337,7 +336,19 @@ impl Fit {
     /// (suffix, then the content's trailer) ends early enough in its block for the padding,
     /// with the trailer and enough digits for a segment in that block.
     fn find(content: &Content, alphabet: &Alphabet, min_len: usize, min_segment_log2: u32) -> Result<Fit, LayoutError> {
-        let (content_len, trailer) = (content.message_len(), content.trailer.len());
+        let head = content.message_len();
+        Self::find_with(&|_| head, content.trailer.len(), alphabet, min_len, min_segment_log2)
+    }
+
+    /// As [`Fit::find`], with the message's length before a suffix of `len` symbols given
+    /// by `message_len(len)` (a git header's length follows the suffix's).
+    fn find_with(
+        message_len: &dyn Fn(usize) -> u64,
+        trailer: usize,
+        alphabet: &Alphabet,
+        min_len: usize,
+        min_segment_log2: u32,
+    ) -> Result<Fit, LayoutError> {
         let k = alphabet.radix() as f64;
         let w = alphabet.width();
         // Capped so that wide or two-symbol alphabets still fit whatever the content length,
@@ -347,6 +358,7 @@ impl Fit {
         let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w).min(room);
         let limit = min_len + 64 * 4;
         for len in min_len.max(1)..limit {
+            let content_len = message_len(len);
             let total = content_len + (len * w + trailer) as u64;
             let end = (total % 64) as usize;
             if end > 55 || end < trailer {
@@ -361,6 +373,30 @@ impl Fit {
             return Ok(Fit { len, final_digits, e });
         }
         Err(LayoutError::NoLength(limit))
+    }
+
+    /// The fit whose inner digits start in the latest word, within 64 symbols of the
+    /// shortest for `bits`; ties go to the shorter suffix. Compared before any is built
+    /// (building one is its tables), and before the content is folded for any (for git's
+    /// ids each length has its own header).
+    fn fastest(content: &Content, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) -> Result<Fit, LayoutError> {
+        let w = alphabet.width() as u64;
+        let message_len = |len: usize| content.message_len_for_suffix(len as u64 * w);
+        let trailer = content.trailer.len();
+        let find = |len| Fit::find_with(&message_len, trailer, alphabet, len, min_segment_log2);
+        let shortest = find(min_suffix_len(alphabet.radix(), bits))?;
+        let mut best = shortest;
+        let mut len = shortest.len + 1;
+        while len < shortest.len + 64 {
+            let candidate = find(len)?;
+            len = candidate.len + 1;
+            if candidate.len < shortest.len + 64
+                && candidate.first_inner_word(alphabet) > best.first_inner_word(alphabet)
+            {
+                best = candidate;
+            }
+        }
+        Ok(best)
     }
 
     fn inner_digits(&self, alphabet: &Alphabet) -> usize {
@@ -436,6 +472,9 @@ mod tests {
 
     /// As [`check_layout_before`], for any address: RustCrypto's digest of the message (git's
     /// header, the head, the candidate's suffix, the trailer) against the layout's words.
+    /// The layout planned for `content` (the last `trailer` bytes after the suffix), the
+    /// shortest one or with `fast_layout` the fastest, gives each candidate the digest its
+    /// bytes have.
     fn check_address_layout(
         content: &[u8],
         trailer: usize,
@@ -444,15 +483,46 @@ mod tests {
         bits: u32,
         min_segment_log2: u32,
     ) {
+        for fast_layout in [false, true] {
+            check_planned(content, trailer, address, alphabet, bits, min_segment_log2, fast_layout);
+        }
+    }
+
+    fn check_planned(
+        content: &[u8],
+        trailer: usize,
+        address: Address,
+        alphabet: &Alphabet,
+        bits: u32,
+        min_segment_log2: u32,
+        fast_layout: bool,
+    ) {
         let mut c = Content::from_bytes(content);
         c.place_suffix_before(trailer).unwrap();
         c.set_address(address);
         let prefix = crate::target::Prefix::parse_for(&"1".repeat(bits as usize / 4), address.hash).unwrap();
-        let options = crate::engine::EngineOptions { min_segment_log2, ..Default::default() };
+        let options = crate::engine::EngineOptions { min_segment_log2, fast_layout, ..Default::default() };
         crate::engine::fold_address(&mut c, &prefix, alphabet, &options).unwrap();
         let (head, tail_bytes) = content.split_at(content.len() - trailer);
         let layout = crate::engine::plan(&c, &prefix, alphabet, &options).unwrap();
         assert!(layout.data_end <= 55);
+        if fast_layout {
+            // The inner digits no earlier in the block than the shortest layout's, for at
+            // most 63 more symbols (a git header folded for each length on its own).
+            let mut s = Content::from_bytes(content);
+            s.place_suffix_before(trailer).unwrap();
+            s.set_address(address);
+            let shortest_options = crate::engine::EngineOptions { min_segment_log2, ..Default::default() };
+            crate::engine::fold_address(&mut s, &prefix, alphabet, &shortest_options).unwrap();
+            let shortest = crate::engine::plan(&s, &prefix, alphabet, &shortest_options).unwrap();
+            assert!(
+                layout.first_inner_word >= shortest.first_inner_word,
+                "{} len {}",
+                address.describe(),
+                content.len()
+            );
+            assert!(layout.suffix_len < shortest.suffix_len + 64);
+        }
         assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
         let segments = layout.segment_count().min(3);
         for segment_number in 0..segments {

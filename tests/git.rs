@@ -455,16 +455,33 @@ fn git_log_and_show_look_the_same_after_git_commit() {
     }
 }
 
+/// `--fast-layout` with git's ids: a longer suffix (the header folded for its own length)
+/// that ends the data later in the block; git gives the blob and the commit the ids the
+/// prefix asks for.
 #[test]
-fn fast_layout_with_a_git_id_is_refused() {
+fn fast_layout_with_git_ids_gives_ids_git_agrees_with() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("a.txt");
-    std::fs::write(&input, "a\n").unwrap();
-    let out = ghostsum()
-        .args(["search", "--git-object", "blob", "--fast-layout", "-p", "ab", "-o"])
-        .arg(dir.path().join("b.txt"))
-        .arg(&input)
-        .assert()
-        .code(2);
-    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("--fast-layout has no effect with --git-object"));
+    let d = dir.path();
+    git(d, &["init", "-q", "."]);
+    // 12 bytes: the shortest suffix ends the data early in the block.
+    std::fs::write(d.join("a.txt"), "hello world\n").unwrap();
+    let mut lengths = Vec::new();
+    for (flag, out) in [(None, "short.txt"), (Some("--fast-layout"), "fast.txt")] {
+        ghostsum()
+            .args(["search", "a.txt", "--git-object", "blob", "-p", "ab_d", "-q", "-o", out])
+            .args(flag)
+            .current_dir(d)
+            .assert()
+            .success();
+        let id = git(d, &["hash-object", out]);
+        assert!(starts_with_pattern(&id, "ab_d"), "{flag:?}: {id}");
+        lengths.push(std::fs::metadata(d.join(out)).unwrap().len());
+    }
+    assert!(lengths[1] > lengths[0], "the fast layout's suffix is the longer: {lengths:?}");
+    let other = tempfile::tempdir().unwrap();
+    let r = other.path();
+    repo(r, "sha256", "fast\n");
+    ghostsum().args(["git-commit", "-q", "--fast-layout", "-b", "cpu", "-p", "c0ffe", "-C"]).arg(r).assert().success();
+    assert!(git(r, &["log", "-1", "--format=%H"]).starts_with("c0ffe"));
+    git(r, &["fsck", "--strict"]);
 }

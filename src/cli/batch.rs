@@ -179,7 +179,8 @@ fn run_batch(args: BatchArgs) -> anyhow::Result<Exit> {
         content.set_address(manifest.pages[n].hashed_as);
         let placement = place_page(&args, &manifest, n, &mut content, &prefixes[n])?;
         // git's ids: the header names the page's length, so the suffix length is settled here.
-        crate::engine::fold_address(&mut content, &prefixes[n], &placement.alphabet, &EngineOptions::default())?;
+        let fold = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+        crate::engine::fold_address(&mut content, &prefixes[n], &placement.alphabet, &fold)?;
         placed.insert(n, placement);
         contents.insert(n, content);
     }

@@ -95,7 +95,7 @@ fn give_head_its_id(args: GitCommitArgs, report: &mut CommitReport) -> anyhow::R
         content.place_suffix_before(1)?;
     }
     content.set_address(address);
-    let options = EngineOptions::default();
+    let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
     engine::fold_address(&mut content, &prefix, &alphabet, &options)?;
     let session = engine_args.session(&args.report)?;
     session.say(format!(

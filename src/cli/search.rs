@@ -147,7 +147,8 @@ fn find_and_write(args: &SearchArgs, report_slot: &mut Option<SearchReport>) -> 
     placement.apply(&mut content)?;
     report.placed(&placement, content.len);
     let alphabet = placement.alphabet.clone();
-    engine::fold_address(&mut content, prefix, &alphabet, &EngineOptions::default())?;
+    let fold = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    engine::fold_address(&mut content, prefix, &alphabet, &fold)?;
     let meaning = placement.meaning.map(Arc::new);
     let session = engine_args.session(&args.report)?;
     session.say(format!(
@@ -297,11 +298,6 @@ fn stop(
 fn refuse_options_without_effect(args: &SearchArgs) -> anyhow::Result<()> {
     if args.checkpoint_every.is_some() && args.checkpoint.is_none() {
         anyhow::bail!("--checkpoint-every needs --checkpoint FILE, where the progress is saved");
-    }
-    if args.engine.fast_layout && args.address.git_object.is_some() {
-        anyhow::bail!(
-            "--fast-layout has no effect with --git-object: git's header names the object's length, which fixes the suffix's; drop one of them"
-        );
     }
     Ok(())
 }
