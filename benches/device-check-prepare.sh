@@ -15,7 +15,10 @@ strip -o .devicecheck/ghostsum target/release/ghostsum
 mkdir -p .devicecheck/git-debs
 (cd .devicecheck/git-debs && apt-get download git 2>/dev/null)
 for deb in .devicecheck/git-debs/git_*.deb; do dpkg -x "$deb" .devicecheck/git; done
-rm -rf .devicecheck/git-debs .devicecheck/git/usr/share
+# git's builtins (init, commit, cat-file, hash-object, update-ref) are all in usr/bin/git;
+# git-core's copies of it would triple the carry.
+rm -rf .devicecheck/git-debs .devicecheck/git/usr/share .devicecheck/git/usr/lib
+find .devicecheck/git/usr/bin -type f ! -name git -delete
 if [ ! -x .devicecheck/lucky_commit ]; then
     CARGO_TARGET_DIR=target/lucky cargo install lucky_commit --version 2.2.5 --root target/lucky-root
     strip -o .devicecheck/lucky_commit target/lucky-root/bin/lucky_commit
