@@ -11,6 +11,9 @@
 // schedule word) that no inner digit reaches is computed once. Per candidate: one
 // inner-table read per inner word, the schedule words the inner digits reach, the steps from
 // the first inner word to the last one the tested state word depends on, and the test.
+// A SHA kernel whose inner digits span words loops twice (src/gpu/shader.rs, `Nest`): over
+// the digits of every word but one outside, and over that one word's inside, so that per
+// candidate a single message word varies.
 
 // Mirrors gpu::buffers::Params (checked in a test).
 struct Params {
@@ -94,12 +97,4 @@ fn search(@builtin(global_invocation_id) gid: vec3<u32>) {
     let match_base = {{MATCH_BASE}};
     let match_mask = params.match_mask;
     let match_value = params.match_value;
-    for (var inner = 0u; inner < INNER_COUNT; inner++) {
-{{INNER_WORDS_LOAD}}
-{{LOOP_STATE}}
-{{STEPS}}
-        if ((({{MATCH_VAR}} + match_base) & match_mask) == match_value) {
-            record_hit(mid, inner);
-        }
-    }
-}
+{{LOOP}}}

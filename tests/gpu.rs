@@ -262,6 +262,9 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
     let Some(mut gpu) = gpu_device(GpuOptions::default()) else {
         return;
     };
+    // Which loop structures the SHA layouts below made: one loop, or two with the loop's
+    // word holding the lowest, the highest or middle inner digits.
+    let mut structures = std::collections::BTreeSet::new();
     for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
         for word in 0..hash.state_words() {
             let git_object = [None, Some(GitObject::Blob), Some(GitObject::Commit)][word % 3];
@@ -270,11 +273,15 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
             let prefix = Prefix::parse_for(&("_".repeat(8 * word) + "3c"), hash).unwrap();
             assert_eq!(prefix.first_fixed_word(), word);
             let mut matched = 0;
-            for len in [3usize + word, 29 + 3 * word, 50 + word] {
+            for (len, alphabet) in [3usize + word, 29 + 3 * word, 50 + word, 14 + word].into_iter().zip([
+                Alphabet::whitespace(),
+                Alphabet::whitespace(),
+                Alphabet::whitespace(),
+                Alphabet::space_tab_lf(),
+            ]) {
                 let bytes: Vec<u8> = (0..len).map(|i| (i * 13 + word) as u8).collect();
                 let mut content = Content::from_bytes(&bytes);
                 content.set_address(address);
-                let alphabet = Alphabet::whitespace();
                 content.fold_for_suffix(0).unwrap();
                 // Planned as for a longer prefix: thousands of candidates a mid value.
                 let layout = Layout::plan(&content, &alphabet, 24, 8).unwrap();
@@ -290,6 +297,14 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
                         }
                     }
                 }
+                if hash != HashKind::Md5 {
+                    let nest = shader::ShaderShape::of(&layout, word, 64).nest;
+                    structures.insert(nest.map(|n| match n.low_count {
+                        1 => "lowest",
+                        low if low == n.outer_count => "highest",
+                        _ => "middle",
+                    }));
+                }
                 let got = gpu.kernel_matches(&layout, &prefix, &segment, mids).unwrap();
                 assert_eq!(got, expected, "{}, word {word}, {len} bytes", address.describe());
                 matched += expected.len();
@@ -297,6 +312,7 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
             assert!(matched > 10, "{hash}, word {word}: {matched} matches prove little");
         }
     }
+    assert_eq!(structures.len(), 4, "every loop structure is tested: {structures:?}");
 }
 
 #[test]

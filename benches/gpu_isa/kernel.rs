@@ -19,28 +19,34 @@ pub(crate) struct Search {
 }
 
 impl Search {
-    /// The layout ghostsum plans for `input`'s bytes' `hash` and `prefix` (the default
-    /// alphabet of a text file without a known extension), with `--fast-layout` when `fast`.
-    pub(crate) fn plan(input: &Path, prefix: &str, fast: bool, hash: HashKind) -> Result<Search, String> {
+    /// The layout ghostsum plans for `input`'s bytes' `hash` and `prefix` with `alphabet`,
+    /// with `--fast-layout` when `fast`.
+    pub(crate) fn plan(
+        input: &Path,
+        prefix: &str,
+        fast: bool,
+        hash: HashKind,
+        alphabet: &Alphabet,
+    ) -> Result<Search, String> {
         let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
         let mut content = Content::from_bytes(&bytes);
         content.set_address(Address { hash, git_object: None });
         content.fold_for_suffix(0).map_err(|e| e.to_string())?;
         let prefix = Prefix::parse_for(prefix, hash).map_err(|e| e.to_string())?;
         let plan = if fast { Layout::plan_fast } else { Layout::plan };
-        let layout = plan(&content, &Alphabet::whitespace(), prefix.bits(), DEFAULT_MIN_SEGMENT_LOG2)
-            .map_err(|e| e.to_string())?;
+        let layout = plan(&content, alphabet, prefix.bits(), DEFAULT_MIN_SEGMENT_LOG2).map_err(|e| e.to_string())?;
         // ghostsum's default workgroup size (GHOSTSUM_GPU_WORKGROUP_SIZE).
         let shape = ShaderShape::of(&layout, prefix.first_fixed_word(), 64);
         Ok(Search { layout, shape })
     }
 
-    /// The steps the GPU kernel runs per candidate: from the first inner word to MD5's early
-    /// exit, or to a SHA's last step (the CPU's SHA kernels start at a multiple of 4).
+    /// The steps the GPU kernel runs per candidate: from the first inner word (a nested SHA
+    /// kernel's: the loop's word) to MD5's early exit, or to a SHA's last step (the CPU's SHA
+    /// kernels start at a multiple of 4).
     pub(crate) fn steps(&self) -> usize {
         match self.layout.hash {
             HashKind::Md5 => self.layout.steps_per_candidate(),
-            hash => hash.steps() - self.layout.first_inner_word,
+            hash => hash.steps() - self.shape.nest.as_ref().map_or(self.layout.first_inner_word, |n| n.loop_word),
         }
     }
 

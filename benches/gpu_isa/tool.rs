@@ -1,14 +1,14 @@
 //! gpu-isa: the machine instructions a real GPU runs per candidate for ghostsum's search
 //! kernel, without a GPU (benches/gpu-isa.sh runs it for every target and beside hashcat).
 //!
-//!   gpu-isa shader INPUT PREFIX STEM [--fast-layout] [--hash H]
+//!   gpu-isa shader INPUT PREFIX STEM [--fast-layout] [--hash H] [--alphabet A]
 //!                                                      STEM.wgsl and STEM.spv, as wgpu makes them
 //!   gpu-isa spirv FILE.wgsl FILE.spv                   the same for any WGSL (respellings)
 //!   gpu-isa compile STEM                               the driver compiles STEM.spv (env picks it)
 //!   gpu-isa count FILE [--function NAME] [--no-loop]   instructions on the hot loop of an ISA dump
 //!                                                      (--no-loop: from entry to end, for a kernel
 //!                                                      that tests one candidate an invocation)
-//!   gpu-isa amd INPUT PREFIX [--fast-layout] [--hash H] [--family F] [--icd JSON] [--llvm] [--wgsl FILE]
+//!   gpu-isa amd INPUT PREFIX [--fast-layout] [--hash H] [--alphabet A] [--family F] [--icd JSON] [--llvm] [--wgsl FILE]
 //!                                                      all of it on RADV's null device, one summary
 
 mod amd;
@@ -42,6 +42,10 @@ enum Command {
         /// The hash searched: md5, sha1 or sha256.
         #[arg(long, value_enum, default_value_t = HashKind::Md5)]
         hash: HashKind,
+        /// The suffix alphabet (the original five by default, as the recorded counts use;
+        /// space-tab is git-commit's, space-tab-lf a text file's).
+        #[arg(long, default_value = "whitespace")]
+        alphabet: ghostsum::alphabet::Alphabet,
     },
     /// Compiles any WGSL compute shader (entry point `search`) to SPIR-V as wgpu would.
     Spirv { wgsl: PathBuf, spv: PathBuf },
@@ -70,6 +74,10 @@ enum Command {
         /// The hash searched: md5, sha1 or sha256.
         #[arg(long, value_enum, default_value_t = HashKind::Md5)]
         hash: HashKind,
+        /// The suffix alphabet (the original five by default, as the recorded counts use;
+        /// space-tab is git-commit's, space-tab-lf a text file's).
+        #[arg(long, default_value = "whitespace")]
+        alphabet: ghostsum::alphabet::Alphabet,
         /// The chip RADV pretends to be: navi21 (RDNA2), gfx1100 (RDNA3), vega10 (GCN).
         #[arg(long, default_value = "navi21")]
         family: String,
@@ -105,8 +113,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Shader { input, prefix, stem, fast_layout, hash } => {
-            let search = kernel::Search::plan(&input, &prefix, fast_layout, hash)?;
+        Command::Shader { input, prefix, stem, fast_layout, hash, alphabet } => {
+            let search = kernel::Search::plan(&input, &prefix, fast_layout, hash, &alphabet)?;
             write_kernel(&search.wgsl(), &stem)?;
             println!("{}: {}", stem.display(), search.describe());
             Ok(())
@@ -132,8 +140,8 @@ fn run(command: Command) -> Result<(), String> {
             print!("{}", counted.report(&file.display().to_string()));
             Ok(())
         }
-        Command::Amd { input, prefix, fast_layout, hash, family, icd, libraries, llvm, dump, wgsl } => {
-            let search = kernel::Search::plan(&input, &prefix, fast_layout, hash)?;
+        Command::Amd { input, prefix, fast_layout, hash, alphabet, family, icd, libraries, llvm, dump, wgsl } => {
+            let search = kernel::Search::plan(&input, &prefix, fast_layout, hash, &alphabet)?;
             let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
             let stem = dir.path().join("kernel");
             let source = match &wgsl {
@@ -154,6 +162,13 @@ fn run(command: Command) -> Result<(), String> {
             println!("  kernel: {}", search.describe());
             println!("  VALU per {} step: {:.2}", hash.title(), counted.main() as f64 / steps as f64);
             println!("  steps: {steps}");
+            if let Some((ops, shared_by)) = ghostsum::gpu::shader::outer_pass_ops(&search.shape)? {
+                // Not in the counts above: the outer loop's own pass, in naga's operations.
+                println!(
+                    "  outer pass: {ops} naga ops, shared by {shared_by} candidates ({:.1} each)",
+                    ops as f64 / shared_by as f64
+                );
+            }
             Ok(())
         }
     }

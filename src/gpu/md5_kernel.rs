@@ -22,6 +22,7 @@ pub(super) fn code(shape: &ShaderShape) -> StepCode {
         functions: ROUND_FUNCTIONS,
         shared_steps: steps_code(shape, 0..shape.first_inner_word, ["a", "b", "c", "d"], "    ", Addend::Inline),
         hoisted: hoisted_constants(shape, last),
+        outer: String::new(),
         loop_steps: steps_code(
             shape,
             shape.first_inner_word..last + 1,

@@ -37,6 +37,67 @@ pub struct ShaderShape {
     pub match_word: usize,
     /// Invocations per workgroup.
     pub workgroup_size: u32,
+    /// Two loops instead of one (SHA only; see [`Nest`]).
+    pub nest: Option<Nest>,
+}
+
+/// A SHA kernel's two loops, when the inner digits span more than one word and one word's
+/// digits alone take at least [`Nest::MIN_LOOP`] values: the outer loop runs over the digits
+/// in the other words, the loop inside over that one word's, so that per candidate one
+/// message word changes. What the other words reach is computed once per outer pass, the
+/// steps between the first inner word and the loop's word too, and SHA-1's schedule takes
+/// its linear form ([`super::sha_kernel`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Nest {
+    /// The word the inner loop changes.
+    pub loop_word: usize,
+    /// Values of the loop word's digits.
+    pub loop_count: u32,
+    /// Values of the other inner digits.
+    pub outer_count: u32,
+    /// Values of the inner digits below the loop word's (they lie after it in the block):
+    /// inner value = low + low_count * (loop + loop_count * high).
+    pub low_count: u32,
+}
+
+impl Nest {
+    /// Fewest values the inner loop may run over, so that an outer pass (about 400 of
+    /// naga's operations for SHA-1, fewer machine instructions) stays a small share of a
+    /// candidate ([`ops_per_candidate`] counts it). 16 is a word of space-tab digits,
+    /// git-commit's alphabet: on lavapipe nesting over 16 values made SHA-1 13% and
+    /// SHA-256 12% faster (BENCHMARKS.md).
+    pub const MIN_LOOP: u32 = 16;
+
+    /// The two loops for `layout`'s SHA kernel, or None: MD5, one inner word, a digit that
+    /// straddles two words, or no word whose digits take [`Nest::MIN_LOOP`] values.
+    fn of(layout: &Layout) -> Option<Nest> {
+        if layout.hash == HashKind::Md5 || layout.inner_word_count < 2 {
+            return None;
+        }
+        let (w, e) = (layout.alphabet.width(), layout.data_end);
+        // Digit j's bytes end j symbols before the data's end (digit 0 is the lowest).
+        let words: Option<Vec<usize>> = (0..layout.inner_digits)
+            .map(|j| {
+                let (start, last) = (e - (j + 1) * w, e - j * w - 1);
+                (start / 4 == last / 4).then_some(start / 4)
+            })
+            .collect();
+        let words = words?;
+        let digits_in = |word: usize| words.iter().filter(|&&x| x == word).count() as u32;
+        // The word with the most digits; of equals the later, whose earlier steps then run
+        // once per outer pass.
+        let loop_word = (layout.first_inner_word..layout.first_inner_word + layout.inner_word_count)
+            .max_by_key(|&word| (digits_in(word), word))?;
+        let radix = layout.alphabet.radix();
+        let loop_count = radix.checked_pow(digits_in(loop_word))?;
+        let below = words.iter().take_while(|&&x| x != loop_word).count() as u32;
+        (loop_count >= Self::MIN_LOOP).then(|| Nest {
+            loop_word,
+            loop_count,
+            outer_count: layout.inner_count() / loop_count,
+            low_count: radix.pow(below),
+        })
+    }
 }
 
 impl ShaderShape {
@@ -54,6 +115,7 @@ impl ShaderShape {
             inner_count: layout.inner_count(),
             match_word,
             workgroup_size,
+            nest: Nest::of(layout),
         }
     }
 
@@ -83,6 +145,7 @@ impl ShaderShape {
             inner_count: 0,
             match_word: 0,
             workgroup_size: 64,
+            nest: None,
         }
     }
 }
@@ -95,6 +158,9 @@ pub(super) struct StepCode {
     pub shared_steps: String,
     /// `let` bindings computed once per invocation for the loop.
     pub hoisted: String,
+    /// A nested kernel's outer pass: its bindings, then the steps before the loop's word on
+    /// `ua, ub, ...` (empty without a [`Nest`]).
+    pub outer: String,
     /// The loop's steps on `sa, sb, ...`, up to the last one the tested word needs.
     pub loop_steps: String,
 }
@@ -111,7 +177,6 @@ pub fn generate(shape: &ShaderShape) -> String {
     let names = &NAMES[..shape.hash.state_words()];
     let state_init: String =
         names.iter().enumerate().map(|(j, n)| format!("    var {n} = {};\n", midstate_word(j))).collect();
-    let loop_state: String = names.iter().map(|n| format!("        var s{n} = {n};\n")).collect();
     TEMPLATE
         .replace("{{ROUND_FUNCTIONS}}", code.functions)
         .replace("{{INNER_COUNT}}", &shape.inner_count.to_string())
@@ -123,10 +188,55 @@ pub fn generate(shape: &ShaderShape) -> String {
         .replace("{{SHARED_STEPS}}", &code.shared_steps)
         .replace("{{HOISTED_CONSTANTS}}", &code.hoisted)
         .replace("{{MATCH_BASE}}", &midstate_word(shape.match_word))
-        .replace("{{INNER_WORDS_LOAD}}", &inner_loads(shape))
-        .replace("{{LOOP_STATE}}", &loop_state)
-        .replace("{{STEPS}}", &code.loop_steps)
-        .replace("{{MATCH_VAR}}", &format!("s{}", NAMES[shape.match_word]))
+        .replace("{{LOOP}}", &loops(shape, &code))
+}
+
+/// The candidate loop: one over every inner value, or with a [`Nest`] an outer loop over
+/// the other words' digits around one over the loop word's. Each reads its words from the
+/// inner table (`y{t}`, the inner digits' bytes alone, or-ed into `x{t}` with the word's
+/// constant bytes), tests the word the prefix fixes first and records (mid, inner value).
+fn loops(shape: &ShaderShape, code: &StepCode) -> String {
+    let names = &NAMES[..shape.hash.state_words()];
+    let copy = |to: &str, from: &str, indent: &str| -> String {
+        names.iter().map(|n| format!("{indent}var {to}{n} = {from}{n};\n")).collect()
+    };
+    let load = |t: usize, index: &str, indent: &str| {
+        let j = t - shape.first_inner_word;
+        format!("{indent}let y{t} = inner_table[({index}) * INNER_WORDS + {j}u]; let x{t} = y{t} | m{t};\n")
+    };
+    let test = |var: &str, inner: &str, indent: &str| {
+        format!(
+            "{indent}if ((({var} + match_base) & match_mask) == match_value) {{\n{indent}    record_hit(mid, {inner});\n{indent}}}\n"
+        )
+    };
+    let inner_words = shape.first_inner_word..shape.first_inner_word + shape.inner_word_count;
+    let tested = format!("s{}", NAMES[shape.match_word]);
+    let Some(nest) = &shape.nest else {
+        let loads: String = inner_words.map(|t| load(t, "inner", "        ")).collect();
+        return format!(
+            "    for (var inner = 0u; inner < INNER_COUNT; inner++) {{\n{loads}{state}{steps}{test}    }}\n",
+            state = copy("s", "", "        "),
+            steps = code.loop_steps,
+            test = test(&tested, "inner", "        "),
+        );
+    };
+    // The outer pass's inner value: its low digits, then its high ones above the loop's.
+    let (low, span) = (nest.low_count, nest.low_count * nest.loop_count);
+    let outer_loads: String =
+        inner_words.filter(|&t| t != nest.loop_word).map(|t| load(t, "outer_value", "        ")).collect();
+    format!(
+        "    for (var outer = 0u; outer < {outer_count}u; outer++) {{\n\
+         \x20       let outer_value = outer % {low}u + outer / {low}u * {span}u;\n{outer_loads}{outer_state}{outer_code}\
+         \x20       for (var l = 0u; l < {loop_count}u; l++) {{\n{loop_load}{state}{steps}{test}        }}\n    }}\n",
+        outer_count = nest.outer_count,
+        outer_state = copy("u", "", "        "),
+        outer_code = code.outer,
+        loop_count = nest.loop_count,
+        loop_load = load(nest.loop_word, &format!("l * {low}u"), "            "),
+        state = copy("s", "u", "            "),
+        steps = code.loop_steps,
+        test = test(&tested, &format!("outer_value + l * {low}u"), "            "),
+    )
 }
 
 /// Word `j` of the parameter block's midstate.
@@ -178,33 +288,45 @@ fn mid_digits(shape: &ShaderShape) -> String {
     code
 }
 
-fn inner_loads(shape: &ShaderShape) -> String {
-    let mut code = String::new();
-    for j in 0..shape.inner_word_count {
-        let t = shape.first_inner_word + j;
-        // Or-ed with the word's constant bytes (mid digits or padding sharing the word).
-        let _ = writeln!(code, "        let x{t} = inner_table[inner * INNER_WORDS + {j}u] | m{t};");
-    }
-    code
-}
-
 /// Integer operations the generated kernel spends per candidate: the arithmetic and logic
-/// naga sees in one pass of the inner loop (helper functions counted at each call), and
-/// the same count for a full compression of the shape's hash from the same generator. Checkable
+/// naga sees in one pass of the inner loop (helper functions counted at each call), with a
+/// nested kernel's outer pass shared out over the inner loop's candidates, and the same
+/// count for a full compression of the shape's hash from the same generator. Checkable
 /// without a GPU; BENCHMARKS.md records it.
 pub fn ops_per_candidate(shape: &ShaderShape) -> Result<(usize, usize), String> {
     let search = naga::front::wgsl::parse_str(&generate(shape)).map_err(|e| e.to_string())?;
     let entry = &search.entry_points[0].function;
     let loop_body = find_loop(&entry.body).ok_or("the search shader has no inner loop")?;
-    let per_candidate = count_ops(&search, entry, loop_body);
+    let outer_pass = outer_pass_ops(shape)?.map_or(0, |(ops, shared_by)| ops.div_ceil(shared_by as usize));
+    let per_candidate = count_ops(&search, entry, loop_body) + outer_pass;
     let full = naga::front::wgsl::parse_str(&compress_test_shader(shape.hash)).map_err(|e| e.to_string())?;
     let compress = &full.entry_points[0].function;
     Ok((per_candidate, count_ops(&full, compress, &compress.body)))
 }
 
-fn find_loop(block: &naga::Block) -> Option<&naga::Block> {
+/// A nested kernel's outer pass (everything in the outer loop but the inner one) in naga's
+/// integer operations, and how many candidates share it; None for one loop.
+pub fn outer_pass_ops(shape: &ShaderShape) -> Result<Option<(usize, u32)>, String> {
+    let Some(nest) = &shape.nest else { return Ok(None) };
+    let search = naga::front::wgsl::parse_str(&generate(shape)).map_err(|e| e.to_string())?;
+    let entry = &search.entry_points[0].function;
+    let outer = outer_loop(&entry.body).ok_or("the nested shader has no outer loop")?;
+    Ok(Some((count_ops(&search, entry, outer), nest.loop_count)))
+}
+
+/// The outermost loop's body.
+fn outer_loop(block: &naga::Block) -> Option<&naga::Block> {
     block.iter().find_map(|statement| match statement {
         naga::Statement::Loop { body, .. } => Some(body),
+        naga::Statement::Block(inner) => outer_loop(inner),
+        _ => None,
+    })
+}
+
+/// The innermost loop's body: the candidate loop, inside a nested kernel's outer loop.
+fn find_loop(block: &naga::Block) -> Option<&naga::Block> {
+    block.iter().find_map(|statement| match statement {
+        naga::Statement::Loop { body, .. } => find_loop(body).or(Some(body)),
         naga::Statement::Block(inner) => find_loop(inner),
         _ => None,
     })
