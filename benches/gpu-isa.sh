@@ -4,7 +4,7 @@
 # SHA-1 kernel, on real GPU instruction sets, with no GPU.
 #
 #   benches/gpu-isa.sh [--hashcat] [--newer-mesa] [--nvidia] [--input FILE] [--prefix HEX]
-#                      [--hashes "md5 sha1 sha256"]
+#                      [--hashes "md5 sha1 sha256"] [--alphabet NAME]
 #
 # Always: ghostsum's kernel for each hash (the default layout and --fast-layout), as wgpu hands it to Vulkan, compiled by Mesa's RADV on its null device
 # (no GPU) for RDNA2 (navi21), RDNA3 (gfx1100) and GCN (vega10) with ACO, and for RDNA2 with
@@ -27,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=$(mkdir -p "${WORK:-target/gpu-isa}" && cd "${WORK:-target/gpu-isa}" && pwd)
-INPUT="" PREFIX=c0ffee HASHCAT=0 NEWER=0 NVIDIA=0 HASHES="md5 sha1 sha256"
+INPUT="" PREFIX=c0ffee HASHCAT=0 NEWER=0 NVIDIA=0 HASHES="md5 sha1 sha256" ALPHABET=whitespace
 while [ $# -gt 0 ]; do
     case $1 in
         --hashcat) HASHCAT=1 ;;
@@ -36,6 +36,9 @@ while [ $# -gt 0 ]; do
         --input) INPUT=$2; shift ;;
         --prefix) PREFIX=$2; shift ;;
         --hashes) HASHES=$2; shift ;;
+        # The suffix alphabet of ghostsum's kernels (the recorded counts: whitespace, the
+        # original five; git-commit searches space-tab).
+        --alphabet) ALPHABET=$2; shift ;;
         *) echo "gpu-isa.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
     esac
     shift
@@ -102,7 +105,7 @@ for mesa in "${MESAS[@]}"; do
                 [ $name != debian ] && [ $family = navi21-llvm ] && continue
                 out=$WORK/ghostsum-$hash-$layout-${family%%/*}-$name
                 for chip in $(tr / ' ' <<< "${family%-llvm}"); do
-                    "$TOOL" amd "$INPUT" "$PREFIX" $flag --hash $hash --family "$chip" --icd "$icd" \
+                    "$TOOL" amd "$INPUT" "$PREFIX" $flag --hash $hash --alphabet "$ALPHABET" --family "$chip" --icd "$icd" \
                         ${libs:+--libraries "$libs"} $([ $family = navi21-llvm ] && echo --llvm || true) \
                         --dump "$out.dump" > "$out.txt" 2> "$out.err" && break
                 done
@@ -116,7 +119,7 @@ for mesa in "${MESAS[@]}"; do
 done
 for hash in $HASHES; do
     for layout in $(layouts $hash); do
-        "$TOOL" shader "$INPUT" "$PREFIX" "$WORK/ghostsum-$hash-$layout" --hash $hash \
+        "$TOOL" shader "$INPUT" "$PREFIX" "$WORK/ghostsum-$hash-$layout" --hash $hash --alphabet "$ALPHABET" \
             $([ $layout = fast ] && echo --fast-layout || true) > /dev/null
     done
 done
