@@ -233,10 +233,11 @@ mod parser_on_arbitrary_bytes {
     use proptest::prelude::*;
     use std::path::Path;
 
-    fn manifest() -> Manifest {
-        let dir = std::env::temp_dir();
-        std::fs::write(dir.join("ghostsum-prop-page.txt"), "x").unwrap();
-        let text = "url = \"https://x/{prefix}\"\n[[page]]\nname = \"a\"\nfile = \"ghostsum-prop-page.txt\"\nprefix = \"ab\"\n";
+    /// A one-page manifest in `dir` (each case's own, removed after it: nothing is left in
+    /// the system's temporary folder).
+    fn manifest(dir: &Path) -> Manifest {
+        std::fs::write(dir.join("page.txt"), "x").unwrap();
+        let text = "url = \"https://x/{prefix}\"\n[[page]]\nname = \"a\"\nfile = \"page.txt\"\nprefix = \"ab\"\n";
         Manifest::parse(&dir.join("m.toml"), text).unwrap()
     }
 
@@ -255,7 +256,8 @@ mod parser_on_arbitrary_bytes {
             )
         ) {
             let text: Vec<u8> = parts.concat();
-            let m = manifest();
+            let dir = tempfile::tempdir().unwrap();
+            let m = manifest(dir.path());
             match resolve_placeholders(&m, &m.pages[0], &text) {
                 Ok(out) => prop_assert!(!out.windows(9).any(|w| w == b"{{url:a}}")),
                 Err(e) => {

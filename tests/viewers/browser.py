@@ -11,6 +11,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import signal
 import tempfile
 import threading
 import time
@@ -200,7 +201,10 @@ class Chromium:
             [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu", *hide,
              "--no-first-run", "--force-device-scale-factor=1", f"--user-data-dir={self.profile}",
              "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            # Its own process group: close() ends the helpers too, which otherwise write
+            # into the profile after it is removed (empty profiles were left in /tmp).
+            start_new_session=True)
         port = None
         deadline = time.monotonic() + 60
         while port is None and time.monotonic() < deadline:
@@ -267,9 +271,22 @@ class Chromium:
             return base64.b64decode(shot["data"])
 
     def close(self):
-        self.proc.terminate()
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.profile, ignore_errors=True)
+            os.killpg(self.proc.pid, signal.SIGKILL)  # helpers that outlived the browser
+        except ProcessLookupError:
+            pass
+        # The group's last helpers may still be exiting: remove until nothing is left.
+        deadline = time.monotonic() + 5
+        while os.path.exists(self.profile) and time.monotonic() < deadline:
+            shutil.rmtree(self.profile, ignore_errors=True)
+            time.sleep(0.05)
