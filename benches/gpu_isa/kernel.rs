@@ -40,14 +40,10 @@ impl Search {
         Ok(Search { layout, shape })
     }
 
-    /// The steps the GPU kernel runs per candidate: from the first inner word (a nested SHA
-    /// kernel's: the loop's word) to MD5's early exit, or to a SHA's last step (the CPU's SHA
-    /// kernels start at a multiple of 4).
+    /// The steps the GPU kernel runs per candidate (the CPU's SHA kernels start at a
+    /// multiple of 4).
     pub(crate) fn steps(&self) -> usize {
-        match self.layout.hash {
-            HashKind::Md5 => self.layout.steps_per_candidate(),
-            hash => hash.steps() - self.shape.nest.as_ref().map_or(self.layout.first_inner_word, |n| n.loop_word),
-        }
+        self.shape.steps_per_candidate()
     }
 
     /// One line: what the kernel computes per candidate.

@@ -67,7 +67,8 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
         let shape = crate::gpu::shader::ShaderShape::of(&layout, 0, tuning.gpu_workgroup_size);
         if let Ok((per_candidate, full)) = crate::gpu::shader::ops_per_candidate(&shape) {
             print_line(format!(
-                "gpu kernel: {per_candidate} integer ops per candidate in naga's IR (a full {} compression: {full})",
+                "gpu kernel: {} steps and {per_candidate} integer ops per candidate in naga's IR (a full {} compression: {full})",
+                shape.steps_per_candidate(),
                 layout.hash.title()
             ))?;
         }

@@ -119,6 +119,16 @@ impl ShaderShape {
         }
     }
 
+    /// Steps the kernel runs per candidate: from the first inner word (a nested kernel's
+    /// loop word) to the last step that changes the tested word (MD5's early exit) or to a
+    /// SHA's last step.
+    pub fn steps_per_candidate(&self) -> usize {
+        match self.hash {
+            HashKind::Md5 => md5_kernel::last_step_for(self.match_word) + 1 - self.first_inner_word,
+            hash => hash.steps() - self.nest.as_ref().map_or(self.first_inner_word, |n| n.loop_word),
+        }
+    }
+
     /// Does an inner digit write into word `t`? (Then its value differs per candidate.)
     pub(super) fn is_inner_word(&self, t: usize) -> bool {
         (self.first_inner_word..self.first_inner_word + self.inner_word_count).contains(&t)
