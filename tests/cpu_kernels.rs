@@ -78,6 +78,36 @@ fn kernels_match_full_compression_for_every_layout_shape() {
     assert!((1..=4).all(|c| shapes_seen.iter().any(|s| s.1 == c)), "{shapes_seen:?}");
 }
 
+/// MD5 with the prefix's first digits in B, C or D (eight `_` per word before them): the
+/// kernels run the last three steps then and test that word, for layouts whose inner words
+/// start anywhere in the block.
+#[test]
+fn md5_kernels_test_the_first_word_the_prefix_fixes() {
+    for word in 1..4 {
+        let prefix = Prefix::parse(&("_".repeat(8 * word) + "a5")).unwrap();
+        assert_eq!(prefix.first_fixed_word(), word);
+        let mut firsts = std::collections::BTreeSet::new();
+        for len in (0..64).step_by(3) {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 17 + word) as u8).collect();
+            let content = Content::from_bytes(&bytes);
+            let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 8).unwrap();
+            firsts.insert(layout.first_inner_word);
+            let mids = 0..(layout.mid_count().min(3) as u32);
+            let expected = reference_matches(&layout, &content, &prefix, mids.clone());
+            assert!(!expected.is_empty() || layout.mid_count() < 3, "word {word}, {len} bytes: no match to check");
+            for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
+                let mut got = Vec::new();
+                kernel(input, mids.clone(), &mut |mid, inner| {
+                    got.push((mid, inner));
+                    false
+                });
+                assert_eq!(got, expected, "kernel {name}, word {word}, content {len} bytes");
+            });
+        }
+        assert!(firsts.len() >= 8, "word {word}: {firsts:?}");
+    }
+}
+
 /// SHA-1 and SHA-256, of the bytes and as git's blob ids, at every first inner word (four
 /// kernel versions each), with the prefix in the first state word and, after `_`, in the
 /// second.

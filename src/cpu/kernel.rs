@@ -22,8 +22,8 @@ pub struct KernelInput<'a> {
     pub segment: &'a Segment,
     /// The inner table, as columns.
     pub columns: &'a InnerColumns,
-    /// The final state word the kernel tests: MD5's A (it stops after step 60), else the
-    /// first word the prefix fixes.
+    /// The final state word the kernel tests: the first word the prefix fixes (MD5's A,
+    /// after step 60, unless the prefix starts with eight `_`).
     pub match_word: usize,
     /// The target's bits in that word.
     pub a_mask: u32,
@@ -35,10 +35,7 @@ impl<'a> KernelInput<'a> {
     /// The input for one segment of `job`, with its prefix's bits in state word A.
     pub fn new(job: &crate::device::work::Job<'a>, columns: &'a InnerColumns) -> Self {
         let masks = &job.prefix.word_masks;
-        let match_word = match job.layout.hash {
-            crate::hash::HashKind::Md5 => 0,
-            _ => job.prefix.first_fixed_word(),
-        };
+        let match_word = job.prefix.first_fixed_word();
         KernelInput {
             layout: job.layout,
             segment: job.segment,
@@ -208,9 +205,22 @@ unsafe fn search_mids<V: Lanes, const W: usize, const C: usize>(
             run!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
                  31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60);
             const _: () = assert!(LAST_STEP_UPDATING_A == 60);
-            // After step 60 the register it wrote is `b` (see steps::a_after_step_60).
-            let a_out = s.b.add(V::splat(input.segment.midstate[0]));
-            let hits = a_out.match_mask(input.a_mask, input.a_value);
+            // After step 60 the register it wrote is `b` (see steps::a_after_step_60). A
+            // prefix whose digits start past A (eight `_` first) needs the last three steps,
+            // after which the registers are A, B, C, D in order; the branch is the same for
+            // every chunk of a search.
+            let out = if input.match_word == 0 {
+                s.b
+            } else {
+                run!(61 62 63);
+                match input.match_word {
+                    1 => s.b,
+                    2 => s.c,
+                    _ => s.d,
+                }
+            };
+            let out = out.add(V::splat(input.segment.midstate[input.match_word]));
+            let hits = out.match_mask(input.a_mask, input.a_value);
             if let Some(inner) = first_real_hit(hits, chunk, input.columns.count, mid, on_match) {
                 return tested + inner as u64 + 1;
             }
