@@ -165,16 +165,26 @@ fn for_each_kernel(
 
 #[test]
 fn a_real_hit_stops_the_kernel_at_the_lowest_candidate() {
-    let content = Content::from_bytes(b"hello world\n");
-    let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 34).unwrap();
-    let prefix = Prefix::parse("7").unwrap();
-    let expected = reference_matches(&layout, &content, &prefix, 0..2);
-    for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
-        let mut got = Vec::new();
-        kernel(input, 0..2, &mut |mid, inner| {
-            got.push((mid, inner));
-            got.len() == 3
+    // Every hash: SHA-1's kernel visits candidates inner value by inner value across mid
+    // values, so its matches must still come in index order, and its count of candidates
+    // tested end at the hit.
+    for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
+        let mut content = Content::from_bytes(b"hello world\n");
+        content.set_address(Address { hash, git_object: None });
+        content.fold_for_suffix(0).unwrap();
+        let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 34).unwrap();
+        let prefix = Prefix::parse_for("7", hash).unwrap();
+        let mids = 0..3;
+        let expected = reference_matches(&layout, &content, &prefix, mids.clone());
+        let (mid, inner) = expected[2];
+        for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
+            let mut got = Vec::new();
+            let tested = kernel(input, mids.clone(), &mut |mid, inner| {
+                got.push((mid, inner));
+                got.len() == 3
+            });
+            assert_eq!(got, expected[..3], "{hash} {name}");
+            assert_eq!(tested, mid as u64 * layout.inner_count() as u64 + inner as u64 + 1, "{hash} {name}");
         });
-        assert_eq!(got, expected[..3], "{name}");
-    });
+    }
 }

@@ -54,6 +54,9 @@ pub struct InnerColumns {
     pub columns: Vec<Vec<u32>>,
     /// Inner values (before padding).
     pub count: u32,
+    /// SHA-1 only: per inner value, what its bytes alone give schedule words 16..80 (the
+    /// schedule is linear: a candidate's word is the mid value's xor this). Empty otherwise.
+    pub sha1_schedule: Vec<[u32; 64]>,
 }
 
 impl InnerColumns {
@@ -64,7 +67,24 @@ impl InnerColumns {
         let columns = (0..layout.inner_word_count)
             .map(|j| (0..padded).map(|v| layout.inner_table[v.min(count as usize - 1)][j]).collect())
             .collect();
-        InnerColumns { columns, count }
+        let sha1_schedule = match layout.hash {
+            HashKind::Sha1 => layout
+                .inner_table
+                .iter()
+                .map(|entry| {
+                    let mut w = [0u32; 80];
+                    for (j, &word) in entry.iter().enumerate().take(layout.inner_word_count) {
+                        w[layout.first_inner_word + j] = word;
+                    }
+                    for t in 16..80 {
+                        w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+                    }
+                    w[16..].try_into().unwrap()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        InnerColumns { columns, count, sha1_schedule }
     }
 }
 
@@ -295,7 +315,7 @@ macro_rules! kernel_set {
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
             unsafe fn sha1_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                sha::search_mids::<sha::Sha1, $sha_lanes, W>(input, mids, on_match)
+                crate::cpu::sha1_by_mid::search_mids::<$sha_lanes, W>(input, mids, on_match)
             }
             /// # Safety
             /// As for `at`.

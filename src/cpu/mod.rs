@@ -5,6 +5,7 @@ pub mod kernel;
 pub mod lanes;
 mod sample;
 pub mod sha;
+mod sha1_by_mid;
 pub mod sha_ni;
 
 use crate::device::work::{Job, SearchWork};

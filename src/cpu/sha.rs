@@ -16,7 +16,7 @@ use std::ops::Range;
 
 /// The working variables (SHA-1 uses the first five).
 #[derive(Clone, Copy)]
-pub struct Vars<V>([V; 8]);
+pub struct Vars<V>(pub(super) [V; 8]);
 
 /// SHA-1 step `t` reading message word `w`.
 #[inline(always)]
