@@ -68,24 +68,47 @@ impl InnerColumns {
             .map(|j| (0..padded).map(|v| layout.inner_table[v.min(count as usize - 1)][j]).collect())
             .collect();
         let sha1_schedule = match layout.hash {
-            HashKind::Sha1 => layout
-                .inner_table
-                .iter()
-                .map(|entry| {
-                    let mut w = [0u32; 80];
-                    for (j, &word) in entry.iter().enumerate().take(layout.inner_word_count) {
-                        w[layout.first_inner_word + j] = word;
-                    }
-                    for t in 16..80 {
-                        w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-                    }
-                    w[16..].try_into().unwrap()
-                })
-                .collect(),
+            HashKind::Sha1 => sha1_inner_schedules(layout),
             _ => Vec::new(),
         };
         InnerColumns { columns, count, sha1_schedule }
     }
+}
+
+/// What each inner value's bytes alone give SHA-1's schedule words 16..80. Built a digit at
+/// a time, since the schedule is linear and digits' bytes do not overlap: the entry of a
+/// value is that of the value without its highest digit xor what that digit's symbol adds,
+/// one xor a word (a search builds it again, so it must cost less than a short page).
+fn sha1_inner_schedules(layout: &Layout) -> Vec<[u32; 64]> {
+    let schedule_of = |entry: &[u32; MAX_INNER_WORDS]| {
+        let mut w = [0u32; 80];
+        for (j, &word) in entry.iter().enumerate().take(layout.inner_word_count) {
+            w[layout.first_inner_word + j] = word;
+        }
+        for t in 16..80 {
+            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+        }
+        let tail: [u32; 64] = w[16..].try_into().unwrap();
+        tail
+    };
+    let (count, radix) = (layout.inner_count() as usize, layout.alphabet.radix() as usize);
+    let mut schedules = Vec::with_capacity(count);
+    schedules.push(schedule_of(&layout.inner_table[0]));
+    let mut place = 1;
+    while place < count {
+        for digit in 1..radix {
+            let mut delta = schedule_of(&layout.inner_table[digit * place]);
+            for (d, base) in delta.iter_mut().zip(&schedules[0]) {
+                *d ^= base;
+            }
+            for v in 0..place {
+                let entry: [u32; 64] = std::array::from_fn(|t| schedules[v][t] ^ delta[t]);
+                schedules.push(entry);
+            }
+        }
+        place *= radix;
+    }
+    schedules
 }
 
 /// A kernel reports each candidate whose A word matches through `on_match(mid, inner)`;
