@@ -471,10 +471,8 @@ mod tests {
     }
 
     /// As [`check_layout_before`], for any address: RustCrypto's digest of the message (git's
-    /// header, the head, the candidate's suffix, the trailer) against the layout's words.
-    /// The layout planned for `content` (the last `trailer` bytes after the suffix), the
-    /// shortest one or with `fast_layout` the fastest, gives each candidate the digest its
-    /// bytes have.
+    /// header, the head, the candidate's suffix, the trailer) against the layout's words,
+    /// for the shortest layout and the fastest (`--fast-layout`).
     fn check_address_layout(
         content: &[u8],
         trailer: usize,
@@ -484,67 +482,57 @@ mod tests {
         min_segment_log2: u32,
     ) {
         for fast_layout in [false, true] {
-            check_planned(content, trailer, address, alphabet, bits, min_segment_log2, fast_layout);
-        }
-    }
-
-    fn check_planned(
-        content: &[u8],
-        trailer: usize,
-        address: Address,
-        alphabet: &Alphabet,
-        bits: u32,
-        min_segment_log2: u32,
-        fast_layout: bool,
-    ) {
-        let mut c = Content::from_bytes(content);
-        c.place_suffix_before(trailer).unwrap();
-        c.set_address(address);
-        let prefix = crate::target::Prefix::parse_for(&"1".repeat(bits as usize / 4), address.hash).unwrap();
-        let options = crate::engine::EngineOptions { min_segment_log2, fast_layout, ..Default::default() };
-        crate::engine::fold_address(&mut c, &prefix, alphabet, &options).unwrap();
-        let (head, tail_bytes) = content.split_at(content.len() - trailer);
-        let layout = crate::engine::plan(&c, &prefix, alphabet, &options).unwrap();
-        assert!(layout.data_end <= 55);
-        if fast_layout {
-            // The inner digits no earlier in the block than the shortest layout's, for at
-            // most 63 more symbols (a git header folded for each length on its own).
-            let mut s = Content::from_bytes(content);
-            s.place_suffix_before(trailer).unwrap();
-            s.set_address(address);
-            let shortest_options = crate::engine::EngineOptions { min_segment_log2, ..Default::default() };
-            crate::engine::fold_address(&mut s, &prefix, alphabet, &shortest_options).unwrap();
-            let shortest = crate::engine::plan(&s, &prefix, alphabet, &shortest_options).unwrap();
-            assert!(
-                layout.first_inner_word >= shortest.first_inner_word,
-                "{} len {}",
-                address.describe(),
-                content.len()
-            );
-            assert!(layout.suffix_len < shortest.suffix_len + 64);
-        }
-        assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
-        let segments = layout.segment_count().min(3);
-        for segment_number in 0..segments {
-            let segment = layout.segment(c.midstate, &c.tail, segment_number);
-            let last_mid = layout.mid_count().min(1 << 20) as u32 - 1;
-            for (mid, inner) in
-                [(0u32, 0u32), (1.min(last_mid), 2.min(layout.inner_count() - 1)), (last_mid, layout.inner_count() - 1)]
-            {
-                let index = layout.index_of(&segment, mid, inner);
-                assert_eq!(layout.split_index(index), (segment_number, mid, inner));
-                let mut state = segment.midstate;
-                layout.hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
-                let mut message = head.to_vec();
-                message.extend(layout.suffix(index));
-                message.extend(tail_bytes);
-                assert_eq!(
-                    layout.hash.digest_bytes(&state),
-                    address.of(&message),
-                    "{} len {} index {index}",
+            let mut c = Content::from_bytes(content);
+            c.place_suffix_before(trailer).unwrap();
+            c.set_address(address);
+            let prefix = crate::target::Prefix::parse_for(&"1".repeat(bits as usize / 4), address.hash).unwrap();
+            let options = crate::engine::EngineOptions { min_segment_log2, fast_layout, ..Default::default() };
+            crate::engine::fold_address(&mut c, &prefix, alphabet, &options).unwrap();
+            let (head, tail_bytes) = content.split_at(content.len() - trailer);
+            let layout = crate::engine::plan(&c, &prefix, alphabet, &options).unwrap();
+            assert!(layout.data_end <= 55);
+            if fast_layout {
+                // The inner digits no earlier in the block than the shortest layout's, for at
+                // most 63 more symbols (a git header folded for each length on its own).
+                let mut s = Content::from_bytes(content);
+                s.place_suffix_before(trailer).unwrap();
+                s.set_address(address);
+                let shortest_options = crate::engine::EngineOptions { min_segment_log2, ..Default::default() };
+                crate::engine::fold_address(&mut s, &prefix, alphabet, &shortest_options).unwrap();
+                let shortest = crate::engine::plan(&s, &prefix, alphabet, &shortest_options).unwrap();
+                assert!(
+                    layout.first_inner_word >= shortest.first_inner_word,
+                    "{} len {}",
                     address.describe(),
                     content.len()
                 );
+                assert!(layout.suffix_len < shortest.suffix_len + 64);
+            }
+            assert!(layout.keyspace() >= 1u128 << (bits + KEYSPACE_MARGIN_BITS).min(127));
+            let segments = layout.segment_count().min(3);
+            for segment_number in 0..segments {
+                let segment = layout.segment(c.midstate, &c.tail, segment_number);
+                let last_mid = layout.mid_count().min(1 << 20) as u32 - 1;
+                for (mid, inner) in [
+                    (0u32, 0u32),
+                    (1.min(last_mid), 2.min(layout.inner_count() - 1)),
+                    (last_mid, layout.inner_count() - 1),
+                ] {
+                    let index = layout.index_of(&segment, mid, inner);
+                    assert_eq!(layout.split_index(index), (segment_number, mid, inner));
+                    let mut state = segment.midstate;
+                    layout.hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                    let mut message = head.to_vec();
+                    message.extend(layout.suffix(index));
+                    message.extend(tail_bytes);
+                    assert_eq!(
+                        layout.hash.digest_bytes(&state),
+                        address.of(&message),
+                        "{} len {} index {index}",
+                        address.describe(),
+                        content.len()
+                    );
+                }
             }
         }
     }
