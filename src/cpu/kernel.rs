@@ -344,7 +344,7 @@ macro_rules! kernel_set {
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
             unsafe fn sha256_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                sha::search_mids::<sha::Sha256, $sha_lanes, W>(input, mids, on_match)
+                sha::search_mids::<$sha_lanes, W>(input, mids, on_match)
             }
             /// The instantiation for a layout's hash and (first inner word, inner word count).
             pub(super) fn for_layout(hash: HashKind, first_word: usize, word_count: usize) -> KernelFn {

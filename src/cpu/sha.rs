@@ -1,13 +1,14 @@
-//! The CPU hot loops for SHA-1 and SHA-256: every inner value of a range of mid values,
-//! `Lanes::WIDTH` candidates at a time, one compression each, on the lane types the MD5
-//! kernel uses ([`crate::cpu::lanes`]).
+//! SHA-1's and SHA-256's steps on the lane types the MD5 kernel uses
+//! ([`crate::cpu::lanes`]), and SHA-256's CPU hot loop: every inner value of a range of mid
+//! values, `Lanes::WIDTH` candidates at a time, one compression each. (SHA-1's loop puts its
+//! lanes over mid values instead: [`crate::cpu::sha1_by_mid`].)
 //!
 //! As for MD5 (see [`crate::cpu::kernel`]), per mid value the steps before the first inner
 //! word run once in scalar code, and the message words the inner digits do not touch are
 //! splatted constants; the compiler folds them into the steps and hoists what depends on
-//! them alone out of the inner loop. Per candidate: the remaining steps and the message
-//! schedule (SHA-1's 64 expanded words, SHA-256's 48), then the final state word the prefix
-//! fixes first is tested, and the caller re-checks every match in full.
+//! them alone out of the inner loop. Per candidate: the remaining steps and the 48 expanded
+//! schedule words, then the final state word the prefix fixes first is tested, and the
+//! caller re-checks every match in full.
 
 use crate::cpu::kernel::{first_real_hit, KernelInput, MidOdometer};
 use crate::cpu::lanes::{Lanes, Portable};
@@ -42,15 +43,7 @@ unsafe fn sha256_step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
     v.0 = [t1.add(t2), a, b, c, d.add(t1), e, f, g];
 }
 
-/// SHA-1's schedule: word `t >= 16` from the 16 before it, in place (`w[t % 16]`).
-#[inline(always)]
-unsafe fn sha1_schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
-    let x = w[(t - 3) % 16].xor(w[(t - 8) % 16]).xor(w[(t - 14) % 16]).xor(w[t % 16]).rotl::<1>();
-    w[t % 16] = x;
-    x
-}
-
-/// SHA-256's schedule: word `t >= 16` from the 16 before it, in place.
+/// SHA-256's schedule: word `t >= 16` from the 16 before it, in place (`w[t % 16]`).
 #[inline(always)]
 unsafe fn sha256_schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
     let (w2, w15) = (w[(t - 2) % 16], w[(t - 15) % 16]);
@@ -61,7 +54,7 @@ unsafe fn sha256_schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
     x
 }
 
-/// Which SHA a kernel runs: its steps, schedule and step count.
+/// Which SHA a kernel runs: its steps and step count.
 pub trait Sha {
     /// Steps in a compression: 80 or 64.
     const STEPS: usize;
@@ -72,11 +65,6 @@ pub trait Sha {
     /// # Safety
     /// The CPU must have `V`'s instruction set.
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V);
-    /// Schedule word `t >= 16`.
-    ///
-    /// # Safety
-    /// The CPU must have `V`'s instruction set.
-    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V;
 }
 
 /// SHA-1.
@@ -91,10 +79,6 @@ impl Sha for Sha1 {
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
         sha1_step(v, t, w)
     }
-    #[inline(always)]
-    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
-        sha1_schedule(w, t)
-    }
 }
 
 impl Sha for Sha256 {
@@ -103,10 +87,6 @@ impl Sha for Sha256 {
     #[inline(always)]
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
         sha256_step(v, t, w)
-    }
-    #[inline(always)]
-    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
-        sha256_schedule(w, t)
     }
 }
 
@@ -129,16 +109,16 @@ pub const fn first_word_bucket(first: usize) -> usize {
     first / 4 * 4
 }
 
-/// The kernel for hash `H`, specialised on `W`, the first inner word rounded down to a
+/// SHA-256's kernel, specialised on `W`, the first inner word rounded down to a
 /// multiple of 4 ([`first_word_bucket`]): steps before `W` run once per mid value. MD5's
 /// kernel is specialised on the exact first word and word count (56 versions per lane type);
 /// a SHA kernel is several times larger, and 56 versions of each about doubled the release build's
-/// time, so these run up to 3 steps of 64 or 80 more per candidate (4% at most) in 4 versions.
+/// time, so these run up to 3 steps of 64 more per candidate (4% at most) in 4 versions.
 ///
 /// # Safety
 /// The CPU must have `V`'s instruction set (checked before a kernel is offered).
 #[inline(always)]
-pub(super) unsafe fn search_mids<H: Sha, V: Lanes, const W: usize>(
+pub(super) unsafe fn search_mids<V: Lanes, const W: usize>(
     input: &KernelInput,
     mids: Range<u32>,
     on_match: &mut dyn FnMut(u32, u32) -> bool,
@@ -154,7 +134,7 @@ pub(super) unsafe fn search_mids<H: Sha, V: Lanes, const W: usize>(
     let mut tested = 0u64;
     for mid in mids.clone() {
         let words = odometer.words_for(mid);
-        let start = Vars::<V>(state_after::<H>(&midstate, &words, W).map(|x| V::splat(x)));
+        let start = Vars::<V>(state_after::<Sha256>(&midstate, &words, W).map(|x| V::splat(x)));
         let constant: [V; 16] = words.map(|x| V::splat(x));
         let mut chunk = 0;
         while chunk < count {
@@ -170,15 +150,15 @@ pub(super) unsafe fn search_mids<H: Sha, V: Lanes, const W: usize>(
             // Unrolled, so that each step's round function and constant are known.
             macro_rules! run {
                 ($($t:literal)*) => {$(
-                    if $t >= W && $t < H::STEPS {
-                        let x = if $t < 16 { w[$t % 16] } else { H::schedule(&mut w, $t) };
-                        H::step(&mut v, $t, x);
+                    if $t >= W {
+                        let x = if $t < 16 { w[$t % 16] } else { sha256_schedule(&mut w, $t) };
+                        Sha256::step(&mut v, $t, x);
                     }
                 )*};
             }
             run!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29
                  30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57
-                 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79);
+                 58 59 60 61 62 63);
             let out = v.0[input.match_word].add(V::splat(midstate[input.match_word]));
             let hits = out.match_mask(input.a_mask, input.a_value);
             if let Some(inner) = first_real_hit(hits, chunk, input.columns.count, mid, on_match) {
