@@ -80,6 +80,9 @@ struct Sections {
     outer: String,
     /// Rotations of the candidate word already computed in the loop (SHA-1's linear schedule).
     rotations: std::collections::BTreeSet<u32>,
+    /// Of each schedule word that changes per candidate, what [`Plan::schedule`] combined
+    /// of its terms that do not (a `p` name, the one such term, or nothing).
+    fixed_terms: std::collections::BTreeMap<usize, Vec<String>>,
 }
 
 impl Sections {
@@ -169,6 +172,9 @@ impl Plan {
             if t >= 16 {
                 let mut carry: Vec<String> = Vec::new();
                 for at in [Level::Invocation, Level::Outer, Level::Candidate] {
+                    if at == Level::Candidate {
+                        sections.fixed_terms.insert(t, carry.clone());
+                    }
                     carry.extend(
                         sources(self.hash, t).into_iter().filter(|&(s, _)| self.levels[s] == at).map(|s| self.term(s)),
                     );
@@ -290,10 +296,7 @@ impl Plan {
             .filter(|&(s, _)| self.levels[s] == Level::Candidate)
             .map(|s| self.term(s))
             .collect();
-        let fixed = sources(self.hash, t).iter().filter(|&&(s, _)| self.levels[s] != Level::Candidate).count();
-        if fixed > 0 {
-            terms.push(self.partial_name(t));
-        }
+        terms.extend(sections.fixed_terms[&t].iter().cloned());
         if let Some((x, masks)) = &self.linear {
             // Three-input xors: n operands cost ceil((n - 1) / 2); the recurrence rotates once.
             // Ties go to the linear form: its rotations serve later words too (measured:
@@ -316,20 +319,6 @@ impl Plan {
             }
         }
         schedule_word(self.hash, t, &terms, indent)
-    }
-
-    /// What [`Plan::schedule`] combined of word `t`'s terms that do not change per candidate:
-    /// a `p` name, or the one term itself.
-    fn partial_name(&self, t: usize) -> String {
-        let mut carry: Vec<String> = Vec::new();
-        for at in [Level::Invocation, Level::Outer] {
-            carry
-                .extend(sources(self.hash, t).into_iter().filter(|&(s, _)| self.levels[s] == at).map(|s| self.term(s)));
-            if carry.len() > 1 || carry.iter().any(|c| c.contains('(')) {
-                carry = vec![format!("p{}{t}", if at == Level::Invocation { "" } else { "o" })];
-            }
-        }
-        carry.pop().expect("a word with fixed terms")
     }
 }
 
