@@ -124,11 +124,11 @@ pub fn fold_address(
         return content.fold_for_suffix(0).map_err(EngineError::Read);
     }
     let width = alphabet.width() as u64;
-    let shortest = match (options.resume, options.fast_layout) {
+    let planned = match (options.resume, options.fast_layout) {
         (None, true) => Layout::fast_suffix_len(content, alphabet, prefix.bits(), options.min_segment_log2)?,
         _ => crate::layout::min_suffix_len(alphabet.radix(), prefix.bits()),
     };
-    let mut len = shortest.max(options.resume.map_or(0, |r| r.suffix_len));
+    let mut len = planned.max(options.resume.map_or(0, |r| r.suffix_len));
     loop {
         content.fold_for_suffix(len as u64 * width).map_err(EngineError::Read)?;
         let layout = Layout::plan_from(content, alphabet, len, options.min_segment_log2)?;

@@ -61,11 +61,7 @@ fn kernels_match_full_compression_for_every_layout_shape() {
             let mids = 0..(layout.mid_count().min(6) as u32);
             let expected = reference_matches(&layout, &content, &prefix, mids.clone());
             for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
-                let mut got = Vec::new();
-                let tested = kernel(input, mids.clone(), &mut |mid, inner| {
-                    got.push((mid, inner));
-                    false
-                });
+                let (got, tested) = every_match(kernel, input, mids.clone());
                 assert_eq!(got, expected, "kernel {name}, alphabet {alphabet}, content {len} bytes");
                 assert_eq!(tested, mids.len() as u64 * layout.inner_count() as u64);
             });
@@ -96,11 +92,7 @@ fn md5_kernels_test_the_first_word_the_prefix_fixes() {
             let expected = reference_matches(&layout, &content, &prefix, mids.clone());
             assert!(!expected.is_empty() || layout.mid_count() < 3, "word {word}, {len} bytes: no match to check");
             for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
-                let mut got = Vec::new();
-                kernel(input, mids.clone(), &mut |mid, inner| {
-                    got.push((mid, inner));
-                    false
-                });
+                let (got, _) = every_match(kernel, input, mids.clone());
                 assert_eq!(got, expected, "kernel {name}, word {word}, content {len} bytes");
             });
         }
@@ -131,17 +123,24 @@ fn sha_kernels_match_full_compression_for_every_layout_shape() {
                 let mids = 0..(layout.mid_count().min(3) as u32);
                 let expected = reference_matches(&layout, &content, &prefix, mids.clone());
                 for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
-                    let mut got = Vec::new();
-                    kernel(input, mids.clone(), &mut |mid, inner| {
-                        got.push((mid, inner));
-                        false
-                    });
+                    let (got, _) = every_match(kernel, input, mids.clone());
                     assert_eq!(got, expected, "{hash} kernel {name}, prefix {digits}, content {len} bytes");
                 });
             }
             assert!((0..=12).all(|w| firsts.contains(&w)), "{hash}: {firsts:?}");
         }
     }
+}
+
+/// Every candidate `kernel` reports for `mids` (none taken as real, so it runs them all), in
+/// the order it reports them, and its count of candidates tested.
+fn every_match(kernel: KernelFn, input: &KernelInput, mids: std::ops::Range<u32>) -> (Vec<(u32, u32)>, u64) {
+    let mut got = Vec::new();
+    let tested = kernel(input, mids, &mut |mid, inner| {
+        got.push((mid, inner));
+        false
+    });
+    (got, tested)
 }
 
 /// Runs `check` on every kernel this CPU has, set up for segment 0 of `layout`.
