@@ -39,14 +39,17 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     let layout = probe.layout();
     if !args.json {
         print_line(format!(
-            "layout: {} bytes of content + {} {} symbols; {} {} steps per candidate (a full {} is {})",
+            "layout: {} bytes of content + {} {} symbols; {} {} steps per candidate (a full {} is {}); \
+             the inner digits fill message words {}-{} of the last block",
             args.content_bytes,
             layout.suffix_len,
             args.alphabet,
             layout.steps_per_candidate(),
             args.hash.title(),
             args.hash.title(),
-            layout.hash.steps()
+            layout.hash.steps(),
+            layout.first_inner_word,
+            layout.first_inner_word + layout.inner_word_count - 1
         ))?;
     }
     let ids: Vec<usize> = devices.live().collect();
