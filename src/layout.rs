@@ -40,6 +40,12 @@ pub const DEFAULT_MIN_SEGMENT_LOG2: u32 = 34;
 /// values ran 20% slower than 3125 on AVX-512).
 const MIN_INNER_VALUES: u64 = 2048;
 const MAX_INNER_VALUES: u64 = 4096;
+/// A SHA kernel runs its steps from the first inner word rounded down to a multiple of 4
+/// ([`crate::cpu::sha::first_word_bucket`]), so a SHA layout takes fewer inner digits where
+/// that moves the inner words up to the next multiple of 4: up to 4 steps of 64 or 80 fewer
+/// a candidate. A SHA candidate costs several MD5 ones, so the per-mid set-up weighs less
+/// and a shorter inner loop is worth it, down to this many values.
+const MIN_SHA_INNER_VALUES: u64 = 512;
 /// The most inner words a kernel handles: four 3-byte symbols span four words at worst.
 pub const MAX_INNER_WORDS: usize = 4;
 
@@ -154,8 +160,8 @@ impl Layout {
         let hash = content.address().hash;
         let k = alphabet.radix() as u64;
         let w = alphabet.width();
-        let inner_digits = fit.inner_digits(alphabet);
-        let first_inner_word = fit.first_inner_word(alphabet);
+        let inner_digits = fit.inner_digits(hash, alphabet);
+        let first_inner_word = fit.first_inner_word(hash, alphabet);
         let inner_word_count = (e - 1) / 4 + 1 - first_inner_word;
         let mut mid_digits = 0;
         while inner_digits + mid_digits < final_digits && k.pow(mid_digits as u32 + 1) < 1 << 32 {
@@ -382,7 +388,7 @@ impl Fit {
     fn fastest(content: &Content, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) -> Result<Fit, LayoutError> {
         let w = alphabet.width() as u64;
         let message_len = |len: usize| content.message_len_for_suffix(len as u64 * w);
-        let trailer = content.trailer.len();
+        let (trailer, hash) = (content.trailer.len(), content.address().hash);
         let find = |len| Fit::find_with(&message_len, trailer, alphabet, len, min_segment_log2);
         let shortest = find(min_suffix_len(alphabet.radix(), bits))?;
         let mut best = shortest;
@@ -391,7 +397,7 @@ impl Fit {
             let candidate = find(len)?;
             len = candidate.len + 1;
             if candidate.len < shortest.len + 64
-                && candidate.first_inner_word(alphabet) > best.first_inner_word(alphabet)
+                && candidate.first_inner_word(hash, alphabet) > best.first_inner_word(hash, alphabet)
             {
                 best = candidate;
             }
@@ -399,12 +405,12 @@ impl Fit {
         Ok(best)
     }
 
-    fn inner_digits(&self, alphabet: &Alphabet) -> usize {
-        choose_inner_digits(alphabet.radix() as u64, alphabet.width(), self.e, self.final_digits)
+    fn inner_digits(&self, hash: HashKind, alphabet: &Alphabet) -> usize {
+        choose_inner_digits(hash, alphabet.radix() as u64, alphabet.width(), self.e, self.final_digits)
     }
 
-    fn first_inner_word(&self, alphabet: &Alphabet) -> usize {
-        (self.e - self.inner_digits(alphabet) * alphabet.width()) / 4
+    fn first_inner_word(&self, hash: HashKind, alphabet: &Alphabet) -> usize {
+        (self.e - self.inner_digits(hash, alphabet) * alphabet.width()) / 4
     }
 }
 
@@ -437,14 +443,25 @@ fn inner_table(
 
 /// Picks how many low digits form the inner table: enough values to fill SIMD lanes, few
 /// enough to stay in L1, and preferably starting on a word boundary so that the words the
-/// inner loop changes hold no mid-digit bytes.
-fn choose_inner_digits(k: u64, w: usize, e: usize, final_digits: usize) -> usize {
+/// inner loop changes hold no mid-digit bytes. For SHA, first the latest first inner word
+/// a SHA kernel starts at ([`MIN_SHA_INNER_VALUES`]).
+fn choose_inner_digits(hash: HashKind, k: u64, w: usize, e: usize, final_digits: usize) -> usize {
     let fits = |g: usize| {
         let values = k.saturating_pow(g as u32);
         let span = (e - 1) / 4 + 1 - (e - g * w) / 4;
         g <= final_digits && values <= MAX_INNER_VALUES && span <= MAX_INNER_WORDS
     };
     let candidates: Vec<usize> = (1..=final_digits).filter(|&g| fits(g)).collect();
+    if hash != HashKind::Md5 {
+        let start = |g: usize| crate::cpu::sha::first_word_bucket((e - g * w) / 4);
+        let sha_fastest = candidates
+            .iter()
+            .filter(|&&g| k.saturating_pow(g as u32) >= MIN_SHA_INNER_VALUES)
+            .max_by_key(|&&g| (start(g), g));
+        if let Some(&g) = sha_fastest {
+            return g;
+        }
+    }
     let big_enough = |g: &&usize| k.saturating_pow(**g as u32) >= MIN_INNER_VALUES;
     candidates
         .iter()
