@@ -574,6 +574,32 @@ mod tests {
         }
     }
 
+    /// A SHA layout's inner words start where the SHA kernels start whenever some inner
+    /// loop of at least [`MIN_SHA_INNER_VALUES`] values allows it; MD5 keeps the longer loop.
+    #[test]
+    fn sha_inner_words_start_where_the_kernels_start() {
+        use crate::cpu::sha::first_word_bucket;
+        let mut moved = 0;
+        for (k, w) in [(3u64, 1usize), (2, 1), (4, 3), (16, 1)] {
+            for e in 8..=55 {
+                let first = |g: usize| (e - g * w) / 4;
+                let sha = choose_inner_digits(HashKind::Sha1, k, w, e, 20);
+                let md5 = choose_inner_digits(HashKind::Md5, k, w, e, 20);
+                let best = (1..=20)
+                    .filter(|&g| g * w <= e && (e - 1) / 4 + 1 - first(g) <= MAX_INNER_WORDS)
+                    .filter(|&g| (MIN_SHA_INNER_VALUES..=MAX_INNER_VALUES).contains(&k.pow(g as u32)))
+                    .map(|g| first_word_bucket(first(g)))
+                    .max();
+                if let Some(best) = best {
+                    assert!(k.pow(sha as u32) >= MIN_SHA_INNER_VALUES, "k {k} w {w} e {e}: {sha} digits");
+                    assert_eq!(first_word_bucket(first(sha)), best, "k {k} w {w} e {e}: {sha} digits");
+                }
+                moved += usize::from(first_word_bucket(first(sha)) > first_word_bucket(first(md5)));
+            }
+        }
+        assert!(moved > 0, "no layout started later");
+    }
+
     #[test]
     fn every_content_length_mod_64_and_alphabet() {
         for alphabet in [
