@@ -322,6 +322,18 @@ macro_rules! first_word_table {
     };
 }
 
+/// One match arm per version of SHA-256's lane kernel: the first inner word's bucket and
+/// where its inner words may end ([`crate::cpu::sha::inner_end_bound`]).
+macro_rules! sha256_table {
+    ($at:ident, $first:expr, $count:expr; $(($w:literal, $e:literal))*) => {
+        match (crate::cpu::sha::first_word_bucket($first), crate::cpu::sha::inner_end_bound($first, $count)) {
+            // SAFETY (every arm): the caller checked the CPU feature, if any (`available_kernels`).
+            $(($w, $e) => |i, m, f| unsafe { $at::<$w, $e>(i, m, f) },)*
+            _ => unreachable!("layouts keep inner words within 0..14"),
+        }
+    };
+}
+
 macro_rules! kernel_set {
     ($name:ident, $lanes:ty, $sha_lanes:ty, $($feature:literal)?) => {
         mod $name {
@@ -343,15 +355,16 @@ macro_rules! kernel_set {
             /// # Safety
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
-            unsafe fn sha256_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                sha::search_mids::<$sha_lanes, W>(input, mids, on_match)
+            unsafe fn sha256_at<const W: usize, const E: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                sha::search_mids::<$sha_lanes, W, E>(input, mids, on_match)
             }
             /// The instantiation for a layout's hash and (first inner word, inner word count).
             pub(super) fn for_layout(hash: HashKind, first_word: usize, word_count: usize) -> KernelFn {
                 match hash {
                     HashKind::Md5 => layout_table!(at, first_word, word_count; 0 1 2 3 4 5 6 7 8 9 10 11 12 13),
                     HashKind::Sha1 => first_word_table!(sha1_at, first_word; 0 4 8 12),
-                    HashKind::Sha256 => first_word_table!(sha256_at, first_word; 0 4 8 12),
+                    HashKind::Sha256 => sha256_table!(sha256_at, first_word, word_count;
+                        (0, 2) (0, 3) (0, 16) (4, 6) (4, 7) (4, 16) (8, 10) (8, 11) (8, 16) (12, 14) (12, 15)),
                 }
             }
         }
