@@ -26,18 +26,29 @@ ROOT = Path(__file__).resolve().parent.parent
 MCA = "llvm-mca-15" if shutil.which("llvm-mca-15") else "llvm-mca"
 # Candidates a kernel's chunk loop handles per iteration: its lane type's WIDTH (MD5's).
 LANES = {"avx512": 64, "avx2": 24, "portable": 4}
-# The SHA kernels' own grouping (src/cpu/kernel.rs): an AVX-512 pair, one AVX2 group, and
-# SHA-NI's interleaved blocks (src/cpu/sha_ni.rs, BLOCKS).
-SHA_LANES = {"avx512": 32, "avx2": 8, "portable": 4, "sha-ni": 8}
+# SHA-256's own grouping (src/cpu/kernel.rs): an AVX-512 pair, one AVX2 group, and SHA-NI's
+# interleaved blocks (src/cpu/sha_ni.rs, BLOCKS). SHA-1's lanes are over mid values, in MD5's
+# groups: its loop handles that many candidates an iteration.
+SHA256_LANES = {"avx512": 32, "avx2": 8, "portable": 4, "sha-ni": 8}
+SHA1_LANES = dict(LANES, **{"sha-ni": 8})
+
+
+def inner_end_bound(first_word, words):
+    """src/cpu/sha.rs's inner_end_bound: where SHA-256's lane kernel takes the inner words to end."""
+    bucket, end = first_word // 4 * 4, first_word + words
+    return bucket + 2 if end <= bucket + 2 else bucket + 3 if end <= bucket + 3 else 16
 
 
 def symbol(kernel, hash_name, first_word, words):
-    """The kernel instance's name: MD5's `at::<W, C>`, SHA's `sha1_at::<W>` (W a multiple of 4)."""
+    """The kernel instance's name: MD5's `at::<W, C>`, SHA-1's `sha1_at::<W>` (W a multiple of
+    4), SHA-256's `sha256_at::<W, E>` (E its inner_end_bound)."""
     if hash_name == "md5":
         return f"ghostsum::cpu::kernel::{kernel}::at::<{first_word}, {words}>"
     bucket = first_word // 4 * 4
     if kernel == "sha-ni":
         return f"ghostsum::cpu::sha_ni::{hash_name}_at::<{bucket}>"
+    if hash_name == "sha256":
+        return f"ghostsum::cpu::kernel::{kernel}::sha256_at::<{bucket}, {inner_end_bound(first_word, words)}>"
     return f"ghostsum::cpu::kernel::{kernel}::{hash_name}_at::<{bucket}>"
 
 
@@ -119,7 +130,7 @@ def main():
     args = parser.parse_args()
     name, instructions = disassemble(Path(args.binary), symbol(args.kernel, args.hash, args.first_word, args.words))
     body = hot_loop(instructions)
-    lanes = (LANES if args.hash == "md5" else SHA_LANES)[args.kernel]
+    lanes = {"md5": LANES, "sha1": SHA1_LANES, "sha256": SHA256_LANES}[args.hash][args.kernel]
     stack = sum("(%rsp)" in t or "(%rbp)" in t for _, t in body)
     vector = sum("%ymm" in t or "%zmm" in t or "%xmm" in t for _, t in body)
     print(f"{name}: chunk loop of {len(body)} instructions ({vector} vector, {stack} touching the stack) for {lanes} candidates")

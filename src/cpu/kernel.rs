@@ -335,7 +335,7 @@ macro_rules! sha256_table {
 }
 
 macro_rules! kernel_set {
-    ($name:ident, $lanes:ty, $sha_lanes:ty, $($feature:literal)?) => {
+    ($name:ident, $lanes:ty, $sha256_lanes:ty, $($feature:literal)?) => {
         mod $name {
             use super::*;
             use crate::cpu::sha;
@@ -350,13 +350,13 @@ macro_rules! kernel_set {
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
             unsafe fn sha1_at<const W: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                crate::cpu::sha1_by_mid::search_mids::<$sha_lanes, W>(input, mids, on_match)
+                crate::cpu::sha1_by_mid::search_mids::<$lanes, W>(input, mids, on_match)
             }
             /// # Safety
             /// As for `at`.
             $(#[target_feature(enable = $feature)])?
             unsafe fn sha256_at<const W: usize, const E: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
-                sha::search_mids::<$sha_lanes, W, E>(input, mids, on_match)
+                sha::search_mids::<$sha256_lanes, W, E>(input, mids, on_match)
             }
             /// The instantiation for a layout's hash and (first inner word, inner word count).
             pub(super) fn for_layout(hash: HashKind, first_word: usize, word_count: usize) -> KernelFn {
@@ -382,10 +382,12 @@ kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portabl
 // speed on the Xeon; the loop is also a third smaller for a CPU's op cache). Two groups ran
 // 13% slower. See BENCHMARKS.md, "AVX2".
 #[cfg(target_arch = "x86_64")]
-// The SHA kernels hold 16 schedule words beside the state, per lane group: one group of
-// AVX2 (three spilled; SHA-256 ran 59.5 M/s against 44.2 with a pair, SHA-1 alike) and a
-// pair of AVX-512 (its 32 registers; four groups spilled: SHA-1 232.5 M/s against 174.5,
-// SHA-256 116.8 against 99.8, one group 231.3 and 111.1). BENCHMARKS.md, "git's addresses".
+// SHA-256's kernel holds 16 schedule words beside the state, per lane group: one group of
+// AVX2 (three spilled; SHA-256 ran 59.5 M/s against 44.2 with a pair) and a pair of AVX-512
+// (its 32 registers; four groups spilled: 116.8 against 99.8, one group 111.1). SHA-1's,
+// with its lanes over mid values, reads its schedule from memory, one word a step shared by
+// every group, and takes MD5's groups: 3 of AVX2 (225.9 M/s against 196.0 with one,
+// `--fast-layout`), 4 of AVX-512 (361.6 against 347.3). BENCHMARKS.md, "git's addresses".
 kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, crate::cpu::lanes::Avx2, "avx2");
 #[cfg(target_arch = "x86_64")]
 kernel_set!(
