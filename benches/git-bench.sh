@@ -46,6 +46,7 @@ print(f"MD5:     ghostsum {md5/1e6:7.1f} M/s   hashcat -m 0    {hc0/1e6:7.1f} MH
 PY
 
 echo "== a ${#prefix}-digit commit id ($prefix), $rounds commits, each tool on its own copy"
+times=$work/times   # one line a round: ghostsum, lucky_commit, ghostsum --fast-layout seconds
 for i in $(seq 1 "$rounds"); do
     repo=$work/r$i
     git init -q "$repo"
@@ -60,4 +61,15 @@ for i in $(seq 1 "$rounds"); do
     "$bin" git-commit -q -b cpu --fast-layout -p "$prefix" -C "$repo-fast" > /dev/null
     f_end=$(date +%s.%N)
     python3 -c "print(f'round $i: ghostsum {$g_end - $g_start:6.2f} s ($(git -C "$repo" rev-parse --short=12 HEAD))   lucky_commit {$l_end - $g_end:6.2f} s ($(git -C "$repo-lucky" rev-parse --short=12 HEAD))   ghostsum --fast-layout {$f_end - $l_end:6.2f} s ($(git -C "$repo-fast" rev-parse --short=12 HEAD))')"
+    python3 -c "print($g_end - $g_start, $l_end - $g_end, $f_end - $l_end)" >> "$times"
 done
+# The mean, and what the measured rate leads one to expect: a search for d fixed hex digits
+# tests 16^d candidates on average (each round's own time is luck: one in seven takes twice that).
+python3 - "$times" "$sha1" "$sha1_fast" "${#prefix}" <<'PY'
+import sys
+rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
+rate, rate_fast, digits = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+mean = [sum(column) / len(rows) for column in zip(*rows)]
+print(f"mean:    ghostsum {mean[0]:6.2f} s (expected {16**digits / rate:.2f} s)   lucky_commit {mean[1]:6.2f} s"
+      f"   ghostsum --fast-layout {mean[2]:6.2f} s (expected {16**digits / rate_fast:.2f} s)")
+PY
