@@ -448,7 +448,9 @@ fn inner_table(
 fn choose_inner_digits(hash: HashKind, k: u64, w: usize, e: usize, final_digits: usize) -> usize {
     let fits = |g: usize| {
         let values = k.saturating_pow(g as u32);
-        let span = (e - 1) / 4 + 1 - (e - g * w) / 4;
+        // Digits that would start before the block (a caller's final digits never do).
+        let Some(start) = e.checked_sub(g * w) else { return false };
+        let span = (e - 1) / 4 + 1 - start / 4;
         g <= final_digits && values <= MAX_INNER_VALUES && span <= MAX_INNER_WORDS
     };
     let candidates: Vec<usize> = (1..=final_digits).filter(|&g| fits(g)).collect();
@@ -583,15 +585,17 @@ mod tests {
         for (k, w) in [(3u64, 1usize), (2, 1), (4, 3), (16, 1)] {
             for e in 8..=55 {
                 let first = |g: usize| (e - g * w) / 4;
-                let sha = choose_inner_digits(HashKind::Sha1, k, w, e, 20);
-                let md5 = choose_inner_digits(HashKind::Md5, k, w, e, 20);
-                let best = (1..=20)
-                    .filter(|&g| g * w <= e && (e - 1) / 4 + 1 - first(g) <= MAX_INNER_WORDS)
-                    .filter(|&g| (MIN_SHA_INNER_VALUES..=MAX_INNER_VALUES).contains(&k.pow(g as u32)))
+                // The digits that end at e, as a layout's final block holds them.
+                let digits = e / w;
+                let sha = choose_inner_digits(HashKind::Sha1, k, w, e, digits);
+                let md5 = choose_inner_digits(HashKind::Md5, k, w, e, digits);
+                let best = (1..=digits)
+                    .filter(|&g| (e - 1) / 4 + 1 - first(g) <= MAX_INNER_WORDS)
+                    .filter(|&g| (MIN_SHA_INNER_VALUES..=MAX_INNER_VALUES).contains(&k.saturating_pow(g as u32)))
                     .map(|g| first_word_bucket(first(g)))
                     .max();
                 if let Some(best) = best {
-                    assert!(k.pow(sha as u32) >= MIN_SHA_INNER_VALUES, "k {k} w {w} e {e}: {sha} digits");
+                    assert!(k.saturating_pow(sha as u32) >= MIN_SHA_INNER_VALUES, "k {k} w {w} e {e}: {sha} digits");
                     assert_eq!(first_word_bucket(first(sha)), best, "k {k} w {w} e {e}: {sha} digits");
                 }
                 moved += usize::from(first_word_bucket(first(sha)) > first_word_bucket(first(md5)));
