@@ -126,12 +126,13 @@ pub const fn inner_end_bound(first: usize, count: usize) -> usize {
     }
 }
 
-/// SHA-256's kernel, specialised on `W`, the first inner word rounded down to a
-/// multiple of 4 ([`first_word_bucket`]): steps before `W` run once per mid value; and on
-/// `E`, the [`inner_end_bound`] of its inner words. MD5's
-/// kernel is specialised on the exact first word and word count (56 versions per lane type);
-/// a SHA kernel is several times larger, and 56 versions of each about doubled the release build's
-/// time, so these run up to 3 steps of 64 more per candidate (4% at most) in 4 versions.
+/// SHA-256's kernel, specialised on `W`, the first inner word rounded down to a multiple of
+/// 4 ([`first_word_bucket`]): steps before `W` run once per mid value; and on `E`, the
+/// [`inner_end_bound`] of its inner words (11 versions per lane type). MD5's kernel is
+/// specialised on the exact first word and word count (56 versions per lane type); a SHA
+/// kernel is several times larger, and 56 versions of each about doubled the release build's
+/// time, so these run up to 3 steps of 64 more per candidate (4% at most) where the layout
+/// could not start its inner words on a multiple of 4.
 ///
 /// # Safety
 /// The CPU must have `V`'s instruction set (checked before a kernel is offered).
