@@ -408,13 +408,16 @@ pub enum KernelKind {
     /// x86's SHA extensions for SHA-1 and SHA-256, eight blocks interleaved; MD5, which they
     /// do not compute, runs on the fastest lane kernel.
     ShaNi,
+    /// ARMv8's SHA1 and SHA256 instructions, as [`KernelKind::ShaNi`] is x86's.
+    ArmSha,
     /// Plain Rust on u32 lanes, for any CPU.
     Portable,
 }
 
 impl KernelKind {
     /// Every kernel set, fastest first for MD5.
-    pub const ALL: [KernelKind; 4] = [KernelKind::Avx512, KernelKind::Avx2, KernelKind::ShaNi, KernelKind::Portable];
+    pub const ALL: [KernelKind; 5] =
+        [KernelKind::Avx512, KernelKind::Avx2, KernelKind::ShaNi, KernelKind::ArmSha, KernelKind::Portable];
 
     /// Its name (`GHOSTSUM_CPU_KERNEL`, the device's description).
     pub fn name(self) -> &'static str {
@@ -422,6 +425,7 @@ impl KernelKind {
             KernelKind::Avx512 => "avx512",
             KernelKind::Avx2 => "avx2",
             KernelKind::ShaNi => "sha-ni",
+            KernelKind::ArmSha => "arm-sha",
             KernelKind::Portable => "portable",
         }
     }
@@ -439,8 +443,22 @@ impl KernelKind {
             }
             #[cfg(not(target_arch = "x86_64"))]
             KernelKind::Avx512 | KernelKind::Avx2 | KernelKind::ShaNi => false,
+            #[cfg(target_arch = "aarch64")]
+            KernelKind::ArmSha => std::arch::is_aarch64_feature_detected!("sha2"),
+            #[cfg(not(target_arch = "aarch64"))]
+            KernelKind::ArmSha => false,
             KernelKind::Portable => true,
         }
+    }
+
+    /// Is it a CPU's own SHA instructions (which compute SHA-1 and SHA-256, not MD5)?
+    pub fn is_sha_instructions(self) -> bool {
+        matches!(self, KernelKind::ShaNi | KernelKind::ArmSha)
+    }
+
+    /// The kernel set on this CPU's own SHA instructions, if it has them.
+    pub fn sha_instructions() -> Option<KernelKind> {
+        KernelKind::available().into_iter().find(|k| k.is_sha_instructions())
     }
 
     /// The kernel sets this CPU can run, fastest first for MD5.
@@ -448,23 +466,23 @@ impl KernelKind {
         KernelKind::ALL.into_iter().filter(|k| k.runs_here()).collect()
     }
 
-    /// The fastest lane kernel this CPU runs (every kernel set but SHA-NI).
+    /// The fastest lane kernel this CPU runs (every kernel set but the SHA instructions).
     pub fn fastest_lanes() -> KernelKind {
-        KernelKind::available().into_iter().find(|&k| k != KernelKind::ShaNi).unwrap_or(KernelKind::Portable)
+        KernelKind::available().into_iter().find(|k| !k.is_sha_instructions()).unwrap_or(KernelKind::Portable)
     }
 
     /// The kernel set that searches `hash` fastest here: for MD5 the widest lanes; for SHA,
-    /// where the CPU has SHA-NI, whichever of it and the widest lanes ran a short sample faster
-    /// (measured once per process and hash: AVX-512's lanes beat SHA-NI on a Zen 4, SHA-NI may
-    /// beat AVX2's).
+    /// where the CPU has SHA instructions (SHA-NI, ARM's), whichever of them and the widest
+    /// lanes ran a short sample faster (measured once per process and hash: AVX-512's lanes
+    /// beat SHA-NI on a Zen 4, SHA-NI may beat AVX2's).
     pub fn fastest_for(hash: HashKind) -> KernelKind {
         let lanes = KernelKind::fastest_lanes();
-        if hash == HashKind::Md5 || !KernelKind::ShaNi.runs_here() {
+        let Some(instructions) = KernelKind::sha_instructions().filter(|_| hash != HashKind::Md5) else {
             return lanes;
-        }
+        };
         static MEASURED: [std::sync::OnceLock<KernelKind>; 3] =
             [std::sync::OnceLock::new(), std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-        *MEASURED[hash as usize].get_or_init(|| crate::cpu::sample::faster(hash, lanes, KernelKind::ShaNi))
+        *MEASURED[hash as usize].get_or_init(|| crate::cpu::sample::faster(hash, lanes, instructions))
     }
 
     /// Its instantiation for `layout`'s inner words; only for a kind that [`runs_here`](Self::runs_here).
@@ -476,20 +494,21 @@ impl KernelKind {
             KernelKind::Avx512 => avx512::for_layout(hash, w, c),
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => avx2::for_layout(hash, w, c),
-            #[cfg(target_arch = "x86_64")]
-            KernelKind::ShaNi => {
-                use crate::cpu::sha_ni::{sha1_at, sha256_at};
+            // Each architecture has one of the two (the module `sha_instructions` names).
+            #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+            KernelKind::ShaNi | KernelKind::ArmSha => {
+                use crate::cpu::sha_instructions::{sha1_at, sha256_at};
                 match hash {
                     HashKind::Md5 => KernelKind::fastest_lanes().for_layout(layout),
-                    // SAFETY (every arm): runs_here checked SHA-NI and SSE4.1 above.
+                    // SAFETY (every arm): runs_here checked the SHA instructions above.
                     HashKind::Sha1 => first_word_table!(sha1_at, w; 0 4 8 12),
                     HashKind::Sha256 => first_word_table!(sha256_at, w; 0 4 8 12),
                 }
             }
             #[cfg(not(target_arch = "x86_64"))]
-            KernelKind::Avx512 | KernelKind::Avx2 | KernelKind::ShaNi => {
-                unreachable!("no x86 kernels on this architecture")
-            }
+            KernelKind::Avx512 | KernelKind::Avx2 => unreachable!("no x86 kernels on this architecture"),
+            #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+            KernelKind::ShaNi | KernelKind::ArmSha => unreachable!("no SHA instructions on this architecture"),
             KernelKind::Portable => portable::for_layout(hash, w, c),
         }
     }

@@ -6,7 +6,16 @@ pub mod lanes;
 mod sample;
 pub mod sha;
 mod sha1_by_mid;
-pub mod sha_ni;
+#[cfg(target_arch = "aarch64")]
+mod sha_arm;
+mod sha_blocks;
+#[cfg(target_arch = "x86_64")]
+mod sha_ni;
+// This CPU architecture's own SHA instructions, under one name.
+#[cfg(target_arch = "aarch64")]
+use sha_arm as sha_instructions;
+#[cfg(target_arch = "x86_64")]
+use sha_ni as sha_instructions;
 
 use crate::device::work::{Job, SearchWork};
 use crate::device::{Device, DeviceId, DeviceInfo, DeviceKind, SearchError};
@@ -56,11 +65,13 @@ fn workers_for(threads: usize, expected: f64) -> usize {
 impl Device for CpuDevice {
     fn info(&self) -> DeviceInfo {
         let plural = if self.threads == 1 { "" } else { "s" };
-        // Unforced: the lanes, and SHA-NI where the CPU has it (SHA searches measure which).
-        let kernels = match self.forced {
-            Some(kind) => kind.to_string(),
-            None if kernel::KernelKind::ShaNi.runs_here() => format!("{}/sha-ni", kernel::KernelKind::fastest_lanes()),
-            None => kernel::KernelKind::fastest_lanes().to_string(),
+        // Unforced: the lanes, and the SHA instructions where the CPU has them (SHA searches
+        // measure which).
+        let lanes = kernel::KernelKind::fastest_lanes();
+        let kernels = match (self.forced, kernel::KernelKind::sha_instructions()) {
+            (Some(kind), _) => kind.to_string(),
+            (None, Some(instructions)) => format!("{lanes}/{instructions}"),
+            (None, None) => lanes.to_string(),
         };
         let mut name = format!("cpu ({kernels}, {} thread{plural}", self.threads);
         if self.threads_beside_a_gpu < self.threads {

@@ -222,7 +222,7 @@ mod tests {
                 ends.insert(inner_end_bound(first, count).saturating_sub(first_word_bucket(first)).min(4));
                 let segment = layout.segment(content.midstate, &content.tail, 1);
                 let columns = InnerColumns::new(&layout);
-                // The prefix's first fixed word: each lies elsewhere in SHA-NI's registers.
+                // The prefix's first fixed word: each lies elsewhere in SHA-NI's and ARM's registers.
                 let words: &[usize] = if hash == HashKind::Sha1 { &[0, 1, 3, 4] } else { &[0, 1, 2, 4, 5, 7] };
                 for &word in words {
                     let (mask, value) = (0xff00_0000u32 >> (8 * (word % 4)), 0x1200_0000 >> (8 * (word % 4)));
@@ -237,7 +237,9 @@ mod tests {
                         }
                     }
                     let kernels = available_kernels(&layout);
-                    assert_eq!(kernels.iter().any(|k| k.0 == KernelKind::ShaNi), KernelKind::ShaNi.runs_here());
+                    for instructions in [KernelKind::ShaNi, KernelKind::ArmSha] {
+                        assert_eq!(kernels.iter().any(|k| k.0 == instructions), instructions.runs_here());
+                    }
                     for (kind, kernel) in kernels {
                         let input = KernelInput {
                             layout: &layout,
