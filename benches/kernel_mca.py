@@ -9,6 +9,14 @@ v0 symbol names so each instance can be found (`ghostsum::cpu::kernel::avx2::at:
     benches/kernel_mca.py [--kernel avx2] [--first-word 2] [--words 2] [--cpus znver3,skylake,alderlake]
     benches/kernel_mca.py --hash sha1 --kernel avx512 --first-word 12 --cpus znver4
 
+ARM (64-bit): the same, cross-built, and --arch aarch64 (kernels portable, which is NEON
+there, and arm-sha; CPUs such as neoverse-n2,cortex-a78,apple-latest):
+
+    RUSTFLAGS="-C symbol-mangling-version=v0" \
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+    cargo build --release --target aarch64-unknown-linux-gnu --target-dir target/mca
+    benches/kernel_mca.py --arch aarch64 --hash sha256 --kernel arm-sha --first-word 12
+
 The chunk loop is the backward branch whose body is densest in vector instructions (the
 mid-value loop around it also holds scalar set-up; the hit loop inside is tiny). Prints the
 loop's size, its vector and stack instructions, and per CPU llvm-mca's cycles per iteration
@@ -26,11 +34,37 @@ ROOT = Path(__file__).resolve().parent.parent
 MCA = "llvm-mca-15" if shutil.which("llvm-mca-15") else "llvm-mca"
 # Candidates a kernel's chunk loop handles per iteration: its lane type's WIDTH (MD5's).
 LANES = {"avx512": 64, "avx2": 24, "portable": 4}
-# SHA-256's own grouping (src/cpu/kernel.rs): an AVX-512 pair, one AVX2 group, and SHA-NI's
-# interleaved blocks (src/cpu/sha_ni.rs, BLOCKS). SHA-1's lanes are over mid values, in MD5's
+# SHA-256's own grouping (src/cpu/kernel.rs): an AVX-512 pair, one AVX2 group, and the SHA
+# instructions' interleaved blocks (src/cpu/sha_blocks.rs, BLOCKS: 8 on x86, 4 on ARM). SHA-1's lanes are over mid values, in MD5's
 # groups: its loop handles that many candidates an iteration.
-SHA256_LANES = {"avx512": 32, "avx2": 8, "portable": 4, "sha-ni": 8}
-SHA1_LANES = dict(LANES, **{"sha-ni": 8})
+SHA256_LANES = {"avx512": 32, "avx2": 8, "portable": 4, "sha-ni": 8, "arm-sha": 4}
+SHA1_LANES = dict(LANES, **{"sha-ni": 8, "arm-sha": 4})
+# Per architecture: the tools that read its binary, its branches (a backward one closes a
+# loop; group 1 is the target address), its vector registers, and llvm-mca's triple.
+ARCHES = {
+    "x86_64": {
+        "nm": "nm",
+        "objdump": ["objdump", "-M", "att"],
+        "branch": re.compile(r"j\w+\s+([0-9a-f]+)"),
+        "vector": re.compile(r"%[xyz]mm"),
+        "stack": re.compile(r"\(%r[sb]p\)"),
+        "comment": "#",
+        "triple": "x86_64-unknown-linux-gnu",
+        "binary": "target/mca/release/ghostsum",
+        "cpus": "znver3,skylake,alderlake",
+    },
+    "aarch64": {
+        "nm": "aarch64-linux-gnu-nm",
+        "objdump": ["aarch64-linux-gnu-objdump"],
+        "branch": re.compile(r"(?:b(?:\.\w+)?|cbn?z\s+\w+,|tbn?z\s+\w+,\s*#\w+,)\s+([0-9a-f]+)"),
+        "vector": re.compile(r"\bv\d+\.|\bq\d+\b"),
+        "stack": re.compile(r"\[sp"),
+        "comment": "//",
+        "triple": "aarch64-unknown-linux-gnu",
+        "binary": "target/mca/aarch64-unknown-linux-gnu/release/ghostsum",
+        "cpus": "neoverse-n2,cortex-a78,apple-latest",
+    },
+}
 
 
 def inner_end_bound(first_word, words):
@@ -45,15 +79,16 @@ def symbol(kernel, hash_name, first_word, words):
     if hash_name == "md5":
         return f"ghostsum::cpu::kernel::{kernel}::at::<{first_word}, {words}>"
     bucket = first_word // 4 * 4
-    if kernel == "sha-ni":
-        return f"ghostsum::cpu::sha_ni::{hash_name}_at::<{bucket}>"
+    if kernel in ("sha-ni", "arm-sha"):
+        module = {"sha-ni": "sha_ni", "arm-sha": "sha_arm"}[kernel]
+        return f"ghostsum::cpu::{module}::{hash_name}_at::<{bucket}>"
     if hash_name == "sha256":
         return f"ghostsum::cpu::kernel::{kernel}::sha256_at::<{bucket}, {inner_end_bound(first_word, words)}>"
     return f"ghostsum::cpu::kernel::{kernel}::{hash_name}_at::<{bucket}>"
 
 
-def disassemble(binary, wanted):
-    symbols = subprocess.run(["nm", "-C", str(binary)], capture_output=True, text=True, check=True).stdout
+def disassemble(arch, binary, wanted):
+    symbols = subprocess.run([arch["nm"], "-C", str(binary)], capture_output=True, text=True, check=True).stdout
     address = None
     for line in symbols.splitlines():
         parts = line.split(maxsplit=2)
@@ -63,14 +98,14 @@ def disassemble(binary, wanted):
     if address is None:
         sys.exit(f"{wanted} is not in {binary}: build it with v0 symbol names (see the top of this file)")
     dump = subprocess.run(
-        ["objdump", "-d", "--no-show-raw-insn", "-M", "att", f"--start-address={address:#x}", f"--stop-address={address + 200000:#x}", str(binary)],
+        [*arch["objdump"], "-d", "--no-show-raw-insn", f"--start-address={address:#x}", f"--stop-address={address + 200000:#x}", str(binary)],
         capture_output=True, text=True, check=True,
     ).stdout
     instructions = []
     for line in dump.splitlines():
         m = re.match(r"\s+([0-9a-f]+):\s+(.*)", line)
         if m:
-            text = m.group(2).split("#")[0].strip()
+            text = m.group(2).split(arch["comment"])[0].strip()
             instructions.append((int(m.group(1), 16), text))
             if text.startswith("ret") and len(instructions) > 50:
                 break
@@ -79,11 +114,11 @@ def disassemble(binary, wanted):
     return wanted, instructions
 
 
-def hot_loop(instructions):
+def hot_loop(arch, instructions):
     index = {addr: i for i, (addr, _) in enumerate(instructions)}
     best = None
     for i, (_, text) in enumerate(instructions):
-        m = re.match(r"j\w+\s+([0-9a-f]+)", text)
+        m = arch["branch"].fullmatch(re.sub(r"\s*<[^>]*>$", "", text))
         if not m:
             continue
         target = int(m.group(1), 16)
@@ -92,7 +127,7 @@ def hot_loop(instructions):
         body = instructions[index[target]: i + 1]
         if len(body) < 100:
             continue
-        vector = sum("%ymm" in t or "%zmm" in t or "%xmm" in t for _, t in body)
+        vector = sum(bool(arch["vector"].search(t)) for _, t in body)
         # The SHA kernels' chunk loops are long; a mid-value loop around them is longer still
         # and less dense: the densest loop of some size is the chunk loop.
         density = vector / len(body)
@@ -103,15 +138,17 @@ def hot_loop(instructions):
     return best[1]
 
 
-def mca(body, cpu):
+def mca(arch, body, cpu):
     # Branch targets are addresses: llvm-mca needs labels; the loop is simulated straight.
     lines = []
     for _, text in body:
-        if re.match(r"j\w+\s+[0-9a-f]+", text) or text.startswith("call"):
+        text = re.sub(r"\s*<[^>]*>", "", text)
+        if arch["branch"].fullmatch(text) or text.startswith(("call", "bl\t", "bl ")):
             continue
-        lines.append(re.sub(r"<[^>]*>", "", text))
+        lines.append(text)
     source = "\n".join(lines) + "\n"
-    out = subprocess.run([MCA, f"-mcpu={cpu}", "-iterations=200", "-"], input=source, capture_output=True, text=True)
+    command = [MCA, f"-mtriple={arch['triple']}", f"-mcpu={cpu}", "-iterations=200", "-"]
+    out = subprocess.run(command, input=source, capture_output=True, text=True)
     if out.returncode != 0:
         return None, out.stderr.strip().splitlines()[:3]
     cycles = int(re.search(r"Total Cycles:\s+(\d+)", out.stdout).group(1))
@@ -121,21 +158,26 @@ def mca(body, cpu):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", default=str(ROOT / "target/mca/release/ghostsum"))
-    parser.add_argument("--kernel", default="avx2", help="avx512, avx2, portable, or sha-ni (SHA only)")
+    parser.add_argument("--arch", default="x86_64", choices=sorted(ARCHES))
+    parser.add_argument("--binary", help="default: the --target-dir target/mca build for --arch")
+    parser.add_argument("--kernel", default="avx2", help="avx512, avx2, portable, or sha-ni / arm-sha (SHA only)")
     parser.add_argument("--hash", default="md5", choices=["md5", "sha1", "sha256"])
     parser.add_argument("--first-word", type=int, default=2, help="2: the 59-step layout of bench's 1000 bytes; 11: its --fast-layout (50 steps)")
     parser.add_argument("--words", type=int, default=2)
-    parser.add_argument("--cpus", default="znver3,skylake,alderlake")
+    parser.add_argument("--symbol", help="the instance's symbol, where its name is a closure's: the portable kernels, which have no target feature of their own, are inlined into for_layout's closures (on aarch64 SHA-1's <0, 4, 8, 12> are {closure#71}..#74, SHA-256's (12, 14) {closure#84})")
+    parser.add_argument("--cpus", help="default: znver3,skylake,alderlake; on aarch64 neoverse-n2,cortex-a78,apple-latest")
     args = parser.parse_args()
-    name, instructions = disassemble(Path(args.binary), symbol(args.kernel, args.hash, args.first_word, args.words))
-    body = hot_loop(instructions)
+    arch = ARCHES[args.arch]
+    binary = Path(args.binary or ROOT / arch["binary"])
+    wanted = args.symbol or symbol(args.kernel, args.hash, args.first_word, args.words)
+    name, instructions = disassemble(arch, binary, wanted)
+    body = hot_loop(arch, instructions)
     lanes = {"md5": LANES, "sha1": SHA1_LANES, "sha256": SHA256_LANES}[args.hash][args.kernel]
-    stack = sum("(%rsp)" in t or "(%rbp)" in t for _, t in body)
-    vector = sum("%ymm" in t or "%zmm" in t or "%xmm" in t for _, t in body)
+    stack = sum(bool(arch["stack"].search(t)) for _, t in body)
+    vector = sum(bool(arch["vector"].search(t)) for _, t in body)
     print(f"{name}: chunk loop of {len(body)} instructions ({vector} vector, {stack} touching the stack) for {lanes} candidates")
-    for cpu in args.cpus.split(","):
-        per_iteration, rthroughput = mca(body, cpu)
+    for cpu in (args.cpus or arch["cpus"]).split(","):
+        per_iteration, rthroughput = mca(arch, body, cpu)
         if per_iteration is None:
             print(f"  {cpu}: llvm-mca failed: {rthroughput}")
             continue

@@ -4,7 +4,7 @@
 /// The environment's tuning, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tuning {
-    /// `GHOSTSUM_CPU_KERNEL=avx512|avx2|sha-ni|arm-sha|portable`: force a CPU kernel this CPU can run.
+    /// `GHOSTSUM_CPU_KERNEL=avx512|avx2|neon|sha-ni|arm-sha|portable`: force a CPU kernel this CPU can run.
     pub cpu_kernel: Option<crate::cpu::kernel::KernelKind>,
     /// `GHOSTSUM_GPU_WORKGROUP_SIZE=N` (1 to 1024, default 64): GPU invocations per workgroup.
     pub gpu_workgroup_size: u32,

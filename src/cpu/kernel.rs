@@ -371,8 +371,9 @@ macro_rules! kernel_set {
     };
 }
 
-// The fallback for CPUs without AVX2 (and every non-x86 CPU): one group of four lanes,
-// which the compiler maps to SSE2 or NEON. On x86-64 with only SSE2's 16 registers, four
+// The fallback for x86 CPUs without AVX2 and for architectures without lanes of their own
+// here (64-bit ARM has NEON's, below): one group of four lanes, which the compiler maps to
+// SSE2 or whatever the target has. On x86-64 with only SSE2's 16 registers, four
 // lanes ran 54.6 M/s a thread against 46.7 for two groups of four and 28.1 for two of eight
 // (spilling); see BENCHMARKS.md.
 kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>,);
@@ -389,6 +390,11 @@ kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portabl
 // every group, and takes MD5's groups: 3 of AVX2 (225.9 M/s against 196.0 with one,
 // `--fast-layout`), 4 of AVX-512 (361.6 against 347.3). BENCHMARKS.md, "git's addresses".
 kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, crate::cpu::lanes::Avx2, "avx2");
+// ARM's NEON, explicitly (the portable lanes ran SHA-256 in scalar registers there): four
+// groups for MD5 and SHA-1 (32 registers hold their state), one for SHA-256 (8 state and 16
+// schedule words). BENCHMARKS.md, "ARM".
+#[cfg(target_arch = "aarch64")]
+kernel_set!(neon, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Neon>>, crate::cpu::lanes::Neon,);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(
     avx512,
@@ -405,6 +411,8 @@ pub enum KernelKind {
     Avx512,
     /// AVX2: 24 lanes in three groups.
     Avx2,
+    /// 64-bit ARM's NEON: 16 lanes in four groups.
+    Neon,
     /// x86's SHA extensions for SHA-1 and SHA-256, eight blocks interleaved; MD5, which they
     /// do not compute, runs on the fastest lane kernel.
     ShaNi,
@@ -416,14 +424,21 @@ pub enum KernelKind {
 
 impl KernelKind {
     /// Every kernel set, fastest first for MD5.
-    pub const ALL: [KernelKind; 5] =
-        [KernelKind::Avx512, KernelKind::Avx2, KernelKind::ShaNi, KernelKind::ArmSha, KernelKind::Portable];
+    pub const ALL: [KernelKind; 6] = [
+        KernelKind::Avx512,
+        KernelKind::Avx2,
+        KernelKind::Neon,
+        KernelKind::ShaNi,
+        KernelKind::ArmSha,
+        KernelKind::Portable,
+    ];
 
     /// Its name (`GHOSTSUM_CPU_KERNEL`, the device's description).
     pub fn name(self) -> &'static str {
         match self {
             KernelKind::Avx512 => "avx512",
             KernelKind::Avx2 => "avx2",
+            KernelKind::Neon => "neon",
             KernelKind::ShaNi => "sha-ni",
             KernelKind::ArmSha => "arm-sha",
             KernelKind::Portable => "portable",
@@ -444,9 +459,11 @@ impl KernelKind {
             #[cfg(not(target_arch = "x86_64"))]
             KernelKind::Avx512 | KernelKind::Avx2 | KernelKind::ShaNi => false,
             #[cfg(target_arch = "aarch64")]
+            KernelKind::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+            #[cfg(target_arch = "aarch64")]
             KernelKind::ArmSha => std::arch::is_aarch64_feature_detected!("sha2"),
             #[cfg(not(target_arch = "aarch64"))]
-            KernelKind::ArmSha => false,
+            KernelKind::Neon | KernelKind::ArmSha => false,
             KernelKind::Portable => true,
         }
     }
@@ -494,6 +511,10 @@ impl KernelKind {
             KernelKind::Avx512 => avx512::for_layout(hash, w, c),
             #[cfg(target_arch = "x86_64")]
             KernelKind::Avx2 => avx2::for_layout(hash, w, c),
+            #[cfg(target_arch = "aarch64")]
+            KernelKind::Neon => neon::for_layout(hash, w, c),
+            #[cfg(not(target_arch = "aarch64"))]
+            KernelKind::Neon => unreachable!("no NEON kernels on this architecture"),
             // Each architecture has one of the two (the module `sha_instructions` names).
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             KernelKind::ShaNi | KernelKind::ArmSha => {

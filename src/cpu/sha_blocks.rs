@@ -16,7 +16,7 @@ use crate::cpu::sha::{state_after, Sha};
 use std::ops::Range;
 
 /// Candidates in flight: enough independent chains to cover the round instructions' latency.
-pub(super) const BLOCKS: usize = 8;
+pub(super) const BLOCKS: usize = if cfg!(target_arch = "aarch64") { 4 } else { 8 };
 
 /// One block's message, four words a register, in the order the instructions want them.
 pub(super) type Message<R> = [R; 4];
