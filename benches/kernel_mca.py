@@ -156,6 +156,23 @@ def mca(arch, body, cpu):
     return cycles / 200, rthroughput
 
 
+def throughput_bound(body, any_rate, shift_rate):
+    """Cycles an iteration needs at the given operations a cycle: `any_rate` vector ALU
+    operations of any kind, of which at most `shift_rate` shifts or rotates (the rates
+    benches/vector_throughput.c measures). Loads, stores and register moves are left out:
+    they run on other ports, so this is a lower bound."""
+    shifts = alu = 0
+    for _, text in body:
+        op = text.split()[0]
+        if op.startswith(("vprol", "vpror", "vpsrl", "vpsll", "vpsra")):
+            shifts += 1
+        elif op.startswith(("vpadd", "vpsub", "vpternlog", "vpxor", "vpand", "vpor", "vpcmp")):
+            alu += 1
+        elif op.startswith("vpbroadcast") and "(" not in text:
+            alu += 1  # from a register; from memory it is a load
+    return shifts, alu, max(shifts / shift_rate, (shifts + alu) / any_rate)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--arch", default="x86_64", choices=sorted(ARCHES))
@@ -165,6 +182,8 @@ def main():
     parser.add_argument("--first-word", type=int, default=2, help="2: the 59-step layout of bench's 1000 bytes; 11: its --fast-layout (50 steps)")
     parser.add_argument("--words", type=int, default=2)
     parser.add_argument("--symbol", help="the instance's symbol, where its name is a closure's: the portable kernels, which have no target feature of their own, are inlined into for_layout's closures (on aarch64 SHA-1's <0, 4, 8, 12> are {closure#71}..#74, SHA-256's (12, 14) {closure#84})")
+    parser.add_argument("--zmm-rates", metavar="ANY,SHIFTS", help="also the bound at these vector operations a cycle, any kind and shifts/rotates (measured by benches/vector_throughput.c; a Zen 4: 2,1)")
+    parser.add_argument("--ghz", type=float, help="with --zmm-rates: the core clock, to give the bound in M candidates a second per core")
     parser.add_argument("--cpus", help="default: znver3,skylake,alderlake; on aarch64 neoverse-n2,cortex-a78,apple-latest")
     args = parser.parse_args()
     arch = ARCHES[args.arch]
@@ -182,6 +201,11 @@ def main():
             print(f"  {cpu}: llvm-mca failed: {rthroughput}")
             continue
         print(f"  {cpu:10} {per_iteration:8.1f} cycles per iteration (block reciprocal throughput {rthroughput:.1f}) = {per_iteration / lanes:.2f} cycles per candidate")
+    if args.zmm_rates:
+        any_rate, shift_rate = (float(x) for x in args.zmm_rates.split(","))
+        shifts, alu, cycles = throughput_bound(body, any_rate, shift_rate)
+        rate = f" = {args.ghz * 1e3 / (cycles / lanes):.1f} M/s per core at {args.ghz} GHz" if args.ghz else ""
+        print(f"  rates {args.zmm_rates}: {shifts} shifts/rotates, {alu} other vector ALU: {cycles:.1f} cycles per iteration = {cycles / lanes:.2f} cycles per candidate{rate}")
 
 
 if __name__ == "__main__":
