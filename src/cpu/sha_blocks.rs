@@ -16,6 +16,8 @@ use crate::cpu::sha::{state_after, Sha};
 use std::ops::Range;
 
 /// Candidates in flight: enough independent chains to cover the round instructions' latency.
+/// 4 on ARM, whose 32 registers 8 blocks' 48 overflow (llvm-mca's ARM models gave the same
+/// cycles a candidate with 4x fewer stack accesses; BENCHMARKS.md, "ARM").
 pub(super) const BLOCKS: usize = if cfg!(target_arch = "aarch64") { 4 } else { 8 };
 
 /// One block's message, four words a register, in the order the instructions want them.
