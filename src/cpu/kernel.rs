@@ -376,7 +376,12 @@ macro_rules! kernel_set {
 // SSE2 or whatever the target has. On x86-64 with only SSE2's 16 registers, four
 // lanes ran 54.6 M/s a thread against 46.7 for two groups of four and 28.1 for two of eight
 // (spilling); see BENCHMARKS.md.
+#[cfg(not(target_arch = "x86_64"))]
 kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>,);
+// On x86-64 the same four lanes in SSE2, written out: the compiler left SHA-256's portable
+// kernel in scalar registers (BENCHMARKS.md, "SSE2").
+#[cfg(target_arch = "x86_64")]
+kernel_set!(portable, crate::cpu::lanes::Sse2, crate::cpu::lanes::Sse2,);
 // Three groups of eight lanes: four groups' sixteen state registers fill every AVX2
 // register, so the compiler spilled state to the stack (540 stack accesses in the 59-step
 // loop against 116 with three groups, for the same llvm-mca throughput and the same measured
