@@ -371,17 +371,17 @@ macro_rules! kernel_set {
     };
 }
 
-// The fallback for x86 CPUs without AVX2 and for architectures without lanes of their own
-// here (64-bit ARM has NEON's, below): one group of four lanes, which the compiler maps to
-// SSE2 or whatever the target has. On x86-64 with only SSE2's 16 registers, four
-// lanes ran 54.6 M/s a thread against 46.7 for two groups of four and 28.1 for two of eight
-// (spilling); see BENCHMARKS.md.
+// The fallback for architectures without lanes of their own here (64-bit ARM has NEON's,
+// below): one group of four lanes, which the compiler maps to whatever the target has.
 #[cfg(not(target_arch = "x86_64"))]
 kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>,);
-// On x86-64 the same four lanes in SSE2, written out: the compiler left SHA-256's portable
-// kernel in scalar registers (BENCHMARKS.md, "SSE2").
+// On x86-64, for CPUs without AVX2: SSE2 written out, since the compiler left SHA-256's
+// portable kernel in scalar registers. Three groups for MD5 and SHA-1, as AVX2 (16 registers
+// either way): MD5 176 M/s on 2 threads against 141 with two groups and 89 with one; four
+// groups ran MD5 6% faster but spilled SHA-1's state and halved it. SHA-256 one group, as
+// AVX2. BENCHMARKS.md, "SSE2".
 #[cfg(target_arch = "x86_64")]
-kernel_set!(portable, crate::cpu::lanes::Sse2, crate::cpu::lanes::Sse2,);
+kernel_set!(portable, crate::cpu::lanes::Triple<crate::cpu::lanes::Sse2>, crate::cpu::lanes::Sse2,);
 // Three groups of eight lanes: four groups' sixteen state registers fill every AVX2
 // register, so the compiler spilled state to the stack (540 stack accesses in the 59-step
 // loop against 116 with three groups, for the same llvm-mca throughput and the same measured

@@ -386,8 +386,8 @@ impl Lanes for Avx2 {
 
 /// 4 lanes of SSE2, which every x86-64 CPU has: the portable kernel set on x86. Written out
 /// rather than left to [`Portable`]: the compiler vectorised the portable lanes for MD5 and
-/// SHA-1 but ran SHA-256's kernel in scalar registers (8.3 M/s on 2 threads of a Zen 4,
-/// BENCHMARKS.md "SSE2"). Rotates are two shifts and an or, by a count in a register, which
+/// SHA-1 but ran SHA-256's kernel in scalar registers (8.4 M/s on 2 threads of a Zen 4
+/// against 34.1 with these; BENCHMARKS.md, "SSE2"). Rotates are two shifts and an or, by a count in a register, which
 /// the compiler turns into immediate shifts.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
