@@ -1,10 +1,13 @@
-//! SIMD lane types for the CPU kernel: AVX-512, AVX2, SSE2, ARM's NEON and a portable fallback, each with
-//! the handful of operations an MD5 step needs. [`Pair`] and [`Triple`] put two or three
-//! independent lane groups in flight, so one group's dependency chain hides another's latency.
+//! SIMD lane types for the CPU kernel: AVX-512, AVX2, SSE2, ARM's NEON and a portable
+//! fallback, each with the handful of operations an MD5 step needs. [`Pair`] and [`Triple`]
+//! put two or three independent lane groups in flight, so one group's dependency chain hides
+//! another's latency.
 //!
 //! Methods are `unsafe` because the x86 ones need their CPU feature: callers check it at run
 //! time ([`super::kernel::available_kernels`]) before entering a kernel compiled with it.
 
+#[cfg(target_arch = "aarch64")]
+use std::arch::aarch64::*;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
@@ -387,8 +390,8 @@ impl Lanes for Avx2 {
 /// 4 lanes of SSE2, which every x86-64 CPU has: the portable kernel set on x86. Written out
 /// rather than left to [`Portable`]: the compiler vectorised the portable lanes for MD5 and
 /// SHA-1 but ran SHA-256's kernel in scalar registers (8.4 M/s on 2 threads of a Zen 4
-/// against 34.1 with these; BENCHMARKS.md, "SSE2"). Rotates are two shifts and an or, by a count in a register, which
-/// the compiler turns into immediate shifts.
+/// against 34.1 with these; BENCHMARKS.md, "SSE2"). Rotates are two shifts and an or, by a
+/// count in a register, which the compiler turns into immediate shifts.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 pub struct Sse2(__m128i);
@@ -463,35 +466,34 @@ impl Lanes for Sse2 {
 /// SHA-256's kernel, which ran in scalar registers (llvm-mca: BENCHMARKS.md, "ARM").
 #[cfg(target_arch = "aarch64")]
 #[derive(Clone, Copy)]
-pub struct Neon(std::arch::aarch64::uint32x4_t);
+pub struct Neon(uint32x4_t);
 
 #[cfg(target_arch = "aarch64")]
 impl Lanes for Neon {
     const WIDTH: usize = 4;
     #[inline(always)]
     unsafe fn splat(x: u32) -> Self {
-        Neon(std::arch::aarch64::vdupq_n_u32(x))
+        Neon(vdupq_n_u32(x))
     }
     #[inline(always)]
     unsafe fn load(words: &[u32]) -> Self {
         assert!(words.len() >= 4);
-        Neon(std::arch::aarch64::vld1q_u32(words.as_ptr()))
+        Neon(vld1q_u32(words.as_ptr()))
     }
     #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
-        Neon(std::arch::aarch64::vaddq_u32(self.0, o.0))
+        Neon(vaddq_u32(self.0, o.0))
     }
     #[inline(always)]
     unsafe fn sub(self, o: Self) -> Self {
-        Neon(std::arch::aarch64::vsubq_u32(self.0, o.0))
+        Neon(vsubq_u32(self.0, o.0))
     }
     #[inline(always)]
     unsafe fn xor(self, o: Self) -> Self {
-        Neon(std::arch::aarch64::veorq_u32(self.0, o.0))
+        Neon(veorq_u32(self.0, o.0))
     }
     #[inline(always)]
     unsafe fn rotl<const R: u32>(self) -> Self {
-        use std::arch::aarch64::*;
         // Shifts by a splatted count (negative: right), which the compiler turns into
         // immediate shifts; `vshlq_n_u32::<R>` would need R as an i32 const argument.
         let left = vshlq_u32(self.0, vdupq_n_s32(R as i32));
@@ -500,37 +502,32 @@ impl Lanes for Neon {
     }
     #[inline(always)]
     unsafe fn f(b: Self, c: Self, d: Self) -> Self {
-        Neon(std::arch::aarch64::vbslq_u32(b.0, c.0, d.0))
+        Neon(vbslq_u32(b.0, c.0, d.0))
     }
     #[inline(always)]
     unsafe fn g(b: Self, c: Self, d: Self) -> Self {
-        Neon(std::arch::aarch64::vbslq_u32(d.0, b.0, c.0))
+        Neon(vbslq_u32(d.0, b.0, c.0))
     }
     #[inline(always)]
     unsafe fn h(b: Self, c: Self, d: Self) -> Self {
-        use std::arch::aarch64::*;
         Neon(veorq_u32(b.0, veorq_u32(c.0, d.0)))
     }
     #[inline(always)]
     unsafe fn i(b: Self, c: Self, d: Self) -> Self {
-        use std::arch::aarch64::*;
         // orn: b | !d in one instruction.
         Neon(veorq_u32(c.0, vornq_u32(b.0, d.0)))
     }
     #[inline(always)]
     unsafe fn i_complement(b: Self, c: Self, d: Self) -> Self {
-        use std::arch::aarch64::*;
         // bic: d & !b in one instruction.
         Neon(veorq_u32(c.0, vbicq_u32(d.0, b.0)))
     }
     #[inline(always)]
     unsafe fn shr<const R: u32>(self) -> Self {
-        use std::arch::aarch64::*;
         Neon(vshlq_u32(self.0, vdupq_n_s32(-(R as i32))))
     }
     #[inline(always)]
     unsafe fn match_mask(self, mask: u32, value: u32) -> u64 {
-        use std::arch::aarch64::*;
         let eq = vceqq_u32(vandq_u32(self.0, vdupq_n_u32(mask)), vdupq_n_u32(value));
         // Lane l's all-ones word keeps bit l; the sum across lanes is the mask.
         let bits = vandq_u32(eq, vld1q_u32([1, 2, 4, 8].as_ptr()));
