@@ -9,8 +9,8 @@ v0 symbol names so each instance can be found (`ghostsum::cpu::kernel::avx2::at:
     benches/kernel_mca.py [--kernel avx2] [--first-word 2] [--words 2] [--cpus znver3,skylake,alderlake]
     benches/kernel_mca.py --hash sha1 --kernel avx512 --first-word 12 --cpus znver4
 
-ARM (64-bit): the same, cross-built, and --arch aarch64 (kernels portable, which is NEON
-there, and arm-sha; CPUs such as neoverse-n2,cortex-a78,apple-latest):
+ARM (64-bit): the same, cross-built, and --arch aarch64 (kernels neon, portable and
+arm-sha; CPUs such as neoverse-n2,cortex-a78,apple-latest):
 
     RUSTFLAGS="-C symbol-mangling-version=v0" \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
@@ -20,7 +20,7 @@ there, and arm-sha; CPUs such as neoverse-n2,cortex-a78,apple-latest):
 The chunk loop is the backward branch whose body is densest in vector instructions (the
 mid-value loop around it also holds scalar set-up; the hit loop inside is tiny). Prints the
 loop's size, its vector and stack instructions, and per CPU llvm-mca's cycles per iteration
-and per candidate (lanes per iteration: 3 groups of 8 for AVX2, 4 of 16 for AVX-512, 4 portable).
+and per candidate (candidates per iteration: LANES below).
 """
 import argparse
 import re
@@ -32,13 +32,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # llvm-mca 15 where Debian has it beside the default (14 lacks some of the CPUs' models).
 MCA = "llvm-mca-15" if shutil.which("llvm-mca-15") else "llvm-mca"
-# Candidates a kernel's chunk loop handles per iteration: its lane type's WIDTH (MD5's).
-LANES = {"avx512": 64, "avx2": 24, "portable": 4}
-# SHA-256's own grouping (src/cpu/kernel.rs): an AVX-512 pair, one AVX2 group, and the SHA
-# instructions' interleaved blocks (src/cpu/sha_blocks.rs, BLOCKS: 8 on x86, 4 on ARM). SHA-1's lanes are over mid values, in MD5's
-# groups: its loop handles that many candidates an iteration.
-SHA256_LANES = {"avx512": 32, "avx2": 8, "portable": 4, "sha-ni": 8, "arm-sha": 4}
-SHA1_LANES = dict(LANES, **{"sha-ni": 8, "arm-sha": 4})
+# Candidates a kernel's chunk loop handles per iteration, per architecture (src/cpu/kernel.rs's
+# kernel_set! lines): MD5's lane type's WIDTH, which SHA-1's lanes over mid values share;
+# SHA-256's own grouping; the SHA instructions' interleaved blocks (src/cpu/sha_blocks.rs,
+# BLOCKS) for either SHA.
+LANES = {
+    "x86_64": {
+        "md5": {"avx512": 64, "avx2": 24, "portable": 12},
+        "sha256": {"avx512": 32, "avx2": 8, "portable": 4},
+        "blocks": {"sha-ni": 8},
+    },
+    "aarch64": {
+        "md5": {"neon": 16, "portable": 4},
+        "sha256": {"neon": 4, "portable": 4},
+        "blocks": {"arm-sha": 4},
+    },
+}
+
+
+def lanes_of(arch, hash_name, kernel):
+    table = LANES[arch]
+    if kernel in table["blocks"]:
+        return table["blocks"][kernel]
+    return table["sha256" if hash_name == "sha256" else "md5"][kernel]
 # Per architecture: the tools that read its binary, its branches (a backward one closes a
 # loop; group 1 is the target address), its vector registers, and llvm-mca's triple.
 ARCHES = {
@@ -181,7 +197,7 @@ def main():
     parser.add_argument("--hash", default="md5", choices=["md5", "sha1", "sha256"])
     parser.add_argument("--first-word", type=int, default=2, help="2: the 59-step layout of bench's 1000 bytes; 11: its --fast-layout (50 steps)")
     parser.add_argument("--words", type=int, default=2)
-    parser.add_argument("--symbol", help="the instance's symbol, where its name is a closure's: the portable kernels, which have no target feature of their own, are inlined into for_layout's closures (on aarch64 SHA-1's <0, 4, 8, 12> are {closure#71}..#74, SHA-256's (12, 14) {closure#84})")
+    parser.add_argument("--symbol", help="the instance's symbol, where its name is a closure's: the portable kernels, which have no target feature of their own, are inlined into for_layout's closures (MD5's (W, C) is {closure#N} with N = 4W + C - 1, SHA-1's <0, 4, 8, 12> are #56..#59, SHA-256's 11 versions #60..#70, its (12, 14) #69); where the closure itself was inlined into its FnOnce shim, the start of the shim's name does: '<ghostsum::cpu::kernel::neon::for_layout::{closure#9} as'")
     parser.add_argument("--zmm-rates", metavar="ANY,SHIFTS", help="also the bound at these vector operations a cycle, any kind and shifts/rotates (measured by benches/vector_throughput.c; a Zen 4: 2,1)")
     parser.add_argument("--ghz", type=float, help="with --zmm-rates: the core clock, to give the bound in M candidates a second per core")
     parser.add_argument("--cpus", help="default: znver3,skylake,alderlake; on aarch64 neoverse-n2,cortex-a78,apple-latest")
@@ -191,7 +207,7 @@ def main():
     wanted = args.symbol or symbol(args.kernel, args.hash, args.first_word, args.words)
     name, instructions = disassemble(arch, binary, wanted)
     body = hot_loop(arch, instructions)
-    lanes = {"md5": LANES, "sha1": SHA1_LANES, "sha256": SHA256_LANES}[args.hash][args.kernel]
+    lanes = lanes_of(args.arch, args.hash, args.kernel)
     stack = sum(bool(arch["stack"].search(t)) for _, t in body)
     vector = sum(bool(arch["vector"].search(t)) for _, t in body)
     print(f"{name}: chunk loop of {len(body)} instructions ({vector} vector, {stack} touching the stack) for {lanes} candidates")
