@@ -124,11 +124,17 @@ pub fn fold_address(
         return content.fold_for_suffix(0).map_err(EngineError::Read);
     }
     let width = alphabet.width() as u64;
-    let planned = match (options.resume, options.fast_layout) {
-        (None, true) => Layout::fast_suffix_len(content, alphabet, prefix.bits(), options.min_segment_log2)?,
-        _ => crate::layout::min_suffix_len(alphabet.radix(), prefix.bits()),
-    };
-    let mut len = planned.max(options.resume.map_or(0, |r| r.suffix_len));
+    if options.fast_layout {
+        // The fast length was compared with each length's own header: fold for it as it is
+        // (a split layout's length is no shortest fit, which the loop below settles on). A
+        // checkpoint at that length or before resumes there, as `plan` does.
+        let fast = Layout::fast_suffix_len(content, alphabet, prefix.bits(), options.min_segment_log2)?;
+        if options.resume.is_none_or(|r| r.suffix_len <= fast) {
+            return content.fold_for_suffix(fast as u64 * width).map_err(EngineError::Read);
+        }
+    }
+    let mut len =
+        crate::layout::min_suffix_len(alphabet.radix(), prefix.bits()).max(options.resume.map_or(0, |r| r.suffix_len));
     loop {
         content.fold_for_suffix(len as u64 * width).map_err(EngineError::Read)?;
         let layout = Layout::plan_from(content, alphabet, len, options.min_segment_log2)?;
@@ -150,6 +156,13 @@ pub fn plan(
 ) -> Result<Layout, LayoutError> {
     if let Some(bytes) = content.fixed_suffix_bytes() {
         let len = (bytes / alphabet.width() as u64) as usize;
+        if options.fast_layout {
+            // The length `fold_address` settled is the fast one's unless a checkpoint grew it.
+            let fast = Layout::plan_fast(content, alphabet, prefix.bits(), options.min_segment_log2)?;
+            if fast.suffix_len == len {
+                return Ok(fast);
+            }
+        }
         return Layout::plan_from(content, alphabet, len, options.min_segment_log2);
     }
     let layout = if options.fast_layout {
@@ -187,8 +200,14 @@ pub fn reachable(
             at.suffix_len, first.suffix_len
         ));
     }
-    let layout =
-        Layout::plan_from(content, alphabet, at.suffix_len, options.min_segment_log2).map_err(|e| e.to_string())?;
+    // The layout `plan` resumes with: the first one at its length (a fast layout may be
+    // split, which no shortest fit is), a grown one after it.
+    let layout = match at.suffix_len == first.suffix_len {
+        true => first,
+        false => {
+            Layout::plan_from(content, alphabet, at.suffix_len, options.min_segment_log2).map_err(|e| e.to_string())?
+        }
+    };
     let end = match options.shard {
         Some(shard) => shard.range(&layout).1,
         None => layout.keyspace(),

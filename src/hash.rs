@@ -139,6 +139,29 @@ impl HashKind {
         self.compress(state, &[block]);
     }
 
+    /// Each step's constant plus its schedule word, for one block's 16 words: 80 steps, or
+    /// SHA-256's 64 and zeros after them. SHA only (MD5 has no schedule).
+    pub fn constants_plus_schedule(self, words: &[u32; 16]) -> [u32; 80] {
+        let mut w = [0u32; 80];
+        w[..16].copy_from_slice(words);
+        let steps = self.steps();
+        for t in 16..steps {
+            w[t] = if self == HashKind::Sha256 {
+                let (w2, w15) = (w[t - 2], w[t - 15]);
+                let sigma1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
+                let sigma0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
+                sigma1.wrapping_add(w[t - 7]).wrapping_add(sigma0).wrapping_add(w[t - 16])
+            } else {
+                (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
+            };
+        }
+        std::array::from_fn(|t| match self {
+            _ if t >= steps => 0,
+            HashKind::Sha256 => SHA256_K[t].wrapping_add(w[t]),
+            _ => SHA1_K[t / 20].wrapping_add(w[t]),
+        })
+    }
+
     /// A message word from its 4 bytes.
     pub fn word(self, bytes: [u8; 4]) -> u32 {
         if self.big_endian() {

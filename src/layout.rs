@@ -22,6 +22,14 @@
 //! * `top` and `high`: fixed for a whole [`Segment`]; high digits lie in earlier blocks and
 //!   are folded into the segment midstate.
 //!
+//! * SHA's split layout ([`Layout::final_block_words`], `--fast-layout`): the suffix ends so
+//!   that the inner digits alone fill the final block's data, and the mid digits end the
+//!   block before it. Every candidate's final block then differs only by its inner value,
+//!   the same for every mid value: its message schedule is computed once per search, and a
+//!   kernel's lanes run over mid values, each with the state its own block gave. A candidate
+//!   costs one compression's steps with no schedule (SHA-256: 64 steps of 16 operations,
+//!   where the final-block layout runs 52 to 60 steps and their 48 schedule words).
+//!
 //! `L` is the shortest length whose keyspace is far larger (2^6 times) than the 2^bits
 //! candidates a hit takes on average, lengthened by as few symbols as needed so that the
 //! final block holds enough low digits for segments of at least `2^min_segment_log2`.
@@ -78,6 +86,10 @@ pub struct Layout {
     pub inner_table: Vec<[u32; MAX_INNER_WORDS]>,
     /// For each mid digit (lowest first) and symbol value: (word, bits) pairs it ORs in.
     pub mid_symbol_words: Vec<Vec<[(usize, u32); 2]>>,
+    /// The split layout (SHA only): the mid digits end the block before the final one, and
+    /// these are the final block's words with the inner digits' bytes zero, the same for
+    /// every segment and mid value. None: the mid digits share the final block.
+    pub final_block_words: Option<[u32; 16]>,
 }
 
 /// Segment = one value of the digits above `inner` and `mid`: one midstate, one set of
@@ -86,10 +98,11 @@ pub struct Layout {
 pub struct Segment {
     /// Index of the candidate with mid = inner = 0.
     pub index_base: u128,
-    /// The hash state entering the final block.
+    /// The hash state entering the block the mid digits lie in: the final block, or in a
+    /// split layout the one before it.
     pub midstate: State,
-    /// The final block's words with every constant byte in place and zeros where the mid
-    /// and inner digits go.
+    /// That block's words with every constant byte in place and zeros where the mid and
+    /// inner digits go.
     pub base_words: [u32; 16],
 }
 
@@ -121,7 +134,9 @@ impl Layout {
 
     /// The fastest layout within 64 symbols of the shortest: the suffix grows until the data
     /// ends late in the final block, so more steps run once per mid value instead of once per
-    /// candidate (for example 59 steps per candidate become 50). Ties go to the shorter suffix.
+    /// candidate (for example 59 steps per candidate become 50), or for SHA until it splits
+    /// (see the module's notes), whichever costs fewer operations a candidate
+    /// ([`Layout::ops_per_candidate`]). Ties go to the shorter suffix.
     pub fn plan_fast(
         content: &Content,
         alphabet: &Alphabet,
@@ -155,7 +170,7 @@ impl Layout {
     }
 
     fn with_fit(content: &Content, alphabet: &Alphabet, fit: Fit) -> Layout {
-        let Fit { len, final_digits, e } = fit;
+        let Fit { len, e, split, .. } = fit;
         let (content_len, trailer) = (content.message_len(), &content.trailer);
         let hash = content.address().hash;
         let k = alphabet.radix() as u64;
@@ -163,14 +178,13 @@ impl Layout {
         let inner_digits = fit.inner_digits(hash, alphabet);
         let first_inner_word = fit.first_inner_word(hash, alphabet);
         let inner_word_count = (e - 1) / 4 + 1 - first_inner_word;
-        let mut mid_digits = 0;
-        while inner_digits + mid_digits < final_digits && k.pow(mid_digits as u32 + 1) < 1 << 32 {
-            mid_digits += 1;
-        }
+        let mid_digits = fit.mid_digits(hash, alphabet);
         let inner_table = inner_table(hash, alphabet, e, inner_digits, first_inner_word);
+        // Where the mid digits end: before the inner ones, or at the end of the block before.
+        let mid_end = if split { 64 } else { e - inner_digits * w };
         let mid_symbol_words = (0..mid_digits)
             .map(|j| {
-                let offset = e - (inner_digits + j + 1) * w;
+                let offset = mid_end - (j + 1) * w;
                 (0..k as u32)
                     .map(|d| {
                         let mut words = [0u32; 16];
@@ -183,6 +197,13 @@ impl Layout {
             })
             .collect();
         let total = content_len + (len * w + trailer.len()) as u64;
+        let final_block_words = split.then(|| {
+            let mut block = [0u8; 64];
+            block[e..e + trailer.len()].copy_from_slice(trailer);
+            block[e + trailer.len()] = 0x80;
+            block[56..].copy_from_slice(&hash.length_field(total));
+            hash.block_words(&block)
+        });
         Layout {
             hash,
             alphabet: alphabet.clone(),
@@ -197,14 +218,28 @@ impl Layout {
             inner_word_count,
             inner_table,
             mid_symbol_words,
+            final_block_words,
         }
+    }
+
+    /// Roughly what a candidate costs the CPU kernels, in vector operations: what
+    /// [`Layout::plan_fast`] compares (MD5's figure is its steps).
+    pub fn ops_per_candidate(&self) -> usize {
+        ops_per_candidate(self.hash, self.is_split(), self.first_inner_word)
+    }
+
+    /// Is this SHA's split layout (see the module's notes)?
+    pub fn is_split(&self) -> bool {
+        self.final_block_words.is_some()
     }
 
     /// Steps each candidate costs: MD5's from the first inner word to the early exit at step
     /// 60; SHA's from the first word of the kernel's version
-    /// ([`crate::cpu::sha::first_word_bucket`]) to the end.
+    /// ([`crate::cpu::sha::first_word_bucket`]) to the end, or all of them in a split layout
+    /// (whose schedule is computed once per search).
     pub fn steps_per_candidate(&self) -> usize {
         match self.hash {
+            hash if self.is_split() => hash.steps(),
             HashKind::Md5 => steps::LAST_STEP_UPDATING_A + 1 - self.first_inner_word,
             hash => hash.steps() - crate::cpu::sha::first_word_bucket(self.first_inner_word),
         }
@@ -253,30 +288,39 @@ impl Layout {
     }
 
     /// Sets up segment `segment_number`: folds the blocks between the content's last complete
-    /// block and the final block, and lays out the constant words of the final block.
+    /// block and the block the mid digits lie in, and lays out that block's constant words
+    /// (the final block's, with its padding, unless the layout is split).
     pub fn segment(&self, content_midstate: State, content_tail: &[u8], segment_number: u128) -> Segment {
         let index_base = segment_number * self.segment_size();
         let suffix = self.suffix(index_base);
         let folded_start = self.content_len - content_tail.len() as u64;
         let mut message: Vec<u8> = content_tail.iter().chain(&suffix).chain(&self.trailer).copied().collect();
         let final_start = (self.final_block_offset - folded_start) as usize;
+        let mid_start = if self.is_split() { final_start - 64 } else { final_start };
         let mut midstate = content_midstate;
-        let (blocks, _) = message[..final_start].as_chunks::<64>();
+        let (blocks, _) = message[..mid_start].as_chunks::<64>();
         self.hash.compress(&mut midstate, blocks);
-        let varying = (self.inner_digits + self.mid_digits) * self.alphabet.width();
+        let w = self.alphabet.width();
+        let mut block = [0u8; 64];
+        if self.is_split() {
+            block.copy_from_slice(&message[mid_start..final_start]);
+            block[64 - self.mid_digits * w..].fill(0);
+            return Segment { index_base, midstate, base_words: self.hash.block_words(&block) };
+        }
+        let varying = (self.inner_digits + self.mid_digits) * w;
         let data = &mut message[final_start..];
         let e = self.data_end;
         let end = e + self.trailer.len();
         data[e - varying..e].fill(0);
-        let mut block = [0u8; 64];
         block[..end].copy_from_slice(data);
         block[end] = 0x80;
-        let message_len = self.content_len + (self.suffix_len * self.alphabet.width() + self.trailer.len()) as u64;
+        let message_len = self.content_len + (self.suffix_len * w + self.trailer.len()) as u64;
         block[56..].copy_from_slice(&self.hash.length_field(message_len));
         Segment { index_base, midstate, base_words: self.hash.block_words(&block) }
     }
 
-    /// The final block's words for one mid value of a segment (inner words left zero).
+    /// The words of the block the mid digits lie in for one mid value of a segment (in the
+    /// final block, inner words left zero).
     pub fn mid_words(&self, segment: &Segment, mid: u32) -> [u32; 16] {
         let mut words = segment.base_words;
         let k = self.radix() as u32;
@@ -290,14 +334,44 @@ impl Layout {
         words
     }
 
-    /// The final block's words for one candidate (segment, mid, inner): what the kernels compress.
-    pub fn candidate_words(&self, segment: &Segment, mid: u32, inner: u32) -> [u32; 16] {
-        let mut words = self.mid_words(segment, mid);
+    /// The final block's words for one candidate (segment, mid, inner), from the mid block's
+    /// (a layout that is not split) or the search's constant final block (a split one).
+    fn final_words(&self, segment: &Segment, mid: u32, inner: u32) -> [u32; 16] {
+        self.with_inner(self.final_block_words.unwrap_or_else(|| self.mid_words(segment, mid)), inner)
+    }
+
+    /// `words` with inner value `inner`'s bytes or-ed in.
+    fn with_inner(&self, mut words: [u32; 16], inner: u32) -> [u32; 16] {
         let inner_words = &self.inner_table[inner as usize][..self.inner_word_count];
         for (word, bits) in words[self.first_inner_word..].iter_mut().zip(inner_words) {
             *word |= bits;
         }
         words
+    }
+
+    /// One candidate's blocks from the segment's midstate on: its final block, after the
+    /// block its mid digits lie in where the layout is split.
+    pub fn candidate_blocks(&self, segment: &Segment, mid: u32, inner: u32) -> Vec<[u32; 16]> {
+        let before = self.is_split().then(|| self.mid_words(segment, mid));
+        before.into_iter().chain([self.final_words(segment, mid, inner)]).collect()
+    }
+
+    /// The hash state after one candidate's last block, before the digest is read from it:
+    /// what the kernels compute, the long way (by RustCrypto's compression functions).
+    pub fn candidate_state(&self, segment: &Segment, mid: u32, inner: u32) -> State {
+        let mut state = segment.midstate;
+        for words in self.candidate_blocks(segment, mid, inner) {
+            self.hash.compress_words(&mut state, &words);
+        }
+        state
+    }
+
+    /// A split layout's final blocks, one per inner value, as each step's constant plus its
+    /// schedule word ([`HashKind::constants_plus_schedule`]): the same for every segment and
+    /// mid value, so computed once per search. Empty for a layout that is not split.
+    pub fn final_schedules(&self) -> Vec<[u32; 80]> {
+        let Some(words) = self.final_block_words else { return Vec::new() };
+        (0..self.inner_count()).map(|inner| self.hash.constants_plus_schedule(&self.with_inner(words, inner))).collect()
     }
 
     /// Candidate index of (segment, mid, inner).
@@ -310,6 +384,22 @@ impl Layout {
         let inner = (index % self.inner_count() as u128) as u32;
         let rest = index / self.inner_count() as u128;
         ((rest / self.mid_count() as u128), (rest % self.mid_count() as u128) as u32, inner)
+    }
+}
+
+/// Vector operations a candidate costs, as the CPU kernels count them (BENCHMARKS.md), for
+/// comparing layouts: MD5 a step from the first inner word; SHA-1 8 a step from the kernel's
+/// first word (its schedule word is one xor), SHA-256 17 a step and about 425 for its
+/// schedule; a split layout 6 (SHA-1) or 16 (SHA-256) for each of all its steps and none for
+/// the schedule, which it computes once per search.
+fn ops_per_candidate(hash: HashKind, split: bool, first_inner_word: usize) -> usize {
+    let from = crate::cpu::sha::first_word_bucket(first_inner_word);
+    match (hash, split) {
+        (HashKind::Sha1, true) => 80 * 6,
+        (HashKind::Sha256, true) => 64 * 16,
+        (HashKind::Md5, _) => steps::LAST_STEP_UPDATING_A + 1 - first_inner_word,
+        (HashKind::Sha1, false) => (80 - from) * 8,
+        (HashKind::Sha256, false) => (64 - from) * 17 + 425,
     }
 }
 
@@ -326,15 +416,27 @@ fn or_symbol(hash: HashKind, words: &mut [u32; 16], offset: usize, symbol: &[u8]
     }
 }
 
-/// A suffix length that fits the final MD5 block, before any table is built.
+/// A suffix length that fits the final block, before any table is built.
 #[derive(Clone, Copy, Debug)]
 struct Fit {
     /// Symbols in the suffix.
     len: usize,
-    /// Suffix digits inside the final block.
+    /// Suffix digits inside the final block (in a split fit, exactly the inner digits).
     final_digits: usize,
     /// End of the suffix in the final block (the trailer follows).
     e: usize,
+    /// SHA's split layout: the mid digits end the block before the final one.
+    split: bool,
+}
+
+/// Digits a segment should hold at least (`2^min_segment_log2` candidates), capped so that
+/// wide or two-symbol alphabets still fit whatever the content length, and so that a trailer
+/// leaves room for them (smaller segments cost a little set-up; one symbol less, for one that
+/// straddles the block's start).
+fn segment_digits(alphabet: &Alphabet, trailer: usize, min_segment_log2: u32) -> usize {
+    let (k, w) = (alphabet.radix() as f64, alphabet.width());
+    let room = (55usize.saturating_sub(trailer) / w).saturating_sub(1);
+    ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w).min(room)
 }
 
 impl Fit {
@@ -355,62 +457,116 @@ impl Fit {
         min_len: usize,
         min_segment_log2: u32,
     ) -> Result<Fit, LayoutError> {
-        let k = alphabet.radix() as f64;
         let w = alphabet.width();
-        // Capped so that wide or two-symbol alphabets still fit whatever the content length,
-        // and so that a trailer leaves room for them (smaller segments cost a little set-up;
-        // one symbol less, for one that straddles the block's start).
-        let room = (55usize.saturating_sub(trailer) / w).saturating_sub(1);
-        let segment_digits = ((min_segment_log2 as f64 / k.log2()).ceil() as usize).min(48 / w).min(room);
+        let segment_digits = segment_digits(alphabet, trailer, min_segment_log2);
         let limit = min_len + 64 * 4;
         for len in min_len.max(1)..limit {
             let content_len = message_len(len);
+            let Some(e) = Self::data_end(content_len, len, w, trailer) else { continue };
             let total = content_len + (len * w + trailer) as u64;
-            let end = (total % 64) as usize;
-            if end > 55 || end < trailer {
-                continue;
-            }
-            let e = end - trailer;
-            let suffix_start_in_block = content_len as i128 - (total - end as u64) as i128;
+            let suffix_start_in_block = content_len as i128 - (total - (e + trailer) as u64) as i128;
             let final_digits = if suffix_start_in_block >= 0 { len } else { e / w };
             if final_digits < segment_digits.min(len) {
                 continue;
             }
-            return Ok(Fit { len, final_digits, e });
+            return Ok(Fit { len, final_digits, e, split: false });
         }
         Err(LayoutError::NoLength(limit))
     }
 
-    /// The fit whose inner digits start in the latest word, within 64 symbols of the
-    /// shortest for `bits`; ties go to the shorter suffix. Compared before any is built
-    /// (building one is its tables), and before the content is folded for any (for git's
-    /// ids each length has its own header).
+    /// Where a suffix of `len` symbols after `content_len` bytes ends in its final block, if
+    /// the trailer and the padding fit after it there.
+    fn data_end(content_len: u64, len: usize, w: usize, trailer: usize) -> Option<usize> {
+        let end = ((content_len + (len * w + trailer) as u64) % 64) as usize;
+        (end <= 55 && end >= trailer).then(|| end - trailer)
+    }
+
+    /// The split fit of exactly `len` symbols, if there is one: the final block's data is
+    /// whole inner digits (an inner loop of [`MIN_SHA_INNER_VALUES`] to [`MAX_INNER_VALUES`]
+    /// values within [`MAX_INNER_WORDS`] words), so a symbol boundary is the block's start,
+    /// and the block before holds enough mid digits for a segment.
+    fn split_at(
+        message_len: &dyn Fn(usize) -> u64,
+        trailer: usize,
+        alphabet: &Alphabet,
+        len: usize,
+        min_segment_log2: u32,
+    ) -> Option<Fit> {
+        let (k, w) = (alphabet.radix() as u64, alphabet.width());
+        let e = Self::data_end(message_len(len), len, w, trailer)?;
+        let g = e / w;
+        let values = k.saturating_pow(g as u32);
+        let whole = e.is_multiple_of(w) && g > 0 && g < len && e <= 4 * MAX_INNER_WORDS;
+        if !whole || !(MIN_SHA_INNER_VALUES..=MAX_INNER_VALUES).contains(&values) {
+            return None;
+        }
+        let fit = Fit { len, final_digits: g, e, split: true };
+        (g + fit.mid_digits(HashKind::Sha1, alphabet) >= segment_digits(alphabet, trailer, min_segment_log2).min(len))
+            .then_some(fit)
+    }
+
+    /// The fit a search costs least with, within 64 symbols of the shortest for `bits`
+    /// ([`Fit::cost`]); ties go to the shorter suffix. Compared before any is built (building
+    /// one is its tables), and before the content is folded for any (for git's ids each
+    /// length has its own header).
     fn fastest(content: &Content, alphabet: &Alphabet, bits: u32, min_segment_log2: u32) -> Result<Fit, LayoutError> {
         let w = alphabet.width() as u64;
         let message_len = |len: usize| content.message_len_for_suffix(len as u64 * w);
         let (trailer, hash) = (content.trailer.len(), content.address().hash);
         let find = |len| Fit::find_with(&message_len, trailer, alphabet, len, min_segment_log2);
         let shortest = find(min_suffix_len(alphabet.radix(), bits))?;
+        let cost = |fit: &Fit| fit.cost(hash, alphabet);
         let mut best = shortest;
         let mut len = shortest.len + 1;
         while len < shortest.len + 64 {
             let candidate = find(len)?;
             len = candidate.len + 1;
-            if candidate.len < shortest.len + 64
-                && candidate.first_inner_word(hash, alphabet) > best.first_inner_word(hash, alphabet)
-            {
+            if candidate.len < shortest.len + 64 && cost(&candidate) < cost(&best) {
                 best = candidate;
+            }
+        }
+        if hash != HashKind::Md5 {
+            for len in shortest.len..shortest.len + 64 {
+                let split = Fit::split_at(&message_len, trailer, alphabet, len, min_segment_log2);
+                if let Some(split) =
+                    split.filter(|s| cost(s) < cost(&best) || (cost(s) == cost(&best) && len < best.len))
+                {
+                    best = split;
+                }
             }
         }
         Ok(best)
     }
 
+    fn cost(&self, hash: HashKind, alphabet: &Alphabet) -> usize {
+        ops_per_candidate(hash, self.split, self.first_inner_word(hash, alphabet))
+    }
+
     fn inner_digits(&self, hash: HashKind, alphabet: &Alphabet) -> usize {
+        if self.split {
+            return self.final_digits;
+        }
         choose_inner_digits(hash, alphabet.radix() as u64, alphabet.width(), self.e, self.final_digits)
     }
 
     fn first_inner_word(&self, hash: HashKind, alphabet: &Alphabet) -> usize {
         (self.e - self.inner_digits(hash, alphabet) * alphabet.width()) / 4
+    }
+
+    /// Digits above the inner ones that one segment varies: those left in the final block,
+    /// or in a split fit the symbols that end the block before; at most `2^32` values.
+    fn mid_digits(&self, hash: HashKind, alphabet: &Alphabet) -> usize {
+        let (k, w) = (alphabet.radix() as u64, alphabet.width());
+        let room = if self.split {
+            (self.len - self.final_digits).min(64 / w)
+        } else {
+            self.final_digits - self.inner_digits(hash, alphabet)
+        };
+        let mut mid_digits = 0;
+        while mid_digits < room && k.pow(mid_digits as u32 + 1) < 1 << 32 {
+            mid_digits += 1;
+        }
+        mid_digits
     }
 }
 
@@ -511,8 +667,8 @@ mod tests {
             let layout = crate::engine::plan(&c, &prefix, alphabet, &options).unwrap();
             assert!(layout.data_end <= 55);
             if fast_layout {
-                // The inner digits no earlier in the block than the shortest layout's, for at
-                // most 63 more symbols (a git header folded for each length on its own).
+                // No dearer per candidate than the shortest layout, for at most 63 more symbols
+                // (a git header folded for each length on its own).
                 let mut s = Content::from_bytes(content);
                 s.place_suffix_before(trailer).unwrap();
                 s.set_address(address);
@@ -520,7 +676,7 @@ mod tests {
                 crate::engine::fold_address(&mut s, &prefix, alphabet, &shortest_options).unwrap();
                 let shortest = crate::engine::plan(&s, &prefix, alphabet, &shortest_options).unwrap();
                 assert!(
-                    layout.first_inner_word >= shortest.first_inner_word,
+                    layout.ops_per_candidate() <= shortest.ops_per_candidate(),
                     "{} len {}",
                     address.describe(),
                     content.len()
@@ -539,8 +695,7 @@ mod tests {
                 ] {
                     let index = layout.index_of(&segment, mid, inner);
                     assert_eq!(layout.split_index(index), (segment_number, mid, inner));
-                    let mut state = segment.midstate;
-                    layout.hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                    let state = layout.candidate_state(&segment, mid, inner);
                     let mut message = head.to_vec();
                     message.extend(layout.suffix(index));
                     message.extend(tail_bytes);

@@ -20,16 +20,17 @@ fn reference_matches(
     let mut out = Vec::new();
     for mid in mids {
         for inner in 0..layout.inner_count() {
-            // The block as bytes, through the crates' own compression: independent of
+            // The blocks as bytes, through the crates' own compression: independent of
             // ghostsum's steps.
-            let words = layout.candidate_words(&segment, mid, inner);
-            let to_bytes = if layout.hash == HashKind::Md5 { u32::to_le } else { u32::to_be };
-            let block: [u8; 64] = bytemuck::cast(words.map(to_bytes));
             let mut state = segment.midstate;
-            match layout.hash {
-                HashKind::Md5 => md5::block_api::compress((&mut state[..4]).try_into().unwrap(), &[block]),
-                HashKind::Sha1 => sha1::block_api::compress((&mut state[..5]).try_into().unwrap(), &[block]),
-                HashKind::Sha256 => sha2::block_api::compress256(&mut state, &[block]),
+            for words in layout.candidate_blocks(&segment, mid, inner) {
+                let to_bytes = if layout.hash == HashKind::Md5 { u32::to_le } else { u32::to_be };
+                let block: [u8; 64] = bytemuck::cast(words.map(to_bytes));
+                match layout.hash {
+                    HashKind::Md5 => md5::block_api::compress((&mut state[..4]).try_into().unwrap(), &[block]),
+                    HashKind::Sha1 => sha1::block_api::compress((&mut state[..5]).try_into().unwrap(), &[block]),
+                    HashKind::Sha256 => sha2::block_api::compress256(&mut state, &[block]),
+                }
             }
             let word = prefix.word_masks.iter().position(|&m| m != 0).unwrap();
             if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
@@ -129,6 +130,43 @@ fn sha_kernels_match_full_compression_for_every_layout_shape() {
             }
             assert!((0..=12).all(|w| firsts.contains(&w)), "{hash}: {firsts:?}");
         }
+    }
+}
+
+/// SHA's split layout (`--fast-layout`): the lanes over mid values, each with its own block
+/// before the final one, against the crates' compression of both blocks; for the bytes and
+/// git's ids, with the prefix in the first state word or a later one, over more than one
+/// lane group of mid values.
+#[test]
+fn split_sha_kernels_match_full_compression() {
+    for hash in [HashKind::Sha1, HashKind::Sha256] {
+        let mut split = 0;
+        for len in (0..400).step_by(9) {
+            let word = len % hash.state_words();
+            let git_object = [None, Some(ghostsum::address::GitObject::Blob)][len % 2];
+            let prefix = Prefix::parse_for(&("_".repeat(8 * word) + "a5"), hash).unwrap();
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+            let mut content = Content::from_bytes(&bytes);
+            content.set_address(Address { hash, git_object });
+            let options =
+                ghostsum::engine::EngineOptions { min_segment_log2: 8, fast_layout: true, ..Default::default() };
+            let alphabet = [Alphabet::whitespace(), Alphabet::space_tab(), Alphabet::space_tab_lf()][len % 3].clone();
+            ghostsum::engine::fold_address(&mut content, &prefix, &alphabet, &options).unwrap();
+            let layout = ghostsum::engine::plan(&content, &prefix, &alphabet, &options).unwrap();
+            if !layout.is_split() {
+                continue;
+            }
+            split += 1;
+            let mids = 0..(layout.mid_count().min(if split == 1 { 70 } else { 9 }) as u32);
+            let expected = reference_matches(&layout, &content, &prefix, mids.clone());
+            assert!(!expected.is_empty(), "{hash}, {len} bytes: no match to check");
+            for_each_kernel(&layout, &content, &prefix, |name, kernel, input| {
+                let (got, tested) = every_match(kernel, input, mids.clone());
+                assert_eq!(got, expected, "{hash} kernel {name}, word {word}, content {len} bytes, {alphabet}");
+                assert_eq!(tested, mids.len() as u64 * layout.inner_count() as u64);
+            });
+        }
+        assert!(split >= 20, "{hash}: only {split} split layouts");
     }
 }
 

@@ -290,8 +290,7 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
                 let mut expected = Vec::new();
                 for mid in mids.clone() {
                     for inner in 0..layout.inner_count() {
-                        let mut state = segment.midstate;
-                        hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                        let state = layout.candidate_state(&segment, mid, inner);
                         if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
                             expected.push((mid, inner));
                         }
@@ -313,6 +312,56 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
         }
     }
     assert_eq!(structures.len(), 4, "every loop structure is tested: {structures:?}");
+}
+
+/// SHA's split layout (`--fast-layout`): each invocation compresses the block its mid digits
+/// end, then every step of each candidate reads its word from the inner value's row; it
+/// reports exactly the candidates whose two blocks, by RustCrypto's crates, have the prefix's
+/// digits in the tested word, for the bytes and git's ids and a prefix in each state word.
+#[test]
+fn split_layouts_report_exactly_the_candidates_the_crates_match() {
+    let Some(mut gpu) = gpu_device(GpuOptions::default()) else {
+        return;
+    };
+    for hash in [HashKind::Sha1, HashKind::Sha256] {
+        for word in 0..hash.state_words() {
+            let prefix = Prefix::parse_for(&("_".repeat(8 * word) + "3c"), hash).unwrap();
+            let (mut split, mut matched) = (0, 0);
+            for len in (word * 11..).step_by(17).take(40) {
+                let git_object = [None, Some(GitObject::Blob)][len % 2];
+                let bytes: Vec<u8> = (0..len).map(|i| (i * 13 + word) as u8).collect();
+                let mut content = Content::from_bytes(&bytes);
+                content.set_address(Address { hash, git_object });
+                let options = EngineOptions { min_segment_log2: 8, fast_layout: true, ..Default::default() };
+                let alphabet = [Alphabet::whitespace(), Alphabet::space_tab_lf()][len % 2].clone();
+                ghostsum::engine::fold_address(&mut content, &prefix, &alphabet, &options).unwrap();
+                let layout = ghostsum::engine::plan(&content, &prefix, &alphabet, &options).unwrap();
+                if !layout.is_split() {
+                    continue;
+                }
+                let segment = layout.segment(content.midstate, &content.tail, 1);
+                let mids = 0..(layout.mid_count().min(3) as u32);
+                let mut expected = Vec::new();
+                for mid in mids.clone() {
+                    for inner in 0..layout.inner_count() {
+                        let state = layout.candidate_state(&segment, mid, inner);
+                        if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
+                            expected.push((mid, inner));
+                        }
+                    }
+                }
+                let got = gpu.kernel_matches(&layout, &prefix, &segment, mids).unwrap();
+                assert_eq!(got, expected, "{hash}, word {word}, {len} bytes, {alphabet}");
+                matched += expected.len();
+                split += 1;
+                if split == 2 {
+                    break;
+                }
+            }
+            assert_eq!(split, 2, "{hash}, word {word}: too few split layouts");
+            assert!(matched > 4, "{hash}, word {word}: {matched} matches prove little");
+        }
+    }
 }
 
 #[test]

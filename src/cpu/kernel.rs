@@ -57,6 +57,9 @@ pub struct InnerColumns {
     /// SHA-1 only: per inner value, what its bytes alone give schedule words 16..80 (the
     /// schedule is linear: a candidate's word is the mid value's xor this). Empty otherwise.
     pub sha1_schedule: Vec<[u32; 64]>,
+    /// A split layout only: [`Layout::final_schedules`] ([`crate::cpu::sha_split`]). Empty
+    /// otherwise.
+    pub split_schedule: Vec<[u32; 80]>,
 }
 
 impl InnerColumns {
@@ -68,10 +71,11 @@ impl InnerColumns {
             .map(|j| (0..padded).map(|v| layout.inner_table[v.min(count as usize - 1)][j]).collect())
             .collect();
         let sha1_schedule = match layout.hash {
-            HashKind::Sha1 => sha1_inner_schedules(layout),
+            HashKind::Sha1 if !layout.is_split() => sha1_inner_schedules(layout),
             _ => Vec::new(),
         };
-        InnerColumns { columns, count, sha1_schedule }
+        let split_schedule = layout.final_schedules();
+        InnerColumns { columns, count, sha1_schedule, split_schedule }
     }
 }
 
@@ -335,7 +339,7 @@ macro_rules! sha256_table {
 }
 
 macro_rules! kernel_set {
-    ($name:ident, $lanes:ty, $sha256_lanes:ty, $($feature:literal)?) => {
+    ($name:ident, $lanes:ty, $sha256_lanes:ty, $sha256_split_lanes:ty, $($feature:literal)?) => {
         mod $name {
             use super::*;
             use crate::cpu::sha;
@@ -358,9 +362,26 @@ macro_rules! kernel_set {
             unsafe fn sha256_at<const W: usize, const E: usize>(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
                 sha::search_mids::<$sha256_lanes, W, E>(input, mids, on_match)
             }
-            /// The instantiation for a layout's hash and (first inner word, inner word count).
-            pub(super) fn for_layout(hash: HashKind, first_word: usize, word_count: usize) -> KernelFn {
+            /// # Safety
+            /// As for `at`.
+            $(#[target_feature(enable = $feature)])?
+            unsafe fn sha1_split(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                crate::cpu::sha_split::search_mids::<$lanes, sha::Sha1>(input, mids, on_match)
+            }
+            /// # Safety
+            /// As for `at`.
+            $(#[target_feature(enable = $feature)])?
+            unsafe fn sha256_split(input: &KernelInput, mids: Range<u32>, on_match: &mut dyn FnMut(u32, u32) -> bool) -> u64 {
+                crate::cpu::sha_split::search_mids::<$sha256_split_lanes, sha::Sha256>(input, mids, on_match)
+            }
+            /// The instantiation for a layout: its hash, whether it is split, and where its
+            /// inner words lie.
+            pub(super) fn for_layout(layout: &Layout) -> KernelFn {
+                let (hash, first_word, word_count) = (layout.hash, layout.first_inner_word, layout.inner_word_count);
                 match hash {
+                    // SAFETY (both): the caller checked the CPU feature, if any (`available_kernels`).
+                    HashKind::Sha1 if layout.is_split() => |i, m, f| unsafe { sha1_split(i, m, f) },
+                    HashKind::Sha256 if layout.is_split() => |i, m, f| unsafe { sha256_split(i, m, f) },
                     HashKind::Md5 => layout_table!(at, first_word, word_count; 0 1 2 3 4 5 6 7 8 9 10 11 12 13),
                     HashKind::Sha1 => first_word_table!(sha1_at, first_word; 0 4 8 12),
                     HashKind::Sha256 => sha256_table!(sha256_at, first_word, word_count;
@@ -374,14 +395,19 @@ macro_rules! kernel_set {
 // The fallback for architectures without lanes of their own here (64-bit ARM has NEON's,
 // below): one group of four lanes, which the compiler maps to whatever the target has.
 #[cfg(not(target_arch = "x86_64"))]
-kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>,);
+kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portable<4>,);
 // On x86-64, for CPUs without AVX2: SSE2 written out, since the compiler left SHA-256's
 // portable kernel in scalar registers. Three groups for MD5 and SHA-1, as AVX2 (16 registers
 // either way): MD5 176 M/s on 2 threads against 141 with two groups and 89 with one; four
 // groups ran MD5 6% faster but spilled SHA-1's state and halved it. SHA-256 one group, as
 // AVX2. BENCHMARKS.md, "SSE2".
 #[cfg(target_arch = "x86_64")]
-kernel_set!(portable, crate::cpu::lanes::Triple<crate::cpu::lanes::Sse2>, crate::cpu::lanes::Sse2,);
+kernel_set!(
+    portable,
+    crate::cpu::lanes::Triple<crate::cpu::lanes::Sse2>,
+    crate::cpu::lanes::Sse2,
+    crate::cpu::lanes::Sse2,
+);
 // Three groups of eight lanes: four groups' sixteen state registers fill every AVX2
 // register, so the compiler spilled state to the stack (540 stack accesses in the 59-step
 // loop against 116 with three groups, for the same llvm-mca throughput and the same measured
@@ -394,16 +420,28 @@ kernel_set!(portable, crate::cpu::lanes::Triple<crate::cpu::lanes::Sse2>, crate:
 // with its lanes over mid values, reads its schedule from memory, one word a step shared by
 // every group, and takes MD5's groups: 3 of AVX2 (225.9 M/s against 196.0 with one,
 // `--fast-layout`), 4 of AVX-512 (361.6 against 347.3). BENCHMARKS.md, "git's addresses".
-kernel_set!(avx2, crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>, crate::cpu::lanes::Avx2, "avx2");
+kernel_set!(
+    avx2,
+    crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>,
+    crate::cpu::lanes::Avx2,
+    crate::cpu::lanes::Avx2,
+    "avx2"
+);
 // ARM's NEON, explicitly (the portable lanes ran SHA-256 in scalar registers there): four
 // groups for MD5 and SHA-1 (32 registers hold their state), one for SHA-256 (8 state and 16
 // schedule words). BENCHMARKS.md, "ARM".
 #[cfg(target_arch = "aarch64")]
-kernel_set!(neon, crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Neon>>, crate::cpu::lanes::Neon,);
+kernel_set!(
+    neon,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Neon>>,
+    crate::cpu::lanes::Neon,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Neon>,
+);
 #[cfg(target_arch = "x86_64")]
 kernel_set!(
     avx512,
     crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
     crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
     "avx512f"
 );
@@ -510,15 +548,15 @@ impl KernelKind {
 
     /// Its instantiation for `layout`'s inner words; only for a kind that [`runs_here`](Self::runs_here).
     fn for_layout(self, layout: &Layout) -> KernelFn {
-        let (hash, w, c) = (layout.hash, layout.first_inner_word, layout.inner_word_count);
+        let (hash, w) = (layout.hash, layout.first_inner_word);
         assert!(self.runs_here(), "the {self} kernel needs instructions this CPU lacks");
         match self {
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx512 => avx512::for_layout(hash, w, c),
+            KernelKind::Avx512 => avx512::for_layout(layout),
             #[cfg(target_arch = "x86_64")]
-            KernelKind::Avx2 => avx2::for_layout(hash, w, c),
+            KernelKind::Avx2 => avx2::for_layout(layout),
             #[cfg(target_arch = "aarch64")]
-            KernelKind::Neon => neon::for_layout(hash, w, c),
+            KernelKind::Neon => neon::for_layout(layout),
             #[cfg(not(target_arch = "aarch64"))]
             KernelKind::Neon => unreachable!("no NEON kernels on this architecture"),
             // Each architecture has one of the two (the module `sha_instructions` names).
@@ -526,7 +564,9 @@ impl KernelKind {
             KernelKind::ShaNi | KernelKind::ArmSha => {
                 use crate::cpu::sha_instructions::{sha1_at, sha256_at};
                 match hash {
+                    // MD5 and split layouts have no kernel on the SHA instructions.
                     HashKind::Md5 => KernelKind::fastest_lanes().for_layout(layout),
+                    _ if layout.is_split() => KernelKind::fastest_lanes().for_layout(layout),
                     // SAFETY (every arm): runs_here checked the SHA instructions above.
                     HashKind::Sha1 => first_word_table!(sha1_at, w; 0 4 8 12),
                     HashKind::Sha256 => first_word_table!(sha256_at, w; 0 4 8 12),
@@ -536,7 +576,7 @@ impl KernelKind {
             KernelKind::Avx512 | KernelKind::Avx2 => unreachable!("no x86 kernels on this architecture"),
             #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
             KernelKind::ShaNi | KernelKind::ArmSha => unreachable!("no SHA instructions on this architecture"),
-            KernelKind::Portable => portable::for_layout(hash, w, c),
+            KernelKind::Portable => portable::for_layout(layout),
         }
     }
 }
@@ -556,5 +596,7 @@ pub fn available_kernels(layout: &Layout) -> Vec<(KernelKind, KernelFn)> {
 /// the fastest this CPU has for the layout's hash.
 pub fn select(layout: &Layout, wanted: Option<KernelKind>) -> (KernelKind, KernelFn) {
     let kind = wanted.filter(|k| k.runs_here()).unwrap_or_else(|| KernelKind::fastest_for(layout.hash));
+    // A split layout runs on lanes (named so, whatever was asked for).
+    let kind = if layout.is_split() && kind.is_sha_instructions() { KernelKind::fastest_lanes() } else { kind };
     (kind, kind.for_layout(layout))
 }

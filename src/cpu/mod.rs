@@ -11,6 +11,7 @@ mod sha_arm;
 mod sha_blocks;
 #[cfg(target_arch = "x86_64")]
 mod sha_ni;
+mod sha_split;
 // This CPU architecture's own SHA instructions, under one name.
 #[cfg(target_arch = "aarch64")]
 use sha_arm as sha_instructions;

@@ -22,25 +22,45 @@ pub struct Vars<V>(pub(super) [V; 8]);
 /// SHA-1 step `t` reading message word `w`.
 #[inline(always)]
 unsafe fn sha1_step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
+    sha1_step_kw(v, t, V::splat(SHA1_K[t / 20]).add(w))
+}
+
+/// SHA-1 step `t` reading `kw`, its constant plus its message word.
+#[inline(always)]
+unsafe fn sha1_step_kw<V: Lanes>(v: &mut Vars<V>, t: usize, kw: V) {
     let [a, b, c, d, e, ..] = v.0;
     let f = match t / 20 {
         0 => V::f(b, c, d),
         2 => V::maj(b, c, d),
         _ => V::h(b, c, d),
     };
-    let temp = a.rotl::<5>().add(f).add(e).add(V::splat(SHA1_K[t / 20])).add(w);
+    let temp = a.rotl::<5>().add(f).add(e).add(kw);
     v.0[..5].copy_from_slice(&[temp, a, b.rotl::<30>(), c, d]);
 }
 
 /// SHA-256 step `t` reading message word `w`.
 #[inline(always)]
 unsafe fn sha256_step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
+    sha256_step_kw(v, t, V::splat(SHA256_K[t]).add(w))
+}
+
+/// SHA-256 step `t` reading `kw`, its constant plus its message word.
+#[inline(always)]
+unsafe fn sha256_step_kw<V: Lanes>(v: &mut Vars<V>, _t: usize, kw: V) {
     let [a, b, c, d, e, f, g, h] = v.0;
     let big_sigma1 = V::h(e.rotl::<26>(), e.rotl::<21>(), e.rotl::<7>());
-    let t1 = h.add(big_sigma1).add(V::f(e, f, g)).add(V::splat(SHA256_K[t])).add(w);
+    let t1 = h.add(big_sigma1).add(V::f(e, f, g)).add(kw);
     let big_sigma0 = V::h(a.rotl::<30>(), a.rotl::<19>(), a.rotl::<10>());
     let t2 = big_sigma0.add(V::maj(a, b, c));
     v.0 = [t1.add(t2), a, b, c, d.add(t1), e, f, g];
+}
+
+/// SHA-1's schedule: word `t >= 16` from the 16 before it, in place (`w[t % 16]`).
+#[inline(always)]
+unsafe fn sha1_schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+    let x = w[(t - 3) % 16].xor(w[(t - 8) % 16]).xor(w[(t - 14) % 16]).xor(w[t % 16]).rotl::<1>();
+    w[t % 16] = x;
+    x
 }
 
 /// SHA-256's schedule: word `t >= 16` from the 16 before it, in place (`w[t % 16]`).
@@ -65,6 +85,16 @@ pub trait Sha {
     /// # Safety
     /// The CPU must have `V`'s instruction set.
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V);
+    /// Step `t` reading its constant plus its message word (one add less).
+    ///
+    /// # Safety
+    /// As for [`Sha::step`].
+    unsafe fn step_kw<V: Lanes>(v: &mut Vars<V>, t: usize, kw: V);
+    /// Schedule word `t >= 16` from the 16 before it, kept in place in `w[t % 16]`.
+    ///
+    /// # Safety
+    /// As for [`Sha::step`].
+    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V;
 }
 
 /// SHA-1.
@@ -79,6 +109,14 @@ impl Sha for Sha1 {
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
         sha1_step(v, t, w)
     }
+    #[inline(always)]
+    unsafe fn step_kw<V: Lanes>(v: &mut Vars<V>, t: usize, kw: V) {
+        sha1_step_kw(v, t, kw)
+    }
+    #[inline(always)]
+    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+        sha1_schedule(w, t)
+    }
 }
 
 impl Sha for Sha256 {
@@ -87,6 +125,14 @@ impl Sha for Sha256 {
     #[inline(always)]
     unsafe fn step<V: Lanes>(v: &mut Vars<V>, t: usize, w: V) {
         sha256_step(v, t, w)
+    }
+    #[inline(always)]
+    unsafe fn step_kw<V: Lanes>(v: &mut Vars<V>, t: usize, kw: V) {
+        sha256_step_kw(v, t, kw)
+    }
+    #[inline(always)]
+    unsafe fn schedule<V: Lanes>(w: &mut [V; 16], t: usize) -> V {
+        sha256_schedule(w, t)
     }
 }
 
@@ -229,8 +275,7 @@ mod tests {
                     let mut expected = Vec::new();
                     for mid in 0..3u32 {
                         for inner in 0..layout.inner_count() {
-                            let mut state = segment.midstate;
-                            hash.compress_words(&mut state, &layout.candidate_words(&segment, mid, inner));
+                            let state = layout.candidate_state(&segment, mid, inner);
                             if state[word] & mask == value {
                                 expected.push((mid, inner));
                             }

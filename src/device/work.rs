@@ -63,8 +63,7 @@ impl Job<'_> {
     /// A hit whose suffix would make a line too wide to show whole is passed over (see
     /// [`LineFit`]).
     pub fn is_real_hit(&self, mid: u32, inner: u32) -> bool {
-        let mut state = self.segment.midstate;
-        self.layout.hash.compress_words(&mut state, &self.layout.candidate_words(self.segment, mid, inner));
+        let state = self.layout.candidate_state(self.segment, mid, inner);
         self.prefix.matches_state(&state)
             && self.accept.takes(&self.layout.suffix(self.layout.index_of(self.segment, mid, inner)))
     }

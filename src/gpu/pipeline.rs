@@ -103,8 +103,11 @@ fn build(
     if let Some(e) = pollster::block_on(scope.pop()) {
         return Err(SearchError::Backend(format!("the search shader failed to compile on {adapter_name}: {e}")));
     }
-    let inner: Vec<u32> =
-        layout.inner_table.iter().flat_map(|e| e[..layout.inner_word_count].iter().copied()).collect();
+    let inner: Vec<u32> = match layout.is_split() {
+        // Each inner value's row: its final block's constants plus schedule, step by step.
+        true => layout.final_schedules().iter().flat_map(|row| row[..layout.hash.steps()].iter().copied()).collect(),
+        false => layout.inner_table.iter().flat_map(|e| e[..layout.inner_word_count].iter().copied()).collect(),
+    };
     let inner_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("inner_table"),
         contents: bytemuck::cast_slice(&inner),

@@ -58,6 +58,72 @@ pub(super) fn code(shape: &ShaderShape) -> StepCode {
     }
 }
 
+/// A split layout's kernel ([`ShaderShape::final_block_words`]): per invocation, the whole
+/// compression of the block its mid digits end and the state it leaves (`entry_a`, ...);
+/// per candidate, every step from that state, each reading its constant plus schedule word
+/// from the inner value's row of the table: no schedule and no step constant in the loop,
+/// and the row's words are the same for every invocation (uniform: scalar registers on AMD).
+pub(super) fn split_code(shape: &ShaderShape) -> StepCode {
+    let names = &NAMES[..shape.hash.state_words()];
+    let entry: String = names
+        .iter()
+        .enumerate()
+        .map(|(j, n)| format!("    let {ENTRY_PREFIX}{n} = {} + {n};\n", super::shader::midstate_word(j)))
+        .collect();
+    let loop_steps = (0..shape.hash.steps())
+        .map(|t| step_line(shape.hash, t, &LOOP_NAMES, "        ", &format!("inner_table[row + {t}u]")))
+        .collect();
+    StepCode {
+        functions: FUNCTIONS,
+        shared_steps: compression(&ShaderShape::without_digits(shape.hash)) + &entry,
+        hoisted: String::new(),
+        outer: String::new(),
+        loop_steps,
+    }
+}
+
+/// The names of a split kernel's entry state: `entry_a`, ...
+pub(super) const ENTRY_PREFIX: &str = "entry_";
+
+/// The entry state's word `j` ([`split_code`]).
+pub(super) fn entry_name(j: usize) -> String {
+    format!("{ENTRY_PREFIX}{}", NAMES[j])
+}
+
+/// Step `t` on the working variables `names`, adding `addend` (its constant plus message
+/// word). Step t's roles (A, B, ...) are the names rotated by t: each step writes its new A
+/// into the variable that held the old last word, so no variable is copied.
+fn step_line(hash: HashKind, t: usize, names: &[&str; 8], indent: &str, addend: &str) -> String {
+    let n = hash.state_words();
+    let role = |j: usize| names[(j + n - t % n) % n];
+    match hash {
+        HashKind::Sha1 => {
+            let f = ["ch", "parity", "maj", "parity"][t / 20];
+            format!(
+                "{indent}{e} = (({a} << 5u) | ({a} >> 27u)) + {f}({b}, {c}, {d}) + {e} + {addend}; \
+                 {b} = ({b} << 30u) | ({b} >> 2u);\n",
+                a = role(0),
+                b = role(1),
+                c = role(2),
+                d = role(3),
+                e = role(4),
+            )
+        }
+        _ => format!(
+            "{indent}{{ let t1 = {h} + big_sigma1({e}) + ch({e}, {f}, {g}) + {addend}; {d} = {d} + t1; \
+             {h} = t1 + big_sigma0({a}) + maj({a}, {b}, {c}); }}\n",
+            a = role(0),
+            b = role(1),
+            c = role(2),
+            d = role(3),
+            e = role(4),
+            f = role(5),
+            g = role(6),
+            h = role(7),
+        ),
+    }
+}
+
 /// The full compression on `m0..m15` and the working variables, for the test shader.
 pub(super) fn compression(shape: &ShaderShape) -> String {
     let plan = Plan::of(shape);
@@ -239,7 +305,6 @@ impl Plan {
         sections: &mut Sections,
     ) -> String {
         let mut code = String::new();
-        let n = self.hash.state_words();
         for t in range {
             let candidate = self.levels[t] == Level::Candidate;
             if t >= 16 && candidate {
@@ -250,39 +315,7 @@ impl Plan {
             } else {
                 format!("(0x{:08x}u + {})", constant(self.hash, t), self.word(t))
             };
-            // Step t's roles (A, B, ...) are the names rotated by t: each step writes its new
-            // A into the variable that held the old last word, so no variable is copied.
-            let role = |j: usize| names[(j + n - t % n) % n];
-            match self.hash {
-                HashKind::Sha1 => {
-                    let f = ["ch", "parity", "maj", "parity"][t / 20];
-                    let _ = writeln!(
-                        code,
-                        "{indent}{e} = (({a} << 5u) | ({a} >> 27u)) + {f}({b}, {c}, {d}) + {e} + {addend}; \
-                         {b} = ({b} << 30u) | ({b} >> 2u);",
-                        a = role(0),
-                        b = role(1),
-                        c = role(2),
-                        d = role(3),
-                        e = role(4),
-                    );
-                }
-                _ => {
-                    let _ = writeln!(
-                        code,
-                        "{indent}{{ let t1 = {h} + big_sigma1({e}) + ch({e}, {f}, {g}) + {addend}; {d} = {d} + t1; \
-                         {h} = t1 + big_sigma0({a}) + maj({a}, {b}, {c}); }}",
-                        a = role(0),
-                        b = role(1),
-                        c = role(2),
-                        d = role(3),
-                        e = role(4),
-                        f = role(5),
-                        g = role(6),
-                        h = role(7),
-                    );
-                }
-            }
+            code += &step_line(self.hash, t, names, indent, &addend);
         }
         code
     }

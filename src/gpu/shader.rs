@@ -39,6 +39,10 @@ pub struct ShaderShape {
     pub workgroup_size: u32,
     /// Two loops instead of one (SHA only; see [`Nest`]).
     pub nest: Option<Nest>,
+    /// A split layout's final block ([`Layout::final_block_words`]): the mid digits end the
+    /// block before it, and the inner table holds each inner value's constants plus schedule
+    /// ([`Layout::final_schedules`]), so the pipeline, which holds that table, is its own.
+    pub final_block_words: Option<[u32; 16]>,
 }
 
 /// A SHA kernel's two loops, when the inner digits span more than one word and one word's
@@ -71,7 +75,7 @@ impl Nest {
     /// The two loops for `layout`'s SHA kernel, or None: MD5, one inner word, a digit that
     /// straddles two words, or no word whose digits take [`Nest::MIN_LOOP`] values.
     fn of(layout: &Layout) -> Option<Nest> {
-        if layout.hash == HashKind::Md5 || layout.inner_word_count < 2 {
+        if layout.hash == HashKind::Md5 || layout.inner_word_count < 2 || layout.is_split() {
             return None;
         }
         let (w, e) = (layout.alphabet.width(), layout.data_end);
@@ -116,6 +120,16 @@ impl ShaderShape {
             match_word,
             workgroup_size,
             nest: Nest::of(layout),
+            final_block_words: layout.final_block_words,
+        }
+    }
+
+    /// Where the mid digits end: before the inner ones in the final block, or a split
+    /// layout's block before it.
+    fn mid_end(&self) -> usize {
+        match self.final_block_words {
+            Some(_) => 64,
+            None => self.data_end - self.inner_digits * self.width,
         }
     }
 
@@ -125,6 +139,7 @@ impl ShaderShape {
     pub fn steps_per_candidate(&self) -> usize {
         match self.hash {
             HashKind::Md5 => md5_kernel::last_step_for(self.match_word) + 1 - self.first_inner_word,
+            hash if self.final_block_words.is_some() => hash.steps(),
             hash => hash.steps() - self.nest.as_ref().map_or(self.first_inner_word, |n| n.loop_word),
         }
     }
@@ -136,13 +151,13 @@ impl ShaderShape {
 
     /// Does a mid digit write into word `t`? (Then its value differs per invocation.)
     pub(super) fn is_mid_word(&self, t: usize) -> bool {
-        let start = self.data_end - (self.inner_digits + self.mid_digits) * self.width;
-        let end = self.data_end - self.inner_digits * self.width;
+        let end = self.mid_end();
+        let start = end - self.mid_digits * self.width;
         start < end && (start / 4..=(end - 1) / 4).contains(&t)
     }
 
     /// A shape with no digits, whose steps all run outside the loop: the test shader's.
-    fn without_digits(hash: HashKind) -> Self {
+    pub(super) fn without_digits(hash: HashKind) -> Self {
         ShaderShape {
             hash,
             radix: 2,
@@ -156,6 +171,7 @@ impl ShaderShape {
             match_word: 0,
             workgroup_size: 64,
             nest: None,
+            final_block_words: None,
         }
     }
 }
@@ -182,7 +198,12 @@ const NAMES: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
 pub fn generate(shape: &ShaderShape) -> String {
     let code = match shape.hash {
         HashKind::Md5 => md5_kernel::code(shape),
+        _ if shape.final_block_words.is_some() => sha_kernel::split_code(shape),
         HashKind::Sha1 | HashKind::Sha256 => sha_kernel::code(shape),
+    };
+    let match_base = match shape.final_block_words {
+        Some(_) => sha_kernel::entry_name(shape.match_word),
+        None => midstate_word(shape.match_word),
     };
     let names = &NAMES[..shape.hash.state_words()];
     let state_init: String =
@@ -197,7 +218,7 @@ pub fn generate(shape: &ShaderShape) -> String {
         .replace("{{STATE_INIT}}", &state_init)
         .replace("{{SHARED_STEPS}}", &code.shared_steps)
         .replace("{{HOISTED_CONSTANTS}}", &code.hoisted)
-        .replace("{{MATCH_BASE}}", &midstate_word(shape.match_word))
+        .replace("{{MATCH_BASE}}", &match_base)
         .replace("{{LOOP}}", &loops(shape, &code))
 }
 
@@ -221,6 +242,17 @@ fn loops(shape: &ShaderShape, code: &StepCode) -> String {
     };
     let inner_words = shape.first_inner_word..shape.first_inner_word + shape.inner_word_count;
     let tested = format!("s{}", NAMES[shape.match_word]);
+    if shape.final_block_words.is_some() {
+        // A split layout: the steps read their words from the table row, from the state the
+        // invocation's own block gave.
+        return format!(
+            "    for (var inner = 0u; inner < INNER_COUNT; inner++) {{\n        let row = inner * {steps}u;\n{state}{code}{test}    }}\n",
+            steps = shape.hash.steps(),
+            state = copy("s", sha_kernel::ENTRY_PREFIX, "        "),
+            code = code.loop_steps,
+            test = test(&tested, "inner", "        "),
+        );
+    }
     let Some(nest) = &shape.nest else {
         let loads: String = inner_words.map(|t| load(t, "inner", "        ")).collect();
         return format!(
@@ -250,7 +282,7 @@ fn loops(shape: &ShaderShape, code: &StepCode) -> String {
 }
 
 /// Word `j` of the parameter block's midstate.
-fn midstate_word(j: usize) -> String {
+pub(super) fn midstate_word(j: usize) -> String {
     format!("params.midstate[{}].{}", j / 4, ["x", "y", "z", "w"][j % 4])
 }
 
@@ -286,7 +318,7 @@ pub fn compress_test_shader(hash: HashKind) -> String {
 fn mid_digits(shape: &ShaderShape) -> String {
     let mut code = String::new();
     for j in 0..shape.mid_digits {
-        let offset = shape.data_end - (shape.inner_digits + j + 1) * shape.width;
+        let offset = shape.mid_end() - (j + 1) * shape.width;
         let _ = writeln!(code, "    {{ let symbol = symbols[rest % RADIX]; rest = rest / RADIX;");
         for byte in 0..shape.width {
             let pos = offset + byte;
