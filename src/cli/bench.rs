@@ -38,9 +38,16 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
     };
     let layout = probe.layout();
     if !args.json {
+        let words = format!("{}-{}", layout.first_inner_word, layout.first_inner_word + layout.inner_word_count - 1);
+        let placed = match layout.is_split() {
+            true => format!(
+                "split: the mid digits end the block before the last, the inner digits alone fill \
+                 its words {words} (its schedule computed once per search)"
+            ),
+            false => format!("the inner digits fill message words {words} of the last block"),
+        };
         print_line(format!(
-            "layout: {} bytes of content + {} {} symbols; {} {} steps per candidate (a full {} is {}); \
-             the inner digits fill message words {}-{} of the last block",
+            "layout: {} bytes of content + {} {} symbols; {} {} steps per candidate (a full {} is {}); {placed}",
             args.content_bytes,
             layout.suffix_len,
             args.alphabet,
@@ -48,8 +55,6 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<Exit> {
             args.hash.title(),
             args.hash.title(),
             layout.hash.steps(),
-            layout.first_inner_word,
-            layout.first_inner_word + layout.inner_word_count - 1
         ))?;
     }
     let ids: Vec<usize> = devices.live().collect();

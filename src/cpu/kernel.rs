@@ -400,7 +400,8 @@ kernel_set!(portable, crate::cpu::lanes::Portable<4>, crate::cpu::lanes::Portabl
 // portable kernel in scalar registers. Three groups for MD5 and SHA-1, as AVX2 (16 registers
 // either way): MD5 176 M/s on 2 threads against 141 with two groups and 89 with one; four
 // groups ran MD5 6% faster but spilled SHA-1's state and halved it. SHA-256 one group, as
-// AVX2. BENCHMARKS.md, "SSE2".
+// AVX2. BENCHMARKS.md, "SSE2". SHA-256's split kernel one group too: a pair ran 27.0 M/s
+// against 41.0 (SSE2's two-operand forms copy registers).
 #[cfg(target_arch = "x86_64")]
 kernel_set!(
     portable,
@@ -420,16 +421,20 @@ kernel_set!(
 // with its lanes over mid values, reads its schedule from memory, one word a step shared by
 // every group, and takes MD5's groups: 3 of AVX2 (225.9 M/s against 196.0 with one,
 // `--fast-layout`), 4 of AVX-512 (361.6 against 347.3). BENCHMARKS.md, "git's addresses".
+// SHA-256's split kernel ([`crate::cpu::sha_split`]) holds no schedule, only its state and
+// the entry state: a pair of AVX2 (92.9 M/s against 85.8 with one), three groups of AVX-512
+// (186.4 against 182.9 with a pair and 175.8 with four). BENCHMARKS.md, "The split layout".
 kernel_set!(
     avx2,
     crate::cpu::lanes::Triple<crate::cpu::lanes::Avx2>,
     crate::cpu::lanes::Avx2,
-    crate::cpu::lanes::Avx2,
+    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx2>,
     "avx2"
 );
 // ARM's NEON, explicitly (the portable lanes ran SHA-256 in scalar registers there): four
 // groups for MD5 and SHA-1 (32 registers hold their state), one for SHA-256 (8 state and 16
-// schedule words). BENCHMARKS.md, "ARM".
+// schedule words), a pair for SHA-256's split kernel (no schedule words; not measured on a
+// real ARM core). BENCHMARKS.md, "ARM".
 #[cfg(target_arch = "aarch64")]
 kernel_set!(
     neon,
@@ -442,7 +447,7 @@ kernel_set!(
     avx512,
     crate::cpu::lanes::Pair<crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>>,
     crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
-    crate::cpu::lanes::Pair<crate::cpu::lanes::Avx512>,
+    crate::cpu::lanes::Triple<crate::cpu::lanes::Avx512>,
     "avx512f"
 );
 
