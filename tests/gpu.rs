@@ -207,20 +207,23 @@ fn gpu_output_equals_cpu_output_for_every_length_mod_64() {
     }
 }
 
-/// Runs a search for `prefix` of `bytes`' address `address` on `set`.
-fn run_address(set: &DeviceSet, bytes: &[u8], prefix: &str, address: Address) -> Found {
+/// Runs a search for `prefix` of `bytes`' address `address` on `set`, with `--fast-layout`
+/// when `fast`; and whether its layout was split.
+fn run_address(set: &DeviceSet, bytes: &[u8], prefix: &str, address: Address, fast: bool) -> (Found, bool) {
     let mut content = Content::from_bytes(bytes);
     content.set_address(address);
     let prefix = Prefix::parse_for(prefix, address.hash).unwrap();
-    let (alphabet, options) = (Alphabet::whitespace(), EngineOptions::default());
+    let (alphabet, options) = (Alphabet::whitespace(), EngineOptions { fast_layout: fast, ..Default::default() });
     ghostsum::engine::fold_address(&mut content, &prefix, &alphabet, &options).unwrap();
+    let split = ghostsum::engine::plan(&content, &prefix, &alphabet, &options).unwrap().is_split();
     let control = Arc::new(Control::for_devices(set.infos().len()));
-    search(set, &content, &prefix, &alphabet, &options, &control, &mut |_| {}).unwrap().unwrap()
+    (search(set, &content, &prefix, &alphabet, &options, &control, &mut |_| {}).unwrap().unwrap(), split)
 }
 
 /// SHA-1 and SHA-256 of the bytes and as each git object, and MD5, with prefixes whose first
-/// fixed digit lies in each of several state words (`_` for any digit): the GPU finds the
-/// CPU's suffix, and the result has the prefix by Python's hashlib.
+/// fixed digit lies in each of several state words (`_` for any digit), every other SHA case
+/// with `--fast-layout` (split layouts among them): the GPU finds the CPU's suffix, and the
+/// result has the prefix by Python's hashlib.
 #[test]
 fn gpu_finds_the_cpus_suffix_for_every_address_kind_and_pattern() {
     let Some(gpu) = gpu(GpuOptions::default()) else {
@@ -228,7 +231,7 @@ fn gpu_finds_the_cpus_suffix_for_every_address_kind_and_pattern() {
     };
     let cpu = cpu();
     let objects = [None, Some(GitObject::Blob), Some(GitObject::Commit), Some(GitObject::Tag)];
-    let mut case = 0usize;
+    let (mut case, mut split) = (0usize, 0);
     for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
         let words = hash.state_words();
         for git_object in objects.iter().copied().filter(|o| o.is_none() || hash != HashKind::Md5) {
@@ -239,9 +242,11 @@ fn gpu_finds_the_cpus_suffix_for_every_address_kind_and_pattern() {
                 case += 1;
                 let len = [0usize, 7, 40, 55, 61, 64, 100, 119][case % 8] + case;
                 let bytes: Vec<u8> = (0..len).map(|i| b' ' + ((i * 5 + case) % 90) as u8).collect();
-                let on_gpu = run_address(&gpu, &bytes, prefix, address);
-                let on_cpu = run_address(&cpu, &bytes, prefix, address);
-                let what = format!("{}, prefix {prefix}, {len} bytes", address.describe());
+                let fast = hash != HashKind::Md5 && case % 2 == 0;
+                let (on_gpu, was_split) = run_address(&gpu, &bytes, prefix, address, fast);
+                let (on_cpu, _) = run_address(&cpu, &bytes, prefix, address, fast);
+                split += usize::from(was_split);
+                let what = format!("{}, prefix {prefix}, {len} bytes, fast {fast}", address.describe());
                 assert_eq!((on_gpu.index, &on_gpu.suffix), (on_cpu.index, &on_cpu.suffix), "{what}");
                 let mut out = bytes.clone();
                 out.extend(&on_gpu.suffix);
@@ -251,6 +256,7 @@ fn gpu_finds_the_cpus_suffix_for_every_address_kind_and_pattern() {
             }
         }
     }
+    assert!(split >= 4, "only {split} split layouts");
 }
 
 /// The kernel itself, before the host's check: for every hash and address kind, contents
@@ -519,6 +525,15 @@ fn git_ids_on_the_gpu_from_the_command_line() {
     git(r, &["-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-q", "--allow-empty", "-m", "gpu"]);
     common::ghostsum().args(["git-commit", "-q", "-b", "gpu:0", "-p", "c0ffe", "-C"]).arg(r).assert().success();
     assert!(git(r, &["log", "-1", "--format=%H"]).starts_with("c0ffe"));
+    git(r, &["fsck", "--strict"]);
+    // Again with --fast-layout, whose commit suffix splits (the GPU's split kernel).
+    common::ghostsum()
+        .args(["git-commit", "-q", "--fast-layout", "-b", "gpu:0", "-p", "be_ef", "-C"])
+        .arg(r)
+        .assert()
+        .success();
+    let id = git(r, &["log", "-1", "--format=%H"]);
+    assert!(id.starts_with("be") && &id[3..5] == "ef", "{id}");
     git(r, &["fsck", "--strict"]);
 }
 
