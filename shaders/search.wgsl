@@ -48,8 +48,9 @@ struct Hits {
 // 239 instructions; from storage 2 and 196), while AMD's keeps them in scalar registers
 // either way (the same count on Mesa 22 and 25). benches/gpu-isa.sh measures both.
 @group(0) @binding(0) var<storage, read> params: Params;
-// INNER_COUNT entries of INNER_WORDS words each: the inner digits' bytes.
-@group(0) @binding(1) var<storage, read> inner_table: array<u32>;
+// INNER_COUNT entries of INNER_WORDS words each: the inner digits' bytes. A split layout's
+// kernel reads its rows instead, four words a load (src/gpu/sha_kernel.rs).
+@group(0) @binding(1) var<storage, read> inner_table: array<{{INNER_TABLE_ELEMENT}}>;
 // One word per alphabet symbol, its bytes little-endian (placed in the hash's byte order
 // by the mid digits' code).
 @group(0) @binding(2) var<storage, read> symbols: array<u32>;

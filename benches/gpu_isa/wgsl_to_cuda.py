@@ -80,7 +80,8 @@ def main(path):
             out.append(f"__device__ __forceinline__ {c_result} {name}({params(args)}) {{{rest}")
             continue
         code = re.sub(r"\bvar (\w+) =", r"unsigned int \1 =", code)
-        code = re.sub(r"\blet (\w+) =", r"const unsigned int \1 =", code)
+        # `let`'s type is its value's: u32, or a split kernel's vec4<u32> table row (uint4).
+        code = re.sub(r"\blet (\w+) =", r"const auto \1 =", code)
         code = code.replace("vec2<u32>(", "make_uint2(").replace("gid.x", "gid_x").replace("gid.y", "gid_y")
         out.append(code)
     print("\n".join(out))

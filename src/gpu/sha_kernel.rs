@@ -61,8 +61,9 @@ pub(super) fn code(shape: &ShaderShape) -> StepCode {
 /// A split layout's kernel ([`ShaderShape::final_block_words`]): per invocation, the whole
 /// compression of the block its mid digits end and the state it leaves (`entry_a`, ...);
 /// per candidate, every step from that state, each reading its constant plus schedule word
-/// from the inner value's row of the table: no schedule and no step constant in the loop,
-/// and the row's words are the same for every invocation (uniform: scalar registers on AMD).
+/// from the inner value's row of the table, four words a load: no schedule and no step
+/// constant in the loop, and the row's words are the same for every invocation (uniform:
+/// scalar registers on AMD).
 pub(super) fn split_code(shape: &ShaderShape) -> StepCode {
     let names = &NAMES[..shape.hash.state_words()];
     let entry: String = names
@@ -70,8 +71,16 @@ pub(super) fn split_code(shape: &ShaderShape) -> StepCode {
         .enumerate()
         .map(|(j, n)| format!("    let {ENTRY_PREFIX}{n} = {} + {n};\n", super::shader::midstate_word(j)))
         .collect();
+    // Four words a load: a quarter of the loads (lavapipe gathered each word per lane).
     let loop_steps = (0..shape.hash.steps())
-        .map(|t| step_line(shape.hash, t, &LOOP_NAMES, "        ", &format!("inner_table[row + {t}u]")))
+        .map(|t| {
+            let load = match t % 4 {
+                0 => format!("        let r{} = inner_table[row + {}u];\n", t / 4, t / 4),
+                _ => String::new(),
+            };
+            let addend = format!("r{}.{}", t / 4, ["x", "y", "z", "w"][t % 4]);
+            load + &step_line(shape.hash, t, &LOOP_NAMES, "        ", &addend)
+        })
         .collect();
     StepCode {
         functions: FUNCTIONS,

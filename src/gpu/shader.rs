@@ -212,6 +212,7 @@ pub fn generate(shape: &ShaderShape) -> String {
         .replace("{{ROUND_FUNCTIONS}}", code.functions)
         .replace("{{INNER_COUNT}}", &shape.inner_count.to_string())
         .replace("{{INNER_WORDS}}", &shape.inner_word_count.to_string())
+        .replace("{{INNER_TABLE_ELEMENT}}", if shape.final_block_words.is_some() { "vec4<u32>" } else { "u32" })
         .replace("{{RADIX}}", &shape.radix.to_string())
         .replace("{{WORKGROUP_SIZE}}", &shape.workgroup_size.to_string())
         .replace("{{MID_DIGITS}}", &mid_digits(shape))
@@ -246,8 +247,8 @@ fn loops(shape: &ShaderShape, code: &StepCode) -> String {
         // A split layout: the steps read their words from the table row, from the state the
         // invocation's own block gave.
         return format!(
-            "    for (var inner = 0u; inner < INNER_COUNT; inner++) {{\n        let row = inner * {steps}u;\n{state}{code}{test}    }}\n",
-            steps = shape.hash.steps(),
+            "    for (var inner = 0u; inner < INNER_COUNT; inner++) {{\n        let row = inner * {loads}u;\n{state}{code}{test}    }}\n",
+            loads = shape.hash.steps() / 4,
             state = copy("s", sha_kernel::ENTRY_PREFIX, "        "),
             code = code.loop_steps,
             test = test(&tested, "inner", "        "),
