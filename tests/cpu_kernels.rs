@@ -207,11 +207,15 @@ fn a_real_hit_stops_the_kernel_at_the_lowest_candidate() {
     // Every hash: SHA-1's kernel visits candidates inner value by inner value across mid
     // values, so its matches must still come in index order, and its count of candidates
     // tested end at the hit.
-    for hash in [HashKind::Md5, HashKind::Sha1, HashKind::Sha256] {
+    // And SHA's split layouts (`--fast-layout`), whose kernels run their lanes over mid values.
+    let cases = [(HashKind::Md5, false), (HashKind::Sha1, false), (HashKind::Sha256, false)];
+    for (hash, fast) in cases.into_iter().chain([(HashKind::Sha1, true), (HashKind::Sha256, true)]) {
         let mut content = Content::from_bytes(b"hello world\n");
         content.set_address(Address { hash, git_object: None });
         content.fold_for_suffix(0).unwrap();
-        let layout = Layout::plan(&content, &Alphabet::whitespace(), 24, 34).unwrap();
+        let plan = if fast { Layout::plan_fast } else { Layout::plan };
+        let layout = plan(&content, &Alphabet::whitespace(), 24, 34).unwrap();
+        assert_eq!(layout.is_split(), fast, "{hash}");
         let prefix = Prefix::parse_for("7", hash).unwrap();
         let mids = 0..3;
         let expected = reference_matches(&layout, &content, &prefix, mids.clone());
@@ -222,8 +226,12 @@ fn a_real_hit_stops_the_kernel_at_the_lowest_candidate() {
                 got.push((mid, inner));
                 got.len() == 3
             });
-            assert_eq!(got, expected[..3], "{hash} {name}");
-            assert_eq!(tested, mid as u64 * layout.inner_count() as u64 + inner as u64 + 1, "{hash} {name}");
+            assert_eq!(got, expected[..3], "{hash} {name} fast {fast}");
+            assert_eq!(
+                tested,
+                mid as u64 * layout.inner_count() as u64 + inner as u64 + 1,
+                "{hash} {name} fast {fast}"
+            );
         });
     }
 }

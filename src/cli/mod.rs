@@ -300,7 +300,8 @@ impl EngineArgs {
     fn tuning(&self) -> anyhow::Result<crate::tuning::Tuning> {
         let mut tuning = crate::tuning::Tuning::from_env()?;
         if self.backend.may_use_cpu() && tuning.cpu_kernel.is_none() {
-            tuning.cpu_kernel = Some(crate::cpu::kernel::KernelKind::fastest_for(self.hash));
+            // `--fast-layout` plans SHA's split layout, whose fastest kernel may differ.
+            tuning.cpu_kernel = Some(crate::cpu::kernel::KernelKind::fastest_for(self.hash, self.fast_layout));
         }
         Ok(tuning)
     }

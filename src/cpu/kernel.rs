@@ -537,18 +537,20 @@ impl KernelKind {
         KernelKind::available().into_iter().find(|k| !k.is_sha_instructions()).unwrap_or(KernelKind::Portable)
     }
 
-    /// The kernel set that searches `hash` fastest here: for MD5 the widest lanes; for SHA,
-    /// where the CPU has SHA instructions (SHA-NI, ARM's), whichever of them and the widest
-    /// lanes ran a short sample faster (measured once per process and hash: AVX-512's lanes
-    /// beat SHA-NI on a Zen 4, SHA-NI may beat AVX2's).
-    pub fn fastest_for(hash: HashKind) -> KernelKind {
+    /// The kernel set that searches `hash` fastest here, in a `split` layout or not: for MD5
+    /// the widest lanes; for SHA, where the CPU has SHA instructions (SHA-NI, ARM's),
+    /// whichever of them and the widest lanes ran a short sample of that kind of layout
+    /// faster (measured once per process, hash and kind: AVX-512's lanes beat SHA-NI on a
+    /// Zen 4, SHA-NI may beat AVX2's, and a split layout, which spares both the schedule,
+    /// spares SHA-NI more of its time).
+    pub fn fastest_for(hash: HashKind, split: bool) -> KernelKind {
         let lanes = KernelKind::fastest_lanes();
         let Some(instructions) = KernelKind::sha_instructions().filter(|_| hash != HashKind::Md5) else {
             return lanes;
         };
-        static MEASURED: [std::sync::OnceLock<KernelKind>; 3] =
-            [std::sync::OnceLock::new(), std::sync::OnceLock::new(), std::sync::OnceLock::new()];
-        *MEASURED[hash as usize].get_or_init(|| crate::cpu::sample::faster(hash, lanes, instructions))
+        static MEASURED: [std::sync::OnceLock<KernelKind>; 6] = [const { std::sync::OnceLock::new() }; 6];
+        *MEASURED[hash as usize * 2 + usize::from(split)]
+            .get_or_init(|| crate::cpu::sample::faster(hash, split, lanes, instructions))
     }
 
     /// Its instantiation for `layout`'s inner words; only for a kind that [`runs_here`](Self::runs_here).
@@ -567,11 +569,12 @@ impl KernelKind {
             // Each architecture has one of the two (the module `sha_instructions` names).
             #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
             KernelKind::ShaNi | KernelKind::ArmSha => {
-                use crate::cpu::sha_instructions::{sha1_at, sha256_at};
+                use crate::cpu::sha_instructions::{sha1_at, sha1_split, sha256_at, sha256_split};
                 match hash {
-                    // MD5 and split layouts have no kernel on the SHA instructions.
+                    // MD5 has no kernel on the SHA instructions.
                     HashKind::Md5 => KernelKind::fastest_lanes().for_layout(layout),
-                    _ if layout.is_split() => KernelKind::fastest_lanes().for_layout(layout),
+                    HashKind::Sha1 if layout.is_split() => |i, m, f| unsafe { sha1_split(i, m, f) },
+                    HashKind::Sha256 if layout.is_split() => |i, m, f| unsafe { sha256_split(i, m, f) },
                     // SAFETY (every arm): runs_here checked the SHA instructions above.
                     HashKind::Sha1 => first_word_table!(sha1_at, w; 0 4 8 12),
                     HashKind::Sha256 => first_word_table!(sha256_at, w; 0 4 8 12),
@@ -600,8 +603,7 @@ pub fn available_kernels(layout: &Layout) -> Vec<(KernelKind, KernelFn)> {
 /// The kernel `wanted` (see [`crate::tuning::Tuning::cpu_kernel`]) if this CPU runs it, else
 /// the fastest this CPU has for the layout's hash.
 pub fn select(layout: &Layout, wanted: Option<KernelKind>) -> (KernelKind, KernelFn) {
-    let kind = wanted.filter(|k| k.runs_here()).unwrap_or_else(|| KernelKind::fastest_for(layout.hash));
-    // A split layout runs on lanes (named so, whatever was asked for).
-    let kind = if layout.is_split() && kind.is_sha_instructions() { KernelKind::fastest_lanes() } else { kind };
+    let wanted = wanted.filter(|k| k.runs_here());
+    let kind = wanted.unwrap_or_else(|| KernelKind::fastest_for(layout.hash, layout.is_split()));
     (kind, kind.for_layout(layout))
 }

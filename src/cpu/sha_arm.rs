@@ -106,6 +106,49 @@ impl ShaInstructions for ArmSha {
             lanes(half)[word % 4].wrapping_add(midstate[word])
         })
     }
+
+    #[inline]
+    #[target_feature(enable = "sha2")]
+    unsafe fn sha1_rows(entry: &[u32; 8], rows: &[&[u32; 80]; BLOCKS], word: usize) -> [u32; BLOCKS] {
+        let mut abcd = [vld1q_u32(entry.as_ptr()); BLOCKS];
+        let mut e = [entry[4]; BLOCKS];
+        macro_rules! group {
+            ($($g:literal)*) => {$(
+                for (i, row) in rows.iter().enumerate() {
+                    // ARM's rounds take the constant plus the word, as the row holds them.
+                    let wk = vld1q_u32(row[4 * $g..].as_ptr());
+                    let next_e = vsha1h_u32(vgetq_lane_u32::<0>(abcd[i]));
+                    abcd[i] = match $g / 5 {
+                        0 => vsha1cq_u32(abcd[i], e[i], wk),
+                        2 => vsha1mq_u32(abcd[i], e[i], wk),
+                        _ => vsha1pq_u32(abcd[i], e[i], wk),
+                    };
+                    e[i] = next_e;
+                }
+            )*};
+        }
+        group!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19);
+        std::array::from_fn(|i| if word == 4 { e[i] } else { lanes(abcd[i])[word] }.wrapping_add(entry[word]))
+    }
+
+    #[inline]
+    #[target_feature(enable = "sha2")]
+    unsafe fn sha256_rows(entry: &[u32; 8], rows: &[&[u32; 80]; BLOCKS], word: usize) -> [u32; BLOCKS] {
+        let mut abcd = [vld1q_u32(entry.as_ptr()); BLOCKS];
+        let mut efgh = [vld1q_u32(entry[4..].as_ptr()); BLOCKS];
+        for g in 0..16 {
+            for (i, row) in rows.iter().enumerate() {
+                let wk = vld1q_u32(row[4 * g..].as_ptr());
+                let before = abcd[i];
+                abcd[i] = vsha256hq_u32(abcd[i], efgh[i], wk);
+                efgh[i] = vsha256h2q_u32(efgh[i], before, wk);
+            }
+        }
+        std::array::from_fn(|i| {
+            let half = if word < 4 { abcd[i] } else { efgh[i] };
+            lanes(half)[word % 4].wrapping_add(entry[word])
+        })
+    }
 }
 
 crate::cpu::sha_blocks::entry_points!(ArmSha, "sha2");

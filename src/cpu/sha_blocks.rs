@@ -9,7 +9,8 @@
 //! registers. As in the lane kernels ([`crate::cpu::sha`]), the steps before the first inner
 //! word run once per mid value ([`super::sha::first_word_bucket`] rounds that word down to a
 //! multiple of 4, which is where a group of four steps begins), and every match is re-checked
-//! in full by the caller.
+//! in full by the caller. A split layout's kernel ([`search_split`]) runs no schedule: its
+//! rounds read each step's constant plus word from the search's table.
 
 use crate::cpu::kernel::{first_real_hit, KernelInput, MidOdometer};
 use crate::cpu::sha::{state_after, Sha};
@@ -63,6 +64,20 @@ pub(super) trait ShaInstructions {
         midstate: &[u32; 8],
         word: usize,
     ) -> [u32; BLOCKS];
+
+    /// A split layout's final block: SHA-1's 80 steps on [`BLOCKS`] rows of each step's
+    /// constant plus schedule word ([`crate::layout::Layout::final_schedules`]), all from the
+    /// state `entry`, and each block's final state word `word` with `entry` added back.
+    ///
+    /// # Safety
+    /// The CPU must have the instructions.
+    unsafe fn sha1_rows(entry: &[u32; 8], rows: &[&[u32; 80]; BLOCKS], word: usize) -> [u32; BLOCKS];
+
+    /// SHA-256's 64 steps, as [`sha1_rows`](Self::sha1_rows).
+    ///
+    /// # Safety
+    /// The CPU must have the instructions.
+    unsafe fn sha256_rows(entry: &[u32; 8], rows: &[&[u32; 80]; BLOCKS], word: usize) -> [u32; BLOCKS];
 }
 
 /// The kernel for hash `H` (SHA-1 or SHA-256) on the instructions `I`, whose inner words start
@@ -132,6 +147,51 @@ pub(super) unsafe fn search_mids<I: ShaInstructions, H: Sha, const W: usize>(
     tested
 }
 
+/// The kernel for a split layout ([`crate::cpu::sha_split`] is the lanes' one): per mid value
+/// the block before the final one (RustCrypto's compression, once per mid value), then
+/// [`BLOCKS`] inner values at a time through their table rows, no schedule run.
+///
+/// # Safety
+/// The CPU must have `I`'s instructions (checked before the kernel is offered).
+#[inline(always)]
+pub(super) unsafe fn search_split<I: ShaInstructions, H: Sha>(
+    input: &KernelInput,
+    mids: Range<u32>,
+    on_match: &mut dyn FnMut(u32, u32) -> bool,
+) -> u64 {
+    let layout = input.layout;
+    let table = &input.columns.split_schedule;
+    let count = input.columns.count;
+    debug_assert!(layout.is_split() && table.len() == count as usize);
+    let mut odometer = MidOdometer::new(layout, input.segment, mids.start);
+    let mut tested = 0u64;
+    for mid in mids.clone() {
+        let mut entry = input.segment.midstate;
+        layout.hash.compress_words(&mut entry, &odometer.words_for(mid));
+        let mut chunk = 0;
+        while chunk < count as usize {
+            // Past the last inner value, the last again (its hits are not reported).
+            let rows: [&[u32; 80]; BLOCKS] = std::array::from_fn(|i| &table[(chunk + i).min(count as usize - 1)]);
+            let out = if H::STEPS == 80 {
+                I::sha1_rows(&entry, &rows, input.match_word)
+            } else {
+                I::sha256_rows(&entry, &rows, input.match_word)
+            };
+            let hits = out
+                .iter()
+                .enumerate()
+                .filter(|(_, &x)| x & input.a_mask == input.a_value)
+                .fold(0u64, |bits, (i, _)| bits | 1 << i);
+            if let Some(inner) = first_real_hit(hits, chunk, count, mid, on_match) {
+                return tested + inner as u64 + 1;
+            }
+            chunk += BLOCKS;
+        }
+        tested += count as u64;
+    }
+    tested
+}
+
 /// The kernels' entry points on the instructions `$unit` (target features `$features`,
 /// checked before a kernel is offered): `sha1_at::<W>` and `sha256_at::<W>`, one version per
 /// first inner word's bucket (see [`super::sha::first_word_bucket`]).
@@ -161,6 +221,32 @@ macro_rules! entry_points {
             on_match: &mut dyn FnMut(u32, u32) -> bool,
         ) -> u64 {
             crate::cpu::sha_blocks::search_mids::<$unit, crate::cpu::sha::Sha256, W>(input, mids, on_match)
+        }
+
+        /// The SHA-1 kernel for a split layout.
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU must have the target features `", $features, "`.")]
+        #[target_feature(enable = $features)]
+        pub(in crate::cpu) unsafe fn sha1_split(
+            input: &crate::cpu::kernel::KernelInput,
+            mids: std::ops::Range<u32>,
+            on_match: &mut dyn FnMut(u32, u32) -> bool,
+        ) -> u64 {
+            crate::cpu::sha_blocks::search_split::<$unit, crate::cpu::sha::Sha1>(input, mids, on_match)
+        }
+
+        /// The SHA-256 kernel for a split layout.
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU must have the target features `", $features, "`.")]
+        #[target_feature(enable = $features)]
+        pub(in crate::cpu) unsafe fn sha256_split(
+            input: &crate::cpu::kernel::KernelInput,
+            mids: std::ops::Range<u32>,
+            on_match: &mut dyn FnMut(u32, u32) -> bool,
+        ) -> u64 {
+            crate::cpu::sha_blocks::search_split::<$unit, crate::cpu::sha::Sha256>(input, mids, on_match)
         }
     };
 }

@@ -137,6 +137,57 @@ impl ShaInstructions for ShaNi {
         }
         out
     }
+
+    #[inline(always)]
+    unsafe fn sha1_rows(entry: &[u32; 8], rows: &[&[u32; 80]; BLOCKS], word: usize) -> [u32; BLOCKS] {
+        let abcd0 = _mm_set_epi32(entry[0] as i32, entry[1] as i32, entry[2] as i32, entry[3] as i32);
+        let e0 = _mm_set_epi32(entry[4] as i32, 0, 0, 0);
+        let (mut abcd, mut previous) = ([abcd0; BLOCKS], [abcd0; BLOCKS]);
+        macro_rules! group {
+            ($($g:literal $func:literal),*) => {$(
+                // sha1rnds4 adds the constant itself, and wants word 4g in the highest lane.
+                let k = _mm_set1_epi32(crate::hash::SHA1_K[$g / 5] as i32);
+                for (i, row) in rows.iter().enumerate() {
+                    let kw = _mm_loadu_si128(row[4 * $g..].as_ptr() as *const __m128i);
+                    let w = _mm_shuffle_epi32(_mm_sub_epi32(kw, k), 0x1b);
+                    let e = if $g == 0 { _mm_add_epi32(e0, w) } else { _mm_sha1nexte_epu32(previous[i], w) };
+                    previous[i] = abcd[i];
+                    abcd[i] = _mm_sha1rnds4_epu32(abcd[i], e, $func);
+                }
+            )*};
+        }
+        group!(0 0, 1 0, 2 0, 3 0, 4 0, 5 1, 6 1, 7 1, 8 1, 9 1, 10 2, 11 2, 12 2, 13 2, 14 2, 15 3, 16 3, 17 3, 18 3, 19 3);
+        std::array::from_fn(|i| {
+            // E is the rotated A of the state before the last group (sha1nexte with zero).
+            let lanes: [u32; 4] = std::mem::transmute(if word == 4 {
+                _mm_sha1nexte_epu32(previous[i], _mm_setzero_si128())
+            } else {
+                abcd[i]
+            });
+            if word == 4 { lanes[3] } else { lanes[3 - word] }.wrapping_add(entry[word])
+        })
+    }
+
+    #[inline(always)]
+    unsafe fn sha256_rows(entry: &[u32; 8], rows: &[&[u32; 80]; BLOCKS], word: usize) -> [u32; BLOCKS] {
+        let s = entry.map(|x| x as i32);
+        let (mut abef, mut cdgh) =
+            ([_mm_set_epi32(s[0], s[1], s[4], s[5]); BLOCKS], [_mm_set_epi32(s[2], s[3], s[6], s[7]); BLOCKS]);
+        for g in 0..16 {
+            for (i, row) in rows.iter().enumerate() {
+                // The row holds K + W in step order: word 4g in the lowest lane, as wanted.
+                let wk = _mm_loadu_si128(row[4 * g..].as_ptr() as *const __m128i);
+                cdgh[i] = _mm_sha256rnds2_epu32(cdgh[i], abef[i], wk);
+                abef[i] = _mm_sha256rnds2_epu32(abef[i], cdgh[i], _mm_shuffle_epi32(wk, 0x0e));
+            }
+        }
+        const AT: [(usize, usize); 8] = [(0, 3), (0, 2), (1, 3), (1, 2), (0, 1), (0, 0), (1, 1), (1, 0)];
+        let (register, lane) = AT[word];
+        std::array::from_fn(|i| {
+            let lanes: [u32; 4] = std::mem::transmute(if register == 0 { abef[i] } else { cdgh[i] });
+            lanes[lane].wrapping_add(entry[word])
+        })
+    }
 }
 
 crate::cpu::sha_blocks::entry_points!(ShaNi, "sha,sse4.1");
