@@ -3,6 +3,7 @@
 
 pub mod kernel;
 pub mod lanes;
+mod mid_lanes;
 mod sample;
 pub mod sha;
 mod sha1_by_mid;

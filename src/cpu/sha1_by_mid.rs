@@ -8,11 +8,10 @@
 //! Per candidate that is one xor with a broadcast word where the recurrence costs three
 //! operations; the schedule's 16-word window leaves the registers.
 //!
-//! Candidates are visited inner value by inner value across the lanes, not in index order:
-//! a group's matches are gathered and handed over in index order at its end, so the first
-//! real hit is still the lowest.
+//! The loop over groups of mid values, and the order matches are handed over in, are
+//! [`crate::cpu::mid_lanes`]'.
 
-use crate::cpu::kernel::{KernelInput, MidOdometer};
+use crate::cpu::kernel::KernelInput;
 use crate::cpu::lanes::Lanes;
 use crate::cpu::sha::{Sha, Sha1, Vars};
 use std::ops::Range;
@@ -28,31 +27,15 @@ pub(super) unsafe fn search_mids<V: Lanes, const W: usize>(
     mids: Range<u32>,
     on_match: &mut dyn FnMut(u32, u32) -> bool,
 ) -> u64 {
-    const { assert!(V::WIDTH <= 64) };
     let layout = input.layout;
     let count = input.columns.count as usize;
     let table = &input.columns.sha1_schedule;
     let (first_inner, inner_words) = (layout.first_inner_word, layout.inner_word_count);
     let midstate = input.segment.midstate;
-    let mut odometer = MidOdometer::new(layout, input.segment, mids.start);
-    let mut matches: Vec<(u32, u32)> = Vec::new();
-    let mut tested = 0u64;
-    let mut mid = mids.start;
-    while mid < mids.end {
-        let lanes = ((mids.end - mid) as usize).min(V::WIDTH);
-        // Each lane's block words (the last mid again in unused lanes), as columns.
-        let mut rows = [[0u32; 16]; 64];
-        for l in 0..V::WIDTH {
-            rows[l] = if l < lanes { odometer.words_for(mid + l as u32) } else { rows[lanes - 1] };
-        }
+    let mut groups = crate::cpu::mid_lanes::MidGroups::<V>::new(input, mids);
+    while let Some(columns) = groups.next_group() {
         let mut c = [V::splat(0); 80];
-        let mut column = [0u32; 64];
-        for (t, word) in c.iter_mut().enumerate().take(16) {
-            for l in 0..V::WIDTH {
-                column[l] = rows[l][t];
-            }
-            *word = V::load(&column);
-        }
+        c[..16].copy_from_slice(&columns);
         for t in 16..80 {
             c[t] = c[t - 3].xor(c[t - 8]).xor(c[t - 14]).xor(c[t - 16]).rotl::<1>();
         }
@@ -88,25 +71,12 @@ pub(super) unsafe fn search_mids<V: Lanes, const W: usize>(
                 _ => v.0[4],
             };
             let out = word.add(V::splat(midstate[input.match_word]));
-            let mut hits = out.match_mask(input.a_mask, input.a_value);
-            while hits != 0 {
-                let lane = hits.trailing_zeros();
-                hits &= hits - 1;
-                if (lane as usize) < lanes {
-                    matches.push((mid + lane, inner as u32));
-                }
-            }
+            let lanes_hit = out.match_mask(input.a_mask, input.a_value);
+            groups.hit(inner, lanes_hit);
         }
-        // Index order: mid first, then inner value.
-        matches.sort_unstable();
-        for &(m, inner) in &matches {
-            if on_match(m, inner) {
-                return tested + (m - mid) as u64 * count as u64 + inner as u64 + 1;
-            }
+        if let Some(tested) = groups.finish_group(on_match) {
+            return tested;
         }
-        matches.clear();
-        tested += (lanes * count) as u64;
-        mid += lanes as u32;
     }
-    tested
+    groups.tested()
 }

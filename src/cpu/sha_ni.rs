@@ -157,15 +157,18 @@ impl ShaInstructions for ShaNi {
             )*};
         }
         group!(0 0, 1 0, 2 0, 3 0, 4 0, 5 1, 6 1, 7 1, 8 1, 9 1, 10 2, 11 2, 12 2, 13 2, 14 2, 15 3, 16 3, 17 3, 18 3, 19 3);
-        std::array::from_fn(|i| {
+        // A loop, not a closure: a closure would not take this function's target features.
+        let mut out = [0u32; BLOCKS];
+        for i in 0..BLOCKS {
             // E is the rotated A of the state before the last group (sha1nexte with zero).
             let lanes: [u32; 4] = std::mem::transmute(if word == 4 {
                 _mm_sha1nexte_epu32(previous[i], _mm_setzero_si128())
             } else {
                 abcd[i]
             });
-            if word == 4 { lanes[3] } else { lanes[3 - word] }.wrapping_add(entry[word])
-        })
+            out[i] = if word == 4 { lanes[3] } else { lanes[3 - word] }.wrapping_add(entry[word]);
+        }
+        out
     }
 
     #[inline(always)]
