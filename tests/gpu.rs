@@ -259,6 +259,27 @@ fn gpu_finds_the_cpus_suffix_for_every_address_kind_and_pattern() {
     assert!(split >= 4, "only {split} split layouts");
 }
 
+/// The (mid, inner) of `mids` whose compression by RustCrypto's crates has `prefix`'s digits
+/// in the first state word it fixes.
+fn crates_matches(
+    layout: &Layout,
+    segment: &ghostsum::layout::Segment,
+    mids: std::ops::Range<u32>,
+    prefix: &Prefix,
+) -> Vec<(u32, u32)> {
+    let word = prefix.first_fixed_word();
+    let mut matches = Vec::new();
+    for mid in mids {
+        for inner in 0..layout.inner_count() {
+            let state = layout.candidate_state(segment, mid, inner);
+            if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
+                matches.push((mid, inner));
+            }
+        }
+    }
+    matches
+}
+
 /// The kernel itself, before the host's check: for every hash and address kind, contents
 /// that put the inner words anywhere in the block, and a prefix whose first fixed digits lie
 /// in each state word, it reports exactly the candidates whose compression by RustCrypto's
@@ -293,15 +314,7 @@ fn kernel_reports_exactly_the_candidates_the_crates_match_in_the_tested_word() {
                 let layout = Layout::plan(&content, &alphabet, 24, 8).unwrap();
                 let segment = layout.segment(content.midstate, &content.tail, 0);
                 let mids = 0..(layout.mid_count().min(3) as u32);
-                let mut expected = Vec::new();
-                for mid in mids.clone() {
-                    for inner in 0..layout.inner_count() {
-                        let state = layout.candidate_state(&segment, mid, inner);
-                        if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
-                            expected.push((mid, inner));
-                        }
-                    }
-                }
+                let expected = crates_matches(&layout, &segment, mids.clone(), &prefix);
                 if hash != HashKind::Md5 {
                     let nest = shader::ShaderShape::of(&layout, word, 64).nest;
                     structures.insert(nest.map(|n| match n.low_count {
@@ -347,15 +360,7 @@ fn split_layouts_report_exactly_the_candidates_the_crates_match() {
                 }
                 let segment = layout.segment(content.midstate, &content.tail, 1);
                 let mids = 0..(layout.mid_count().min(3) as u32);
-                let mut expected = Vec::new();
-                for mid in mids.clone() {
-                    for inner in 0..layout.inner_count() {
-                        let state = layout.candidate_state(&segment, mid, inner);
-                        if state[word] & prefix.word_masks[word] == prefix.word_values[word] {
-                            expected.push((mid, inner));
-                        }
-                    }
-                }
+                let expected = crates_matches(&layout, &segment, mids.clone(), &prefix);
                 let got = gpu.kernel_matches(&layout, &prefix, &segment, mids).unwrap();
                 assert_eq!(got, expected, "{hash}, word {word}, {len} bytes, {alphabet}");
                 matched += expected.len();

@@ -18,6 +18,20 @@ unsafe fn lanes(r: uint32x4_t) -> [u32; 4] {
     std::mem::transmute(r)
 }
 
+/// SHA-1's four steps of group `g` on `abcd` and `e` with `wk`, the constant plus the words.
+#[inline]
+#[target_feature(enable = "sha2")]
+unsafe fn sha1_four(abcd: &mut uint32x4_t, e: &mut u32, wk: uint32x4_t, g: usize) {
+    // E after these four steps is A before them, rotated: sha1h.
+    let next_e = vsha1h_u32(vgetq_lane_u32::<0>(*abcd));
+    *abcd = match g / 5 {
+        0 => vsha1cq_u32(*abcd, *e, wk),
+        2 => vsha1mq_u32(*abcd, *e, wk),
+        _ => vsha1pq_u32(*abcd, *e, wk),
+    };
+    *e = next_e;
+}
+
 impl ShaInstructions for ArmSha {
     type Reg = uint32x4_t;
 
@@ -56,15 +70,7 @@ impl ShaInstructions for ArmSha {
                             let x = vsha1su0q_u32(m[$g % 4], m[($g + 1) % 4], m[($g + 2) % 4]);
                             m[$g % 4] = vsha1su1q_u32(x, m[($g + 3) % 4]);
                         }
-                        let wk = vaddq_u32(m[$g % 4], k);
-                        // E after these four steps is A before them, rotated: sha1h.
-                        let next_e = vsha1h_u32(vgetq_lane_u32::<0>(abcd[i]));
-                        abcd[i] = match $g / 5 {
-                            0 => vsha1cq_u32(abcd[i], e[i], wk),
-                            2 => vsha1mq_u32(abcd[i], e[i], wk),
-                            _ => vsha1pq_u32(abcd[i], e[i], wk),
-                        };
-                        e[i] = next_e;
+                        sha1_four(&mut abcd[i], &mut e[i], vaddq_u32(m[$g % 4], k), $g);
                     }
                 }
             )*};
@@ -116,14 +122,7 @@ impl ShaInstructions for ArmSha {
             ($($g:literal)*) => {$(
                 for (i, row) in rows.iter().enumerate() {
                     // ARM's rounds take the constant plus the word, as the row holds them.
-                    let wk = vld1q_u32(row[4 * $g..].as_ptr());
-                    let next_e = vsha1h_u32(vgetq_lane_u32::<0>(abcd[i]));
-                    abcd[i] = match $g / 5 {
-                        0 => vsha1cq_u32(abcd[i], e[i], wk),
-                        2 => vsha1mq_u32(abcd[i], e[i], wk),
-                        _ => vsha1pq_u32(abcd[i], e[i], wk),
-                    };
-                    e[i] = next_e;
+                    sha1_four(&mut abcd[i], &mut e[i], vld1q_u32(row[4 * $g..].as_ptr()), $g);
                 }
             )*};
         }
