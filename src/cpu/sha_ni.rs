@@ -13,27 +13,24 @@ use std::arch::x86_64::*;
 pub(super) struct ShaNi;
 
 /// Each block's final SHA-1 state word `word` plus `initial` (the feed-forward), from its
-/// ABCD after the last group and before it.
-#[inline(always)]
-unsafe fn sha1_words(
-    abcd: &[__m128i; BLOCKS],
-    previous: &[__m128i; BLOCKS],
-    word: usize,
-    initial: u32,
-) -> [u32; BLOCKS] {
-    // A loop, not a closure: a closure would not take the caller's target features.
-    let mut out = [0u32; BLOCKS];
-    for i in 0..BLOCKS {
-        // E is the rotated A of the state before the last group: sha1nexte with a zero
-        // message gives exactly that.
-        let lanes: [u32; 4] = std::mem::transmute(if word == 4 {
-            _mm_sha1nexte_epu32(previous[i], _mm_setzero_si128())
-        } else {
-            abcd[i]
-        });
-        out[i] = if word == 4 { lanes[3] } else { lanes[3 - word] }.wrapping_add(initial);
-    }
-    out
+/// ABCD after the last group and before it. A macro, written out in each kernel: a function
+/// without the kernel's target features kept its SHA-NI call out of line (SHA-1 137 to 98
+/// M/s), and one with them could not be inlined into the trait's methods, which have none.
+macro_rules! sha1_words {
+    ($abcd:expr, $previous:expr, $word:expr, $initial:expr) => {{
+        let mut out = [0u32; BLOCKS];
+        for i in 0..BLOCKS {
+            // E is the rotated A of the state before the last group: sha1nexte with a zero
+            // message gives exactly that.
+            let lanes: [u32; 4] = std::mem::transmute(if $word == 4 {
+                _mm_sha1nexte_epu32($previous[i], _mm_setzero_si128())
+            } else {
+                $abcd[i]
+            });
+            out[i] = if $word == 4 { lanes[3] } else { lanes[3 - $word] }.wrapping_add($initial);
+        }
+        out
+    }};
 }
 
 impl ShaInstructions for ShaNi {
@@ -107,7 +104,7 @@ impl ShaInstructions for ShaNi {
         group!(17, 3);
         group!(18, 3);
         group!(19, 3);
-        sha1_words(&abcd, &previous, word, midstate[word])
+        sha1_words!(abcd, previous, word, midstate[word])
     }
 
     #[inline(always)]
@@ -170,7 +167,7 @@ impl ShaInstructions for ShaNi {
             )*};
         }
         group!(0 0, 1 0, 2 0, 3 0, 4 0, 5 1, 6 1, 7 1, 8 1, 9 1, 10 2, 11 2, 12 2, 13 2, 14 2, 15 3, 16 3, 17 3, 18 3, 19 3);
-        sha1_words(&abcd, &previous, word, entry[word])
+        sha1_words!(abcd, previous, word, entry[word])
     }
 
     #[inline(always)]
