@@ -180,8 +180,7 @@ impl Layout {
         let inner_word_count = (e - 1) / 4 + 1 - first_inner_word;
         let mid_digits = fit.mid_digits(hash, alphabet);
         let inner_table = inner_table(hash, alphabet, e, inner_digits, first_inner_word);
-        // Where the mid digits end: before the inner ones, or at the end of the block before.
-        let mid_end = if split { 64 } else { e - inner_digits * w };
+        let mid_end = mid_digits_end(split, e, inner_digits, w);
         let mid_symbol_words = (0..mid_digits)
             .map(|j| {
                 let offset = mid_end - (j + 1) * w;
@@ -231,6 +230,12 @@ impl Layout {
     /// Is this SHA's split layout (see the module's notes)?
     pub fn is_split(&self) -> bool {
         self.final_block_words.is_some()
+    }
+
+    /// Where the mid digits end in the block they lie in (byte offset): see
+    /// [`mid_digits_end`].
+    pub fn mid_digits_end(&self) -> usize {
+        mid_digits_end(self.is_split(), self.data_end, self.inner_digits, self.alphabet.width())
     }
 
     /// Steps each candidate costs: MD5's from the first inner word to the early exit at step
@@ -387,6 +392,16 @@ impl Layout {
     }
 }
 
+/// Where the mid digits end (byte offset in their block): in the final block just before the
+/// inner digits, which end at `data_end`; in a split layout at the end of the block before.
+fn mid_digits_end(split: bool, data_end: usize, inner_digits: usize, width: usize) -> usize {
+    if split {
+        64
+    } else {
+        data_end - inner_digits * width
+    }
+}
+
 /// Vector operations a candidate costs, as the CPU kernels count them (BENCHMARKS.md), for
 /// comparing layouts: MD5 a step from the first inner word; SHA-1 8 a step from the kernel's
 /// first word (its schedule word is one xor), SHA-256 17 a step and about 425 for its
@@ -488,6 +503,7 @@ impl Fit {
     fn split_at(
         message_len: &dyn Fn(usize) -> u64,
         trailer: usize,
+        hash: HashKind,
         alphabet: &Alphabet,
         len: usize,
         min_segment_log2: u32,
@@ -501,7 +517,7 @@ impl Fit {
             return None;
         }
         let fit = Fit { len, final_digits: g, e, split: true };
-        (g + fit.mid_digits(HashKind::Sha1, alphabet) >= segment_digits(alphabet, trailer, min_segment_log2).min(len))
+        (g + fit.mid_digits(hash, alphabet) >= segment_digits(alphabet, trailer, min_segment_log2).min(len))
             .then_some(fit)
     }
 
@@ -527,7 +543,7 @@ impl Fit {
         }
         if hash != HashKind::Md5 {
             for len in shortest.len..shortest.len + 64 {
-                let split = Fit::split_at(&message_len, trailer, alphabet, len, min_segment_log2);
+                let split = Fit::split_at(&message_len, trailer, hash, alphabet, len, min_segment_log2);
                 if let Some(split) =
                     split.filter(|s| cost(s) < cost(&best) || (cost(s) == cost(&best) && len < best.len))
                 {

@@ -43,6 +43,8 @@ pub struct ShaderShape {
     /// block before it, and the inner table holds each inner value's constants plus schedule
     /// ([`Layout::final_schedules`]), so the pipeline, which holds that table, is its own.
     pub final_block_words: Option<[u32; 16]>,
+    /// Where the mid digits end in their block ([`Layout::mid_digits_end`]).
+    pub mid_digits_end: usize,
 }
 
 /// A SHA kernel's two loops, when the inner digits span more than one word and one word's
@@ -121,15 +123,7 @@ impl ShaderShape {
             workgroup_size,
             nest: Nest::of(layout),
             final_block_words: layout.final_block_words,
-        }
-    }
-
-    /// Where the mid digits end: before the inner ones in the final block, or a split
-    /// layout's block before it.
-    fn mid_end(&self) -> usize {
-        match self.final_block_words {
-            Some(_) => 64,
-            None => self.data_end - self.inner_digits * self.width,
+            mid_digits_end: layout.mid_digits_end(),
         }
     }
 
@@ -151,7 +145,7 @@ impl ShaderShape {
 
     /// Does a mid digit write into word `t`? (Then its value differs per invocation.)
     pub(super) fn is_mid_word(&self, t: usize) -> bool {
-        let end = self.mid_end();
+        let end = self.mid_digits_end;
         let start = end - self.mid_digits * self.width;
         start < end && (start / 4..=(end - 1) / 4).contains(&t)
     }
@@ -172,6 +166,7 @@ impl ShaderShape {
             workgroup_size: 64,
             nest: None,
             final_block_words: None,
+            mid_digits_end: 0,
         }
     }
 }
@@ -319,7 +314,7 @@ pub fn compress_test_shader(hash: HashKind) -> String {
 fn mid_digits(shape: &ShaderShape) -> String {
     let mut code = String::new();
     for j in 0..shape.mid_digits {
-        let offset = shape.mid_end() - (j + 1) * shape.width;
+        let offset = shape.mid_digits_end - (j + 1) * shape.width;
         let _ = writeln!(code, "    {{ let symbol = symbols[rest % RADIX]; rest = rest / RADIX;");
         for byte in 0..shape.width {
             let pos = offset + byte;
