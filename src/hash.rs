@@ -139,13 +139,12 @@ impl HashKind {
         self.compress(state, &[block]);
     }
 
-    /// Each step's constant plus its schedule word, for one block's 16 words: 80 steps, or
-    /// SHA-256's 64 and zeros after them. SHA only (MD5 has no schedule).
-    pub fn constants_plus_schedule(self, words: &[u32; 16]) -> [u32; 80] {
+    /// One block's message schedule, from its 16 words: 80 words, or SHA-256's 64 and zeros
+    /// after them. SHA only (MD5 has no schedule).
+    pub fn schedule(self, words: &[u32; 16]) -> [u32; 80] {
         let mut w = [0u32; 80];
         w[..16].copy_from_slice(words);
-        let steps = self.steps();
-        for t in 16..steps {
+        for t in 16..self.steps() {
             w[t] = if self == HashKind::Sha256 {
                 let (w2, w15) = (w[t - 2], w[t - 15]);
                 let sigma1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
@@ -155,8 +154,15 @@ impl HashKind {
                 (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1)
             };
         }
+        w
+    }
+
+    /// Each step's constant plus its [`schedule`](Self::schedule) word: 80 steps, or
+    /// SHA-256's 64 and zeros after them.
+    pub fn constants_plus_schedule(self, words: &[u32; 16]) -> [u32; 80] {
+        let w = self.schedule(words);
         std::array::from_fn(|t| match self {
-            _ if t >= steps => 0,
+            _ if t >= self.steps() => 0,
             HashKind::Sha256 => SHA256_K[t].wrapping_add(w[t]),
             _ => SHA1_K[t / 20].wrapping_add(w[t]),
         })

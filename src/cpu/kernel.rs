@@ -85,14 +85,11 @@ impl InnerColumns {
 /// one xor a word (a search builds it again, so it must cost less than a short page).
 fn sha1_inner_schedules(layout: &Layout) -> Vec<[u32; 64]> {
     let schedule_of = |entry: &[u32; MAX_INNER_WORDS]| {
-        let mut w = [0u32; 80];
+        let mut block = [0u32; 16];
         for (j, &word) in entry.iter().enumerate().take(layout.inner_word_count) {
-            w[layout.first_inner_word + j] = word;
+            block[layout.first_inner_word + j] = word;
         }
-        for t in 16..80 {
-            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-        }
-        let tail: [u32; 64] = w[16..].try_into().unwrap();
+        let tail: [u32; 64] = HashKind::Sha1.schedule(&block)[16..].try_into().unwrap();
         tail
     };
     let (count, radix) = (layout.inner_count() as usize, layout.alphabet.radix() as usize);
@@ -573,9 +570,9 @@ impl KernelKind {
                 match hash {
                     // MD5 has no kernel on the SHA instructions.
                     HashKind::Md5 => KernelKind::fastest_lanes().for_layout(layout),
+                    // SAFETY (every arm): runs_here checked the SHA instructions above.
                     HashKind::Sha1 if layout.is_split() => |i, m, f| unsafe { sha1_split(i, m, f) },
                     HashKind::Sha256 if layout.is_split() => |i, m, f| unsafe { sha256_split(i, m, f) },
-                    // SAFETY (every arm): runs_here checked the SHA instructions above.
                     HashKind::Sha1 => first_word_table!(sha1_at, w; 0 4 8 12),
                     HashKind::Sha256 => first_word_table!(sha256_at, w; 0 4 8 12),
                 }
