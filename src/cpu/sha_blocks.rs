@@ -132,11 +132,7 @@ pub(super) unsafe fn search_mids<I: ShaInstructions, H: Sha, const W: usize>(
             } else {
                 I::sha256_blocks::<W>(&start, &mut messages, &midstate, input.match_word)
             };
-            let hits = out
-                .iter()
-                .enumerate()
-                .filter(|(_, &x)| x & input.a_mask == input.a_value)
-                .fold(0u64, |bits, (i, _)| bits | 1 << i);
+            let hits = matching_blocks(&out, input);
             if let Some(inner) = first_real_hit(hits, chunk, input.columns.count, mid, on_match) {
                 return tested + inner as u64 + 1;
             }
@@ -145,6 +141,12 @@ pub(super) unsafe fn search_mids<I: ShaInstructions, H: Sha, const W: usize>(
         tested += input.columns.count as u64;
     }
     tested
+}
+
+/// Bit `i` set for each block `i` whose tested word has the target's bits.
+#[inline(always)]
+fn matching_blocks(out: &[u32; BLOCKS], input: &KernelInput) -> u64 {
+    out.iter().enumerate().filter(|(_, &x)| x & input.a_mask == input.a_value).fold(0, |bits, (i, _)| bits | 1 << i)
 }
 
 /// The kernel for a split layout ([`crate::cpu::sha_split`] is the lanes' one): per mid value
@@ -177,11 +179,7 @@ pub(super) unsafe fn search_split<I: ShaInstructions, H: Sha>(
             } else {
                 I::sha256_rows(&entry, &rows, input.match_word)
             };
-            let hits = out
-                .iter()
-                .enumerate()
-                .filter(|(_, &x)| x & input.a_mask == input.a_value)
-                .fold(0u64, |bits, (i, _)| bits | 1 << i);
+            let hits = matching_blocks(&out, input);
             if let Some(inner) = first_real_hit(hits, chunk, count, mid, on_match) {
                 return tested + inner as u64 + 1;
             }
