@@ -178,16 +178,17 @@ fi
 lucky=$dc/lucky_commit
 if command -v git > /dev/null && [ -x "$lucky" ]; then
   for round in 1 2 3; do
-    for tool in ghostsum ghostsum-fast lucky; do
+    for tool in ghostsum-shortest ghostsum lucky; do
       repo=$(mktemp -d); git -C "$repo" init -q
       git -C "$repo" -c user.name=A -c user.email=a@example.com commit -q --allow-empty -m "round $round"
       prefix=$(printf 'c0ffee%03d' "$round")
       start=$(date +%s.%N)
-      if [ $tool = ghostsum ]; then
+      if [ $tool = ghostsum-shortest ]; then
+        timeout 120 "$bin" git-commit -q --shortest -b "$gpu" -p "$prefix" -C "$repo"; rc=$?
+      elif [ $tool = ghostsum ]; then
+        # git-commit's default, the fast layout: a split layout, whose kernel runs no schedule
+        # (BENCHMARKS.md).
         timeout 120 "$bin" git-commit -q -b "$gpu" -p "$prefix" -C "$repo"; rc=$?
-      elif [ $tool = ghostsum-fast ]; then
-        # --fast-layout: a split layout, whose kernel runs no schedule (BENCHMARKS.md).
-        timeout 120 "$bin" git-commit -q --fast-layout -b "$gpu" -p "$prefix" -C "$repo"; rc=$?
       else
         (cd "$repo" && timeout 120 "$lucky" "$prefix" > /dev/null); rc=$?
       fi

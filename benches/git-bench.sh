@@ -3,8 +3,8 @@
 # search loops with the shortest suffix and with --fast-layout (and MD5's, for scale), hashcat's benchmarks (-b -m 100 SHA-1, -m 1400
 # SHA-256, -m 0 MD5; its optimized kernels on the CPU through PoCL), lucky_commit's own
 # benchmark (2^28 single-block SHA-1 candidates), and both tools giving the same commits a
-# 7-digit id, ROUNDS times, each on its own copy of the repository (ghostsum with the shortest
-# suffix and with --fast-layout).
+# 7-digit id, ROUNDS times, each on its own copy of the repository (ghostsum git-commit with
+# --shortest and with its default, the fast layout).
 # Needs: apt-get install hashcat pocl-opencl-icd ocl-icd-libopencl1 git;
 #        cargo install lucky_commit --no-default-features (its CPU path); cargo build --release.
 # Usage: benches/git-bench.sh [seconds-per-ghostsum-run]   (ROUNDS=5, PREFIX=c0ffee1, LUCKY=lucky_commit)
@@ -46,7 +46,7 @@ print(f"MD5:     ghostsum {md5/1e6:7.1f} M/s   hashcat -m 0    {hc0/1e6:7.1f} MH
 PY
 
 echo "== a ${#prefix}-digit commit id ($prefix), $rounds commits, each tool on its own copy"
-times=$work/times   # one line a round: ghostsum, lucky_commit, ghostsum --fast-layout seconds
+times=$work/times   # one line a round: ghostsum --shortest, lucky_commit, ghostsum (fast layout) seconds
 for i in $(seq 1 "$rounds"); do
     repo=$work/r$i
     git init -q "$repo"
@@ -54,13 +54,13 @@ for i in $(seq 1 "$rounds"); do
     cp -r "$repo" "$repo-lucky"
     cp -r "$repo" "$repo-fast"
     g_start=$(date +%s.%N)
-    "$bin" git-commit -q -b cpu -p "$prefix" -C "$repo" > /dev/null
+    "$bin" git-commit -q -b cpu --shortest -p "$prefix" -C "$repo" > /dev/null
     g_end=$(date +%s.%N)
     (cd "$repo-lucky" && "$lucky" "$prefix" > /dev/null)
     l_end=$(date +%s.%N)
-    "$bin" git-commit -q -b cpu --fast-layout -p "$prefix" -C "$repo-fast" > /dev/null
+    "$bin" git-commit -q -b cpu -p "$prefix" -C "$repo-fast" > /dev/null
     f_end=$(date +%s.%N)
-    python3 -c "print(f'round $i: ghostsum {$g_end - $g_start:6.2f} s ($(git -C "$repo" rev-parse --short=12 HEAD))   lucky_commit {$l_end - $g_end:6.2f} s ($(git -C "$repo-lucky" rev-parse --short=12 HEAD))   ghostsum --fast-layout {$f_end - $l_end:6.2f} s ($(git -C "$repo-fast" rev-parse --short=12 HEAD))')"
+    python3 -c "print(f'round $i: ghostsum --shortest {$g_end - $g_start:6.2f} s ($(git -C "$repo" rev-parse --short=12 HEAD))   lucky_commit {$l_end - $g_end:6.2f} s ($(git -C "$repo-lucky" rev-parse --short=12 HEAD))   ghostsum (fast layout) {$f_end - $l_end:6.2f} s ($(git -C "$repo-fast" rev-parse --short=12 HEAD))')"
     python3 -c "print($g_end - $g_start, $l_end - $g_end, $f_end - $l_end)" >> "$times"
 done
 # The mean, and what the measured rate leads one to expect: a search for d fixed hex digits
@@ -70,6 +70,6 @@ import sys
 rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
 rate, rate_fast, digits = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 mean = [sum(column) / len(rows) for column in zip(*rows)]
-print(f"mean:    ghostsum {mean[0]:6.2f} s (expected {16**digits / rate:.2f} s)   lucky_commit {mean[1]:6.2f} s"
-      f"   ghostsum --fast-layout {mean[2]:6.2f} s (expected {16**digits / rate_fast:.2f} s)")
+print(f"mean:    ghostsum --shortest {mean[0]:6.2f} s (expected {16**digits / rate:.2f} s)   lucky_commit {mean[1]:6.2f} s"
+      f"   ghostsum (fast layout) {mean[2]:6.2f} s (expected {16**digits / rate_fast:.2f} s)")
 PY

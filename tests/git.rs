@@ -478,10 +478,28 @@ fn fast_layout_with_git_ids_gives_ids_git_agrees_with() {
         lengths.push(std::fs::metadata(d.join(out)).unwrap().len());
     }
     assert!(lengths[1] > lengths[0], "the fast layout's suffix is the longer: {lengths:?}");
-    let other = tempfile::tempdir().unwrap();
-    let r = other.path();
-    repo(r, "sha256", "fast\n");
-    ghostsum().args(["git-commit", "-q", "--fast-layout", "-b", "cpu", "-p", "c0ffe", "-C"]).arg(r).assert().success();
-    assert!(git(r, &["log", "-1", "--format=%H"]).starts_with("c0ffe"));
-    git(r, &["fsck", "--strict"]);
+    // git-commit takes the fast layout unless told --shortest (--fast-layout still accepted):
+    // the same commit gets more blanks by default, each id is what git computes.
+    let mut blanks = Vec::new();
+    for flag in [Some("--shortest"), None, Some("--fast-layout")] {
+        let other = tempfile::tempdir().unwrap();
+        let r = other.path();
+        repo(r, "sha256", "fast\n");
+        let ran = ghostsum()
+            .args(["git-commit", "--json", "-b", "cpu", "-p", "c0ffe", "-C"])
+            .arg(r)
+            .args(flag)
+            .assert()
+            .success();
+        let report: serde_json::Value = serde_json::from_slice(&ran.get_output().stdout).unwrap();
+        let id = git(r, &["log", "-1", "--format=%H"]);
+        assert!(id.starts_with("c0ffe") && report["new"] == id, "{flag:?}: {report}");
+        let raw = String::from_utf8(git_raw(r, &["cat-file", "commit", "HEAD"])).unwrap();
+        let last_line = raw.strip_suffix('\n').unwrap();
+        let suffix = last_line.len() - last_line.trim_end_matches([' ', '\t']).len();
+        assert_eq!(report["suffix_len"], suffix, "{flag:?}: {raw:?}");
+        blanks.push(suffix);
+        git(r, &["fsck", "--strict"]);
+    }
+    assert!(blanks[1] > blanks[0] && blanks[2] == blanks[1], "git-commit's default is the fast layout: {blanks:?}");
 }

@@ -528,15 +528,17 @@ fn git_ids_on_the_gpu_from_the_command_line() {
     let r = repo.path();
     git(r, &["init", "-q", "."]);
     git(r, &["-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-q", "--allow-empty", "-m", "gpu"]);
-    common::ghostsum().args(["git-commit", "-q", "-b", "gpu:0", "-p", "c0ffe", "-C"]).arg(r).assert().success();
-    assert!(git(r, &["log", "-1", "--format=%H"]).starts_with("c0ffe"));
-    git(r, &["fsck", "--strict"]);
-    // Again with --fast-layout, whose commit suffix splits (the GPU's split kernel).
+    // --shortest: the final-block kernel.
     common::ghostsum()
-        .args(["git-commit", "-q", "--fast-layout", "-b", "gpu:0", "-p", "be_ef", "-C"])
+        .args(["git-commit", "-q", "--shortest", "-b", "gpu:0", "-p", "c0ffe", "-C"])
         .arg(r)
         .assert()
         .success();
+    assert!(git(r, &["log", "-1", "--format=%H"]).starts_with("c0ffe"));
+    git(r, &["fsck", "--strict"]);
+    // Again with git-commit's default, the fast layout, whose commit suffix splits (the GPU's
+    // split kernel).
+    common::ghostsum().args(["git-commit", "-q", "-b", "gpu:0", "-p", "be_ef", "-C"]).arg(r).assert().success();
     let id = git(r, &["log", "-1", "--format=%H"]);
     assert!(id.starts_with("be") && &id[3..5] == "ef", "{id}");
     git(r, &["fsck", "--strict"]);

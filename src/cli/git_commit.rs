@@ -7,7 +7,7 @@
 //! moved meanwhile. Tree, parents, author, committer, the index and the working tree stay as
 //! they are; the old commit stays in the reflog.
 
-use super::GitCommitArgs;
+use super::{EngineArgs, GitCommitArgs};
 use crate::address::{Address, GitObject};
 use crate::alphabet::Alphabet;
 use crate::engine::{self, EngineOptions};
@@ -63,7 +63,10 @@ fn give_head_its_id(args: GitCommitArgs, report: &mut CommitReport) -> anyhow::R
     let address = Address { hash: format.hash(), git_object: Some(GitObject::Commit) };
     report.hashed_as = Some(address.key());
     let prefix = args.prefix.for_hash(address.hash)?;
-    let engine_args = args.engine.for_address(&address);
+    // A commit's blanks end its message's last line, where more of them cost nothing a person
+    // sees: the fast layout is the default here (the CPU's kernel is chosen for it).
+    let fast_layout = !args.shortest;
+    let engine_args = EngineArgs { fast_layout, ..args.engine.for_address(&address) };
     let where_ = args.dir.display();
     if let Some(operation) = repo.operation_in_progress()? {
         anyhow::bail!("{where_} is in the middle of {operation}; finish it first, then give HEAD its id");
@@ -95,7 +98,7 @@ fn give_head_its_id(args: GitCommitArgs, report: &mut CommitReport) -> anyhow::R
         content.place_suffix_before(1)?;
     }
     content.set_address(address);
-    let options = EngineOptions { fast_layout: args.engine.fast_layout, ..EngineOptions::default() };
+    let options = EngineOptions { fast_layout, ..EngineOptions::default() };
     engine::fold_address(&mut content, &prefix, &alphabet, &options)?;
     let session = engine_args.session(&args.report)?;
     session.say(format!(
